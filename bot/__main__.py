@@ -1,0 +1,198 @@
+"""The `etapaiva` command: serve, db, org."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+from bot.orgfile import load_org_file
+from bot.settings import Settings, SettingsError, load_settings
+from domain.org import OrgFileInvalid, OrgSpec, Role
+from domain.ports import OrgView
+from store.db import create_engine, sessionmaker
+from store.migrate import current_revision, head_revision, upgrade
+from store.repos import Store
+
+log = logging.getLogger("etapaiva")
+
+
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=getattr(logging, level, logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # request bodies and message texts never go to info-level logs
+    for noisy in ("aiohttp.access", "msrest", "urllib3", "apscheduler.executors.default"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _serve(settings: Settings) -> int:
+    from aiohttp import web
+
+    from bot.app import create_app
+
+    try:
+        settings.check()
+    except SettingsError as exc:
+        log.error("%s", exc)
+        return 2
+    if settings.local_mode:
+        log.warning(
+            "LOCAL MODE: MicrosoftAppId is not set, so incoming requests are NOT authenticated. "
+            "Use this only with the Agents Playground or tests, never in production."
+        )
+    web.run_app(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        print=lambda *_: log.info("listening on http://%s:%d", settings.host, settings.port),
+        shutdown_timeout=10,
+        access_log=None,
+    )
+    return 0
+
+
+async def _db_upgrade(settings: Settings) -> int:
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+        print(f"database is at revision {await current_revision(engine)}")
+    finally:
+        await engine.dispose()
+    return 0
+
+
+async def _db_current(settings: Settings) -> int:
+    engine = create_engine(settings.database_url)
+    try:
+        current = await current_revision(engine)
+    finally:
+        await engine.dispose()
+    head = head_revision()
+    print(f"current: {current or '(empty)'}\nnewest:  {head}")
+    return 0 if current == head else 1
+
+
+async def _org_import(settings: Settings, path: str, dry_run: bool) -> int:
+    try:
+        spec: OrgSpec = load_org_file(path)
+    except OrgFileInvalid as exc:
+        print(f"{path}: not imported, nothing was changed:", file=sys.stderr)
+        for error in exc.errors:
+            print(f"  {path}:{error.line}: {error.message}", file=sys.stderr)
+        return 1
+    if dry_run:
+        print(
+            f"{path} is valid: {len(spec.units)} units, {len(spec.groups)} groups, "
+            f"{len(spec.people)} people (dry run, nothing changed)"
+        )
+        return 0
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+        summary = await Store(sessionmaker(engine)).org.apply(spec)
+    finally:
+        await engine.dispose()
+    for kind in ("units", "groups", "people"):
+        print(
+            f"{kind}: {summary.created.get(kind, 0)} created, {summary.updated.get(kind, 0)} "
+            f"updated, {summary.unchanged.get(kind, 0)} unchanged"
+        )
+    return 0
+
+
+def format_org(view: OrgView) -> str:
+    """The organisation as readable text."""
+    lines: list[str] = []
+    for unit in view.units:
+        lines.append(f"{unit.name} [{unit.key}]")
+        for group in (g for g in view.groups if g.unit_key == unit.key):
+            lines.append(f"  - {group.name} [{group.key}] {group.timezone}, {group.language.value}")
+    lines.append("")
+    lines.append(f"People ({len(view.people)}):")
+    for person, grants in view.people:
+        ident = person.upn or person.aad_object_id or "(met in Teams)"
+        status = "linked" if person.teams_id else "not yet met"
+        roles = []
+        for grant in grants:
+            where = grant.group.key if grant.group else grant.unit.key if grant.unit else ""
+            roles.append(f"{grant.role.value}:{where}" if grant.role is not Role.ADMIN else "admin")
+        lang = person.language.value if person.language else "-"
+        lines.append(
+            f"  {person.name} <{ident}> {lang}, {status}: {', '.join(roles) or 'no roles'}"
+        )
+    return "\n".join(lines)
+
+
+async def _org_show(settings: Settings) -> int:
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+        print(format_org(await Store(sessionmaker(engine)).org.view()))
+    finally:
+        await engine.dispose()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line interface."""
+    parser = argparse.ArgumentParser(prog="etapaiva", description="Etäpäivä Teams bot")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the bot's web service")
+    serve.add_argument("--host", help="address to listen on (default HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default PORT or 3978)")
+    serve.add_argument(
+        "--allow-insecure",
+        action="store_true",
+        help="allow a non-loopback address without MicrosoftAppId (no authentication!)",
+    )
+    db = sub.add_parser("db", help="database schema").add_subparsers(
+        dest="db_command", required=True
+    )
+    db.add_parser("upgrade", help="migrate the database to the newest schema")
+    db.add_parser("current", help="show the schema revision (exit 1 if not the newest)")
+    org = sub.add_parser("org", help="units, groups and people").add_subparsers(
+        dest="org_command", required=True
+    )
+    imp = org.add_parser("import", help="create or update the organisation from a YAML file")
+    imp.add_argument("file")
+    imp.add_argument("--dry-run", action="store_true", help="only check the file")
+    org.add_parser("show", help="print units, groups and people")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `etapaiva` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"etapaiva: {exc}", file=sys.stderr)
+        return 2
+    _configure_logging(settings.log_level)
+    if args.command == "serve":
+        overrides = {
+            k: v
+            for k, v in {
+                "host": args.host,
+                "port": args.port,
+                "allow_insecure": args.allow_insecure or None,
+            }.items()
+            if v is not None
+        }
+        from dataclasses import replace
+
+        return _serve(replace(settings, **overrides))
+    if args.command == "db":
+        run = _db_upgrade if args.db_command == "upgrade" else _db_current
+        return asyncio.run(run(settings))
+    if args.org_command == "import":
+        return asyncio.run(_org_import(settings, args.file, args.dry_run))
+    return asyncio.run(_org_show(settings))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

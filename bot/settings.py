@@ -1,0 +1,108 @@
+"""Typed settings, read once from the environment (and an optional .env file) and passed down."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/etapaiva.db"
+MAX_BODY_BYTES = 256 * 1024
+
+
+class SettingsError(ValueError):
+    """A setting has a value we cannot use."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything configurable, with the defaults of the local two-command setup."""
+
+    host: str = "127.0.0.1"
+    port: int = 3978
+    database_url: str = DEFAULT_DATABASE_URL
+    app_id: str = ""
+    app_password: str = ""
+    app_type: str = "MultiTenant"
+    app_tenant_id: str = ""
+    openid_metadata_url: str = ""
+    allow_insecure: bool = False
+    log_level: str = "INFO"
+    inbox_retention_hours: int = 48
+
+    @property
+    def local_mode(self) -> bool:
+        """No app id: no token checks (for the Playground and local testing only)."""
+        return not self.app_id
+
+    @property
+    def binds_loopback_only(self) -> bool:
+        """True if host is a loopback address or localhost."""
+        if self.host == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(self.host).is_loopback
+        except ValueError:
+            return False
+
+    def check(self) -> None:
+        """Refuse combinations that would be unsafe or cannot work."""
+        if self.local_mode and not self.binds_loopback_only and not self.allow_insecure:
+            raise SettingsError(
+                f"No MicrosoftAppId is set, so requests are not authenticated (local mode). "
+                f"Refusing to listen on {self.host}; use a loopback address, set MicrosoftAppId, "
+                f"or pass --allow-insecure if you really mean it."
+            )
+        if self.app_type.lower() == "singletenant" and not self.app_tenant_id:
+            raise SettingsError("MicrosoftAppType=SingleTenant needs MicrosoftAppTenantId")
+        if not 0 < self.port < 65536:
+            raise SettingsError(f"PORT must be 1–65535, not {self.port}")
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    """Parse a simple KEY=VALUE .env file (comments and blank lines ignored)."""
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        values[key.strip().removeprefix("export ").strip()] = value.strip().strip("\"'")
+    return values
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None,
+    *,
+    dotenv: Path | None = Path(".env"),
+    **overrides: object,
+) -> Settings:
+    """Build Settings from the environment; real environment variables win over .env."""
+    env: dict[str, str] = read_dotenv(dotenv) if dotenv else {}
+    env.update(os.environ if environ is None else environ)
+    try:
+        port = int(env.get("PORT", "3978"))
+        retention = int(env.get("INBOX_RETENTION_HOURS", "48"))
+    except ValueError as exc:
+        raise SettingsError(f"PORT and INBOX_RETENTION_HOURS must be whole numbers: {exc}") from exc
+    settings = Settings(
+        host=env.get("HOST", "127.0.0.1"),
+        port=port,
+        database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
+        app_id=env.get("MicrosoftAppId", ""),
+        app_password=env.get("MicrosoftAppPassword", ""),
+        app_type=env.get("MicrosoftAppType", "MultiTenant") or "MultiTenant",
+        app_tenant_id=env.get("MicrosoftAppTenantId", ""),
+        openid_metadata_url=env.get("BotOpenIdMetadata", ""),
+        log_level=env.get("LOG_LEVEL", "INFO").upper(),
+        inbox_retention_hours=retention,
+    )
+    if overrides:
+        from dataclasses import replace
+
+        settings = replace(settings, **overrides)  # type: ignore[arg-type]
+    return settings

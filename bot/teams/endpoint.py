@@ -1,0 +1,92 @@
+"""POST /api/messages behind the web layer: check the activity, authenticate, run the turn."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from botbuilder.core import ActivityHandler
+from botbuilder.integration.aiohttp import CloudAdapter
+from botbuilder.schema import Activity
+
+log = logging.getLogger(__name__)
+
+KNOWN_TYPES = frozenset(
+    {
+        "message",
+        "conversationUpdate",
+        "installationUpdate",
+        "invoke",
+        "event",
+        "messageReaction",
+        "messageUpdate",
+        "messageDelete",
+        "typing",
+        "endOfConversation",
+    }
+)
+NEEDS_SENDER = frozenset({"message", "invoke", "installationUpdate", "messageReaction"})
+MAX_TEXT = 28_000
+
+
+def _str(value: Any) -> bool:
+    return isinstance(value, str) and bool(value.strip())
+
+
+def check_activity(body: dict[str, Any]) -> str | None:
+    """Return why body is not an activity we can handle, or None if it looks right."""
+    kind = body.get("type")
+    if not _str(kind):
+        return "activity has no type"
+    if kind not in KNOWN_TYPES:
+        return f"unsupported activity type {str(kind)[:40]!r}"
+    url = body.get("serviceUrl")
+    if not _str(url) or not str(url).startswith(("https://", "http://")):
+        return "activity has no valid serviceUrl"
+    conversation = body.get("conversation")
+    if not isinstance(conversation, dict) or not _str(conversation.get("id")):
+        return "activity has no conversation id"
+    for field in ("from", "recipient"):
+        account = body.get(field)
+        if account is not None and not isinstance(account, dict):
+            return f"activity {field} is not an object"
+    sender = body.get("from")
+    if kind in NEEDS_SENDER and not (isinstance(sender, dict) and _str(sender.get("id"))):
+        return "activity has no sender id"
+    if body.get("id") is not None and not isinstance(body.get("id"), str):
+        return "activity id is not a string"
+    text = body.get("text")
+    if text is not None and (not isinstance(text, str) or len(text) > MAX_TEXT):
+        return "activity text is not a string or is too long"
+    for field in ("channelData", "entities", "membersAdded", "membersRemoved"):
+        value = body.get(field)
+        if value is not None and not isinstance(value, dict | list):
+            return f"activity {field} has the wrong shape"
+    return None
+
+
+class TeamsEndpoint:
+    """Runs an incoming activity through the CloudAdapter and our bot."""
+
+    def __init__(self, adapter: CloudAdapter, bot: ActivityHandler) -> None:
+        self._adapter = adapter
+        self._bot = bot
+
+    async def process(self, body: dict[str, Any], auth_header: str) -> tuple[int, Any]:
+        """Return the HTTP status and JSON body (or None) to answer the request with."""
+        problem = check_activity(body)
+        if problem:
+            return 400, {"error": problem}
+        try:
+            activity = Activity().deserialize(body)
+        except Exception:
+            return 400, {"error": "activity could not be read"}
+        try:
+            response = await self._adapter.process_activity(
+                auth_header, activity, self._bot.on_turn
+            )
+        except PermissionError:
+            return 401, {"error": "unauthorized"}
+        if response is None:
+            return 201, None
+        return int(response.status), response.body

@@ -1,0 +1,183 @@
+"""The Teams activity handler: translates activities into turns for the router, and back."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from http import HTTPStatus
+from typing import Any
+
+from botbuilder.core import InvokeResponse, TurnContext
+from botbuilder.core.teams import TeamsActivityHandler, TeamsInfo
+from botbuilder.schema import Activity, ActivityTypes
+
+from bot.teams.translate import (
+    card_update_activity,
+    conversation_of,
+    message_text,
+    reply_activity,
+    user_of,
+)
+from dialogs.router import Router
+from dialogs.turn import Outcome, Reply, Turn, TurnKind
+from domain.errors import ConcurrentUpdate, StoreUnavailable
+from domain.i18n import language_for_locale, text
+from domain.org import DEFAULT_LANGUAGE
+from domain.ports import InboxRepository
+
+log = logging.getLogger(__name__)
+
+CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
+MESSAGE_CONTENT_TYPE = "application/vnd.microsoft.activity.message"
+
+
+class EtapaivaBot(TeamsActivityHandler):  # type: ignore[misc]
+    """Handles every Teams activity type we care about; everything else is acknowledged."""
+
+    def __init__(self, router: Router, inbox: InboxRepository) -> None:
+        self._router = router
+        self._inbox = inbox
+
+    async def on_turn(self, turn_context: TurnContext) -> None:
+        """Handle each activity once (Teams may redeliver), with one error path for all."""
+        activity = turn_context.activity
+        claim = None
+        if activity.id and activity.conversation and activity.conversation.id:
+            claim = (activity.conversation.id, activity.id)
+            if not await self._inbox.claim(*claim):
+                log.info("duplicate activity %s ignored", activity.id)
+                if activity.type == ActivityTypes.invoke:
+                    await self._invoke_response(turn_context, InvokeResponse(status=200))
+                return
+        try:
+            await super().on_turn(turn_context)
+        except Exception as error:
+            if claim:
+                await self._release(*claim)
+            await self._apologise(turn_context, error)
+
+    async def _release(self, conversation_id: str, activity_id: str) -> None:
+        try:
+            await self._inbox.release(conversation_id, activity_id)
+        except Exception:
+            log.warning("could not release activity claim %s", activity_id, exc_info=True)
+
+    async def _apologise(self, turn_context: TurnContext, error: Exception) -> None:
+        busy = isinstance(error, StoreUnavailable | ConcurrentUpdate)
+        if busy:
+            log.warning("turn failed, storage busy or unreachable: %s", type(error).__name__)
+        else:
+            log.error("turn failed: %s", type(error).__name__, exc_info=error)
+        language = language_for_locale(turn_context.activity.locale) or DEFAULT_LANGUAGE
+        message = text(language, "error.busy" if busy else "error.generic")
+        activity = turn_context.activity
+        try:
+            if activity.type == ActivityTypes.invoke:
+                body = {"statusCode": 200, "type": MESSAGE_CONTENT_TYPE, "value": message}
+                await self._invoke_response(turn_context, InvokeResponse(status=200, body=body))
+            elif activity.type == ActivityTypes.message:
+                await turn_context.send_activity(reply_activity(Reply(text=message)))
+        except Exception:
+            log.warning("could not tell the user about the failure", exc_info=True)
+
+    @staticmethod
+    async def _invoke_response(turn_context: TurnContext, response: InvokeResponse) -> None:
+        await turn_context.send_activity(
+            Activity(type=ActivityTypes.invoke_response, value=response)
+        )
+
+    def _turn(self, turn_context: TurnContext, kind: TurnKind, **fields: Any) -> Turn:
+        activity = turn_context.activity
+        return Turn(
+            kind=kind,
+            conversation=conversation_of(activity),
+            user=user_of(activity),
+            activity_id=activity.id,
+            reply_to_id=activity.reply_to_id,
+            lookup_upn=self._upn_lookup(turn_context),
+            **fields,
+        )
+
+    @staticmethod
+    def _upn_lookup(turn_context: TurnContext) -> Callable[[], Awaitable[str | None]]:
+        async def lookup() -> str | None:
+            try:
+                member = await TeamsInfo.get_member(
+                    turn_context, turn_context.activity.from_property.id
+                )
+            except Exception:
+                log.info("could not look up the sender's UPN", exc_info=True)
+                return None
+            found = getattr(member, "user_principal_name", None) or getattr(member, "email", None)
+            return str(found) if found else None
+
+        return lookup
+
+    async def _run(self, turn_context: TurnContext, turn: Turn) -> Outcome:
+        outcome = await self._router.handle(turn)
+        for reply in outcome.replies:
+            await turn_context.send_activity(reply_activity(reply))
+        return outcome
+
+    # --- activity types ----------------------------------------------------------------
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        """A typed message, or an Action.Submit from a card (value, no text)."""
+        activity = turn_context.activity
+        if activity.value is not None and not (activity.text or "").strip():
+            turn = self._turn(turn_context, TurnKind.ACTION, action=activity.value)
+            outcome = await self._run(turn_context, turn)
+            if outcome.card_update is not None and activity.reply_to_id:
+                await turn_context.update_activity(
+                    card_update_activity(activity.reply_to_id, outcome.card_update)
+                )
+            return
+        await self._run(
+            turn_context, self._turn(turn_context, TurnKind.MESSAGE, text=message_text(activity))
+        )
+
+    async def on_installation_update_add(self, turn_context: TurnContext) -> None:
+        """The app was installed in a personal chat, group chat, meeting or team."""
+        await self._run(turn_context, self._turn(turn_context, TurnKind.INSTALLED))
+
+    async def on_installation_update_remove(self, turn_context: TurnContext) -> None:
+        """The app was removed: stop messaging that conversation."""
+        await self._run(turn_context, self._turn(turn_context, TurnKind.UNINSTALLED))
+
+    async def on_conversation_update_activity(self, turn_context: TurnContext) -> None:
+        """Members added or removed; only the bot's own arrival or removal matters here."""
+        activity = turn_context.activity
+        bot_id = activity.recipient.id if activity.recipient else None
+        if any(m.id == bot_id for m in activity.members_added or []):
+            await self._run(turn_context, self._turn(turn_context, TurnKind.INSTALLED))
+        elif any(m.id == bot_id for m in activity.members_removed or []):
+            await self._run(turn_context, self._turn(turn_context, TurnKind.UNINSTALLED))
+
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
+        """Universal Actions (adaptiveCard/action); other invokes are not implemented."""
+        activity = turn_context.activity
+        if activity.name != "adaptiveCard/action":
+            return InvokeResponse(status=int(HTTPStatus.NOT_IMPLEMENTED))
+        value = activity.value if isinstance(activity.value, dict) else {}
+        raw_action = value.get("action")
+        action: dict[str, Any] = raw_action if isinstance(raw_action, dict) else {}
+        raw_data = action.get("data")
+        data: dict[str, Any] = dict(raw_data) if isinstance(raw_data, dict) else {}
+        if isinstance(action.get("verb"), str):
+            data["verb"] = action["verb"]
+        turn = self._turn(turn_context, TurnKind.ACTION, action=data, is_invoke=True)
+        outcome = await self._router.handle(turn)
+        replies = list(outcome.replies)
+        if outcome.card_update is not None:
+            body: dict[str, Any] = {
+                "statusCode": 200,
+                "type": CARD_CONTENT_TYPE,
+                "value": outcome.card_update,
+            }
+        else:
+            first = replies.pop(0).text if replies else ""
+            body = {"statusCode": 200, "type": MESSAGE_CONTENT_TYPE, "value": first or ""}
+        for reply in replies:
+            await turn_context.send_activity(reply_activity(reply))
+        # hand the body over unserialised: we write the HTTP response ourselves (teams-facts §11.2)
+        return InvokeResponse(status=int(HTTPStatus.OK), body=body)

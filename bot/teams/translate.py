@@ -1,0 +1,103 @@
+"""Translation between botbuilder Activities and our own types (both directions)."""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+from botbuilder.core import CardFactory, MessageFactory, TurnContext
+from botbuilder.schema import Activity, ActivityTypes, Attachment
+
+from dialogs.turn import Reply
+from domain.model import Conversation, ConversationKind, TeamsUser
+
+_AT_TAG = re.compile(r"<at[^>]*>.*?</at>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def channel_data(activity: Activity) -> dict[str, Any]:
+    """The activity's channelData as a plain dict (it may arrive as dict or model)."""
+    data = activity.channel_data
+    if data is None:
+        return {}
+    if isinstance(data, dict):
+        return data
+    serialized = data.serialize() if hasattr(data, "serialize") else {}
+    return serialized if isinstance(serialized, dict) else {}
+
+
+def _id_of(obj: Any) -> str | None:
+    if isinstance(obj, dict):
+        value = obj.get("id")
+        return value if isinstance(value, str) and value else None
+    return None
+
+
+def conversation_of(activity: Activity) -> Conversation:
+    """Our Conversation for the activity, with the reference needed for proactive messages."""
+    data = channel_data(activity)
+    conv = activity.conversation
+    meeting_id = _id_of(data.get("meeting"))
+    raw_type = (conv.conversation_type or "").strip() if conv else ""
+    if raw_type == "channel" or _id_of(data.get("channel")):
+        kind = ConversationKind.CHANNEL
+    elif raw_type == "groupChat" or (conv is not None and conv.is_group):
+        kind = ConversationKind.MEETING if meeting_id else ConversationKind.GROUP_CHAT
+    else:
+        kind = ConversationKind.PERSONAL
+    reference = TurnContext.get_conversation_reference(activity).serialize()
+    reference.pop("activityId", None)
+    return Conversation(
+        conversation_id=conv.id,
+        kind=kind,
+        service_url=activity.service_url,
+        reference=reference,
+        tenant_id=_id_of(data.get("tenant")) or (conv.tenant_id if conv else None),
+        team_id=_id_of(data.get("team")),
+        channel_id=_id_of(data.get("channel")),
+        meeting_id=meeting_id,
+    )
+
+
+def user_of(activity: Activity) -> TeamsUser:
+    """The sender as a TeamsUser."""
+    sender = activity.from_property
+    return TeamsUser(
+        teams_id=sender.id,
+        name=(sender.name or "").strip()[:200],
+        aad_object_id=sender.aad_object_id or None,
+        locale=activity.locale,
+    )
+
+
+def message_text(activity: Activity) -> str:
+    """The typed text without the bot's @mention and without HTML."""
+    text = activity.text or ""
+    if activity.recipient is not None:
+        text = TurnContext.remove_mention_text(activity, activity.recipient.id) or text
+    text = _AT_TAG.sub(" ", text)
+    text = _TAG.sub(" ", text)
+    return " ".join(html.unescape(text).split())
+
+
+def card_attachment(card: dict[str, Any]) -> Attachment:
+    """An Adaptive Card attachment."""
+    return CardFactory.adaptive_card(card)
+
+
+def reply_activity(reply: Reply) -> Activity:
+    """A message activity for one of our replies."""
+    if reply.card is not None:
+        activity = MessageFactory.attachment(card_attachment(reply.card), text=reply.text)
+    else:
+        activity = MessageFactory.text(reply.text or "")
+        activity.text_format = "markdown"
+    if reply.speak:
+        activity.speak = reply.speak
+    return activity
+
+
+def card_update_activity(activity_id: str, card: dict[str, Any]) -> Activity:
+    """An activity that replaces the card message activity_id."""
+    return Activity(type=ActivityTypes.message, id=activity_id, attachments=[card_attachment(card)])

@@ -1,0 +1,49 @@
+"""Typed card action payloads: one reserved `verb` key, parsed and checked in one place."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+VERB_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
+MAX_FIELDS = 16
+MAX_VALUE_LENGTH = 500
+
+
+class BadPayload(ValueError):
+    """A card action whose payload we do not accept."""
+
+
+@dataclass(frozen=True, slots=True)
+class CardAction:
+    """A button press: its verb and its string fields."""
+
+    verb: str
+    data: dict[str, str] = field(default_factory=dict)
+
+    def to_data(self) -> dict[str, str]:
+        """The JSON object a card button carries."""
+        return {"verb": self.verb, **self.data}
+
+
+def parse_action(value: Any) -> CardAction:
+    """Validate a submitted payload (Action.Submit value or Action.Execute data)."""
+    if not isinstance(value, dict):
+        raise BadPayload("payload is not an object")
+    verb = value.get("verb")
+    if not isinstance(verb, str) or not VERB_RE.match(verb):
+        raise BadPayload("payload has no valid verb")
+    data: dict[str, str] = {}
+    for key, item in value.items():
+        if key == "verb" or key.startswith("msteams"):
+            continue
+        if not isinstance(key, str) or not isinstance(item, str | int | bool):
+            raise BadPayload(f"field {key!r} is not a plain value")
+        text = str(item)
+        if len(text) > MAX_VALUE_LENGTH:
+            raise BadPayload(f"field {key!r} is too long")
+        data[key] = text
+    if len(data) > MAX_FIELDS:
+        raise BadPayload("too many fields")
+    return CardAction(verb=verb, data=data)

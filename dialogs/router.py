@@ -1,0 +1,236 @@
+"""The router: turns in, outcomes out. Routing is data: command words and card verbs to handlers."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from cards.bind import BIND_VERB, bound_card, choose_group_card
+from cards.payload import BadPayload, CardAction, parse_action
+from dialogs.commands import Command, parse
+from dialogs.state import CONVERSATION, update_state
+from dialogs.turn import Outcome, Reply, Turn, TurnKind
+from domain.binding import Binder, BindResult, find_group
+from domain.directory import Directory
+from domain.errors import DomainError, NotFound
+from domain.groups import visible_groups
+from domain.help import help_lines
+from domain.i18n import language_for_locale, text
+from domain.model import Actor, Conversation
+from domain.org import DEFAULT_LANGUAGE, Language, Role
+from domain.ports import ConversationRepository, GroupListing, OrgRepository, StateRepository
+
+log = logging.getLogger(__name__)
+
+LANGUAGE_WORDS: dict[str, Language] = {
+    "fi": Language.FI,
+    "suomi": Language.FI,
+    "suomeksi": Language.FI,
+    "finska": Language.FI,
+    "finnish": Language.FI,
+    "sv": Language.SV,
+    "svenska": Language.SV,
+    "ruotsi": Language.SV,
+    "ruotsiksi": Language.SV,
+    "på svenska": Language.SV,
+    "swedish": Language.SV,
+    "en": Language.EN,
+    "english": Language.EN,
+    "englanti": Language.EN,
+    "englanniksi": Language.EN,
+    "engelska": Language.EN,
+    "på engelska": Language.EN,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """What the dialogs use: domain services and the ports behind them."""
+
+    directory: Directory
+    binder: Binder
+    org: OrgRepository
+    groups: GroupListing
+    conversations: ConversationRepository
+    state: StateRepository
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """A turn with its actor and the language to answer in."""
+
+    turn: Turn
+    actor: Actor
+    language: Language
+    conversation: Conversation
+
+    def t(self, key: str, **params: object) -> str:
+        """Catalog text in this turn's language."""
+        return text(self.language, key, **params)
+
+
+Handler = Callable[["Router", Context, str], Awaitable[Outcome]]
+ActionHandler = Callable[["Router", Context, CardAction], Awaitable[Outcome]]
+
+
+def say(*texts: str) -> Outcome:
+    """An outcome of plain text messages."""
+    return Outcome(replies=[Reply(text=t) for t in texts])
+
+
+class Router:
+    """Dispatches turns to handlers; the one place domain errors become text."""
+
+    def __init__(self, services: Services) -> None:
+        self.s = services
+
+    async def handle(self, turn: Turn) -> Outcome:
+        """Handle one turn and return what to answer."""
+        if turn.kind is TurnKind.UNINSTALLED:
+            await self.s.conversations.set_active(turn.conversation.conversation_id, False)
+            return Outcome()
+        actor = await self.s.directory.identify(turn.user, turn.lookup_upn)
+        conversation = await self._remember(turn.conversation, actor)
+        ctx = Context(turn, actor, await self._language(actor, turn, conversation), conversation)
+        try:
+            if turn.kind is TurnKind.INSTALLED:
+                return await self._welcome(ctx)
+            if turn.kind is TurnKind.ACTION:
+                return await self._action(ctx)
+            if turn.kind is TurnKind.MESSAGE:
+                command, argument = parse(turn.text)
+                if command is None:
+                    return say(ctx.t("unknown"))
+                return await COMMANDS[command](self, ctx, argument)
+            return Outcome()
+        except DomainError as exc:
+            return say(ctx.t(exc.key, **exc.params))
+
+    async def _remember(self, conversation: Conversation, actor: Actor) -> Conversation:
+        stored = await self.s.conversations.get(conversation.conversation_id)
+        if conversation.kind.is_group:
+            wanted = conversation
+        else:
+            wanted = replace(conversation, person_id=actor.person_id)
+        if (
+            stored is None
+            or not stored.active
+            or stored.service_url != wanted.service_url
+            or (wanted.person_id is not None and stored.person_id != wanted.person_id)
+            or (wanted.meeting_id and stored.meeting_id != wanted.meeting_id)
+        ):
+            return await self.s.conversations.remember(wanted)
+        return stored
+
+    async def _language(self, actor: Actor, turn: Turn, conversation: Conversation) -> Language:
+        fallback = DEFAULT_LANGUAGE
+        if conversation.group_id is not None:
+            group = await self.s.org.group_by_id(conversation.group_id)
+            fallback = group.language if group else fallback
+        return actor.language(language_for_locale(turn.user.locale), fallback)
+
+    async def _action(self, ctx: Context) -> Outcome:
+        try:
+            action = parse_action(ctx.turn.action)
+        except BadPayload as exc:
+            log.info("refused card payload: %s", exc)
+            return say(ctx.t("card.stale"))
+        handler = ACTIONS.get(action.verb)
+        if handler is None:
+            log.info("unknown card verb %s", action.verb)
+            return say(ctx.t("card.stale"))
+        return await handler(self, ctx, action)
+
+    async def _welcome(self, ctx: Context) -> Outcome:
+        conv = ctx.conversation
+
+        async def first_time(state: dict[str, Any]) -> bool:
+            if state.get("welcomed"):
+                return False
+            state["welcomed"] = True
+            return True
+
+        if not await update_state(self.s.state, CONVERSATION, conv.conversation_id, first_time):
+            return Outcome()
+        if not conv.kind.is_group:
+            return say(ctx.t("welcome.personal", name=ctx.actor.person.name.split(" ")[0]))
+        texts = [ctx.t("welcome.group")]
+        if conv.group_id is None:
+            texts.append(ctx.t("welcome.group.instructor_hint"))
+        return say("\n\n".join(texts))
+
+    # --- commands -------------------------------------------------------------------------
+
+    async def help(self, ctx: Context, _argument: str) -> Outcome:
+        """What this person can do, by role."""
+        lines = help_lines(ctx.actor, ctx.conversation.kind)
+        body = "\n".join(f"- {ctx.t(line.key, **line.params)}" for line in lines)
+        return say(f"{ctx.t('help.intro')}\n\n{body}")
+
+    async def language(self, ctx: Context, argument: str) -> Outcome:
+        """Change the person's own language."""
+        chosen = LANGUAGE_WORDS.get(argument.strip())
+        if chosen is None:
+            return say(ctx.t("language.usage"))
+        await self.s.directory.set_language(ctx.actor, chosen)
+        return say(text(chosen, "language.changed"))
+
+    async def bind(self, ctx: Context, argument: str) -> Outcome:
+        """'This is group X': bind the group conversation, or offer a card of the groups."""
+        groups = self.s.binder.check_can_bind(ctx.actor, ctx.conversation)
+        if argument:
+            group = find_group(groups, argument)
+            if group is None:
+                raise NotFound("bind.unknown_group", name=argument)
+            return await self._bind(ctx, group.key)
+        if len(groups) == 1:
+            return await self._bind(ctx, groups[0].key)
+        return Outcome(replies=[Reply(card=choose_group_card(ctx.language, groups))])
+
+    async def bind_chosen(self, ctx: Context, action: CardAction) -> Outcome:
+        """The instructor tapped a group on the bind card."""
+        return await self._bind(ctx, action.data.get("group", ""))
+
+    async def _bind(self, ctx: Context, group_key: str) -> Outcome:
+        result = await self.s.binder.bind(ctx.actor, ctx.conversation, group_key)
+        key = {
+            BindResult.BOUND: "bind.done",
+            BindResult.MOVED: "bind.moved",
+            BindResult.ALREADY: "bind.already",
+        }[result.result]
+        outcome = say(ctx.t(key, group=result.group.name))
+        outcome.card_update = bound_card(ctx.language, result.group)
+        return outcome
+
+    async def groups(self, ctx: Context, _argument: str) -> Outcome:
+        """List the groups this person instructs or follows, and whether each has a chat."""
+        if not ctx.actor.roles & {Role.INSTRUCTOR, Role.COORDINATOR, Role.ADMIN}:
+            return await self.help(ctx, "")
+        shown = visible_groups(ctx.actor, await self.s.groups.all_groups())
+        if not shown:
+            return say(ctx.t("groups.none"))
+        units = {u.key: u.name for u in await self.s.groups.all_units()}
+        bound = await self.s.groups.bound_group_ids()
+        lines = [
+            ctx.t(
+                "groups.line.bound" if g.id in bound else "groups.line.unbound",
+                group=g.name,
+                unit=units.get(g.unit_key, g.unit_key),
+            )
+            for g in shown
+        ]
+        return say(ctx.t("groups.title") + "\n\n" + "\n".join(f"- {line}" for line in lines))
+
+
+COMMANDS: dict[Command, Handler] = {
+    Command.HELP: Router.help,
+    Command.LANGUAGE: Router.language,
+    Command.BIND: Router.bind,
+    Command.GROUPS: Router.groups,
+}
+
+ACTIONS: dict[str, ActionHandler] = {
+    BIND_VERB: Router.bind_chosen,
+}

@@ -1,0 +1,57 @@
+"""What a dialog sees of a turn, and what it answers: no SDK types."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from domain.model import Conversation, TeamsUser
+
+
+class TurnKind(enum.Enum):
+    """The kinds of incoming activity the dialogs handle."""
+
+    MESSAGE = "message"
+    ACTION = "action"
+    INSTALLED = "installed"
+    UNINSTALLED = "uninstalled"
+    MEETING_START = "meeting_start"
+    MEETING_END = "meeting_end"
+
+
+async def _no_upn() -> str | None:
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """One incoming activity, translated at the edge."""
+
+    kind: TurnKind
+    conversation: Conversation
+    user: TeamsUser
+    text: str = ""
+    action: Any = None
+    is_invoke: bool = False
+    activity_id: str | None = None
+    reply_to_id: str | None = None
+    lookup_upn: Callable[[], Awaitable[str | None]] = field(default=_no_upn, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A message to post in the turn's conversation: text, a card, or both."""
+
+    text: str | None = None
+    card: dict[str, Any] | None = None
+    speak: str | None = None
+
+
+@dataclass(slots=True)
+class Outcome:
+    """Everything a dialog answers: new messages, and maybe a replacement for the tapped card."""
+
+    replies: list[Reply] = field(default_factory=list)
+    card_update: dict[str, Any] | None = None

@@ -1,0 +1,28 @@
+"""Alembic environment: runs on a connection handed over by store.migrate (async engines)."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import Connection
+
+from store.tables import Base
+
+target_metadata = Base.metadata
+
+
+def run(connection: Connection) -> None:
+    """Run migrations on connection."""
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+connection = context.config.attributes.get("connection")
+if connection is None:
+    raise RuntimeError("run migrations through `etapaiva db upgrade`")
+run(connection)

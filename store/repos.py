@@ -1,0 +1,565 @@
+"""Repositories: SQLAlchemy in, domain dataclasses out. Each method is one transaction."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import InterfaceError as SAInterfaceError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from domain.errors import ConcurrentUpdate, StoreUnavailable
+from domain.model import Conversation, ConversationKind, RoleGrant
+from domain.org import (
+    Group,
+    ImportSummary,
+    Language,
+    Membership,
+    OrgSpec,
+    Person,
+    Role,
+    Unit,
+)
+from domain.ports import OrgView
+from store.tables import (
+    AuditRow,
+    ConversationRow,
+    DialogStateRow,
+    GroupRow,
+    MembershipRow,
+    PersonRow,
+    ProcessedActivityRow,
+    UnitRow,
+    utcnow,
+)
+
+Sessions = async_sessionmaker[AsyncSession]
+UNAVAILABLE = (OperationalError, SAInterfaceError, OSError, ConnectionError)
+
+
+def _unit(row: UnitRow) -> Unit:
+    return Unit(key=row.key, name=row.name, id=row.id)
+
+
+def _group(row: GroupRow, unit_key: str) -> Group:
+    return Group(
+        key=row.key,
+        unit_key=unit_key,
+        name=row.name,
+        timezone=row.timezone,
+        language=Language(row.language),
+        id=row.id,
+    )
+
+
+def _person(row: PersonRow) -> Person:
+    return Person(
+        name=row.name,
+        aad_object_id=row.aad_object_id,
+        upn=row.upn,
+        teams_id=row.teams_id,
+        language=Language(row.language) if row.language else None,
+        id=row.id,
+    )
+
+
+def _conversation(row: ConversationRow) -> Conversation:
+    return Conversation(
+        conversation_id=row.conversation_id,
+        kind=ConversationKind(row.kind),
+        service_url=row.service_url,
+        reference=dict(row.reference),
+        tenant_id=row.tenant_id,
+        team_id=row.team_id,
+        channel_id=row.channel_id,
+        meeting_id=row.meeting_id,
+        person_id=row.person_id,
+        group_id=row.group_id,
+        active=row.active,
+        id=row.id,
+    )
+
+
+def _scope(membership_role: Role, group_id: int | None, unit_id: int | None) -> str:
+    if group_id is not None:
+        return f"group:{group_id}"
+    if unit_id is not None:
+        return f"unit:{unit_id}"
+    return "*"
+
+
+class _Repo:
+    def __init__(self, sessions: Sessions) -> None:
+        self._sessions = sessions
+
+
+class SqlHealth(_Repo):
+    """Answers whether the database is reachable."""
+
+    async def ping(self) -> None:
+        """Run a trivial query; raise StoreUnavailable if the database does not answer."""
+        try:
+            async with self._sessions() as s:
+                await s.execute(text("SELECT 1"))
+        except UNAVAILABLE as exc:
+            raise StoreUnavailable(str(exc)) from exc
+
+
+class SqlOrgRepository(_Repo):
+    """Units, groups, people and memberships."""
+
+    async def _one_person(self, **where: Any) -> Person | None:
+        async with self._sessions() as s:
+            row = (await s.execute(select(PersonRow).filter_by(**where))).scalar_one_or_none()
+            return _person(row) if row else None
+
+    async def person_by_teams_id(self, teams_id: str) -> Person | None:
+        """The person with this Teams user id (29:…)."""
+        return await self._one_person(teams_id=teams_id)
+
+    async def person_by_aad(self, aad_object_id: str) -> Person | None:
+        """The person with this AAD object id."""
+        return await self._one_person(aad_object_id=aad_object_id)
+
+    async def person_by_upn(self, upn: str) -> Person | None:
+        """The person with this UPN or e-mail."""
+        return await self._one_person(upn=upn)
+
+    async def has_people_waiting_for_upn_match(self) -> bool:
+        """True if someone was imported by UPN and has not talked to the bot yet."""
+        async with self._sessions() as s:
+            q = select(PersonRow.id).where(PersonRow.upn.is_not(None), PersonRow.teams_id.is_(None))
+            return (await s.execute(q.limit(1))).first() is not None
+
+    async def add_person(self, person: Person) -> Person:
+        """Store a person first met in Teams."""
+        async with self._sessions.begin() as s:
+            row = PersonRow(
+                name=person.name,
+                aad_object_id=person.aad_object_id,
+                upn=person.upn,
+                teams_id=person.teams_id,
+                language=person.language.value if person.language else None,
+            )
+            s.add(row)
+            await s.flush()
+            return _person(row)
+
+    async def update_person(self, person: Person) -> Person:
+        """Update name and Teams identifiers of a stored person."""
+        async with self._sessions.begin() as s:
+            row = await s.get_one(PersonRow, person.id)
+            row.name = person.name
+            row.teams_id = person.teams_id
+            row.aad_object_id = person.aad_object_id
+            await s.flush()
+            return _person(row)
+
+    async def set_language(self, person_id: int, language: Language) -> None:
+        """Store a person's own language choice."""
+        async with self._sessions.begin() as s:
+            await s.execute(
+                update(PersonRow).where(PersonRow.id == person_id).values(language=language.value)
+            )
+
+    async def grants_of(self, person_id: int) -> tuple[RoleGrant, ...]:
+        """Every role the person holds, with the group or unit resolved."""
+        async with self._sessions() as s:
+            rows = (
+                await s.execute(
+                    select(MembershipRow, GroupRow, UnitRow)
+                    .outerjoin(GroupRow, MembershipRow.group_id == GroupRow.id)
+                    .outerjoin(
+                        UnitRow,
+                        func.coalesce(MembershipRow.unit_id, GroupRow.unit_id) == UnitRow.id,
+                    )
+                    .where(MembershipRow.person_id == person_id)
+                    .order_by(MembershipRow.id)
+                )
+            ).all()
+        grants = []
+        for m, g, u in rows:
+            unit = _unit(u) if u is not None else None
+            group = _group(g, unit.key) if g is not None and unit is not None else None
+            grants.append(
+                RoleGrant(role=Role(m.role), group=group, unit=unit if m.unit_id else None)
+            )
+        return tuple(grants)
+
+    async def group_by_id(self, group_id: int) -> Group | None:
+        """One group by its id."""
+        async with self._sessions() as s:
+            row = (
+                await s.execute(
+                    select(GroupRow, UnitRow.key)
+                    .join(UnitRow, GroupRow.unit_id == UnitRow.id)
+                    .where(GroupRow.id == group_id)
+                )
+            ).first()
+            return _group(row[0], row[1]) if row else None
+
+    async def all_groups(self) -> tuple[Group, ...]:
+        """Every group."""
+        async with self._sessions() as s:
+            rows = await s.execute(
+                select(GroupRow, UnitRow.key)
+                .join(UnitRow, GroupRow.unit_id == UnitRow.id)
+                .order_by(GroupRow.name)
+            )
+            return tuple(_group(g, k) for g, k in rows.all())
+
+    async def all_units(self) -> tuple[Unit, ...]:
+        """Every unit."""
+        async with self._sessions() as s:
+            rows = await s.execute(select(UnitRow).order_by(UnitRow.name))
+            return tuple(_unit(u) for u in rows.scalars())
+
+    async def bound_group_ids(self) -> frozenset[int]:
+        """Ids of groups that have a conversation."""
+        async with self._sessions() as s:
+            rows = await s.execute(
+                select(ConversationRow.group_id).where(ConversationRow.group_id.is_not(None))
+            )
+            return frozenset(r for r in rows.scalars() if r is not None)
+
+    async def apply(self, spec: OrgSpec) -> ImportSummary:
+        """Create or update all of spec in one transaction; listed people get the file's roles."""
+        created: Counter[str] = Counter()
+        updated: Counter[str] = Counter()
+        unchanged: Counter[str] = Counter()
+        async with self._sessions.begin() as s:
+            units: dict[str, UnitRow] = {
+                u.key: u for u in (await s.execute(select(UnitRow))).scalars()
+            }
+            for unit in spec.units:
+                row = units.get(unit.key)
+                if row is None:
+                    row = UnitRow(key=unit.key, name=unit.name)
+                    s.add(row)
+                    units[unit.key] = row
+                    created["units"] += 1
+                elif row.name != unit.name:
+                    row.name = unit.name
+                    updated["units"] += 1
+                else:
+                    unchanged["units"] += 1
+            await s.flush()
+            groups: dict[str, GroupRow] = {
+                g.key: g for g in (await s.execute(select(GroupRow))).scalars()
+            }
+            for group in spec.groups:
+                values = {
+                    "unit_id": units[group.unit_key].id,
+                    "name": group.name,
+                    "timezone": group.timezone,
+                    "language": group.language.value,
+                }
+                grow = groups.get(group.key)
+                if grow is None:
+                    grow = GroupRow(key=group.key, **values)
+                    s.add(grow)
+                    groups[group.key] = grow
+                    created["groups"] += 1
+                elif any(getattr(grow, k) != v for k, v in values.items()):
+                    for k, v in values.items():
+                        setattr(grow, k, v)
+                    updated["groups"] += 1
+                else:
+                    unchanged["groups"] += 1
+            await s.flush()
+            for spec_person in spec.people:
+                prow, state = await self._upsert_person(s, spec_person.person)
+                (created if state == "created" else updated if state == "updated" else unchanged)[
+                    "people"
+                ] += 1
+                roles_changed = await self._replace_memberships(
+                    s, prow.id, spec_person.memberships, units, groups
+                )
+                if roles_changed and state == "unchanged":
+                    unchanged["people"] -= 1
+                    updated["people"] += 1
+            s.add(
+                AuditRow(
+                    action="org.import",
+                    subject="org",
+                    details={"created": dict(created), "updated": dict(updated)},
+                )
+            )
+        return ImportSummary(
+            created=dict(created), updated=dict(updated), unchanged=dict(unchanged)
+        )
+
+    async def _upsert_person(self, s: AsyncSession, person: Person) -> tuple[PersonRow, str]:
+        row = None
+        if person.aad_object_id:
+            row = (
+                await s.execute(select(PersonRow).filter_by(aad_object_id=person.aad_object_id))
+            ).scalar_one_or_none()
+        if row is None and person.upn:
+            row = (
+                await s.execute(select(PersonRow).filter_by(upn=person.upn))
+            ).scalar_one_or_none()
+        if row is None:
+            row = PersonRow(
+                name=person.name,
+                aad_object_id=person.aad_object_id,
+                upn=person.upn,
+                language=person.language.value if person.language else None,
+            )
+            s.add(row)
+            await s.flush()
+            return row, "created"
+        before = (row.name, row.aad_object_id, row.upn, row.language)
+        row.name = person.name
+        row.aad_object_id = person.aad_object_id or row.aad_object_id
+        row.upn = person.upn or row.upn
+        if person.language:
+            row.language = person.language.value
+        await s.flush()
+        after = (row.name, row.aad_object_id, row.upn, row.language)
+        return row, "unchanged" if before == after else "updated"
+
+    async def _replace_memberships(
+        self,
+        s: AsyncSession,
+        person_id: int,
+        memberships: Sequence[Membership],
+        units: dict[str, UnitRow],
+        groups: dict[str, GroupRow],
+    ) -> bool:
+        existing = {
+            (m.role, m.scope): m
+            for m in (
+                await s.execute(select(MembershipRow).filter_by(person_id=person_id))
+            ).scalars()
+        }
+        wanted: dict[tuple[str, str], dict[str, Any]] = {}
+        for m in memberships:
+            gid = groups[m.group_key].id if m.group_key else None
+            uid = units[m.unit_key].id if m.unit_key else None
+            wanted[(m.role.value, _scope(m.role, gid, uid))] = {"group_id": gid, "unit_id": uid}
+        changed = False
+        for key, row in existing.items():
+            if key not in wanted:
+                await s.delete(row)
+                changed = True
+        for (role, scope), ids in wanted.items():
+            if (role, scope) not in existing:
+                s.add(MembershipRow(person_id=person_id, role=role, scope=scope, **ids))
+                changed = True
+        await s.flush()
+        return changed
+
+    async def view(self) -> OrgView:
+        """Everything, for `etapaiva org show`."""
+        units = await self.all_units()
+        groups = await self.all_groups()
+        async with self._sessions() as s:
+            people = [
+                _person(p)
+                for p in (await s.execute(select(PersonRow).order_by(PersonRow.name))).scalars()
+            ]
+        with_roles = []
+        for p in people:
+            assert p.id is not None
+            with_roles.append((p, await self.grants_of(p.id)))
+        return OrgView(units=units, groups=groups, people=tuple(with_roles))
+
+
+class SqlConversationRepository(_Repo):
+    """Conversations, their stored references and group bindings."""
+
+    async def remember(self, conversation: Conversation) -> Conversation:
+        """Insert or refresh a conversation's reference; keeps an existing group binding."""
+        values = {
+            "kind": conversation.kind.value,
+            "tenant_id": conversation.tenant_id,
+            "service_url": conversation.service_url,
+            "reference": conversation.reference,
+            "team_id": conversation.team_id,
+            "channel_id": conversation.channel_id,
+            "meeting_id": conversation.meeting_id,
+            "person_id": conversation.person_id,
+            "active": conversation.active,
+        }
+        for _attempt in range(2):
+            try:
+                async with self._sessions.begin() as s:
+                    row = (
+                        await s.execute(
+                            select(ConversationRow).filter_by(
+                                conversation_id=conversation.conversation_id
+                            )
+                        )
+                    ).scalar_one_or_none()
+                    if row is None:
+                        row = ConversationRow(
+                            conversation_id=conversation.conversation_id, **values
+                        )
+                        s.add(row)
+                    else:
+                        for k, v in values.items():
+                            if v is not None or k in ("active",):
+                                setattr(row, k, v)
+                    await s.flush()
+                    return _conversation(row)
+            except IntegrityError:
+                continue  # a concurrent turn inserted it first; update it instead
+        raise ConcurrentUpdate(conversation.conversation_id)
+
+    async def get(self, conversation_id: str) -> Conversation | None:
+        """One conversation by its Teams id."""
+        async with self._sessions() as s:
+            row = (
+                await s.execute(select(ConversationRow).filter_by(conversation_id=conversation_id))
+            ).scalar_one_or_none()
+            return _conversation(row) if row else None
+
+    async def personal_for(self, person_id: int) -> Conversation | None:
+        """The person's 1:1 chat with the bot, if known."""
+        async with self._sessions() as s:
+            row = (
+                await s.execute(
+                    select(ConversationRow)
+                    .filter_by(person_id=person_id, kind=ConversationKind.PERSONAL.value)
+                    .order_by(ConversationRow.updated_at.desc())
+                    .limit(1)
+                )
+            ).scalar_one_or_none()
+            return _conversation(row) if row else None
+
+    async def bound_to(self, group_id: int) -> Conversation | None:
+        """The conversation a group's days run in."""
+        async with self._sessions() as s:
+            row = (
+                await s.execute(select(ConversationRow).filter_by(group_id=group_id))
+            ).scalar_one_or_none()
+            return _conversation(row) if row else None
+
+    async def bind(
+        self, conversation_id: str, group_id: int, actor_person_id: int
+    ) -> Conversation | None:
+        """Bind a conversation to a group (one conversation per group), audited."""
+        async with self._sessions.begin() as s:
+            previous = (
+                await s.execute(select(ConversationRow).filter_by(group_id=group_id))
+            ).scalar_one_or_none()
+            before = _conversation(previous) if previous else None
+            if previous is not None and previous.conversation_id != conversation_id:
+                previous.group_id = None
+                await s.flush()
+            await s.execute(
+                update(ConversationRow)
+                .where(ConversationRow.conversation_id == conversation_id)
+                .values(group_id=group_id, updated_at=utcnow())
+            )
+            s.add(
+                AuditRow(
+                    actor_person_id=actor_person_id,
+                    action="conversation.bind",
+                    subject=f"group:{group_id}",
+                    details={
+                        "conversation": conversation_id,
+                        "previous": before.conversation_id if before else None,
+                    },
+                )
+            )
+            return before
+
+    async def set_active(self, conversation_id: str, active: bool) -> None:
+        """Mark a conversation active or inactive (bot removed or blocked)."""
+        async with self._sessions.begin() as s:
+            await s.execute(
+                update(ConversationRow)
+                .where(ConversationRow.conversation_id == conversation_id)
+                .values(active=active, updated_at=utcnow())
+            )
+
+
+class SqlStateRepository(_Repo):
+    """Dialog state with a version number: a save based on stale state is refused."""
+
+    async def load(self, scope: str, key: str) -> tuple[dict[str, Any], int]:
+        """The state and its version (0 when none is stored)."""
+        async with self._sessions() as s:
+            row = await s.get(DialogStateRow, (scope, key))
+            return (dict(row.data), row.version) if row else ({}, 0)
+
+    async def save(self, scope: str, key: str, data: dict[str, Any], expected_version: int) -> int:
+        """Compare-and-set: store data only if nobody saved since expected_version."""
+        async with self._sessions.begin() as s:
+            if expected_version == 0:
+                try:
+                    async with s.begin_nested():
+                        await s.execute(
+                            insert(DialogStateRow).values(
+                                scope=scope, key=key, data=data, version=1, updated_at=utcnow()
+                            )
+                        )
+                except IntegrityError as exc:
+                    raise ConcurrentUpdate(f"{scope}:{key}") from exc
+                return 1
+            result = await s.execute(
+                update(DialogStateRow)
+                .where(
+                    DialogStateRow.scope == scope,
+                    DialogStateRow.key == key,
+                    DialogStateRow.version == expected_version,
+                )
+                .values(data=data, version=expected_version + 1, updated_at=utcnow())
+            )
+            if getattr(result, "rowcount", 0) != 1:
+                raise ConcurrentUpdate(f"{scope}:{key}")
+            return expected_version + 1
+
+
+class SqlInboxRepository(_Repo):
+    """Remembers handled activity ids so Teams' redeliveries are handled once."""
+
+    async def claim(self, conversation_id: str, activity_id: str) -> bool:
+        """True if this activity is new (and now claimed); False if it was seen before."""
+        try:
+            async with self._sessions.begin() as s:
+                await s.execute(
+                    insert(ProcessedActivityRow).values(
+                        conversation_id=conversation_id,
+                        activity_id=activity_id,
+                        received_at=utcnow(),
+                    )
+                )
+        except IntegrityError:
+            return False
+        return True
+
+    async def release(self, conversation_id: str, activity_id: str) -> None:
+        """Forget a claim whose handling failed, so a redelivery is handled."""
+        async with self._sessions.begin() as s:
+            await s.execute(
+                delete(ProcessedActivityRow).where(
+                    ProcessedActivityRow.conversation_id == conversation_id,
+                    ProcessedActivityRow.activity_id == activity_id,
+                )
+            )
+
+    async def purge_before(self, when: datetime) -> int:
+        """Drop claims older than when; return how many."""
+        async with self._sessions.begin() as s:
+            result = await s.execute(
+                delete(ProcessedActivityRow).where(ProcessedActivityRow.received_at < when)
+            )
+            return int(getattr(result, "rowcount", 0) or 0)
+
+
+class Store:
+    """All repositories over one session factory."""
+
+    def __init__(self, sessions: Sessions) -> None:
+        self.org = SqlOrgRepository(sessions)
+        self.conversations = SqlConversationRepository(sessions)
+        self.state = SqlStateRepository(sessions)
+        self.inbox = SqlInboxRepository(sessions)
+        self.health = SqlHealth(sessions)
