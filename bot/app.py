@@ -15,6 +15,7 @@ from bot.teams.endpoint import TeamsEndpoint
 from bot.teams.handler import EtapaivaBot
 from bot.web import ENDPOINT, READY, create_web_app
 from dialogs.router import Router, Services
+from dialogs.state import StateAccess
 from domain.binding import Binder
 from domain.directory import Directory
 from domain.errors import StoreUnavailable
@@ -37,7 +38,7 @@ def build_services(store: Store) -> Services:
         org=store.org,
         groups=store.org,
         conversations=store.conversations,
-        state=store.state,
+        state=StateAccess(store.state),
     )
 
 

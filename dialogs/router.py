@@ -10,7 +10,7 @@ from typing import Any
 from cards.bind import BIND_VERB, bound_card, choose_group_card
 from cards.payload import BadPayload, CardAction, parse_action
 from dialogs.commands import Command, parse
-from dialogs.state import CONVERSATION, update_state
+from dialogs.state import CONVERSATION, StateAccess
 from dialogs.turn import Outcome, Reply, Turn, TurnKind
 from domain.binding import Binder, BindResult, find_group
 from domain.directory import Directory
@@ -20,7 +20,7 @@ from domain.help import help_lines
 from domain.i18n import language_for_locale, text
 from domain.model import Actor, Conversation
 from domain.org import DEFAULT_LANGUAGE, Language, Role
-from domain.ports import ConversationRepository, GroupListing, OrgRepository, StateRepository
+from domain.ports import ConversationRepository, GroupListing, OrgRepository
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ class Services:
     org: OrgRepository
     groups: GroupListing
     conversations: ConversationRepository
-    state: StateRepository
+    state: StateAccess
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,10 +152,10 @@ class Router:
             state["welcomed"] = True
             return True
 
-        if not await update_state(self.s.state, CONVERSATION, conv.conversation_id, first_time):
+        if not await self.s.state.update(CONVERSATION, conv.conversation_id, first_time):
             return Outcome()
         if not conv.kind.is_group:
-            return say(ctx.t("welcome.personal", name=ctx.actor.person.name.split(" ")[0]))
+            return say(ctx.t("welcome.personal"))
         texts = [ctx.t("welcome.group")]
         if conv.group_id is None:
             texts.append(ctx.t("welcome.group.instructor_hint"))

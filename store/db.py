@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -56,10 +59,39 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(connection: Any) -> None:
-    # BEGIN IMMEDIATE takes the write lock up front, so two writers queue instead of deadlocking
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # SQLAlchemy, not pysqlite, decides when a transaction starts (savepoints need this)
+    connection.exec_driver_sql("BEGIN")
 
 
-def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    """Sessions that keep loaded values after commit (repositories return plain dataclasses)."""
-    return async_sessionmaker(engine, expire_on_commit=False)
+class Database:
+    """Sessions for reading and for writing.
+
+    SQLite allows one writer at a time, and a transaction that starts reading and then writes
+    can fail at once with "database is locked" instead of waiting. Within one process we
+    therefore queue writers on an asyncio lock; other processes (the CLI) wait on busy_timeout.
+    PostgreSQL needs none of this.
+    """
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self._write_lock = asyncio.Lock() if engine.dialect.name == "sqlite" else None
+
+    def read(self) -> AsyncSession:
+        """A session for reads (use `async with db.read() as s`)."""
+        return self._sessions()
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncSession]:
+        """A session inside a transaction that commits on success and rolls back on error."""
+        if self._write_lock is None:
+            async with self._sessions.begin() as session:
+                yield session
+            return
+        async with self._write_lock, self._sessions.begin() as session:
+            yield session
+
+
+def sessionmaker(engine: AsyncEngine) -> Database:
+    """The Database over engine (repositories take this)."""
+    return Database(engine)

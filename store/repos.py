@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.exc import InterfaceError as SAInterfaceError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.errors import ConcurrentUpdate, StoreUnavailable
 from domain.model import Conversation, ConversationKind, RoleGrant
@@ -25,6 +25,7 @@ from domain.org import (
     Unit,
 )
 from domain.ports import OrgView
+from store.db import Database
 from store.tables import (
     AuditRow,
     ConversationRow,
@@ -37,7 +38,6 @@ from store.tables import (
     utcnow,
 )
 
-Sessions = async_sessionmaker[AsyncSession]
 UNAVAILABLE = (OperationalError, SAInterfaceError, OSError, ConnectionError)
 
 
@@ -93,8 +93,8 @@ def _scope(membership_role: Role, group_id: int | None, unit_id: int | None) -> 
 
 
 class _Repo:
-    def __init__(self, sessions: Sessions) -> None:
-        self._sessions = sessions
+    def __init__(self, db: Database) -> None:
+        self._db = db
 
 
 class SqlHealth(_Repo):
@@ -103,7 +103,7 @@ class SqlHealth(_Repo):
     async def ping(self) -> None:
         """Run a trivial query; raise StoreUnavailable if the database does not answer."""
         try:
-            async with self._sessions() as s:
+            async with self._db.read() as s:
                 await s.execute(text("SELECT 1"))
         except UNAVAILABLE as exc:
             raise StoreUnavailable(str(exc)) from exc
@@ -113,7 +113,7 @@ class SqlOrgRepository(_Repo):
     """Units, groups, people and memberships."""
 
     async def _one_person(self, **where: Any) -> Person | None:
-        async with self._sessions() as s:
+        async with self._db.read() as s:
             row = (await s.execute(select(PersonRow).filter_by(**where))).scalar_one_or_none()
             return _person(row) if row else None
 
@@ -131,27 +131,37 @@ class SqlOrgRepository(_Repo):
 
     async def has_people_waiting_for_upn_match(self) -> bool:
         """True if someone was imported by UPN and has not talked to the bot yet."""
-        async with self._sessions() as s:
+        async with self._db.read() as s:
             q = select(PersonRow.id).where(PersonRow.upn.is_not(None), PersonRow.teams_id.is_(None))
             return (await s.execute(q.limit(1))).first() is not None
 
     async def add_person(self, person: Person) -> Person:
-        """Store a person first met in Teams."""
-        async with self._sessions.begin() as s:
-            row = PersonRow(
-                name=person.name,
-                aad_object_id=person.aad_object_id,
-                upn=person.upn,
-                teams_id=person.teams_id,
-                language=person.language.value if person.language else None,
-            )
-            s.add(row)
-            await s.flush()
-            return _person(row)
+        """Store a person first met in Teams; if a racing turn stored them first, return that."""
+        try:
+            async with self._db.write() as s:
+                row = PersonRow(
+                    name=person.name,
+                    aad_object_id=person.aad_object_id,
+                    upn=person.upn,
+                    teams_id=person.teams_id,
+                    language=person.language.value if person.language else None,
+                )
+                s.add(row)
+                await s.flush()
+                return _person(row)
+        except IntegrityError:
+            found = None
+            if person.teams_id:
+                found = await self.person_by_teams_id(person.teams_id)
+            if found is None and person.aad_object_id:
+                found = await self.person_by_aad(person.aad_object_id)
+            if found is None:
+                raise
+            return found
 
     async def update_person(self, person: Person) -> Person:
         """Update name and Teams identifiers of a stored person."""
-        async with self._sessions.begin() as s:
+        async with self._db.write() as s:
             row = await s.get_one(PersonRow, person.id)
             row.name = person.name
             row.teams_id = person.teams_id
@@ -161,14 +171,14 @@ class SqlOrgRepository(_Repo):
 
     async def set_language(self, person_id: int, language: Language) -> None:
         """Store a person's own language choice."""
-        async with self._sessions.begin() as s:
+        async with self._db.write() as s:
             await s.execute(
                 update(PersonRow).where(PersonRow.id == person_id).values(language=language.value)
             )
 
     async def grants_of(self, person_id: int) -> tuple[RoleGrant, ...]:
         """Every role the person holds, with the group or unit resolved."""
-        async with self._sessions() as s:
+        async with self._db.read() as s:
             rows = (
                 await s.execute(
                     select(MembershipRow, GroupRow, UnitRow)
@@ -192,7 +202,7 @@ class SqlOrgRepository(_Repo):
 
     async def group_by_id(self, group_id: int) -> Group | None:
         """One group by its id."""
-        async with self._sessions() as s:
+        async with self._db.read() as s:
             row = (
                 await s.execute(
                     select(GroupRow, UnitRow.key)
@@ -204,7 +214,7 @@ class SqlOrgRepository(_Repo):
 
     async def all_groups(self) -> tuple[Group, ...]:
         """Every group."""
-        async with self._sessions() as s:
+        async with self._db.read() as s:
             rows = await s.execute(
                 select(GroupRow, UnitRow.key)
                 .join(UnitRow, GroupRow.unit_id == UnitRow.id)
@@ -214,13 +224,13 @@ class SqlOrgRepository(_Repo):
 
     async def all_units(self) -> tuple[Unit, ...]:
         """Every unit."""
-        async with self._sessions() as s:
+        async with self._db.read() as s:
             rows = await s.execute(select(UnitRow).order_by(UnitRow.name))
             return tuple(_unit(u) for u in rows.scalars())
 
     async def bound_group_ids(self) -> frozenset[int]:
         """Ids of groups that have a conversation."""
-        async with self._sessions() as s:
+        async with self._db.read() as s:
             rows = await s.execute(
                 select(ConversationRow.group_id).where(ConversationRow.group_id.is_not(None))
             )
@@ -231,7 +241,7 @@ class SqlOrgRepository(_Repo):
         created: Counter[str] = Counter()
         updated: Counter[str] = Counter()
         unchanged: Counter[str] = Counter()
-        async with self._sessions.begin() as s:
+        async with self._db.write() as s:
             units: dict[str, UnitRow] = {
                 u.key: u for u in (await s.execute(select(UnitRow))).scalars()
             }
@@ -358,7 +368,7 @@ class SqlOrgRepository(_Repo):
         """Everything, for `etapaiva org show`."""
         units = await self.all_units()
         groups = await self.all_groups()
-        async with self._sessions() as s:
+        async with self._db.read() as s:
             people = [
                 _person(p)
                 for p in (await s.execute(select(PersonRow).order_by(PersonRow.name))).scalars()
@@ -388,7 +398,7 @@ class SqlConversationRepository(_Repo):
         }
         for _attempt in range(2):
             try:
-                async with self._sessions.begin() as s:
+                async with self._db.write() as s:
                     row = (
                         await s.execute(
                             select(ConversationRow).filter_by(
@@ -413,7 +423,7 @@ class SqlConversationRepository(_Repo):
 
     async def get(self, conversation_id: str) -> Conversation | None:
         """One conversation by its Teams id."""
-        async with self._sessions() as s:
+        async with self._db.read() as s:
             row = (
                 await s.execute(select(ConversationRow).filter_by(conversation_id=conversation_id))
             ).scalar_one_or_none()
@@ -421,7 +431,7 @@ class SqlConversationRepository(_Repo):
 
     async def personal_for(self, person_id: int) -> Conversation | None:
         """The person's 1:1 chat with the bot, if known."""
-        async with self._sessions() as s:
+        async with self._db.read() as s:
             row = (
                 await s.execute(
                     select(ConversationRow)
@@ -434,7 +444,7 @@ class SqlConversationRepository(_Repo):
 
     async def bound_to(self, group_id: int) -> Conversation | None:
         """The conversation a group's days run in."""
-        async with self._sessions() as s:
+        async with self._db.read() as s:
             row = (
                 await s.execute(select(ConversationRow).filter_by(group_id=group_id))
             ).scalar_one_or_none()
@@ -444,7 +454,7 @@ class SqlConversationRepository(_Repo):
         self, conversation_id: str, group_id: int, actor_person_id: int
     ) -> Conversation | None:
         """Bind a conversation to a group (one conversation per group), audited."""
-        async with self._sessions.begin() as s:
+        async with self._db.write() as s:
             previous = (
                 await s.execute(select(ConversationRow).filter_by(group_id=group_id))
             ).scalar_one_or_none()
@@ -472,7 +482,7 @@ class SqlConversationRepository(_Repo):
 
     async def set_active(self, conversation_id: str, active: bool) -> None:
         """Mark a conversation active or inactive (bot removed or blocked)."""
-        async with self._sessions.begin() as s:
+        async with self._db.write() as s:
             await s.execute(
                 update(ConversationRow)
                 .where(ConversationRow.conversation_id == conversation_id)
@@ -485,13 +495,13 @@ class SqlStateRepository(_Repo):
 
     async def load(self, scope: str, key: str) -> tuple[dict[str, Any], int]:
         """The state and its version (0 when none is stored)."""
-        async with self._sessions() as s:
+        async with self._db.read() as s:
             row = await s.get(DialogStateRow, (scope, key))
             return (dict(row.data), row.version) if row else ({}, 0)
 
     async def save(self, scope: str, key: str, data: dict[str, Any], expected_version: int) -> int:
         """Compare-and-set: store data only if nobody saved since expected_version."""
-        async with self._sessions.begin() as s:
+        async with self._db.write() as s:
             if expected_version == 0:
                 try:
                     async with s.begin_nested():
@@ -523,7 +533,7 @@ class SqlInboxRepository(_Repo):
     async def claim(self, conversation_id: str, activity_id: str) -> bool:
         """True if this activity is new (and now claimed); False if it was seen before."""
         try:
-            async with self._sessions.begin() as s:
+            async with self._db.write() as s:
                 await s.execute(
                     insert(ProcessedActivityRow).values(
                         conversation_id=conversation_id,
@@ -537,7 +547,7 @@ class SqlInboxRepository(_Repo):
 
     async def release(self, conversation_id: str, activity_id: str) -> None:
         """Forget a claim whose handling failed, so a redelivery is handled."""
-        async with self._sessions.begin() as s:
+        async with self._db.write() as s:
             await s.execute(
                 delete(ProcessedActivityRow).where(
                     ProcessedActivityRow.conversation_id == conversation_id,
@@ -547,7 +557,7 @@ class SqlInboxRepository(_Repo):
 
     async def purge_before(self, when: datetime) -> int:
         """Drop claims older than when; return how many."""
-        async with self._sessions.begin() as s:
+        async with self._db.write() as s:
             result = await s.execute(
                 delete(ProcessedActivityRow).where(ProcessedActivityRow.received_at < when)
             )
@@ -557,9 +567,9 @@ class SqlInboxRepository(_Repo):
 class Store:
     """All repositories over one session factory."""
 
-    def __init__(self, sessions: Sessions) -> None:
-        self.org = SqlOrgRepository(sessions)
-        self.conversations = SqlConversationRepository(sessions)
-        self.state = SqlStateRepository(sessions)
-        self.inbox = SqlInboxRepository(sessions)
-        self.health = SqlHealth(sessions)
+    def __init__(self, db: Database) -> None:
+        self.org = SqlOrgRepository(db)
+        self.conversations = SqlConversationRepository(db)
+        self.state = SqlStateRepository(db)
+        self.inbox = SqlInboxRepository(db)
+        self.health = SqlHealth(db)

@@ -3,7 +3,7 @@
 MESSAGES: dict[str, str] = {
     "language.name": "English",
     "welcome.personal": (
-        "Hi {name}! I am Etäpäivä, the helper for remote group days. "
+        "Hi! I am Etäpäivä, the helper for remote group days. "
         "I help with checking in, with sound and picture, and with breaks. "
         "Write help to see what you can do."
     ),

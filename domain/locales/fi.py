@@ -3,7 +3,7 @@
 MESSAGES: dict[str, str] = {
     "language.name": "suomi",
     "welcome.personal": (
-        "Hei {name}! Olen Etäpäivä, etäryhmäpäivän apuri. "
+        "Hei! Olen Etäpäivä, etäryhmäpäivän apuri. "
         "Autan ilmoittautumisessa, äänen ja kuvan kanssa ja tauoissa. "
         "Kirjoita apua, niin näet mitä voit tehdä."
     ),

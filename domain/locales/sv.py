@@ -3,7 +3,7 @@
 MESSAGES: dict[str, str] = {
     "language.name": "svenska",
     "welcome.personal": (
-        "Hej {name}! Jag är Etäpäivä, hjälpen för distansgruppdagar. "
+        "Hej! Jag är Etäpäivä, hjälpen för distansgruppdagar. "
         "Jag hjälper till med incheckningen, med ljud och bild och med pauserna. "
         "Skriv hjälp så ser du vad du kan göra."
     ),
