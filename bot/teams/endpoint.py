@@ -82,11 +82,15 @@ class TeamsEndpoint:
         except Exception:
             return 400, {"error": "activity could not be read"}
         try:
-            response = await self._adapter.process_activity(
-                auth_header, activity, self._bot.on_turn
+            auth = await self._adapter.bot_framework_authentication.authenticate_request(
+                activity, auth_header
             )
-        except PermissionError:
+        except Exception as exc:
+            # botbuilder raises PermissionError for some bad tokens but jwt errors, IndexError or
+            # AttributeError for others (forged, expired, unknown key): all of them mean 401
+            log.info("request refused: authentication failed (%s)", type(exc).__name__)
             return 401, {"error": "unauthorized"}
+        response = await self._adapter.process_activity(auth, activity, self._bot.on_turn)
         if response is None:
             return 201, None
         return int(response.status), response.body
