@@ -42,8 +42,11 @@ def build_services(store: Store) -> Services:
     )
 
 
-def create_app(settings: Settings) -> web.Application:
-    """The whole service as an aiohttp application; resources live in its cleanup context."""
+def create_app(settings: Settings, *, credentials_factory: object | None = None) -> web.Application:
+    """The whole service as an aiohttp application; resources live in its cleanup context.
+
+    credentials_factory (a botbuilder ServiceClientCredentialsFactory) is for tests only.
+    """
     app = create_web_app()
 
     async def resources(app: web.Application) -> AsyncIterator[None]:
@@ -63,7 +66,7 @@ def create_app(settings: Settings) -> web.Application:
             )
             app[STORE] = store
             app[SCHEDULER] = scheduler
-            app[ENDPOINT] = TeamsEndpoint(build_adapter(settings), bot)
+            app[ENDPOINT] = TeamsEndpoint(build_adapter(settings, credentials_factory), bot)
 
             async def ready() -> dict[str, Any]:
                 report: dict[str, Any] = {"scheduler": scheduler.state}

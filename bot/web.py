@@ -30,12 +30,24 @@ def _error(status: int, reason: str) -> web.Response:
     return web.json_response({"error": reason}, status=status)
 
 
+async def _read_limited(request: web.Request, limit: int) -> bytes | None:
+    """The whole body, or None as soon as it grows past limit (also for chunked uploads)."""
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := await request.content.read(64 * 1024):
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 async def messages(request: web.Request) -> web.Response:
     """POST /api/messages: the Bot Connector delivers activities here."""
     if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
         return _error(413, "request body is larger than 256 KiB")
-    raw = await request.content.read(MAX_BODY_BYTES + 1)
-    if len(raw) > MAX_BODY_BYTES:
+    raw = await _read_limited(request, MAX_BODY_BYTES)
+    if raw is None:
         return _error(413, "request body is larger than 256 KiB")
     try:
         body = json.loads(raw)

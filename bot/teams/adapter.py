@@ -25,22 +25,47 @@ class BotFrameworkConfig:
     APP_TYPE: str
     APP_TENANTID: str
     TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL: str | None = None
+    TO_BOT_FROM_CHANNEL_TOKEN_ISSUER: str | None = None
+    TO_CHANNEL_FROM_BOT_OAUTH_SCOPE: str | None = None
+    TO_CHANNEL_FROM_BOT_LOGIN_URL: str | None = None
+
+
+BOT_FRAMEWORK_ISSUER = "https://api.botframework.com"
+BOT_FRAMEWORK_SCOPE = "https://api.botframework.com"
+BOT_FRAMEWORK_LOGIN_URL = "https://login.microsoftonline.com/botframework.com"
 
 
 def bot_framework_config(settings: Settings) -> BotFrameworkConfig:
     """Translate our settings into botbuilder's configuration object."""
+    if not settings.openid_metadata_url:
+        return BotFrameworkConfig(
+            APP_ID=settings.app_id,
+            APP_PASSWORD=settings.app_password,
+            APP_TYPE=settings.app_type,
+            APP_TENANTID=settings.app_tenant_id,
+        )
+    # a custom metadata URL switches botbuilder to its parameterised path, which uses only the
+    # values given: name the public cloud's issuer, scope and login URL too
     return BotFrameworkConfig(
         APP_ID=settings.app_id,
         APP_PASSWORD=settings.app_password,
         APP_TYPE=settings.app_type,
         APP_TENANTID=settings.app_tenant_id,
-        TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL=settings.openid_metadata_url or None,
+        TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL=settings.openid_metadata_url,
+        TO_BOT_FROM_CHANNEL_TOKEN_ISSUER=BOT_FRAMEWORK_ISSUER,
+        TO_CHANNEL_FROM_BOT_OAUTH_SCOPE=BOT_FRAMEWORK_SCOPE,
+        TO_CHANNEL_FROM_BOT_LOGIN_URL=BOT_FRAMEWORK_LOGIN_URL,
     )
 
 
-def build_adapter(settings: Settings) -> CloudAdapter:
-    """A CloudAdapter that authenticates every request when an app id is configured."""
-    auth = ConfigurationBotFrameworkAuthentication(bot_framework_config(settings), logger=log)
+def build_adapter(settings: Settings, credentials_factory: object | None = None) -> CloudAdapter:
+    """A CloudAdapter that authenticates every request when an app id is configured.
+
+    credentials_factory replaces how outbound tokens are obtained (tests use a static token).
+    """
+    auth = ConfigurationBotFrameworkAuthentication(
+        bot_framework_config(settings), credentials_factory=credentials_factory, logger=log
+    )
     adapter = CloudAdapter(auth)
 
     async def on_error(context: TurnContext, error: Exception) -> None:

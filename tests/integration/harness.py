@@ -1,0 +1,69 @@
+"""The real service on a loopback port, driven over HTTP the way Teams drives it."""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from bot.app import STORE, create_app
+from bot.settings import Settings
+from store.repos import Store
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class BotServer:
+    """The running aiohttp app and an HTTP client for it."""
+
+    runner: web.AppRunner
+    url: str
+    http: aiohttp.ClientSession
+
+    @property
+    def store(self) -> Store:
+        """The service's own store (for arranging data and checking results)."""
+        return self.runner.app[STORE]  # type: ignore[union-attr]
+
+    async def post(self, activity: dict[str, Any], *, token: str | None = None) -> tuple[int, Any]:
+        """POST an activity to /api/messages; return status and JSON body (or None)."""
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        async with self.http.post(
+            f"{self.url}/api/messages", json=activity, headers=headers
+        ) as resp:
+            body = await resp.read()
+            return resp.status, (await resp.json(content_type=None)) if body else None
+
+    async def post_raw(
+        self, data: bytes, content_type: str = "application/json"
+    ) -> tuple[int, Any]:
+        """POST raw bytes to /api/messages."""
+        async with self.http.post(
+            f"{self.url}/api/messages", data=data, headers={"Content-Type": content_type}
+        ) as resp:
+            body = await resp.read()
+            return resp.status, (await resp.json(content_type=None)) if body else None
+
+
+async def start_bot(settings: Settings, credentials_factory: object | None = None) -> BotServer:
+    """Start create_app(settings) on its port; the caller stops it with stop_bot."""
+    runner = web.AppRunner(create_app(settings, credentials_factory=credentials_factory))
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", settings.port)
+    await site.start()
+    return BotServer(runner, f"http://127.0.0.1:{settings.port}", aiohttp.ClientSession())
+
+
+async def stop_bot(server: BotServer) -> None:
+    """Stop the service and close the client."""
+    await server.http.close()
+    await server.runner.cleanup()
