@@ -48,8 +48,13 @@ def conversation_of(activity: Activity) -> Conversation:
         kind = ConversationKind.PERSONAL
     reference = TurnContext.get_conversation_reference(activity).serialize()
     reference.pop("activityId", None)
+    conversation_id = conv.id
+    if kind is ConversationKind.CHANNEL:
+        # a reply thread is "<channel>;messageid=<root>": the conversation is the channel itself
+        conversation_id = conversation_id.split(";messageid=", 1)[0]
+        reference.setdefault("conversation", {})["id"] = conversation_id
     return Conversation(
-        conversation_id=conv.id,
+        conversation_id=conversation_id,
         kind=kind,
         service_url=activity.service_url,
         reference=reference,
