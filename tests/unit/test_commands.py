@@ -1,0 +1,128 @@
+"""Tests for command words and how typed text is matched to them (dialogs/commands.py)."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable
+
+import pytest
+
+from dialogs.commands import COMMAND_WORDS, Command, parse
+from domain.i18n import text
+from domain.org import Language
+
+NBSP = "\u00a0"
+WORDS = [(cmd, word) for cmd, words in COMMAND_WORDS.items() for word in words]
+WORD_IDS = [word for _, word in WORDS]
+
+VARIANTS: dict[str, Callable[[str], str]] = {
+    "as typed": lambda w: w,
+    "upper case": str.upper,
+    "title case": str.title,
+    "surrounding spaces": lambda w: f"   {w}  ",
+    "tabs and newlines": lambda w: f"\t{w}\n",
+    "non-breaking spaces": lambda w: NBSP + w.replace(" ", NBSP) + NBSP,
+    "doubled inner spaces": lambda w: w.replace(" ", "  "),
+    "decomposed umlauts": lambda w: unicodedata.normalize("NFD", w),
+    "exclamation": lambda w: f"{w}!",
+    "full stop": lambda w: f"{w}.",
+    "parentheses": lambda w: f"({w})",
+    "curly quotes": lambda w: f"“{w}”",
+    "straight quotes": lambda w: f'"{w}"',
+    "spanish marks": lambda w: f"¡{w}!",
+}
+
+
+@pytest.mark.parametrize("variant", list(VARIANTS))
+@pytest.mark.parametrize(("command", "word"), WORDS, ids=WORD_IDS)
+def test_every_command_word_parses_to_its_command(
+    command: Command, word: str, variant: str
+) -> None:
+    assert parse(VARIANTS[variant](word)) == (command, "")
+
+
+@pytest.mark.parametrize(("command", "word"), WORDS, ids=WORD_IDS)
+def test_text_after_a_command_word_is_its_argument(command: Command, word: str) -> None:
+    assert parse(f"{word.upper()}  xyz") == (command, "xyz")
+
+
+@pytest.mark.parametrize("typed", ["apua?", "hjälp?", "Help?", "ryhmät?"])
+def test_a_question_mark_after_a_command_word_is_ignored(typed: str) -> None:
+    command, _ = parse(typed)
+    assert command is not None, f"{typed!r} was not understood"
+
+
+def test_language_argument_is_returned() -> None:
+    assert parse("kieli sv") == (Command.LANGUAGE, "sv")
+    assert parse("Språk på svenska!") == (Command.LANGUAGE, "på svenska")
+
+
+def test_bind_returns_the_rest_as_the_group_name() -> None:
+    command, argument = parse("tämä on ryhmä IT-pajan etäryhmä")
+    assert command is Command.BIND
+    assert argument.casefold() == "it-pajan etäryhmä"
+
+
+def test_longest_phrase_wins() -> None:
+    command, argument = parse("this is the group IT")
+    assert (command, argument.casefold()) == (Command.BIND, "it")
+    command, argument = parse("tämä on ryhmän IT-paja keskustelu")
+    assert (command, argument.casefold()) == (Command.BIND, "it-paja keskustelu")
+
+
+def test_question_mark_alone_is_help() -> None:
+    assert parse(" ? ") == (Command.HELP, "")
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "helpful",
+        "apuaa",
+        "ohjeistus",
+        "kielitaito",
+        "languages",
+        "groupsy",
+        "ryhmätyö",
+        "this is groupwork",
+        "tämä on ryhmäpäivä",
+        "?foo",
+    ],
+)
+def test_words_that_only_start_with_a_command_word_do_not_match(typed: str) -> None:
+    command, _ = parse(typed)
+    assert command is None
+
+
+@pytest.mark.parametrize("typed", ["", "   ", "hello", "kiitos", "hej på dig", "🙂"])
+def test_unknown_text_is_no_command(typed: str) -> None:
+    command, _ = parse(typed)
+    assert command is None
+
+
+# The word each language's help text teaches for each command (text before the dash).
+HELP_KEYS: dict[Command, str] = {
+    Command.HELP: "help.item.help",
+    Command.LANGUAGE: "help.item.language",
+    Command.BIND: "help.item.bind",
+    Command.GROUPS: "help.item.groups",
+}
+
+
+def test_every_command_is_taught_in_the_help_text() -> None:
+    assert set(HELP_KEYS) == set(Command)
+
+
+@pytest.mark.parametrize("command", list(Command))
+@pytest.mark.parametrize("language", list(Language))
+def test_every_language_has_a_word_for_every_command(language: Language, command: Command) -> None:
+    taught = text(language, HELP_KEYS[command]).split(" – ", 1)[0].split(",", 1)[0]
+    parsed, _ = parse(taught)
+    assert parsed is command, f"{language.value}: help teaches {taught!r}"
+
+
+@pytest.mark.parametrize("language", list(Language))
+def test_the_instructor_hint_ends_with_a_working_bind_phrase(language: Language) -> None:
+    hint = text(language, "welcome.group.instructor_hint")
+    phrase = hint.rsplit(": ", 1)[1]
+    assert parse(phrase) == (Command.BIND, "")
