@@ -32,7 +32,7 @@ def parse_action(value: Any) -> CardAction:
     if not isinstance(value, dict):
         raise BadPayload("payload is not an object")
     verb = value.get("verb")
-    if not isinstance(verb, str) or not VERB_RE.match(verb):
+    if not isinstance(verb, str) or not VERB_RE.fullmatch(verb):
         raise BadPayload("payload has no valid verb")
     data: dict[str, str] = {}
     for key, item in value.items():

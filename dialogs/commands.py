@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-import re
 import unicodedata
 
 
@@ -33,25 +32,33 @@ COMMAND_WORDS: dict[Command, tuple[str, ...]] = {
     Command.GROUPS: ("groups", "my groups", "ryhmät", "ryhmäni", "grupper", "mina grupper"),
 }
 
-_PHRASES: list[tuple[str, Command]] = sorted(
-    ((phrase, cmd) for cmd, phrases in COMMAND_WORDS.items() for phrase in phrases),
+_PHRASES: list[tuple[tuple[str, ...], Command]] = sorted(
+    ((tuple(phrase.split()), cmd) for cmd, phrases in COMMAND_WORDS.items() for phrase in phrases),
     key=lambda pc: -len(pc[0]),
 )
-_PUNCT = re.compile(r"[!.,;:¡¿\"'“”‘’()]+")
+_EDGE_PUNCT = "!.,;:?¡¿\"'“”‘’()[]…"
+
+
+def _fold(word: str) -> str:
+    folded = unicodedata.normalize("NFC", word).strip(_EDGE_PUNCT).casefold()
+    # a bare question mark (also "?!" or "¿?") is a word of its own: it asks for help
+    return folded or ("?" if "?" in word else "")
 
 
 def normalise(text: str) -> str:
-    """Lower-case, NFC, punctuation at the ends dropped, whitespace collapsed."""
-    text = unicodedata.normalize("NFC", text).replace("\u00a0", " ")
-    text = " ".join(text.split()).casefold()
-    return _PUNCT.sub(" ", text).strip() if text != "?" else text
+    """NFC, lower case, punctuation at the ends of words dropped, whitespace collapsed."""
+    words = [_fold(w) for w in text.replace("\u00a0", " ").split()]
+    return " ".join(w for w in words if w) or text.strip()
 
 
 def parse(text: str) -> tuple[Command | None, str]:
-    """Match text to a command; return it and the rest of the text (its argument)."""
-    cleaned = normalise(text)
-    cleaned = " ".join(cleaned.split())
+    """Match text to a command; return it and the rest of the text (its argument, as typed)."""
+    original = unicodedata.normalize("NFC", text).replace("\u00a0", " ").split()
+    folded = [_fold(w) for w in original]
+    kept = [(o, f) for o, f in zip(original, folded, strict=True) if f]
+    words = tuple(f for _, f in kept)
     for phrase, cmd in _PHRASES:
-        if cleaned == phrase or cleaned.startswith(phrase + " "):
-            return cmd, cleaned[len(phrase) :].strip()
-    return None, cleaned
+        if words[: len(phrase)] == phrase:
+            rest = " ".join(o for o, _ in kept[len(phrase) :]).strip(_EDGE_PUNCT + " ")
+            return cmd, rest
+    return None, " ".join(words)

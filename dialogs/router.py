@@ -9,7 +9,7 @@ from typing import Any
 
 from cards.bind import BIND_VERB, bound_card, choose_group_card
 from cards.payload import BadPayload, CardAction, parse_action
-from dialogs.commands import Command, parse
+from dialogs.commands import Command, normalise, parse
 from dialogs.state import CONVERSATION, StateAccess
 from dialogs.turn import Outcome, Reply, Turn, TurnKind
 from domain.binding import Binder, BindResult, find_group
@@ -171,7 +171,7 @@ class Router:
 
     async def language(self, ctx: Context, argument: str) -> Outcome:
         """Change the person's own language."""
-        chosen = LANGUAGE_WORDS.get(argument.strip())
+        chosen = LANGUAGE_WORDS.get(normalise(argument))
         if chosen is None:
             return say(ctx.t("language.usage"))
         await self.s.directory.set_language(ctx.actor, chosen)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import unicodedata
 from dataclasses import dataclass
 
 from domain.errors import NotAllowed, NotFound
@@ -32,15 +33,22 @@ def bindable_groups(actor: Actor) -> tuple[Group, ...]:
     return actor.groups_as(Role.INSTRUCTOR)
 
 
+def fold_name(text: str) -> str:
+    """A group name or key in a form that ignores case, accents' encoding and punctuation."""
+    text = unicodedata.normalize("NFC", text).casefold()
+    kept = "".join(ch if ch.isalnum() or ch == "-" else " " for ch in text)
+    return " ".join(kept.split())
+
+
 def find_group(groups: tuple[Group, ...], name_or_key: str) -> Group | None:
     """Match what an instructor typed against group keys and names, ignoring case."""
-    wanted = " ".join(name_or_key.split()).casefold()
+    wanted = fold_name(name_or_key)
     if not wanted:
         return None
     for group in groups:
-        if wanted in (group.key.casefold(), group.name.casefold()):
+        if wanted in (fold_name(group.key), fold_name(group.name)):
             return group
-    matches = [g for g in groups if wanted in g.name.casefold()]
+    matches = [g for g in groups if wanted in fold_name(g.name)]
     return matches[0] if len(matches) == 1 else None
 
 
