@@ -25,7 +25,9 @@ KNOWN_TYPES = frozenset(
         "endOfConversation",
     }
 )
-NEEDS_SENDER = frozenset({"message", "invoke", "installationUpdate", "messageReaction"})
+NEEDS_SENDER = frozenset(
+    {"message", "invoke", "installationUpdate", "conversationUpdate", "event", "messageReaction"}
+)
 MAX_TEXT = 28_000
 
 
@@ -55,6 +57,40 @@ def check_activity(body: dict[str, Any]) -> str | None:
         return "activity has no sender id"
     if body.get("id") is not None and not isinstance(body.get("id"), str):
         return "activity id is not a string"
+    return _check_lengths(body)
+
+
+def _get(body: dict[str, Any], *path: str) -> Any:
+    value: Any = body
+    for key in path:
+        value = value.get(key) if isinstance(value, dict) else None
+    return value
+
+
+# identifiers we store, with the longest value we accept (Teams' own are far shorter)
+ID_LIMITS: tuple[tuple[tuple[str, ...], int], ...] = (
+    (("id",), 200),
+    (("replyToId",), 200),
+    (("conversation", "id"), 400),
+    (("from", "id"), 200),
+    (("from", "aadObjectId"), 36),
+    (("from", "name"), 400),
+    (("serviceUrl",), 500),
+    (("channelData", "tenant", "id"), 64),
+    (("channelData", "team", "id"), 400),
+    (("channelData", "channel", "id"), 400),
+    (("channelData", "meeting", "id"), 400),
+    (("locale",), 20),
+)
+
+
+def _check_lengths(body: dict[str, Any]) -> str | None:
+    for path, limit in ID_LIMITS:
+        value = _get(body, *path)
+        if value is None:
+            continue
+        if not isinstance(value, str) or len(value) > limit:
+            return f"activity {'.'.join(path)} is not a string of at most {limit} characters"
     text = body.get("text")
     if text is not None and (not isinstance(text, str) or len(text) > MAX_TEXT):
         return "activity text is not a string or is too long"
@@ -62,7 +98,22 @@ def check_activity(body: dict[str, Any]) -> str | None:
         value = body.get(field)
         if value is not None and not isinstance(value, dict | list):
             return f"activity {field} has the wrong shape"
+    if _has_nul(body):
+        return "activity contains NUL characters or nests too deeply"
     return None
+
+
+def _has_nul(value: Any, depth: int = 0) -> bool:
+    """True if any string (key or value) holds U+0000, which PostgreSQL text cannot store."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if depth > 32:
+        return True
+    if isinstance(value, dict):
+        return any(_has_nul(k, depth) or _has_nul(v, depth + 1) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v, depth + 1) for v in value)
+    return False
 
 
 class TeamsEndpoint:

@@ -42,14 +42,14 @@ class EtapaivaBot(TeamsActivityHandler):  # type: ignore[misc]
         """Handle each activity once (Teams may redeliver), with one error path for all."""
         activity = turn_context.activity
         claim = None
-        if activity.id and activity.conversation and activity.conversation.id:
-            claim = (activity.conversation.id, activity.id)
-            if not await self._inbox.claim(*claim):
-                log.info("duplicate activity %s ignored", activity.id)
-                if activity.type == ActivityTypes.invoke:
-                    await self._invoke_response(turn_context, InvokeResponse(status=200))
-                return
         try:
+            if activity.id and activity.conversation and activity.conversation.id:
+                if not await self._inbox.claim(activity.conversation.id, activity.id):
+                    log.info("duplicate activity %s ignored", activity.id)
+                    if activity.type == ActivityTypes.invoke:
+                        await self._invoke_response(turn_context, InvokeResponse(status=200))
+                    return
+                claim = (activity.conversation.id, activity.id)
             await super().on_turn(turn_context)
         except Exception as error:
             if claim:
@@ -157,7 +157,10 @@ class EtapaivaBot(TeamsActivityHandler):  # type: ignore[misc]
         """Universal Actions (adaptiveCard/action); other invokes are not implemented."""
         activity = turn_context.activity
         if activity.name != "adaptiveCard/action":
-            return InvokeResponse(status=int(HTTPStatus.NOT_IMPLEMENTED))
+            # the SDK's default is 501; a client asking for something we do not offer is a 4xx
+            return InvokeResponse(
+                status=int(HTTPStatus.BAD_REQUEST), body={"error": "unsupported invoke"}
+            )
         value = activity.value if isinstance(activity.value, dict) else {}
         raw_action = value.get("action")
         action: dict[str, Any] = raw_action if isinstance(raw_action, dict) else {}

@@ -78,9 +78,19 @@ def user_of(activity: Activity) -> TeamsUser:
 
 def message_text(activity: Activity) -> str:
     """The typed text without the bot's @mention and without HTML."""
-    text = activity.text or ""
-    if activity.recipient is not None:
-        text = TurnContext.remove_mention_text(activity, activity.recipient.id) or text
+    text = activity.text if isinstance(activity.text, str) else ""
+    bot_id = activity.recipient.id if activity.recipient is not None else None
+    for entity in activity.entities or []:
+        # read the raw properties: botbuilder's own helper fails on a mention without text
+        props = getattr(entity, "additional_properties", None) or {}
+        mentioned = props.get("mentioned")
+        if (
+            getattr(entity, "type", None) == "mention"
+            and isinstance(mentioned, dict)
+            and mentioned.get("id") == bot_id
+            and isinstance(props.get("text"), str)
+        ):
+            text = text.replace(props["text"], " ")
     text = _AT_TAG.sub(" ", text)
     text = _TAG.sub(" ", text)
     return " ".join(html.unescape(text).split())
