@@ -11,50 +11,12 @@ from domain.errors import NotAllowed, NotFound
 from domain.model import Actor, Conversation, ConversationKind, RoleGrant
 from domain.org import Group, Person, Role
 from domain.ports import ConversationRepository
+from tests.fakes.memory import FakeConversationRepository
 
 IT = Group(key="it-etaryhma", unit_key="uusix-it", name="IT-pajan etäryhmä", id=1)
 IT_SALES = Group(key="it-myynti", unit_key="uusix-it", name="IT-myynnin etäryhmä", id=2)
 CERAMICS = Group(key="keramiikka", unit_key="uusix-keramiikka", name="Keramiikka ja koru", id=3)
 WOOD = Group(key="puu", unit_key="uusix-puu", name="Puu- ja pintapaja", id=4)
-
-
-class FakeConversationRepository:
-    """In-memory ConversationRepository: conversations by Teams id, one per group."""
-
-    def __init__(self, *conversations: Conversation) -> None:
-        self.conversations: dict[str, Conversation] = {c.conversation_id: c for c in conversations}
-        self.bind_calls: list[tuple[str, int, int]] = []
-
-    async def remember(self, conversation: Conversation) -> Conversation:
-        stored = self.conversations.get(conversation.conversation_id)
-        group_id = stored.group_id if stored else conversation.group_id
-        kept = replace(conversation, group_id=group_id)
-        self.conversations[conversation.conversation_id] = kept
-        return kept
-
-    async def get(self, conversation_id: str) -> Conversation | None:
-        return self.conversations.get(conversation_id)
-
-    async def personal_for(self, person_id: int) -> Conversation | None:
-        return next((c for c in self.conversations.values() if c.person_id == person_id), None)
-
-    async def bound_to(self, group_id: int) -> Conversation | None:
-        return next((c for c in self.conversations.values() if c.group_id == group_id), None)
-
-    async def bind(
-        self, conversation_id: str, group_id: int, actor_person_id: int
-    ) -> Conversation | None:
-        self.bind_calls.append((conversation_id, group_id, actor_person_id))
-        previous = await self.bound_to(group_id)
-        if previous is not None and previous.conversation_id != conversation_id:
-            self.conversations[previous.conversation_id] = replace(previous, group_id=None)
-        current = self.conversations[conversation_id]
-        self.conversations[conversation_id] = replace(current, group_id=group_id)
-        return previous
-
-    async def set_active(self, conversation_id: str, active: bool) -> None:
-        current = self.conversations[conversation_id]
-        self.conversations[conversation_id] = replace(current, active=active)
 
 
 def conversation(

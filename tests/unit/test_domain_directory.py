@@ -2,75 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 
 from domain.directory import Directory
 from domain.model import RoleGrant, TeamsUser
-from domain.org import Group, ImportSummary, Language, OrgSpec, Person, Role
-from domain.ports import OrgRepository, OrgView
+from domain.org import Group, Language, Person, Role
+from domain.ports import OrgRepository
+from tests.fakes.memory import FakeOrgRepository
 
 IT = Group(key="it-etaryhma", unit_key="uusix-it", name="IT-pajan etäryhmä", id=1)
 AAD = "5f0c6f4e-3b1a-4a4c-9d7e-1f2a3b4c5d6e"
-
-
-class FakeOrgRepository:
-    """In-memory OrgRepository holding people and their grants."""
-
-    def __init__(self) -> None:
-        self.people: dict[int, Person] = {}
-        self.grants: dict[int, tuple[RoleGrant, ...]] = {}
-        self.groups: dict[int, Group] = {}
-        self.updates: list[Person] = []
-
-    def seed(self, person: Person, *grants: RoleGrant) -> Person:
-        new_id = len(self.people) + 1
-        self.people[new_id] = replace(person, id=new_id)
-        self.grants[new_id] = grants
-        return self.people[new_id]
-
-    def _find(self, **wanted: str) -> Person | None:
-        for person in self.people.values():
-            if all(getattr(person, k) == v for k, v in wanted.items()):
-                return person
-        return None
-
-    async def person_by_teams_id(self, teams_id: str) -> Person | None:
-        return self._find(teams_id=teams_id)
-
-    async def person_by_aad(self, aad_object_id: str) -> Person | None:
-        return self._find(aad_object_id=aad_object_id)
-
-    async def person_by_upn(self, upn: str) -> Person | None:
-        return self._find(upn=upn)
-
-    async def has_people_waiting_for_upn_match(self) -> bool:
-        return any(p.upn and p.teams_id is None for p in self.people.values())
-
-    async def add_person(self, person: Person) -> Person:
-        return self.seed(person)
-
-    async def update_person(self, person: Person) -> Person:
-        assert id_of(person) in self.people
-        self.updates.append(person)
-        self.people[id_of(person)] = person
-        return person
-
-    async def set_language(self, person_id: int, language: Language) -> None:
-        self.people[person_id] = replace(self.people[person_id], language=language)
-
-    async def grants_of(self, person_id: int) -> tuple[RoleGrant, ...]:
-        return self.grants.get(person_id, ())
-
-    async def group_by_id(self, group_id: int) -> Group | None:
-        return self.groups.get(group_id)
-
-    async def apply(self, spec: OrgSpec) -> ImportSummary:
-        raise NotImplementedError
-
-    async def view(self) -> OrgView:
-        raise NotImplementedError
 
 
 def id_of(person: Person) -> int:

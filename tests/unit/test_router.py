@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import copy
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -14,16 +13,20 @@ from dialogs.state import StateAccess
 from dialogs.turn import Outcome, Turn, TurnKind
 from domain.binding import Binder
 from domain.directory import Directory
-from domain.errors import ConcurrentUpdate
 from domain.i18n import text
 from domain.model import Conversation, ConversationKind, RoleGrant, TeamsUser
-from domain.org import Group, ImportSummary, Language, OrgSpec, Person, Role, Unit
+from domain.org import Group, Language, Person, Role, Unit
 from domain.ports import (
     ConversationRepository,
     GroupListing,
     OrgRepository,
-    OrgView,
     StateRepository,
+)
+from tests.fakes.memory import (
+    FakeConversationRepository,
+    FakeGroupListing,
+    FakeOrgRepository,
+    FakeStateRepository,
 )
 
 IT_UNIT = Unit(key="uusix-it", name="Uusix IT-paja", id=1)
@@ -35,138 +38,8 @@ SWEDISH = Group(
     key="svenska", unit_key="uusix-it", name="Svenska gruppen", language=Language.SV, id=4
 )
 GROUPS = (IT, CERAMICS, METAL, SWEDISH)
+UNITS = (IT_UNIT, CERAMICS_UNIT)
 SERVICE_URL = "https://smba.trafficmanager.net/emea/"
-
-
-# --- fakes ------------------------------------------------------------------------------
-
-
-class FakeOrgRepository:
-    """In-memory OrgRepository: people with grants, and the groups."""
-
-    def __init__(self) -> None:
-        self.people: dict[int, Person] = {}
-        self.grants: dict[int, tuple[RoleGrant, ...]] = {}
-
-    def seed(self, person: Person, *grants: RoleGrant) -> Person:
-        new_id = len(self.people) + 1
-        self.people[new_id] = replace(person, id=new_id)
-        self.grants[new_id] = grants
-        return self.people[new_id]
-
-    def _find(self, **wanted: str) -> Person | None:
-        for person in self.people.values():
-            if all(getattr(person, k) == v for k, v in wanted.items()):
-                return person
-        return None
-
-    async def person_by_teams_id(self, teams_id: str) -> Person | None:
-        return self._find(teams_id=teams_id)
-
-    async def person_by_aad(self, aad_object_id: str) -> Person | None:
-        return self._find(aad_object_id=aad_object_id)
-
-    async def person_by_upn(self, upn: str) -> Person | None:
-        return self._find(upn=upn)
-
-    async def has_people_waiting_for_upn_match(self) -> bool:
-        return any(p.upn and p.teams_id is None for p in self.people.values())
-
-    async def add_person(self, person: Person) -> Person:
-        return self.seed(person)
-
-    async def update_person(self, person: Person) -> Person:
-        assert person.id is not None
-        self.people[person.id] = person
-        return person
-
-    async def set_language(self, person_id: int, language: Language) -> None:
-        self.people[person_id] = replace(self.people[person_id], language=language)
-
-    async def grants_of(self, person_id: int) -> tuple[RoleGrant, ...]:
-        return self.grants.get(person_id, ())
-
-    async def group_by_id(self, group_id: int) -> Group | None:
-        return next((g for g in GROUPS if g.id == group_id), None)
-
-    async def apply(self, spec: OrgSpec) -> ImportSummary:
-        raise NotImplementedError
-
-    async def view(self) -> OrgView:
-        raise NotImplementedError
-
-
-class FakeConversationRepository:
-    """In-memory ConversationRepository; remember() keeps an existing group binding."""
-
-    def __init__(self) -> None:
-        self.conversations: dict[str, Conversation] = {}
-        self.bind_calls: list[tuple[str, int, int]] = []
-
-    async def remember(self, conversation: Conversation) -> Conversation:
-        stored = self.conversations.get(conversation.conversation_id)
-        kept = replace(conversation, group_id=stored.group_id if stored else None)
-        self.conversations[conversation.conversation_id] = kept
-        return kept
-
-    async def get(self, conversation_id: str) -> Conversation | None:
-        return self.conversations.get(conversation_id)
-
-    async def personal_for(self, person_id: int) -> Conversation | None:
-        return next((c for c in self.conversations.values() if c.person_id == person_id), None)
-
-    async def bound_to(self, group_id: int) -> Conversation | None:
-        return next((c for c in self.conversations.values() if c.group_id == group_id), None)
-
-    async def bind(
-        self, conversation_id: str, group_id: int, actor_person_id: int
-    ) -> Conversation | None:
-        self.bind_calls.append((conversation_id, group_id, actor_person_id))
-        previous = await self.bound_to(group_id)
-        if previous is not None and previous.conversation_id != conversation_id:
-            self.conversations[previous.conversation_id] = replace(previous, group_id=None)
-        current = self.conversations[conversation_id]
-        self.conversations[conversation_id] = replace(current, group_id=group_id)
-        return previous
-
-    async def set_active(self, conversation_id: str, active: bool) -> None:
-        current = self.conversations[conversation_id]
-        self.conversations[conversation_id] = replace(current, active=active)
-
-
-class FakeGroupListing:
-    """In-memory GroupListing over the fixed groups and the conversation fake."""
-
-    def __init__(self, conversations: FakeConversationRepository) -> None:
-        self._conversations = conversations
-
-    async def all_groups(self) -> tuple[Group, ...]:
-        return GROUPS
-
-    async def all_units(self) -> tuple[Unit, ...]:
-        return (IT_UNIT, CERAMICS_UNIT)
-
-    async def bound_group_ids(self) -> frozenset[int]:
-        values = self._conversations.conversations.values()
-        return frozenset(c.group_id for c in values if c.group_id is not None)
-
-
-class FakeStateRepository:
-    """In-memory StateRepository with version checks."""
-
-    def __init__(self) -> None:
-        self.rows: dict[tuple[str, str], tuple[dict[str, Any], int]] = {}
-
-    async def load(self, scope: str, key: str) -> tuple[dict[str, Any], int]:
-        data, version = self.rows.get((scope, key), ({}, 0))
-        return copy.deepcopy(data), version
-
-    async def save(self, scope: str, key: str, data: dict[str, Any], expected_version: int) -> int:
-        _, version = self.rows.get((scope, key), ({}, 0))
-        if version != expected_version:
-            raise ConcurrentUpdate(f"{scope}:{key}")
-        self.rows[(scope, key)] = (copy.deepcopy(data), version + 1)
-        return version + 1
 
 
 @dataclass
@@ -185,7 +58,7 @@ class World:
 
 @pytest.fixture
 def world() -> World:
-    org = FakeOrgRepository()
+    org = FakeOrgRepository(GROUPS)
     conversations = FakeConversationRepository()
     state = FakeStateRepository()
     client = org.seed(Person(name="Asiakas", teams_id="29:client"), RoleGrant(Role.CLIENT, IT))
@@ -204,7 +77,7 @@ def world() -> World:
         directory=Directory(org),
         binder=Binder(conversations),
         org=org,
-        groups=FakeGroupListing(conversations),
+        groups=FakeGroupListing(conversations, GROUPS, UNITS),
         conversations=conversations,
         state=StateAccess(state),
     )
@@ -214,7 +87,7 @@ def world() -> World:
 def test_fakes_implement_the_ports(world: World) -> None:
     org: OrgRepository = world.org
     conversations: ConversationRepository = world.conversations
-    listing: GroupListing = FakeGroupListing(world.conversations)
+    listing: GroupListing = FakeGroupListing(world.conversations, GROUPS, UNITS)
     state: StateRepository = world.state
     assert all(port is not None for port in (org, conversations, listing, state))
 
