@@ -124,11 +124,15 @@ class Router:
             return await self.s.conversations.remember(wanted)
         return stored
 
-    async def _language(self, actor: Actor, turn: Turn, conversation: Conversation) -> Language:
-        fallback = DEFAULT_LANGUAGE
+    async def _group_language(self, conversation: Conversation) -> Language:
         if conversation.group_id is not None:
             group = await self.s.org.group_by_id(conversation.group_id)
-            fallback = group.language if group else fallback
+            if group is not None:
+                return group.language
+        return DEFAULT_LANGUAGE
+
+    async def _language(self, actor: Actor, turn: Turn, conversation: Conversation) -> Language:
+        fallback = await self._group_language(conversation)
         return actor.language(language_for_locale(turn.user.locale), fallback)
 
     async def _action(self, ctx: Context) -> Outcome:
@@ -156,9 +160,11 @@ class Router:
             return Outcome()
         if not conv.kind.is_group:
             return say(ctx.t("welcome.personal"))
-        texts = [ctx.t("welcome.group")]
+        # everyone reads a group welcome: the group's language, not the installer's own
+        language = await self._group_language(conv)
+        texts = [text(language, "welcome.group")]
         if conv.group_id is None:
-            texts.append(ctx.t("welcome.group.instructor_hint"))
+            texts.append(text(language, "welcome.group.instructor_hint"))
         return say("\n\n".join(texts))
 
     # --- commands -------------------------------------------------------------------------

@@ -105,3 +105,17 @@ async def test_removal_marks_the_conversation_inactive(
     again = await org_bot.store.conversations.get(conv.id)
     assert again is not None
     assert again.active
+
+
+async def test_group_welcome_is_in_the_groups_language_not_the_installers(
+    org_bot: BotServer, connector: FakeConnector
+) -> None:
+    conv = Conv.group_chat()
+    swedish_installer = User(name="Svensk Handledare")
+    await org_bot.post(
+        installation_update(
+            conversation=conv, sender=swedish_installer, service_url=connector.url, locale="sv-SE"
+        )
+    )
+    [welcome] = await connector.wait_for_count(1)
+    assert welcome["text"].startswith(text(Language.FI, "welcome.group"))
