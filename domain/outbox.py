@@ -1,0 +1,55 @@
+"""Proactive messages: decided first (a persisted outbox row), delivered later by a worker."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxMessage:
+    """One message to post (or one card to update) in a conversation, exactly once.
+
+    key is the idempotency key: the same key is enqueued at most once, ever. update_of names the
+    key of an earlier message whose Teams activity this one replaces in place (an agenda card).
+    """
+
+    key: str
+    conversation_id: str
+    text: str | None = None
+    card: dict[str, Any] | None = None
+    speak: str | None = None
+    update_of: str | None = None
+
+
+class OutboxStatus(enum.StrEnum):
+    """Where a message is on its way."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    DEAD = "dead"
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxEntry:
+    """A stored outbox row, as admins and the worker see it."""
+
+    id: int
+    message: OutboxMessage
+    status: OutboxStatus
+    attempts: int
+    created_at: datetime
+    next_attempt_at: datetime
+    sent_at: datetime | None = None
+    activity_id: str | None = None
+    last_error: str | None = None
+
+
+class Outbox(Protocol):
+    """Where domain services put proactive messages."""
+
+    async def enqueue(self, message: OutboxMessage) -> bool:
+        """Store message unless its key was used before; True if it was new."""
+        ...
