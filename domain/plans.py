@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
-from datetime import time, timedelta
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, time, timedelta
+
+from domain.org import Language
 
 
 class ItemKind(enum.StrEnum):
@@ -74,3 +77,81 @@ def check_plan(plan: Plan) -> None:
         if end > 24 * 60:
             raise PlanInvalid(f"item {item.title!r} runs past midnight")
         previous_end = end
+
+
+def _clock(minutes: float) -> str:
+    whole = int(minutes)
+    return f"{whole // 60:02d}:{whole % 60:02d}"
+
+
+def item_problems(items: Sequence[PlanItem]) -> list[tuple[int, str]]:
+    """Every break of check_plan's item rules, as (item index, message) pairs."""
+    problems: list[tuple[int, str]] = []
+    previous: PlanItem | None = None
+    previous_start = previous_end = -1.0
+    for index, item in enumerate(items):
+        start = item.start.hour * 60 + item.start.minute
+        end = start + item.duration.total_seconds() / 60
+        if item.duration <= timedelta(0):
+            problems.append((index, f"item {item.title!r} has no duration"))
+        if previous is not None and start < previous_start:
+            problems.append(
+                (
+                    index,
+                    f"item {item.title!r} starts at {_clock(start)}, before the previous item "
+                    f"{previous.title!r} ({_clock(previous_start)}); list the items in time order",
+                )
+            )
+        elif previous is not None and start < previous_end:
+            problems.append(
+                (
+                    index,
+                    f"item {item.title!r} starts at {_clock(start)}, but the previous item "
+                    f"{previous.title!r} lasts until {_clock(previous_end)}",
+                )
+            )
+        if end > 24 * 60:
+            problems.append((index, f"item {item.title!r} runs past midnight"))
+        previous, previous_start, previous_end = item, start, end
+    return problems
+
+
+@dataclass(frozen=True, slots=True)
+class WeeklySchedule:
+    """A group's weekly recurrence: on this weekday (0 = Monday) the group has a day on plan_key."""
+
+    group_key: str
+    weekday: int
+    plan_key: str
+    language: Language | None = None
+    starts: date | None = None
+    ends: date | None = None
+    line: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class PlanFile:
+    """A validated plan file: its own plans and the weekly schedules of groups."""
+
+    plans: tuple[Plan, ...] = ()
+    schedules: tuple[WeeklySchedule, ...] = ()
+    plan_lines: dict[str, int] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class PlanFileError:
+    """One problem in a plan file, with the 1-based line it is on."""
+
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}"
+
+
+class PlanFileInvalid(Exception):
+    """A plan file had problems; nothing was changed."""
+
+    def __init__(self, errors: list[PlanFileError]) -> None:
+        super().__init__("\n".join(str(e) for e in errors))
+        self.errors = errors
