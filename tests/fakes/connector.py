@@ -209,14 +209,20 @@ class FakeConnector:
         *,
         expect_token: str | None = None,
         enforce_teams_limits: bool = False,
+        global_limit: int | None = None,
         service_path: str = "/",
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        """Configure the fake; it starts serving in `start` / ``async with``."""
+        """Configure the fake; it starts serving in `start` / ``async with``.
+
+        global_limit: requests per second for the whole bot, every route (Teams: 50 RPS per
+        app per tenant); more within any 1 s sliding window are answered 429 + Retry-After.
+        """
         if not service_path.startswith("/") or not service_path.endswith("/"):
             raise ValueError("service_path must start and end with '/'")
         self.expect_token = expect_token
         self.enforce_teams_limits = enforce_teams_limits
+        self.global_limit = global_limit
         self.service_path = service_path
         self.clock = clock
         self._lock = threading.Lock()
@@ -230,6 +236,7 @@ class FakeConnector:
         self._faults: list[_Fault] = []
         self._fault_rate: _FaultRate | None = None
         self._windows: dict[tuple[str, str], deque[float]] = defaultdict(deque)
+        self._global_window: deque[float] = deque()
         self._last_id = 0
         app = web.Application(client_max_size=4 * 1024 * 1024)
         app.router.add_route("*", "/{tail:.*}", self._handle)
@@ -475,6 +482,7 @@ class FakeConnector:
         with self._lock:
             self._requests.clear()
             self._windows.clear()
+            self._global_window.clear()
 
     async def wait_for(
         self,
@@ -675,6 +683,12 @@ class FakeConnector:
                 status, code = gone
                 return _Reply(status, error_body(status, code))
 
+        if self.global_limit is not None:
+            throttled = self._check_window(self._global_window, ((1.0, self.global_limit),))
+            if throttled is not None:
+                return throttled
+            self._global_window.append(self.clock())
+
         bucket = self._limit_bucket(route, ids, payload)
         if bucket is not None:
             throttled = self._check_limits(bucket)
@@ -733,10 +747,13 @@ class FakeConnector:
         return None
 
     def _check_limits(self, bucket: tuple[str, str]) -> _Reply | None:
-        limits = self._limits_for(bucket[0])
+        return self._check_window(self._windows[bucket], self._limits_for(bucket[0]))
+
+    def _check_window(
+        self, stamps: deque[float], limits: tuple[tuple[float, int], ...]
+    ) -> _Reply | None:
         longest = max(window for window, _ in limits)
         now = self.clock()
-        stamps = self._windows[bucket]
         while stamps and stamps[0] <= now - longest:
             stamps.popleft()
         wait = 0.0

@@ -345,6 +345,29 @@ async def test_teams_limits_use_sliding_windows_per_conversation() -> None:
         assert await send() == 201
 
 
+async def test_global_limit_counts_every_conversation_in_a_sliding_second() -> None:
+    clock = _Clock()
+    async with (
+        FakeConnector(global_limit=5, clock=clock) as fc,
+        _anonymous_client(fc) as client,
+    ):
+
+        async def send(conversation_id: str) -> int:
+            with contextlib.suppress(ErrorResponseException):
+                await client.conversations.send_to_conversation(conversation_id, _message("x"))
+            return fc.requests[-1].status
+
+        assert [await send(f"a:1c{i}") for i in range(6)] == [201] * 5 + [429]
+        assert fc.requests[-1].response_headers["Retry-After"] == "1"
+        clock.now += 0.5
+        assert await send("a:1other") == 429  # a new conversation does not help
+        clock.now += 0.5
+        assert [await send(f"a:1d{i}") for i in range(6)] == [201] * 5 + [429]
+    async with FakeConnector() as fc, _anonymous_client(fc) as client:
+        for i in range(60):  # no global limit unless asked for
+            await client.conversations.send_to_conversation(f"a:1c{i}", _message("x"))
+
+
 async def test_expect_token_rejects_missing_or_wrong_bearer() -> None:
     async with FakeConnector(expect_token="oikea") as fc:
         for credentials in (
