@@ -9,9 +9,13 @@ import sys
 from collections.abc import Sequence
 
 from bot.orgfile import load_org_file
+from bot.planfile import load_plan_file
 from bot.settings import Settings, SettingsError, load_settings
-from domain.org import OrgFileInvalid, OrgSpec, Role
+from domain.org import Language, OrgFileInvalid, OrgSpec, Role
+from domain.outbox import OutboxEntry
+from domain.plans import PlanFileInvalid
 from domain.ports import OrgView
+from domain.templates import TEMPLATE_KEYS, template_names
 from store.db import create_engine, sessionmaker
 from store.migrate import current_revision, head_revision, upgrade
 from store.repos import Store
@@ -25,7 +29,13 @@ def _configure_logging(level: str) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     # request bodies and message texts never go to info-level logs
-    for noisy in ("aiohttp.access", "msrest", "urllib3", "apscheduler.executors.default"):
+    for noisy in (
+        "aiohttp.access",
+        "msrest",
+        "urllib3",
+        "apscheduler.executors.default",
+        "alembic.runtime.migration",
+    ):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
@@ -137,6 +147,95 @@ async def _org_show(settings: Settings) -> int:
     return 0
 
 
+async def _plans_import(settings: Settings, path: str, dry_run: bool) -> int:
+    try:
+        plan_file = load_plan_file(path)
+    except PlanFileInvalid as exc:
+        print(f"{path}: not imported, nothing was changed:", file=sys.stderr)
+        for error in exc.errors:
+            print(f"  {path}:{error.line}: {error.message}", file=sys.stderr)
+        return 1
+    if dry_run:
+        print(
+            f"{path} is valid: {len(plan_file.plans)} plans, {len(plan_file.schedules)} "
+            "schedules (dry run, nothing changed)"
+        )
+        return 0
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+        counts = await Store(sessionmaker(engine)).plans.apply(plan_file)
+    except PlanFileInvalid as exc:
+        print(f"{path}: not imported, nothing was changed:", file=sys.stderr)
+        for error in exc.errors:
+            print(f"  {path}:{error.line}: {error.message}", file=sys.stderr)
+        return 1
+    finally:
+        await engine.dispose()
+    print(f"plans: {counts['plans']} stored; schedules: {counts['schedules']} stored")
+    return 0
+
+
+async def _plans_list(settings: Settings) -> int:
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+        store = Store(sessionmaker(engine))
+        imported = await store.plans.plans()
+        schedules = await store.plans.schedules()
+    finally:
+        await engine.dispose()
+    print("Built-in templates (fi / sv / en):")
+    for key in TEMPLATE_KEYS:
+        names = " / ".join(template_names(lang)[key] for lang in Language)
+        print(f"  {key}: {names}")
+    print(f"Imported plans ({len(imported)}):")
+    for plan in imported:
+        first, last = plan.items[0], plan.items[-1]
+        print(f"  {plan.key}: {plan.name}, {first.start:%H:%M}–{last.end:%H:%M}")
+    print(f"Weekly schedules ({len(schedules)}):")
+    weekdays = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    for _group_id, sch in schedules:
+        span = f" {sch.starts or ''}…{sch.ends or ''}" if sch.starts or sch.ends else ""
+        print(f"  {sch.group_key}: {weekdays[sch.weekday]} {sch.plan_key}{span}")
+    return 0
+
+
+async def _outbox(settings: Settings, retry: int | None, pending: bool) -> int:
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+        outbox = Store(sessionmaker(engine)).outbox
+        if retry is not None:
+            if not await outbox.requeue(retry):
+                print(f"no dead letter with id {retry}", file=sys.stderr)
+                return 1
+            print(f"dead letter {retry} queued again; the running service sends it shortly")
+            return 0
+        if pending:
+            for status, count in (await outbox.counts()).items():
+                print(f"{status.value:8} {count}")
+            return 0
+        print(format_dead_letters(await outbox.dead_letters()))
+    finally:
+        await engine.dispose()
+    return 0
+
+
+def format_dead_letters(entries: Sequence[OutboxEntry]) -> str:
+    """Dead letters as readable lines: ids, conversation, attempts, error, times (no text)."""
+    if not entries:
+        return "no dead letters"
+    lines = [f"Dead letters ({len(entries)}); retry one with `etapaiva outbox --retry ID`:"]
+    for e in entries:
+        lines.append(
+            f"  {e.id}  {e.message.key}  conversation {e.message.conversation_id}  "
+            f"attempts {e.attempts}  created {e.created_at:%Y-%m-%d %H:%M:%S}Z  "
+            f"last try {e.next_attempt_at:%Y-%m-%d %H:%M:%S}Z  error: {e.last_error or '-'}"
+        )
+    return "\n".join(lines)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line interface."""
     parser = argparse.ArgumentParser(prog="etapaiva", description="Etäpäivä Teams bot")
@@ -161,6 +260,17 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("file")
     imp.add_argument("--dry-run", action="store_true", help="only check the file")
     org.add_parser("show", help="print units, groups and people")
+    plans = sub.add_parser("plans", help="day plans and weekly schedules").add_subparsers(
+        dest="plans_command", required=True
+    )
+    plans_import = plans.add_parser("import", help="store plans and schedules from a YAML file")
+    plans_import.add_argument("file")
+    plans_import.add_argument("--dry-run", action="store_true", help="only check the file")
+    plans.add_parser("list", help="print templates, imported plans and schedules")
+    outbox = sub.add_parser("outbox", help="proactive messages: dead letters, retry, counts")
+    outbox_mode = outbox.add_mutually_exclusive_group()
+    outbox_mode.add_argument("--retry", type=int, metavar="ID", help="send a dead letter again")
+    outbox_mode.add_argument("--pending", action="store_true", help="count messages by status")
     return parser
 
 
@@ -189,6 +299,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "db":
         run = _db_upgrade if args.db_command == "upgrade" else _db_current
         return asyncio.run(run(settings))
+    if args.command == "plans":
+        if args.plans_command == "import":
+            return asyncio.run(_plans_import(settings, args.file, args.dry_run))
+        return asyncio.run(_plans_list(settings))
+    if args.command == "outbox":
+        return asyncio.run(_outbox(settings, args.retry, args.pending))
     if args.org_command == "import":
         return asyncio.run(_org_import(settings, args.file, args.dry_run))
     return asyncio.run(_org_show(settings))

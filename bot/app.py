@@ -4,23 +4,31 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiohttp import web
 
+from bot.outbox_worker import OutboxWorker, WorkerClock
 from bot.settings import Settings
 from bot.teams.adapter import build_adapter
 from bot.teams.endpoint import TeamsEndpoint
 from bot.teams.handler import EtapaivaBot
+from bot.teams.sender import TeamsSender
 from bot.web import ENDPOINT, READY, create_web_app
+from cards.agenda import CardRenderer
 from dialogs.router import Router, Services
 from dialogs.state import StateAccess
+from domain.agenda import AgendaService, PlanLibrary, TimerSettings
 from domain.binding import Binder
 from domain.directory import Directory
 from domain.errors import StoreUnavailable
+from scheduler.agenda_timer import AgendaTimer
+from scheduler.clock import ScaledClock
+from scheduler.leader import Leadership
 from scheduler.runner import Scheduler
 from store.db import create_engine, is_sqlite, normalise_url, sessionmaker
+from store.leader import LeaderLock
 from store.migrate import current_revision, head_revision, upgrade
 from store.repos import Store
 
@@ -28,9 +36,16 @@ log = logging.getLogger(__name__)
 
 STORE = web.AppKey("store", Store)
 SCHEDULER = web.AppKey("scheduler", Scheduler)
+AGENDA = web.AppKey("agenda", AgendaService)
+TIMER = web.AppKey("timer", AgendaTimer)
+LEADERSHIP = web.AppKey("leadership", Leadership)
+OUTBOX_WORKER = web.AppKey("outbox_worker", OutboxWorker)
+RECURRENCE_JOB = "agenda:recurrence"
 
 
-def build_services(store: Store) -> Services:
+def build_services(
+    store: Store, agenda: AgendaService | None = None, plans: PlanLibrary | None = None
+) -> Services:
     """The dialogs' services over a store."""
     return Services(
         directory=Directory(store.org),
@@ -39,13 +54,26 @@ def build_services(store: Store) -> Services:
         groups=store.org,
         conversations=store.conversations,
         state=StateAccess(store.state),
+        agenda=agenda,
+        plans=plans,
     )
 
 
-def create_app(settings: Settings, *, credentials_factory: object | None = None) -> web.Application:
+def utc_now() -> datetime:
+    """The wall clock, aware UTC."""
+    return datetime.now(UTC)
+
+
+def create_app(
+    settings: Settings,
+    *,
+    credentials_factory: object | None = None,
+    clock: ScaledClock | None = None,
+) -> web.Application:
     """The whole service as an aiohttp application; resources live in its cleanup context.
 
-    credentials_factory (a botbuilder ServiceClientCredentialsFactory) is for tests only.
+    credentials_factory (a botbuilder ServiceClientCredentialsFactory) and clock (a faster
+    clock for compressed days) are for tests and benchmarks only.
     """
     app = create_web_app()
 
@@ -60,13 +88,75 @@ def create_app(settings: Settings, *, credentials_factory: object | None = None)
                     "The PostgreSQL database is not at the newest schema: run `etapaiva db upgrade`"
                 )
             store = Store(sessionmaker(engine))
-            bot = EtapaivaBot(Router(build_services(store)), store.inbox)
             scheduler = Scheduler(
                 store.inbox, inbox_retention=timedelta(hours=settings.inbox_retention_hours)
             )
+            timer_ref: list[AgendaTimer] = []
+
+            async def day_changed(day_id: int) -> None:
+                # the leader replica rebuilds the day's jobs now; others are seen by its poller
+                if timer_ref and timer_ref[0].running:
+                    await timer_ref[0].reconcile(day_id)
+
+            agenda = AgendaService(
+                store.days,
+                store.org,
+                store.conversations,
+                CardRenderer(),
+                clock=clock or utc_now,
+                settings=TimerSettings(
+                    grace=timedelta(seconds=settings.timer_grace_seconds),
+                    break_warning=timedelta(seconds=settings.break_warning_seconds),
+                ),
+                on_change=day_changed,
+            )
+            library = PlanLibrary(store.plans)
+            timer = AgendaTimer(
+                scheduler.aps, agenda, store.days, to_real=clock.to_real if clock else None
+            )
+            timer_ref.append(timer)
+
+            async def create_scheduled_days() -> None:
+                await agenda.create_scheduled(
+                    store.plans, library, horizon_days=settings.schedule_horizon_days
+                )
+
+            async def elected() -> None:
+                outbox_worker.start()
+                await timer.start()
+                scheduler.aps.add_job(
+                    create_scheduled_days,
+                    "interval",
+                    hours=1,
+                    id=RECURRENCE_JOB,
+                    replace_existing=True,
+                    next_run_time=utc_now(),
+                    coalesce=True,
+                    max_instances=1,
+                )
+
+            async def deposed() -> None:
+                if scheduler.aps.get_job(RECURRENCE_JOB):
+                    scheduler.aps.remove_job(RECURRENCE_JOB)
+                await timer.stop()
+                await outbox_worker.stop()
+
+            leadership = Leadership(LeaderLock(engine), elected, deposed)
+            bot = EtapaivaBot(Router(build_services(store, agenda, library)), store.inbox)
             app[STORE] = store
             app[SCHEDULER] = scheduler
-            app[ENDPOINT] = TeamsEndpoint(build_adapter(settings, credentials_factory), bot)
+            app[AGENDA] = agenda
+            app[TIMER] = timer
+            app[LEADERSHIP] = leadership
+            adapter = build_adapter(settings, credentials_factory)
+            app[ENDPOINT] = TeamsEndpoint(adapter, bot)
+            outbox_worker = OutboxWorker(
+                store.outbox,
+                store.conversations,
+                TeamsSender(adapter, settings.app_id),
+                clock=WorkerClock(clock.speed, wall=clock) if clock else None,
+            )
+            app[OUTBOX_WORKER] = outbox_worker
 
             async def ready() -> dict[str, Any]:
                 report: dict[str, Any] = {"scheduler": scheduler.state}
@@ -79,10 +169,18 @@ def create_app(settings: Settings, *, credentials_factory: object | None = None)
                 return report
 
             app[READY] = ready
+            if is_sqlite(url):
+                # one process owns an embedded database: leases left by a killed process are void
+                await store.outbox.release_all_leases()
             scheduler.start()
+            # the leader runs the timer and the outbox worker (one sender keeps Teams' per-bot
+            # limit); other replicas only serve /api/messages and write to the outbox
+            leadership.start()
             try:
                 yield
             finally:
+                await outbox_worker.stop()
+                await leadership.stop()
                 scheduler.shutdown()
         finally:
             await engine.dispose()

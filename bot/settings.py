@@ -31,6 +31,9 @@ class Settings:
     allow_insecure: bool = False
     log_level: str = "INFO"
     inbox_retention_hours: int = 48
+    timer_grace_seconds: int = 300
+    break_warning_seconds: int = 120
+    schedule_horizon_days: int = 14
 
     @property
     def local_mode(self) -> bool:
@@ -87,8 +90,11 @@ def load_settings(
     try:
         port = int(env.get("PORT", "3978"))
         retention = int(env.get("INBOX_RETENTION_HOURS", "48"))
+        grace = int(env.get("TIMER_GRACE_SECONDS", "300"))
+        warning = int(env.get("BREAK_WARNING_SECONDS", "120"))
+        horizon = int(env.get("SCHEDULE_HORIZON_DAYS", "14"))
     except ValueError as exc:
-        raise SettingsError(f"PORT and INBOX_RETENTION_HOURS must be whole numbers: {exc}") from exc
+        raise SettingsError(f"numeric settings must be whole numbers: {exc}") from exc
     settings = Settings(
         host=env.get("HOST", "127.0.0.1"),
         port=port,
@@ -100,6 +106,9 @@ def load_settings(
         openid_metadata_url=env.get("BotOpenIdMetadata", ""),
         log_level=env.get("LOG_LEVEL", "INFO").upper(),
         inbox_retention_hours=retention,
+        timer_grace_seconds=grace,
+        break_warning_seconds=warning,
+        schedule_horizon_days=horizon,
     )
     if overrides:
         from dataclasses import replace

@@ -13,6 +13,17 @@ class Command(enum.Enum):
     LANGUAGE = "language"
     BIND = "bind"
     GROUPS = "groups"
+    AGENDA = "agenda"
+    START_DAY = "start_day"
+    EXTEND = "extend"
+    SKIP = "skip"
+    SHIFT = "shift"
+    LATE = "late"
+    PAUSE = "pause"
+    RESUME = "resume"
+    END_DAY = "end_day"
+    CANCEL_DAY = "cancel_day"
+    MOVE_DAY = "move_day"
 
 
 # Phrases are matched at the start of the message, longest first, ignoring case and punctuation.
@@ -30,6 +41,27 @@ COMMAND_WORDS: dict[Command, tuple[str, ...]] = {
         "det här är grupp",
     ),
     Command.GROUPS: ("groups", "my groups", "ryhmät", "ryhmäni", "grupper", "mina grupper"),
+    Command.AGENDA: (
+        "agenda",
+        "schedule",
+        "programme",
+        "ohjelma",
+        "päivän ohjelma",
+        "aikataulu",
+        "program",
+        "dagens program",
+        "schema",
+    ),
+    Command.START_DAY: ("start day", "start the day", "aloita päivä", "starta dagen"),
+    Command.EXTEND: ("extend", "pidennä", "förläng"),
+    Command.SKIP: ("skip", "next", "next item", "seuraava", "ohita", "nästa", "hoppa över"),
+    Command.SHIFT: ("shift", "siirrä", "flytta"),
+    Command.LATE: ("late", "we are late", "myöhässä", "olemme myöhässä", "sena", "vi är sena"),
+    Command.PAUSE: ("pause", "pysäytä", "pausa"),
+    Command.RESUME: ("resume", "jatka", "fortsätt"),
+    Command.END_DAY: ("end day", "end the day", "lopeta päivä", "avsluta dagen"),
+    Command.CANCEL_DAY: ("cancel day", "peru päivä", "ställ in dagen"),
+    Command.MOVE_DAY: ("move day", "siirrä päivä", "flytta dagen"),
 }
 
 _PHRASES: list[tuple[tuple[str, ...], Command]] = sorted(

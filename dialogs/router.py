@@ -7,11 +7,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from cards.agenda import AGENDA_VERB, BACK_VERB, PLAN_VERB, REFRESH_VERB
 from cards.bind import BIND_VERB, bound_card, choose_group_card
 from cards.payload import BadPayload, CardAction, parse_action
+from dialogs import agenda as agenda_dialogs
 from dialogs.commands import Command, normalise, parse
 from dialogs.state import CONVERSATION, StateAccess
 from dialogs.turn import Outcome, Reply, Turn, TurnKind
+from domain.agenda import AgendaService, Change, PlanLibrary
 from domain.binding import Binder, BindResult, find_group
 from domain.directory import Directory
 from domain.errors import DomainError, NotFound
@@ -55,6 +58,8 @@ class Services:
     groups: GroupListing
     conversations: ConversationRepository
     state: StateAccess
+    agenda: AgendaService | None = None
+    plans: PlanLibrary | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +104,8 @@ class Router:
                 return await self._welcome(ctx)
             if turn.kind is TurnKind.ACTION:
                 return await self._action(ctx)
+            if turn.kind in (TurnKind.MEETING_START, TurnKind.MEETING_END):
+                return await self._meeting(ctx)
             if turn.kind is TurnKind.MESSAGE:
                 command, argument = parse(turn.text)
                 if command is None:
@@ -146,6 +153,16 @@ class Router:
             log.info("unknown card verb %s", action.verb)
             return say(ctx.t("card.stale"))
         return await handler(self, ctx, action)
+
+    async def _meeting(self, ctx: Context) -> Outcome:
+        """Teams' meetingStart/meetingEnd: today's day of the bound group starts or closes."""
+        if self.s.agenda is None:
+            return Outcome()
+        if ctx.turn.kind is TurnKind.MEETING_START:
+            await self.s.agenda.meeting_started(ctx.conversation)
+        else:
+            await self.s.agenda.meeting_ended(ctx.conversation)
+        return Outcome()
 
     async def _welcome(self, ctx: Context) -> Outcome:
         conv = ctx.conversation
@@ -230,13 +247,36 @@ class Router:
         return say(ctx.t("groups.title") + "\n\n" + "\n".join(f"- {line}" for line in lines))
 
 
+def _steer(change: Change, default: int | None = 0) -> Handler:
+    async def handler(router: Router, ctx: Context, argument: str) -> Outcome:
+        minutes = agenda_dialogs.parse_minutes(argument, default) if default != 0 else 0
+        return await agenda_dialogs.steer_by_text(router, ctx, change, minutes)
+
+    return handler
+
+
 COMMANDS: dict[Command, Handler] = {
     Command.HELP: Router.help,
     Command.LANGUAGE: Router.language,
     Command.BIND: Router.bind,
     Command.GROUPS: Router.groups,
+    Command.AGENDA: agenda_dialogs.show_agenda,
+    Command.START_DAY: _steer(Change.START),
+    Command.EXTEND: _steer(Change.EXTEND, 5),
+    Command.SKIP: _steer(Change.SKIP),
+    Command.SHIFT: _steer(Change.SHIFT, None),
+    Command.LATE: _steer(Change.SHIFT, 10),
+    Command.PAUSE: _steer(Change.PAUSE),
+    Command.RESUME: _steer(Change.RESUME),
+    Command.END_DAY: _steer(Change.END),
+    Command.CANCEL_DAY: agenda_dialogs.cancel_day,
+    Command.MOVE_DAY: agenda_dialogs.move_day,
 }
 
 ACTIONS: dict[str, ActionHandler] = {
     BIND_VERB: Router.bind_chosen,
+    AGENDA_VERB: agenda_dialogs.steer_by_card,
+    REFRESH_VERB: agenda_dialogs.refresh,
+    BACK_VERB: agenda_dialogs.back,
+    PLAN_VERB: agenda_dialogs.choose_plan,
 }

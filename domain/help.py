@@ -26,8 +26,12 @@ def help_lines(actor: Actor, kind: ConversationKind) -> list[HelpLine]:
         lines.append(HelpLine("help.item.my_group", {"groups": names}))
     elif not roles:
         lines.append(HelpLine("help.item.no_group"))
+    if roles & {Role.CLIENT, Role.INSTRUCTOR}:
+        lines.append(HelpLine("help.item.agenda"))
     if Role.INSTRUCTOR in roles:
         lines.append(HelpLine("help.item.bind"))
+        lines.append(HelpLine("help.item.steer"))
+        lines.append(HelpLine("help.item.days"))
     if roles & {Role.INSTRUCTOR, Role.COORDINATOR, Role.ADMIN}:
         lines.append(HelpLine("help.item.groups"))
     coordinated = actor.units_as(Role.COORDINATOR)

@@ -25,6 +25,11 @@ class Scheduler:
         self._scheduler = AsyncIOScheduler(timezone=UTC, job_defaults={"coalesce": True})
 
     @property
+    def aps(self) -> AsyncIOScheduler:
+        """The APScheduler instance (the agenda timer adds its jobs here)."""
+        return self._scheduler
+
+    @property
     def state(self) -> str:
         """running, paused or stopped."""
         return _STATES.get(self._scheduler.state, "unknown")

@@ -25,7 +25,9 @@ from domain.org import (
     Unit,
 )
 from domain.ports import OrgView
+from store.days import SqlDayRepository, SqlPlanRepository
 from store.db import Database
+from store.outbox import SqlOutbox
 from store.tables import (
     AuditRow,
     ConversationRow,
@@ -211,6 +213,21 @@ class SqlOrgRepository(_Repo):
                 )
             ).first()
             return _group(row[0], row[1]) if row else None
+
+    async def instructor_teams_ids(self, group_id: int) -> tuple[str, ...]:
+        """Teams ids of the group's instructors who have talked to the bot (for card refresh)."""
+        async with self._db.read() as s:
+            rows = await s.execute(
+                select(PersonRow.teams_id)
+                .join(MembershipRow, MembershipRow.person_id == PersonRow.id)
+                .where(
+                    MembershipRow.group_id == group_id,
+                    MembershipRow.role == Role.INSTRUCTOR.value,
+                    PersonRow.teams_id.is_not(None),
+                )
+                .order_by(PersonRow.id)
+            )
+            return tuple(t for t in rows.scalars() if t)
 
     async def all_groups(self) -> tuple[Group, ...]:
         """Every group."""
@@ -573,3 +590,7 @@ class Store:
         self.state = SqlStateRepository(db)
         self.inbox = SqlInboxRepository(db)
         self.health = SqlHealth(db)
+        self.outbox = SqlOutbox(db)
+        self.days = SqlDayRepository(db)
+        self.plans = SqlPlanRepository(db)
+        self.db = db

@@ -29,6 +29,10 @@ log = logging.getLogger(__name__)
 
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 MESSAGE_CONTENT_TYPE = "application/vnd.microsoft.activity.message"
+MEETING_EVENTS = {
+    "application/vnd.microsoft.meetingStart": TurnKind.MEETING_START,
+    "application/vnd.microsoft.meetingEnd": TurnKind.MEETING_END,
+}
 
 
 class EtapaivaBot(TeamsActivityHandler):  # type: ignore[misc]
@@ -152,6 +156,13 @@ class EtapaivaBot(TeamsActivityHandler):  # type: ignore[misc]
             await self._run(turn_context, self._turn(turn_context, TurnKind.INSTALLED))
         elif any(m.id == bot_id for m in activity.members_removed or []):
             await self._run(turn_context, self._turn(turn_context, TurnKind.UNINSTALLED))
+
+    async def on_event_activity(self, turn_context: TurnContext) -> None:
+        """Teams meeting start/end in a meeting chat (participant events are not relied on)."""
+        name = turn_context.activity.name
+        kind = MEETING_EVENTS.get(name or "")
+        if kind is not None:
+            await self._run(turn_context, self._turn(turn_context, kind))
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
         """Universal Actions (adaptiveCard/action); other invokes are not implemented."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
+import store.days
+import store.outbox  # noqa: F401  (registers the table)
 from store.tables import Base
 
 target_metadata = Base.metadata

@@ -11,6 +11,7 @@ from aiohttp import web
 
 from bot.app import STORE, create_app
 from bot.settings import Settings
+from scheduler.clock import ScaledClock
 from store.repos import Store
 
 
@@ -54,9 +55,15 @@ class BotServer:
             return resp.status, (await resp.json(content_type=None)) if body else None
 
 
-async def start_bot(settings: Settings, credentials_factory: object | None = None) -> BotServer:
+async def start_bot(
+    settings: Settings,
+    credentials_factory: object | None = None,
+    clock: ScaledClock | None = None,
+) -> BotServer:
     """Start create_app(settings) on its port; the caller stops it with stop_bot."""
-    runner = web.AppRunner(create_app(settings, credentials_factory=credentials_factory))
+    runner = web.AppRunner(
+        create_app(settings, credentials_factory=credentials_factory, clock=clock)
+    )
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", settings.port)
     await site.start()

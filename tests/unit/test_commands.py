@@ -100,13 +100,33 @@ def test_unknown_text_is_no_command(typed: str) -> None:
     assert command is None
 
 
-# The word each language's help text teaches for each command (text before the dash).
-HELP_KEYS: dict[Command, str] = {
-    Command.HELP: "help.item.help",
-    Command.LANGUAGE: "help.item.language",
-    Command.BIND: "help.item.bind",
-    Command.GROUPS: "help.item.groups",
+# The phrase each language's help text teaches for each command: the help line's key and the
+# phrase's position in the list before the dash ("a, b, c ja d – ...").
+HELP_KEYS: dict[Command, tuple[str, int]] = {
+    Command.HELP: ("help.item.help", 0),
+    Command.LANGUAGE: ("help.item.language", 0),
+    Command.BIND: ("help.item.bind", 0),
+    Command.GROUPS: ("help.item.groups", 0),
+    Command.AGENDA: ("help.item.agenda", 0),
+    Command.START_DAY: ("help.item.steer", 0),
+    Command.EXTEND: ("help.item.steer", 1),
+    Command.SKIP: ("help.item.steer", 2),
+    Command.LATE: ("help.item.steer", 3),
+    Command.SHIFT: ("help.item.steer", 4),
+    Command.PAUSE: ("help.item.steer", 5),
+    Command.RESUME: ("help.item.steer", 6),
+    Command.END_DAY: ("help.item.steer", 7),
+    Command.CANCEL_DAY: ("help.item.days", 0),
+    Command.MOVE_DAY: ("help.item.days", 1),
 }
+
+
+def taught_phrases(language: Language, key: str) -> list[str]:
+    """The phrases listed before the dash, split at commas and the word for "and"."""
+    listed = text(language, key).split(" – ", 1)[0]
+    for joiner in (" ja ", " och ", " and "):
+        listed = listed.replace(joiner, ", ")
+    return [phrase.strip() for phrase in listed.split(", ")]
 
 
 def test_every_command_is_taught_in_the_help_text() -> None:
@@ -116,7 +136,8 @@ def test_every_command_is_taught_in_the_help_text() -> None:
 @pytest.mark.parametrize("command", list(Command))
 @pytest.mark.parametrize("language", list(Language))
 def test_every_language_has_a_word_for_every_command(language: Language, command: Command) -> None:
-    taught = text(language, HELP_KEYS[command]).split(" – ", 1)[0].split(",", 1)[0]
+    key, position = HELP_KEYS[command]
+    taught = taught_phrases(language, key)[position]
     parsed, _ = parse(taught)
     assert parsed is command, f"{language.value}: help teaches {taught!r}"
 

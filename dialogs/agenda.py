@@ -1,0 +1,184 @@
+"""Agenda dialogs: show today's programme, pick a plan, steer the day, "I'm back" taps."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from cards.agenda import agenda_card, back_card, choose_plan_card
+from cards.payload import CardAction
+from dialogs.turn import Outcome, Reply
+from domain import days as d
+from domain.agenda import AgendaService, Change, PlanLibrary, may_steer
+from domain.errors import NotAllowed, NotFound
+from domain.org import Group, Role
+
+if TYPE_CHECKING:
+    from dialogs.router import Context, Router
+
+_MINUTES = re.compile(r"^([+-]?)\s*(\d{1,3})\s*(min|minuuttia|minuutilla|minuter|minutes)?$")
+
+
+def parse_minutes(argument: str, default: int | None) -> int:
+    """'10', '+10', '-5', '10 min' → minutes; empty → default (or an error if none)."""
+    cleaned = argument.strip().casefold()
+    if not cleaned:
+        if default is None:
+            raise NotAllowed("day.bad_minutes")
+        return default
+    match = _MINUTES.match(cleaned)
+    if not match:
+        raise NotAllowed("day.bad_minutes")
+    value = int(match.group(2))
+    return -value if match.group(1) == "-" else value
+
+
+def _services(router: Router) -> tuple[AgendaService, PlanLibrary]:
+    if router.s.agenda is None or router.s.plans is None:
+        raise NotFound("day.none_today")
+    return router.s.agenda, router.s.plans
+
+
+async def _group(router: Router, ctx: Context) -> Group:
+    """The group a command is about: the conversation's, or the person's only group."""
+    agenda, _plans = _services(router)
+    if ctx.conversation.group_id is not None:
+        return await agenda.group_of(ctx.conversation)
+    mine = {g.key: g for role in (Role.INSTRUCTOR, Role.CLIENT) for g in ctx.actor.groups_as(role)}
+    if len(mine) == 1:
+        return next(iter(mine.values()))
+    raise NotFound("day.no_group")
+
+
+async def show_agenda(router: Router, ctx: Context, _argument: str) -> Outcome:
+    """'agenda': today's programme; an instructor with no plan yet gets the plan picker."""
+    agenda, plans = _services(router)
+    group = await _group(router, ctx)
+    day = await agenda.today(group)
+    steer = may_steer(ctx.actor, group)
+    if day is None or day.status is d.DayStatus.CANCELLED:
+        if not steer:
+            raise NotFound("day.none_today")
+        choices = await plans.available(group.language)
+        return Outcome(replies=[Reply(card=choose_plan_card(group.language, choices))])
+    card = agenda_card(day, agenda.now(), for_instructor=steer)
+    return Outcome(replies=[Reply(card=card)])
+
+
+async def choose_plan(router: Router, ctx: Context, action: CardAction) -> Outcome:
+    """The instructor tapped a plan: it becomes today's programme."""
+    agenda, plans = _services(router)
+    group = await agenda.group_of(ctx.conversation)
+    key = action.data.get("plan", "")
+    plan = await plans.find(key, group.language)
+    if plan is None:
+        raise NotFound("plan.unknown", name=key)
+    day = await agenda.plan_day(ctx.actor, ctx.conversation, plan)
+    outcome = Outcome(
+        replies=[
+            Reply(
+                text=ctx.t(
+                    "plan.done", plan=day.plan_name, time=day.local(day.starts).strftime("%H:%M")
+                )
+            )
+        ]
+    )
+    outcome.card_update = agenda_card(day, agenda.now(), for_instructor=True)
+    return outcome
+
+
+async def steer_by_text(router: Router, ctx: Context, change: Change, minutes: int) -> Outcome:
+    """A typed steering command; the group hears about it through the outbox."""
+    agenda, _plans = _services(router)
+    day = await agenda.steer(ctx.actor, ctx.conversation, change, minutes)
+    # the announcement posted to the group's chat is the answer (no second message there)
+    return Outcome(card_update=agenda_card(day, agenda.now(), for_instructor=True))
+
+
+async def steer_by_card(router: Router, ctx: Context, action: CardAction) -> Outcome:
+    """A steering button on the agenda card."""
+    agenda, _plans = _services(router)
+    try:
+        change = Change(action.data.get("change", ""))
+        minutes = int(action.data.get("minutes", "0") or 0)
+    except ValueError as exc:
+        raise NotFound("card.stale") from exc
+    group = await agenda.group_of(ctx.conversation)
+    today = await agenda.today(group)
+    if today is None or str(today.id) != action.data.get("day"):
+        raise NotFound("card.stale")
+    day = await agenda.steer(ctx.actor, ctx.conversation, change, minutes)
+    return Outcome(card_update=agenda_card(day, agenda.now(), for_instructor=True))
+
+
+async def refresh(router: Router, ctx: Context, action: CardAction) -> Outcome:
+    """Teams refreshes the agenda card for an instructor: give them the view with buttons."""
+    agenda, _plans = _services(router)
+    group = await agenda.group_of(ctx.conversation)
+    day = await agenda.today(group)
+    if day is None or str(day.id) != action.data.get("day"):
+        raise NotFound("card.stale")
+    steer = may_steer(ctx.actor, group)
+    return Outcome(card_update=agenda_card(day, agenda.now(), for_instructor=steer))
+
+
+async def back(router: Router, ctx: Context, action: CardAction) -> Outcome:
+    """A client is back from the break: count them once, show the count on the card."""
+    agenda, _plans = _services(router)
+    try:
+        day_id = int(action.data.get("day", ""))
+        index = int(action.data.get("item", ""))
+    except ValueError as exc:
+        raise NotFound("card.stale") from exc
+    count = await agenda.back(ctx.actor, day_id, index)
+    day = await agenda.day(day_id)
+    return Outcome(card_update=back_card(day, index, count) if day is not None else None)
+
+
+_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})(?:\.(\d{4})?)?$|^(\d{4})-(\d{2})-(\d{2})$")
+
+
+def parse_date(word: str, today: date) -> date:
+    """'3.12.', '3.12.2026' or '2026-12-03'; a day-month without a year is the next such date."""
+    match = _DATE.match(word.strip())
+    if not match:
+        raise NotAllowed("day.bad_date")
+    try:
+        if match.group(4):
+            return date(int(match.group(4)), int(match.group(5)), int(match.group(6)))
+        day, month = int(match.group(1)), int(match.group(2))
+        if match.group(3):
+            return date(int(match.group(3)), month, day)
+        found = date(today.year, month, day)
+        return found if found >= today else date(today.year + 1, month, day)
+    except ValueError as exc:
+        raise NotAllowed("day.bad_date") from exc
+
+
+async def cancel_day(router: Router, ctx: Context, argument: str) -> Outcome:
+    """'cancel day 3.12.': one planned day of the group is cancelled."""
+    agenda, _plans = _services(router)
+    group = await agenda.group_of(ctx.conversation)
+    today = agenda.now().astimezone(ZoneInfo(group.timezone)).date()
+    words = [w for w in argument.split() if w.casefold() not in ("to", "till", "→")]
+    if len(words) != 1:
+        raise NotAllowed("day.bad_date")
+    on = parse_date(words[0], today)
+    await agenda.cancel_day(ctx.actor, ctx.conversation, on)
+    return Outcome(replies=[Reply(text=ctx.t("day.cancelled", date=on.strftime("%d.%m.%Y")))])
+
+
+async def move_day(router: Router, ctx: Context, argument: str) -> Outcome:
+    """'move day 3.12. 4.12.': one planned day moves to another date."""
+    agenda, _plans = _services(router)
+    group = await agenda.group_of(ctx.conversation)
+    today = agenda.now().astimezone(ZoneInfo(group.timezone)).date()
+    words = [w for w in argument.split() if w.casefold() not in ("to", "till", "→", "-")]
+    if len(words) != 2:
+        raise NotAllowed("day.bad_date")
+    on, to = parse_date(words[0], today), parse_date(words[1], today)
+    await agenda.move_day(ctx.actor, ctx.conversation, on, to)
+    text = ctx.t("day.moved", date=on.strftime("%d.%m.%Y"), to=to.strftime("%d.%m.%Y"))
+    return Outcome(replies=[Reply(text=text)])

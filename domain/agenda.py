@@ -1,0 +1,452 @@
+"""Use cases of the agenda: the timer firing events, instructors steering the day."""
+
+from __future__ import annotations
+
+import enum
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from domain import days as d
+from domain.errors import ConcurrentUpdate, NotAllowed, NotFound
+from domain.model import Actor, Conversation
+from domain.org import Group, Language, Role
+from domain.outbox import OutboxMessage
+from domain.plans import Plan, WeeklySchedule
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+MAX_ATTEMPTS = 6
+
+
+class DayExists(Exception):
+    """The group already has a day on that date."""
+
+
+class DayRepository(Protocol):
+    """Stored group days; save() commits the day and its outbox messages together."""
+
+    async def get(self, day_id: int) -> d.GroupDay | None: ...
+    async def for_group_on(self, group_id: int, on: date) -> d.GroupDay | None: ...
+    async def open_days(self, first: date, last: date) -> list[d.GroupDay]: ...
+    async def add(self, day: d.GroupDay, messages: list[OutboxMessage]) -> d.GroupDay: ...
+    async def save(self, day: d.GroupDay, messages: list[OutboxMessage]) -> d.GroupDay:
+        """Store day if its version is unchanged (raise ConcurrentUpdate if not)."""
+        ...
+
+
+class GroupLookup(Protocol):
+    """The groups and the conversations they are bound to."""
+
+    async def group_by_id(self, group_id: int) -> Group | None: ...
+    async def instructor_teams_ids(self, group_id: int) -> tuple[str, ...]:
+        """Teams user ids (29:…) of the group's instructors who have talked to the bot."""
+        ...
+
+
+class BoundConversations(Protocol):
+    """Which conversation a group's days run in."""
+
+    async def bound_to(self, group_id: int) -> Conversation | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """The content of one message."""
+
+    text: str | None = None
+    card: dict[str, Any] | None = None
+    speak: str | None = None
+
+
+class Renderer(Protocol):
+    """Turns days and events into message content (implemented with cards and catalogs)."""
+
+    def event(self, day: d.GroupDay, event: d.TimerEvent, tip_number: int) -> Rendered: ...
+    def agenda(
+        self,
+        day: d.GroupDay,
+        now: datetime,
+        *,
+        for_instructor: bool,
+        refresh_user_ids: tuple[str, ...] = (),
+    ) -> Rendered: ...
+    def change(self, day: d.GroupDay, change: Change, now: datetime, minutes: int) -> Rendered: ...
+
+
+class Change(enum.Enum):
+    """What an instructor did to the day."""
+
+    START = "start"
+    EXTEND = "extend"
+    SKIP = "skip"
+    SHIFT = "shift"
+    PAUSE = "pause"
+    RESUME = "resume"
+    END = "end"
+
+
+@dataclass(frozen=True, slots=True)
+class TimerSettings:
+    """How the timer treats late events and when it warns before a break ends."""
+
+    grace: timedelta = timedelta(minutes=5)
+    break_warning: timedelta = timedelta(minutes=2)
+
+
+def agenda_key(day: d.GroupDay) -> str:
+    """Outbox key of the day's agenda card (later updates replace it in place)."""
+    return f"day:{day.id}:agenda"
+
+
+def may_steer(actor: Actor, group: Group) -> bool:
+    """Instructors of the group (and admins) steer its day; clients never do."""
+    if actor.is_admin:
+        return True
+    return any(g.key == group.key for g in actor.groups_as(Role.INSTRUCTOR))
+
+
+class AgendaService:
+    """Runs days: fires timer events and applies instructors' changes, all through the outbox."""
+
+    def __init__(
+        self,
+        days: DayRepository,
+        groups: GroupLookup,
+        conversations: BoundConversations,
+        renderer: Renderer,
+        *,
+        clock: Clock,
+        settings: TimerSettings,
+        on_change: Callable[[int], Awaitable[None]] | None = None,
+        on_messages: Callable[[], None] | None = None,
+    ) -> None:
+        self._days = days
+        self._groups = groups
+        self._conversations = conversations
+        self._render = renderer
+        self._clock = clock
+        self.settings = settings
+        self._on_change = on_change
+        self._on_messages = on_messages
+
+    def now(self) -> datetime:
+        """The service's clock (injectable for tests)."""
+        return self._clock()
+
+    def _sent(self, messages: list[OutboxMessage]) -> None:
+        if messages and self._on_messages is not None:
+            self._on_messages()
+
+    async def _changed(self, day: d.GroupDay) -> None:
+        if self._on_change is not None and day.id is not None:
+            await self._on_change(day.id)
+
+    async def _target(self, day: d.GroupDay) -> str | None:
+        conversation = await self._conversations.bound_to(day.group_id)
+        if conversation is None or not conversation.active:
+            return None
+        return conversation.conversation_id
+
+    def _message(
+        self,
+        day: d.GroupDay,
+        conversation_id: str,
+        key: str,
+        r: Rendered,
+        update_of: str | None = None,
+    ) -> OutboxMessage:
+        return OutboxMessage(
+            key=key,
+            conversation_id=conversation_id,
+            text=r.text,
+            card=r.card,
+            speak=r.speak,
+            update_of=update_of,
+        )
+
+    async def _agenda_messages(
+        self, day: d.GroupDay, conversation_id: str, now: datetime, first: bool
+    ) -> list[OutboxMessage]:
+        instructors = await self._groups.instructor_teams_ids(day.group_id)
+        card = self._render.agenda(day, now, for_instructor=False, refresh_user_ids=instructors)
+        if first:
+            return [self._message(day, conversation_id, agenda_key(day), card)]
+        key = f"{agenda_key(day)}:v{day.version + 1}"
+        return [self._message(day, conversation_id, key, card, update_of=agenda_key(day))]
+
+    async def fire(self, day_id: int, key: str) -> list[d.TimerEvent]:
+        """The timer says event key is due: post it (or skip it if stale). Returns posted events."""
+        for _attempt in range(MAX_ATTEMPTS):
+            day = await self._days.get(day_id)
+            if day is None:
+                return []
+            now = self.now()
+            new, decided = d.fire(
+                day, key, now, grace=self.settings.grace, warning=self.settings.break_warning
+            )
+            if not decided:
+                return []
+            target = await self._target(day)
+            messages: list[OutboxMessage] = []
+            posted = [event for event, how in decided if how is d.Firing.POST]
+            if target is not None:
+                if day.status is d.DayStatus.PLANNED:
+                    messages += await self._agenda_messages(new, target, now, first=True)
+                for event in posted:
+                    rendered = self._render.event(new, event, tip_number=event.index)
+                    messages.append(
+                        self._message(new, target, f"day:{day_id}:{event.key}", rendered)
+                    )
+                if posted and day.status is not d.DayStatus.PLANNED:
+                    messages += await self._agenda_messages(new, target, now, first=False)
+            else:
+                log.warning("day %s has no active conversation; event %s not posted", day_id, key)
+            skipped = [e.key for e, how in decided if how is d.Firing.SKIP]
+            if skipped:
+                log.info("day %s: skipped stale events %s", day_id, ",".join(skipped))
+            try:
+                await self._days.save(new, messages)
+            except ConcurrentUpdate:
+                continue
+            self._sent(messages)
+            return posted
+        raise ConcurrentUpdate(f"day:{day_id}")
+
+    async def day(self, day_id: int) -> d.GroupDay | None:
+        """One day by id."""
+        return await self._days.get(day_id)
+
+    async def today(self, group: Group) -> d.GroupDay | None:
+        """The group's day for today in its own time zone."""
+        assert group.id is not None
+        local_today = self.now().astimezone(ZoneInfo(group.timezone)).date()
+        return await self._days.for_group_on(group.id, local_today)
+
+    async def group_of(self, conversation: Conversation) -> Group:
+        """The group bound to this conversation (or NotFound)."""
+        if conversation.group_id is None:
+            raise NotFound("day.no_group")
+        group = await self._groups.group_by_id(conversation.group_id)
+        if group is None:
+            raise NotFound("day.no_group")
+        return group
+
+    async def plan_day(
+        self, actor: Actor, conversation: Conversation, plan: Plan, on: date | None = None
+    ) -> d.GroupDay:
+        """An instructor puts a plan on today (or a date) for the conversation's group."""
+        group = await self.group_of(conversation)
+        if not may_steer(actor, group):
+            raise NotAllowed("day.not_instructor")
+        assert group.id is not None
+        when = on or self.now().astimezone(ZoneInfo(group.timezone)).date()
+        existing = await self._days.for_group_on(group.id, when)
+        if existing is not None and existing.status is not d.DayStatus.CANCELLED:
+            raise NotAllowed("day.exists")
+        day = d.place_plan(plan, group.id, when, group.timezone, group.language)
+        try:
+            stored = await self._days.add(day, [])
+        except DayExists as exc:
+            raise NotAllowed("day.exists") from exc
+        await self._changed(stored)
+        return stored
+
+    async def steer(
+        self, actor: Actor, conversation: Conversation, change: Change, minutes: int = 0
+    ) -> d.GroupDay:
+        """Apply an instructor's change to today's day; the group sees it through the outbox."""
+        group = await self.group_of(conversation)
+        if not may_steer(actor, group):
+            raise NotAllowed("day.not_instructor")
+        return await self._change(group, change, minutes)
+
+    async def meeting_started(self, conversation: Conversation) -> d.GroupDay | None:
+        """Teams says the group's meeting started: a planned day for today starts with it."""
+        if conversation.group_id is None:
+            return None
+        group = await self.group_of(conversation)
+        day = await self.today(group)
+        if day is None or day.status is not d.DayStatus.PLANNED:
+            return day
+        return await self._change(group, Change.START, 0)
+
+    async def meeting_ended(self, conversation: Conversation) -> d.GroupDay | None:
+        """Teams says the meeting ended: today's running or paused day closes."""
+        if conversation.group_id is None:
+            return None
+        group = await self.group_of(conversation)
+        day = await self.today(group)
+        if day is None or day.status not in (d.DayStatus.RUNNING, d.DayStatus.PAUSED):
+            return day
+        return await self._change(group, Change.END, 0)
+
+    async def _change(self, group: Group, change: Change, minutes: int) -> d.GroupDay:
+        for _attempt in range(MAX_ATTEMPTS):
+            day = await self.today(group)
+            if day is None or not day.status.is_open:
+                raise NotFound("day.none_today")
+            now = self.now()
+            new = _apply(day, change, now, minutes)
+            target = await self._target(day)
+            messages: list[OutboxMessage] = []
+            if target is not None:
+                note = self._render.change(new, change, now, minutes)
+                stamp = f"day:{day.id}:change:v{day.version + 1}"
+                messages.append(self._message(new, target, stamp, note))
+                messages += await self._agenda_messages(
+                    new, target, now, first=change is Change.START
+                )
+            try:
+                saved = await self._days.save(new, messages)
+            except ConcurrentUpdate:
+                continue
+            self._sent(messages)
+            await self._changed(saved)
+            return saved
+        raise ConcurrentUpdate("steer")
+
+    async def cancel_day(self, actor: Actor, conversation: Conversation, on: date) -> d.GroupDay:
+        """An instructor cancels one planned day of the group (e.g. a holiday)."""
+        group = await self.group_of(conversation)
+        if not may_steer(actor, group):
+            raise NotAllowed("day.not_instructor")
+        assert group.id is not None
+        day = await self._days.for_group_on(group.id, on)
+        if day is None or day.status is d.DayStatus.CANCELLED:
+            raise NotFound("day.none_on_date")
+        saved = await self._days.save(d.cancel(day), [])
+        await self._changed(saved)
+        return saved
+
+    async def move_day(
+        self, actor: Actor, conversation: Conversation, on: date, to: date
+    ) -> d.GroupDay:
+        """An instructor moves one planned day to another date (same local times)."""
+        group = await self.group_of(conversation)
+        if not may_steer(actor, group):
+            raise NotAllowed("day.not_instructor")
+        assert group.id is not None
+        day = await self._days.for_group_on(group.id, on)
+        if day is None or day.status is d.DayStatus.CANCELLED:
+            raise NotFound("day.none_on_date")
+        taken = await self._days.for_group_on(group.id, to)
+        if taken is not None and taken.status is not d.DayStatus.CANCELLED:
+            raise NotAllowed("day.exists")
+        moved = d.move_to(day, to)
+        # the old date keeps a cancelled day, so the weekly schedule does not recreate it
+        new = await self._days.add(replace(moved, id=None, version=0), [])
+        await self._days.save(d.cancel(day), [])
+        await self._changed(new)
+        return new
+
+    async def create_scheduled(
+        self, schedules: Schedules, library: PlanLibrary, horizon_days: int = 14
+    ) -> int:
+        """Create the days of weekly schedules ahead (never over a cancelled or existing day)."""
+        created = 0
+        for group_id, schedule in await schedules.schedules():
+            group = await self._groups.group_by_id(group_id)
+            if group is None:
+                continue
+            today = self.now().astimezone(ZoneInfo(group.timezone)).date()
+            for on in scheduled_dates(schedule, today, horizon_days):
+                if await self._days.for_group_on(group_id, on) is not None:
+                    continue
+                plan = await library.find(schedule.plan_key, schedule.language or group.language)
+                if plan is None:
+                    log.warning("schedule of group %s names unknown plan", group_id)
+                    break
+                day = d.place_plan(plan, group_id, on, group.timezone, group.language)
+                try:
+                    stored = await self._days.add(day, [])
+                except DayExists:
+                    continue
+                created += 1
+                await self._changed(stored)
+        return created
+
+    async def back(self, actor: Actor, day_id: int, index: int) -> int:
+        """A client says they are back from break index; returns how many are back."""
+        for _attempt in range(MAX_ATTEMPTS):
+            day = await self._days.get(day_id)
+            if day is None or not 0 <= index < len(day.items):
+                raise NotFound("day.none_today")
+            new, count = d.record_back(day, index, actor.person_id)
+            if new.backs == day.backs:
+                return count
+            try:
+                await self._days.save(new, [])
+            except ConcurrentUpdate:
+                continue
+            return count
+        raise ConcurrentUpdate("back")
+
+
+def _apply(day: d.GroupDay, change: Change, now: datetime, minutes: int) -> d.GroupDay:
+    if change is Change.START:
+        return d.start(day, now)
+    if change is Change.EXTEND:
+        return d.extend(day, now, minutes)
+    if change is Change.SKIP:
+        return d.skip(day, now)
+    if change is Change.SHIFT:
+        return d.shift(day, now, minutes)
+    if change is Change.PAUSE:
+        return d.pause(day, now)
+    if change is Change.RESUME:
+        return d.resume(day, now)
+    return d.end(day, now)
+
+
+class Schedules(Protocol):
+    """Weekly schedules with their group ids."""
+
+    async def schedules(self) -> list[tuple[int, WeeklySchedule]]: ...
+
+
+def scheduled_dates(schedule: WeeklySchedule, first: date, days: int) -> list[date]:
+    """The dates from first on (days of them) on which the schedule has a day."""
+    found = []
+    for offset in range(days):
+        on = first + timedelta(days=offset)
+        if on.weekday() != schedule.weekday:
+            continue
+        if schedule.starts is not None and on < schedule.starts:
+            continue
+        if schedule.ends is not None and on > schedule.ends:
+            continue
+        found.append(on)
+    return found
+
+
+class ImportedPlans(Protocol):
+    """Plans imported from files (store)."""
+
+    async def plans(self) -> list[Plan]: ...
+    async def plan(self, key: str) -> Plan | None: ...
+
+
+class PlanLibrary:
+    """Built-in templates in the group's language, then the plans imported for this city."""
+
+    def __init__(self, imported: ImportedPlans) -> None:
+        self._imported = imported
+
+    async def available(self, language: Language) -> list[Plan]:
+        """Every plan an instructor can choose, templates first."""
+        from domain.templates import templates
+
+        return [*templates(language), *await self._imported.plans()]
+
+    async def find(self, key: str, language: Language) -> Plan | None:
+        """A template (in language) or an imported plan by key."""
+        from domain.templates import TEMPLATE_KEYS, template
+
+        if key in TEMPLATE_KEYS:
+            return template(key, language)
+        return await self._imported.plan(key)
