@@ -39,14 +39,19 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def forced_times(due: list[float]) -> list[float]:
-    """The earliest each message could leave under a global 50/s limit (same order as due)."""
+def forced_times(due: list[float], requests_per_event: int) -> list[float]:
+    """The earliest each announcement could leave under the global 50/s limit.
+
+    Every event sends requests_per_event requests (the announcement, then the agenda card's
+    update in place); the announcement takes the first slot of its event.
+    """
     order = sorted(range(len(due)), key=lambda i: due[i])
     forced = [0.0] * len(due)
     last = -1e9
     for i in order:
-        last = max(due[i], last + 1 / GLOBAL_RATE)
-        forced[i] = last
+        first = max(due[i], last + 1 / GLOBAL_RATE)
+        forced[i] = first
+        last = first + (requests_per_event - 1) / GLOBAL_RATE
     return forced
 
 
@@ -54,7 +59,13 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=200)
     parser.add_argument("--items", type=int, default=4)
-    parser.add_argument("--item-seconds", type=float, default=8.0)
+    parser.add_argument("--item-seconds", type=float, default=20.0)
+    parser.add_argument(
+        "--spread",
+        type=float,
+        default=0.0,
+        help="seconds between the days' start times (0: every group starts at once)",
+    )
     parser.add_argument("--postgres", help="PostgreSQL URL (an empty, migrated database)")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-timer-"))
@@ -104,7 +115,7 @@ async def main() -> None:
                     )
                 )
                 await store.conversations.bind(conv_id, gid, admin.id)
-                start = t0 + timedelta(seconds=(i % 40) * 0.2)
+                start = t0 + timedelta(seconds=i * args.spread)
                 items = tuple(
                     DayItem(
                         ItemKind.CONTENT,
@@ -151,12 +162,11 @@ async def main() -> None:
                     arrivals.setdefault(key, r.timestamp)
             keys = sorted(due)
             due_s = [(due[k] - real0).total_seconds() for k in keys]
-            forced = forced_times(due_s)
-            late = [
-                max(0.0, (arrivals[k] - mono0) - f)
-                for k, f in zip(keys, forced, strict=True)
-                if k in arrivals
-            ]
+            forced = forced_times(due_s, requests_per_event=2)
+            # announcements due together may leave in any order: compare the i-th to arrive
+            # with the i-th slot the limits allow
+            arrived = sorted(arrivals[k] - mono0 for k in keys if k in arrivals)
+            late = [max(0.0, a - f) for a, f in zip(arrived, sorted(forced), strict=False)]
             lost = expected - len(late)
             throttled = sum(1 for r in connector.requests if r.status == 429)
             print(
@@ -165,6 +175,10 @@ async def main() -> None:
             )
             print(f"  announcements expected {expected}, delivered {len(late)}, lost {lost}")
             print(f"  429s received {throttled}")
+            print(
+                f"  requests per announcement 2 (the post and the agenda card's update); "
+                f"the limits force up to {max(forced) - max(due_s):.1f} s of queueing"
+            )
             print(
                 f"  lateness beyond the limits: p50 {statistics.median(late):.3f} s, "
                 f"p99 {percentile(late, 0.99):.3f} s, max {max(late):.3f} s (target p99 ≤ 2 s)"
