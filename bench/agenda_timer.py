@@ -25,11 +25,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bot.app import TIMER
 from bot.settings import Settings
 from domain.days import DayItem, DayStatus, GroupDay
-from domain.model import Conversation, ConversationKind
 from domain.org import Group, Language, OrgSpec, Person, PersonSpec, Unit
 from domain.plans import ItemKind
 from tests.fakes.connector import FakeConnector
-from tests.integration.harness import free_port, start_bot, stop_bot
+from tests.integration.harness import bound_group_chat, free_port, start_bot, stop_bot
 
 GLOBAL_RATE = 50.0
 
@@ -100,21 +99,7 @@ async def main() -> None:
                 gid = stored_groups[group.key].id
                 assert gid is not None
                 conv_id = f"19:bench{i:03d}@thread.v2"
-                await store.conversations.remember(
-                    Conversation(
-                        conversation_id=conv_id,
-                        kind=ConversationKind.GROUP_CHAT,
-                        service_url=connector.url,
-                        tenant_id="t",
-                        reference={
-                            "conversation": {"id": conv_id, "isGroup": True},
-                            "serviceUrl": connector.url,
-                            "channelId": "msteams",
-                            "bot": {"id": "28:bench", "name": "Etäpäivä"},
-                        },
-                    )
-                )
-                await store.conversations.bind(conv_id, gid, admin.id)
+                await bound_group_chat(store, conv_id, connector.url, gid, admin.id)
                 start = t0 + timedelta(seconds=i * args.spread)
                 items = tuple(
                     DayItem(

@@ -11,6 +11,7 @@ from aiohttp import web
 
 from bot.app import STORE, create_app
 from bot.settings import Settings
+from domain.model import Conversation, ConversationKind
 from scheduler.clock import ScaledClock
 from store.repos import Store
 
@@ -74,3 +75,24 @@ async def stop_bot(server: BotServer) -> None:
     """Stop the service and close the client."""
     await server.http.close()
     await server.runner.cleanup()
+
+
+async def bound_group_chat(
+    store: Store, conversation_id: str, service_url: str, group_id: int, person_id: int
+) -> None:
+    """Store a group chat as an install would, and bind it to a group (arranging tests)."""
+    await store.conversations.remember(
+        Conversation(
+            conversation_id=conversation_id,
+            kind=ConversationKind.GROUP_CHAT,
+            service_url=service_url,
+            tenant_id="t",
+            reference={
+                "conversation": {"id": conversation_id, "isGroup": True},
+                "serviceUrl": service_url,
+                "channelId": "msteams",
+                "bot": {"id": "28:etapaiva", "name": "Etäpäivä"},
+            },
+        )
+    )
+    await store.conversations.bind(conversation_id, group_id, person_id)

@@ -13,14 +13,13 @@ from pathlib import Path
 
 from bot.orgfile import load_org_file
 from domain.days import DayItem, DayStatus, GroupDay
-from domain.model import Conversation, ConversationKind
 from domain.org import Language
 from domain.plans import ItemKind
 from store.db import create_engine, sessionmaker
 from store.migrate import upgrade
 from store.repos import Store
 from tests.fakes.connector import FakeConnector
-from tests.integration.harness import free_port
+from tests.integration.harness import bound_group_chat, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 STEP = 2.0  # seconds between items
@@ -76,21 +75,7 @@ async def test_kill_nine_mid_day_then_restart(tmp_path: Path) -> None:
         assert maija is not None
         assert maija.id is not None
         conv_id = "19:restart@thread.v2"
-        await store.conversations.remember(
-            Conversation(
-                conversation_id=conv_id,
-                kind=ConversationKind.GROUP_CHAT,
-                service_url=connector.url,
-                tenant_id="t",
-                reference={
-                    "conversation": {"id": conv_id, "isGroup": True},
-                    "serviceUrl": connector.url,
-                    "channelId": "msteams",
-                    "bot": {"id": "28:etapaiva", "name": "Etäpäivä"},
-                },
-            )
-        )
-        await store.conversations.bind(conv_id, group.id, maija.id)
+        await bound_group_chat(store, conv_id, connector.url, group.id, maija.id)
         port = free_port()
         proc = _serve(db_url, port, log)
         try:
