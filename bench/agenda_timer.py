@@ -68,6 +68,7 @@ async def main() -> None:
     parser.add_argument("--postgres", help="PostgreSQL URL (an empty, migrated database)")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-timer-"))
+    print(f"database: {tmp}")
     url = args.postgres or f"sqlite+aiosqlite:///{tmp / 'bench.db'}"
     with FakeConnector(enforce_teams_limits=True) as connector:
         bot = await start_bot(

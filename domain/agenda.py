@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import enum
 import logging
 from collections.abc import Awaitable, Callable
@@ -36,6 +37,10 @@ class DayRepository(Protocol):
     async def add(self, day: d.GroupDay, messages: list[OutboxMessage]) -> d.GroupDay: ...
     async def save(self, day: d.GroupDay, messages: list[OutboxMessage]) -> d.GroupDay:
         """Store day if its version is unchanged (raise ConcurrentUpdate if not)."""
+        ...
+
+    async def save_many(self, batch: list[tuple[d.GroupDay, list[OutboxMessage]]]) -> list[bool]:
+        """Several compare-and-set saves in one transaction; per day, whether it was saved."""
         ...
 
 
@@ -185,30 +190,10 @@ class AgendaService:
             day = await self._days.get(day_id)
             if day is None:
                 return []
-            now = self.now()
-            new, decided = d.fire(
-                day, key, now, grace=self.settings.grace, warning=self.settings.break_warning
-            )
-            if not decided:
+            decision = await self._decide(day, [key])
+            if decision is None:
                 return []
-            target = await self._target(day)
-            messages: list[OutboxMessage] = []
-            posted = [event for event, how in decided if how is d.Firing.POST]
-            if target is not None:
-                if day.status is d.DayStatus.PLANNED:
-                    messages += await self._agenda_messages(new, target, now, first=True)
-                for event in posted:
-                    rendered = self._render.event(new, event, tip_number=event.index)
-                    messages.append(
-                        self._message(new, target, f"day:{day_id}:{event.key}", rendered)
-                    )
-                if posted and day.status is not d.DayStatus.PLANNED:
-                    messages += await self._agenda_messages(new, target, now, first=False)
-            else:
-                log.warning("day %s has no active conversation; event %s not posted", day_id, key)
-            skipped = [e.key for e, how in decided if how is d.Firing.SKIP]
-            if skipped:
-                log.info("day %s: skipped stale events %s", day_id, ",".join(skipped))
+            new, messages, posted = decision
             try:
                 await self._days.save(new, messages)
             except ConcurrentUpdate:
@@ -216,6 +201,62 @@ class AgendaService:
             self._sent(messages)
             return posted
         raise ConcurrentUpdate(f"day:{day_id}")
+
+    async def fire_many(self, due: list[tuple[int, str]]) -> None:
+        """Events of many days due at the same moment: decided together, saved in one go.
+
+        A day that changed meanwhile is retried on its own with fire().
+        """
+        keys: dict[int, list[str]] = {}
+        for day_id, key in due:
+            keys.setdefault(day_id, []).append(key)
+        days = await asyncio.gather(*(self._days.get(day_id) for day_id in keys))
+        decisions = await asyncio.gather(
+            *(self._decide(day, keys[day.id]) for day in days if day is not None and day.id)
+        )
+        batch = [(new, messages) for new, messages, _ in (x for x in decisions if x is not None)]
+        if not batch:
+            return
+        saved = await self._days.save_many(batch)
+        self._sent(
+            [m for (_, messages), ok in zip(batch, saved, strict=True) if ok for m in messages]
+        )
+        for (new, _), ok in zip(batch, saved, strict=True):
+            if not ok and new.id is not None:
+                for key in keys[new.id]:
+                    await self.fire(new.id, key)
+
+    async def _decide(
+        self, day: d.GroupDay, keys: list[str]
+    ) -> tuple[d.GroupDay, list[OutboxMessage], list[d.TimerEvent]] | None:
+        """Apply the due events to the day; the new day, its messages and what was posted."""
+        now = self.now()
+        new, decided = day, []
+        for key in keys:
+            new, more = d.fire(
+                new, key, now, grace=self.settings.grace, warning=self.settings.break_warning
+            )
+            decided += more
+        if not decided:
+            return None
+        assert day.id is not None
+        target = await self._target(day)
+        messages: list[OutboxMessage] = []
+        posted = [event for event, how in decided if how is d.Firing.POST]
+        if target is not None:
+            if day.status is d.DayStatus.PLANNED:
+                messages += await self._agenda_messages(new, target, now, first=True)
+            for event in posted:
+                rendered = self._render.event(new, event, tip_number=event.index)
+                messages.append(self._message(new, target, f"day:{day.id}:{event.key}", rendered))
+            if posted and day.status is not d.DayStatus.PLANNED:
+                messages += await self._agenda_messages(new, target, now, first=False)
+        else:
+            log.warning("day %s has no active conversation; events not posted", day.id)
+        skipped = [e.key for e, how in decided if how is d.Firing.SKIP]
+        if skipped:
+            log.info("day %s: skipped stale events %s", day.id, ",".join(skipped))
+        return new, messages, posted
 
     async def day(self, day_id: int) -> d.GroupDay | None:
         """One day by id."""

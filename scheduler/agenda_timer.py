@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 POLL_JOB = "agenda:poll"
 STAGGER = timedelta(milliseconds=20)
 RETRY = timedelta(seconds=5)
+BATCH_WINDOW = 0.01  # seconds: events due together are fired in one transaction
 
 
 class Days(Protocol):
@@ -53,6 +54,8 @@ class AgendaTimer:
         self._poll_seconds = poll_seconds
         self._versions: dict[int, int] = {}
         self._lock = asyncio.Lock()
+        self._due: list[tuple[int, str, asyncio.Future[None]]] = []
+        self._flushing: asyncio.Task[None] | None = None
         self.running = False
 
     def _window(self) -> tuple[date, date]:
@@ -157,9 +160,15 @@ class AgendaTimer:
                 )
 
     async def _fire(self, day_id: int, key: str) -> None:
-        """Run by APScheduler; shielded so a shutdown does not cut a firing in half."""
+        """Run by APScheduler. Events due together (many groups at 09:00) are batched into one
+        transaction; shielded so a shutdown does not cut a firing in half."""
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[None] = loop.create_future()
+        self._due.append((day_id, key, done))
+        if self._flushing is None or self._flushing.done():
+            self._flushing = loop.create_task(self._flush())
         try:
-            await asyncio.shield(self._service.fire(day_id, key))
+            await asyncio.shield(done)
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -172,8 +181,6 @@ class AgendaTimer:
                 id=f"day:{day_id}:{key}",
                 replace_existing=True,
                 misfire_grace_time=None,
-                # firing is idempotent (compare-and-set on the day): a job re-added while its
-                # previous run is still going must run, not be skipped as "already running"
                 max_instances=4,
             )
             return
@@ -182,3 +189,18 @@ class AgendaTimer:
         except Exception:
             log.warning("could not rebuild the jobs of day %s; the poller will", day_id)
             self._versions.pop(day_id, None)
+
+    async def _flush(self) -> None:
+        await asyncio.sleep(BATCH_WINDOW)
+        while self._due:
+            batch, self._due = self._due, []
+            try:
+                await self._service.fire_many([(day_id, key) for day_id, key, _ in batch])
+            except Exception as exc:
+                for _day_id, _key, done in batch:
+                    if not done.done():
+                        done.set_exception(exc)
+            else:
+                for _day_id, _key, done in batch:
+                    if not done.done():
+                        done.set_result(None)

@@ -261,6 +261,41 @@ class SqlDayRepository:
 
         return replace(day, version=day.version + 1)
 
+    async def save_many(self, batch: list[tuple[GroupDay, list[OutboxMessage]]]) -> list[bool]:
+        """Several compare-and-set saves in one transaction (the timer's simultaneous events).
+
+        Returns, per day, whether it was saved; a day changed by someone else meanwhile is left
+        as it is (with none of its messages) for the caller to retry alone.
+        """
+        async with self._db.write() as s:
+            return await _save_many_in(s, batch)
+
+
+async def _save_many_in(s: Any, batch: list[tuple[GroupDay, list[OutboxMessage]]]) -> list[bool]:
+    saved: list[bool] = []
+    now = utcnow()
+    for day, messages in batch:
+        result = await s.execute(
+            update(GroupDayRow)
+            .where(GroupDayRow.id == day.id, GroupDayRow.version == day.version)
+            .values(
+                status=day.status.value,
+                date=day.date,
+                items=_items_to_json(day.items),
+                fired=dict(day.fired),
+                backs=dict(day.backs),
+                paused_at=day.paused_at,
+                version=day.version + 1,
+                updated_at=now,
+            )
+        )
+        ok = getattr(result, "rowcount", 0) == 1
+        saved.append(ok)
+        if ok:
+            for message in messages:
+                await add_to_outbox(s, message, now)
+    return saved
+
 
 class SqlPlanRepository:
     """Imported plans and weekly schedules."""

@@ -119,3 +119,30 @@ async def test_plan_file_import_and_unknown_groups(store: Store, tmp_path: objec
         await store.plans.apply(bad)
     assert caught.value.errors[0].line == 42
     assert len(await store.plans.schedules()) == len(plan_file.schedules)
+
+
+async def test_save_many_saves_fresh_days_and_leaves_stale_ones(store: Store) -> None:
+    group_id = await a_group_id(store)
+    plan = template("remote-cafe", Language.FI)
+    first = await store.days.add(
+        d.place_plan(plan, group_id, ON, "Europe/Helsinki", Language.FI), []
+    )
+    second = await store.days.add(
+        d.place_plan(plan, group_id, date(2026, 12, 4), "Europe/Helsinki", Language.FI), []
+    )
+    await store.days.save(d.start(second, second.starts), [])  # someone else moved it on
+    saved = await store.days.save_many(
+        [
+            (
+                d.start(first, first.starts),
+                [OutboxMessage(key="a", conversation_id="19:x", text="a")],
+            ),
+            (
+                d.start(second, second.starts),
+                [OutboxMessage(key="b", conversation_id="19:x", text="b")],
+            ),
+        ]
+    )
+    assert saved == [True, False]
+    assert await store.outbox.entry_for_key("a") is not None
+    assert await store.outbox.entry_for_key("b") is None
