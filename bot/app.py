@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -41,6 +43,7 @@ TIMER = web.AppKey("timer", AgendaTimer)
 LEADERSHIP = web.AppKey("leadership", Leadership)
 OUTBOX_WORKER = web.AppKey("outbox_worker", OutboxWorker)
 RECURRENCE_JOB = "agenda:recurrence"
+HTTP_THREADS = 64
 
 
 def build_services(
@@ -79,6 +82,11 @@ def create_app(
 
     async def resources(app: web.Application) -> AsyncIterator[None]:
         url = normalise_url(settings.database_url)
+        # botbuilder's connector (msrest) runs each HTTP call in the loop's default thread pool,
+        # which has only cores + 4 threads: at Teams' real latency that would cap sends far
+        # below the 50/s the outbox may use
+        http_threads = ThreadPoolExecutor(max_workers=HTTP_THREADS, thread_name_prefix="http")
+        asyncio.get_running_loop().set_default_executor(http_threads)
         engine = create_engine(url)
         try:
             if is_sqlite(url):
@@ -184,6 +192,7 @@ def create_app(
                 scheduler.shutdown()
         finally:
             await engine.dispose()
+            http_threads.shutdown(wait=False, cancel_futures=True)
 
     app.cleanup_ctx.append(resources)
     return app
