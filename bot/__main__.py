@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from bot.orgfile import load_org_file
 from bot.planfile import load_plan_file
 from bot.settings import Settings, SettingsError, load_settings
-from domain.org import Language, OrgFileInvalid, OrgSpec, Role
+from domain.org import Language, OrgFileError, OrgFileInvalid, OrgSpec, Role
 from domain.outbox import OutboxEntry
-from domain.plans import PlanFileInvalid
+from domain.plans import PlanFileError, PlanFileInvalid
 from domain.ports import OrgView
 from domain.templates import TEMPLATE_KEYS, template_names
 from store.db import create_engine, sessionmaker
@@ -86,14 +86,19 @@ async def _db_current(settings: Settings) -> int:
     return 0 if current == head else 1
 
 
+def _rejected(path: str, errors: Sequence[OrgFileError | PlanFileError]) -> int:
+    """Print a rejected file's errors as file:line: message; exit status 1."""
+    print(f"{path}: not imported, nothing was changed:", file=sys.stderr)
+    for error in errors:
+        print(f"  {path}:{error.line}: {error.message}", file=sys.stderr)
+    return 1
+
+
 async def _org_import(settings: Settings, path: str, dry_run: bool) -> int:
     try:
         spec: OrgSpec = load_org_file(path)
     except OrgFileInvalid as exc:
-        print(f"{path}: not imported, nothing was changed:", file=sys.stderr)
-        for error in exc.errors:
-            print(f"  {path}:{error.line}: {error.message}", file=sys.stderr)
-        return 1
+        return _rejected(path, exc.errors)
     if dry_run:
         print(
             f"{path} is valid: {len(spec.units)} units, {len(spec.groups)} groups, "
@@ -151,10 +156,7 @@ async def _plans_import(settings: Settings, path: str, dry_run: bool) -> int:
     try:
         plan_file = load_plan_file(path)
     except PlanFileInvalid as exc:
-        print(f"{path}: not imported, nothing was changed:", file=sys.stderr)
-        for error in exc.errors:
-            print(f"  {path}:{error.line}: {error.message}", file=sys.stderr)
-        return 1
+        return _rejected(path, exc.errors)
     if dry_run:
         print(
             f"{path} is valid: {len(plan_file.plans)} plans, {len(plan_file.schedules)} "
@@ -166,10 +168,7 @@ async def _plans_import(settings: Settings, path: str, dry_run: bool) -> int:
         await upgrade(engine)
         counts = await Store(sessionmaker(engine)).plans.apply(plan_file)
     except PlanFileInvalid as exc:
-        print(f"{path}: not imported, nothing was changed:", file=sys.stderr)
-        for error in exc.errors:
-            print(f"  {path}:{error.line}: {error.message}", file=sys.stderr)
-        return 1
+        return _rejected(path, exc.errors)
     finally:
         await engine.dispose()
     print(f"plans: {counts['plans']} stored; schedules: {counts['schedules']} stored")

@@ -66,22 +66,38 @@ def parse_org_file(text: str, *, source: str = "<file>") -> OrgSpec:
     return _Parser(source).parse(text)
 
 
+class UnreadableFile(Exception):
+    """A file that cannot be read as UTF-8 text, with the line of the first bad byte (or 0)."""
+
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+def read_utf8(path: Path) -> str:
+    """A YAML file's text (UTF-8, BOM allowed), or UnreadableFile saying why not."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise UnreadableFile(0, f"file '{path}' does not exist") from None
+    except OSError as exc:
+        raise UnreadableFile(0, f"cannot read '{path}': {exc.strerror or exc}") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        msg = f"'{path}' is not UTF-8 text; save it with the UTF-8 encoding"
+        raise UnreadableFile(line, msg) from None
+
+
 def load_org_file(path: str | Path) -> OrgSpec:
     """Read an organisation file (UTF-8) from disk and parse it."""
     p = Path(path)
     try:
-        raw = p.read_bytes()
-    except FileNotFoundError:
-        raise OrgFileInvalid([OrgFileError(0, f"file '{p}' does not exist")]) from None
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-        raise OrgFileInvalid([OrgFileError(0, f"cannot read '{p}': {reason}")]) from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        msg = f"'{p}' is not UTF-8 text; save it with the UTF-8 encoding"
-        raise OrgFileInvalid([OrgFileError(line, msg)]) from None
+        text = read_utf8(p)
+    except UnreadableFile as exc:
+        raise OrgFileInvalid([OrgFileError(exc.line, exc.message)]) from None
     return parse_org_file(text, source=str(p))
 
 

@@ -17,11 +17,13 @@ from bot.orgfile import (
     _PLAIN_TAGS,
     _TAG,
     FORMAT_VERSION,
+    UnreadableFile,
     _describe,
     _did_you_mean,
     _Entry,
     _is_null,
     _Parser,
+    read_utf8,
 )
 from domain.durations import parse_duration
 from domain.plans import (
@@ -68,18 +70,9 @@ def load_plan_file(path: str | Path) -> PlanFile:
     """Read a plan file (UTF-8) from disk and parse it."""
     p = Path(path)
     try:
-        raw = p.read_bytes()
-    except FileNotFoundError:
-        raise PlanFileInvalid([PlanFileError(0, f"file '{p}' does not exist")]) from None
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-        raise PlanFileInvalid([PlanFileError(0, f"cannot read '{p}': {reason}")]) from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        msg = f"'{p}' is not UTF-8 text; save it with the UTF-8 encoding"
-        raise PlanFileInvalid([PlanFileError(line, msg)]) from None
+        text = read_utf8(p)
+    except UnreadableFile as exc:
+        raise PlanFileInvalid([PlanFileError(exc.line, exc.message)]) from None
     return parse_plan_file(text, source=str(p))
 
 

@@ -238,25 +238,9 @@ class SqlDayRepository:
         """Compare-and-set: store day if nobody saved it since it was read; messages with it."""
         assert day.id is not None
         async with self._db.write() as s:
-            result = await s.execute(
-                update(GroupDayRow)
-                .where(GroupDayRow.id == day.id, GroupDayRow.version == day.version)
-                .values(
-                    status=day.status.value,
-                    date=day.date,
-                    items=_items_to_json(day.items),
-                    fired=dict(day.fired),
-                    backs=dict(day.backs),
-                    paused_at=day.paused_at,
-                    version=day.version + 1,
-                    updated_at=utcnow(),
-                )
-            )
-            if getattr(result, "rowcount", 0) != 1:
-                raise ConcurrentUpdate(f"day:{day.id}")
-            now = utcnow()
-            for message in messages:
-                await add_to_outbox(s, message, now)
+            [saved] = await _save_many_in(s, [(day, messages)])
+        if not saved:
+            raise ConcurrentUpdate(f"day:{day.id}")
         from dataclasses import replace
 
         return replace(day, version=day.version + 1)
