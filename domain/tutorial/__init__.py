@@ -1,0 +1,1 @@
+"""The camera / microphone / screen-share tutorial: content model, loader and the flow's rules."""
