@@ -4,13 +4,24 @@ from __future__ import annotations
 
 import string
 
-from domain.locales import en, fi, sv
+from domain.locales import (
+    en,
+    fi,
+    page_en,
+    page_fi,
+    page_sv,
+    sv,
+    tutorial_en,
+    tutorial_fi,
+    tutorial_sv,
+)
 from domain.org import DEFAULT_LANGUAGE, Language
 
+# Each language's catalog is put together from the modules of its parts.
 CATALOGS: dict[Language, dict[str, str]] = {
-    Language.FI: fi.MESSAGES,
-    Language.SV: sv.MESSAGES,
-    Language.EN: en.MESSAGES,
+    Language.FI: {**fi.MESSAGES, **tutorial_fi.MESSAGES, **page_fi.MESSAGES},
+    Language.SV: {**sv.MESSAGES, **tutorial_sv.MESSAGES, **page_sv.MESSAGES},
+    Language.EN: {**en.MESSAGES, **tutorial_en.MESSAGES, **page_en.MESSAGES},
 }
 
 _LOCALE_PREFIXES: dict[str, Language] = {"fi": Language.FI, "sv": Language.SV, "en": Language.EN}

@@ -7,7 +7,6 @@ import unicodedata
 import pytest
 
 from domain.i18n import CATALOGS, language_for_locale, placeholders, text
-from domain.locales import sv
 from domain.org import Language
 
 ALL_KEYS = sorted(set().union(*(catalog.keys() for catalog in CATALOGS.values())))
@@ -74,7 +73,7 @@ def test_text_without_parameters_is_the_catalog_text() -> None:
 
 
 def test_text_falls_back_to_finnish_for_a_missing_key(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delitem(sv.MESSAGES, "unknown")
+    monkeypatch.delitem(CATALOGS[Language.SV], "unknown")
     assert text(Language.SV, "unknown") == CATALOGS[Language.FI]["unknown"]
 
 
