@@ -14,17 +14,22 @@ from aiohttp import web
 from bot.outbox_worker import OutboxWorker, WorkerClock
 from bot.settings import Settings
 from bot.teams.adapter import build_adapter
+from bot.teams.chats import TeamsPersonalChats
 from bot.teams.endpoint import TeamsEndpoint
 from bot.teams.handler import EtapaivaBot
 from bot.teams.sender import TeamsSender
+from bot.tutorial_page import add_tutorial_routes
 from bot.web import ENDPOINT, READY, create_web_app
 from cards.agenda import CardRenderer
+from cards.tutorial import TutorialCardRenderer
 from dialogs.router import Router, Services
 from dialogs.state import StateAccess
 from domain.agenda import AgendaService, PlanLibrary, TimerSettings
 from domain.binding import Binder
 from domain.directory import Directory
 from domain.errors import StoreUnavailable
+from domain.tutorial.content import load_tutorial
+from domain.tutorial.service import TutorialService
 from scheduler.agenda_timer import AgendaTimer
 from scheduler.clock import ScaledClock
 from scheduler.leader import Leadership
@@ -47,7 +52,10 @@ HTTP_THREADS = 64
 
 
 def build_services(
-    store: Store, agenda: AgendaService | None = None, plans: PlanLibrary | None = None
+    store: Store,
+    agenda: AgendaService | None = None,
+    plans: PlanLibrary | None = None,
+    tutorial: TutorialService | None = None,
 ) -> Services:
     """The dialogs' services over a store."""
     return Services(
@@ -59,7 +67,18 @@ def build_services(
         state=StateAccess(store.state),
         agenda=agenda,
         plans=plans,
+        tutorial=tutorial,
+        tutorial_cards=tutorial_cards(tutorial),
     )
+
+
+def tutorial_cards(tutorial: TutorialService | None) -> TutorialCardRenderer | None:
+    """The card renderer the tutorial service draws with, for the dialogs to use too."""
+    if tutorial is None:
+        return None
+    cards = tutorial.cards
+    assert isinstance(cards, TutorialCardRenderer)
+    return cards
 
 
 def utc_now() -> datetime:
@@ -79,6 +98,8 @@ def create_app(
     clock for compressed days) are for tests and benchmarks only.
     """
     app = create_web_app()
+    content = load_tutorial()
+    add_tutorial_routes(app, content)
 
     async def resources(app: web.Application) -> AsyncIterator[None]:
         url = normalise_url(settings.database_url)
@@ -150,13 +171,24 @@ def create_app(
                 await outbox_worker.stop()
 
             leadership = Leadership(LeaderLock(engine), elected, deposed)
-            bot = EtapaivaBot(Router(build_services(store, agenda, library)), store.inbox)
+            adapter = build_adapter(settings, credentials_factory)
+            tutorial = TutorialService(
+                content,
+                store.tutorial,
+                store.org,
+                store.conversations,
+                TeamsPersonalChats(adapter, settings.app_id, store.conversations),
+                TutorialCardRenderer(content, settings.base_url),
+                store.outbox,
+                clock=clock or utc_now,
+            )
+            services = build_services(store, agenda, library, tutorial)
+            bot = EtapaivaBot(Router(services), store.inbox)
             app[STORE] = store
             app[SCHEDULER] = scheduler
             app[AGENDA] = agenda
             app[TIMER] = timer
             app[LEADERSHIP] = leadership
-            adapter = build_adapter(settings, credentials_factory)
             app[ENDPOINT] = TeamsEndpoint(adapter, bot)
             outbox_worker = OutboxWorker(
                 store.outbox,

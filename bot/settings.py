@@ -34,6 +34,15 @@ class Settings:
     timer_grace_seconds: int = 300
     break_warning_seconds: int = 120
     schedule_horizon_days: int = 14
+    public_url: str = ""
+
+    @property
+    def base_url(self) -> str:
+        """Where people and Teams reach this service (PUBLIC_URL; locally http://host:port)."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
 
     @property
     def local_mode(self) -> bool:
@@ -60,6 +69,8 @@ class Settings:
             )
         if self.app_type.lower() == "singletenant" and not self.app_tenant_id:
             raise SettingsError("MicrosoftAppType=SingleTenant needs MicrosoftAppTenantId")
+        if self.public_url and not self.public_url.startswith(("https://", "http://")):
+            raise SettingsError(f"PUBLIC_URL must start with https://, not {self.public_url!r}")
         if not 0 < self.port < 65536:
             raise SettingsError(f"PORT must be 1–65535, not {self.port}")
 
@@ -109,6 +120,7 @@ def load_settings(
         timer_grace_seconds=grace,
         break_warning_seconds=warning,
         schedule_horizon_days=horizon,
+        public_url=env.get("PUBLIC_URL", "").strip(),
     )
     if overrides:
         from dataclasses import replace

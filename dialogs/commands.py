@@ -24,6 +24,8 @@ class Command(enum.Enum):
     END_DAY = "end_day"
     CANCEL_DAY = "cancel_day"
     MOVE_DAY = "move_day"
+    TUTORIAL = "tutorial"
+    SEND_TUTORIAL = "send_tutorial"
 
 
 # Phrases are matched at the start of the message, longest first, ignoring case and punctuation.
@@ -62,6 +64,19 @@ COMMAND_WORDS: dict[Command, tuple[str, ...]] = {
     Command.END_DAY: ("end day", "end the day", "lopeta päivä", "avsluta dagen"),
     Command.CANCEL_DAY: ("cancel day", "peru päivä", "ställ in dagen"),
     Command.MOVE_DAY: ("move day", "siirrä päivä", "flytta dagen"),
+    Command.TUTORIAL: ("tutorial", "guide", "opastus", "opas", "guiden", "handledning"),
+    Command.SEND_TUTORIAL: (
+        "send tutorial to",
+        "send tutorial",
+        "send the tutorial to",
+        "send guide to",
+        "send the guide to",
+        "lähetä opastus",
+        "lähetä opas",
+        "skicka guiden till",
+        "skicka guide till",
+        "skicka guiden",
+    ),
 }
 
 _PHRASES: list[tuple[tuple[str, ...], Command]] = sorted(

@@ -10,7 +10,16 @@ from typing import Any
 from cards.agenda import AGENDA_VERB, BACK_VERB, PLAN_VERB, REFRESH_VERB
 from cards.bind import BIND_VERB, bound_card, choose_group_card
 from cards.payload import BadPayload, CardAction, parse_action
+from cards.tutorial import (
+    GO_VERB,
+    RESOLVE_VERB,
+    SEND_VERB,
+    START_VERB,
+    TAKE_VERB,
+    TutorialCardRenderer,
+)
 from dialogs import agenda as agenda_dialogs
+from dialogs import tutorial as tutorial_dialogs
 from dialogs.commands import Command, normalise, parse
 from dialogs.state import CONVERSATION, StateAccess
 from dialogs.turn import Outcome, Reply, Turn, TurnKind
@@ -24,6 +33,7 @@ from domain.i18n import language_for_locale, text
 from domain.model import Actor, Conversation
 from domain.org import DEFAULT_LANGUAGE, Language, Role
 from domain.ports import ConversationRepository, GroupListing, OrgRepository
+from domain.tutorial.service import TutorialService
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +70,8 @@ class Services:
     state: StateAccess
     agenda: AgendaService | None = None
     plans: PlanLibrary | None = None
+    tutorial: TutorialService | None = None
+    tutorial_cards: TutorialCardRenderer | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,7 +268,7 @@ def _steer(change: Change, default: int | None = 0) -> Handler:
 
 
 COMMANDS: dict[Command, Handler] = {
-    Command.HELP: Router.help,
+    Command.HELP: tutorial_dialogs.help_or_tutorial,
     Command.LANGUAGE: Router.language,
     Command.BIND: Router.bind,
     Command.GROUPS: Router.groups,
@@ -271,6 +283,8 @@ COMMANDS: dict[Command, Handler] = {
     Command.END_DAY: _steer(Change.END),
     Command.CANCEL_DAY: agenda_dialogs.cancel_day,
     Command.MOVE_DAY: agenda_dialogs.move_day,
+    Command.TUTORIAL: tutorial_dialogs.start,
+    Command.SEND_TUTORIAL: tutorial_dialogs.send,
 }
 
 ACTIONS: dict[str, ActionHandler] = {
@@ -279,4 +293,9 @@ ACTIONS: dict[str, ActionHandler] = {
     REFRESH_VERB: agenda_dialogs.refresh,
     BACK_VERB: agenda_dialogs.back,
     PLAN_VERB: agenda_dialogs.choose_plan,
+    GO_VERB: tutorial_dialogs.go,
+    START_VERB: tutorial_dialogs.start_button,
+    SEND_VERB: tutorial_dialogs.send_button,
+    TAKE_VERB: tutorial_dialogs.take,
+    RESOLVE_VERB: tutorial_dialogs.resolve,
 }

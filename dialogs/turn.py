@@ -37,6 +37,7 @@ class Turn:
     is_invoke: bool = False
     activity_id: str | None = None
     reply_to_id: str | None = None
+    platform: str | None = None
     lookup_upn: Callable[[], Awaitable[str | None]] = field(default=_no_upn, compare=False)
 
 

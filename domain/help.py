@@ -28,7 +28,9 @@ def help_lines(actor: Actor, kind: ConversationKind) -> list[HelpLine]:
         lines.append(HelpLine("help.item.no_group"))
     if roles & {Role.CLIENT, Role.INSTRUCTOR}:
         lines.append(HelpLine("help.item.agenda"))
+    lines.append(HelpLine("help.item.tutorial"))
     if Role.INSTRUCTOR in roles:
+        lines.append(HelpLine("help.item.send_tutorial"))
         lines.append(HelpLine("help.item.bind"))
         lines.append(HelpLine("help.item.steer"))
         lines.append(HelpLine("help.item.days"))

@@ -39,6 +39,7 @@ from store.tables import (
     UnitRow,
     utcnow,
 )
+from store.tutorial import SqlTutorialStore
 
 UNAVAILABLE = (OperationalError, SAInterfaceError, OSError, ConnectionError)
 
@@ -118,6 +119,21 @@ class SqlOrgRepository(_Repo):
         async with self._db.read() as s:
             row = (await s.execute(select(PersonRow).filter_by(**where))).scalar_one_or_none()
             return _person(row) if row else None
+
+    async def person_by_id(self, person_id: int) -> Person | None:
+        """The person with this stored id."""
+        return await self._one_person(id=person_id)
+
+    async def people_in_group(self, group_id: int, role: Role) -> tuple[Person, ...]:
+        """The group's people in one role, by name."""
+        async with self._db.read() as s:
+            rows = await s.execute(
+                select(PersonRow)
+                .join(MembershipRow, MembershipRow.person_id == PersonRow.id)
+                .where(MembershipRow.group_id == group_id, MembershipRow.role == role.value)
+                .order_by(PersonRow.name, PersonRow.id)
+            )
+            return tuple(_person(r) for r in rows.scalars())
 
     async def person_by_teams_id(self, teams_id: str) -> Person | None:
         """The person with this Teams user id (29:…)."""
@@ -593,4 +609,5 @@ class Store:
         self.outbox = SqlOutbox(db)
         self.days = SqlDayRepository(db)
         self.plans = SqlPlanRepository(db)
+        self.tutorial = SqlTutorialStore(db)
         self.db = db

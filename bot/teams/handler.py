@@ -13,6 +13,7 @@ from botbuilder.schema import Activity, ActivityTypes
 
 from bot.teams.translate import (
     card_update_activity,
+    client_platform,
     conversation_of,
     message_text,
     reply_activity,
@@ -98,6 +99,7 @@ class EtapaivaBot(TeamsActivityHandler):  # type: ignore[misc]
             user=user_of(activity),
             activity_id=activity.id,
             reply_to_id=activity.reply_to_id,
+            platform=client_platform(activity),
             lookup_upn=self._upn_lookup(turn_context),
             **fields,
         )

@@ -76,6 +76,18 @@ def user_of(activity: Activity) -> TeamsUser:
     )
 
 
+def client_platform(activity: Activity) -> str | None:
+    """Teams' clientInfo platform ("Windows", "Mac", "Web", "iOS", "Android"), if sent."""
+    for entity in activity.entities or []:
+        if getattr(entity, "type", None) != "clientInfo":
+            continue
+        props = getattr(entity, "additional_properties", None) or {}
+        platform = props.get("platform")
+        if isinstance(platform, str) and platform.strip():
+            return platform.strip()[:40]
+    return None
+
+
 def message_text(activity: Activity) -> str:
     """The typed text without the bot's @mention and without HTML."""
     text = activity.text if isinstance(activity.text, str) else ""

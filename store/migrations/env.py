@@ -6,7 +6,8 @@ from alembic import context
 from sqlalchemy import Connection
 
 import store.days
-import store.outbox  # noqa: F401  (registers the table)
+import store.outbox
+import store.tutorial  # noqa: F401  (the imports register the tables)
 from store.tables import Base
 
 target_metadata = Base.metadata

@@ -300,6 +300,7 @@ def _base(
     channel_data: JSON | None = None,
     with_conversation_name: bool = False,
     timezone: str = DEFAULT_TIMEZONE,
+    platform: str = "Web",
 ) -> JSON:
     now = datetime.now(UTC)
     return {
@@ -315,7 +316,7 @@ def _base(
             id=conversation_id, with_name=with_conversation_name
         ),
         "recipient": dict(BOT),
-        "entities": [client_info(locale, timezone=timezone)],
+        "entities": [client_info(locale, platform=platform, timezone=timezone)],
         "channelData": channel_data if channel_data is not None else conversation.channel_data(),
         "locale": locale,
     }
@@ -339,6 +340,7 @@ def message(
     value: Any = None,
     id: str | None = None,
     reply_to_id: str | None = None,
+    platform: str = "Web",
 ) -> JSON:
     """A user's message (``mentions_bot`` prefixes ``<at>Etäpäivä</at>`` + a mention entity)."""
     activity_id = id or new_message_id()
@@ -351,6 +353,7 @@ def message(
         locale=locale,
         id=activity_id,
         conversation_id=_message_conversation_id(conversation, activity_id),
+        platform=platform,
     )
     activity["text"] = full_text
     activity["textFormat"] = "plain"

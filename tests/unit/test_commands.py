@@ -118,6 +118,8 @@ HELP_KEYS: dict[Command, tuple[str, int]] = {
     Command.END_DAY: ("help.item.steer", 7),
     Command.CANCEL_DAY: ("help.item.days", 0),
     Command.MOVE_DAY: ("help.item.days", 1),
+    Command.TUTORIAL: ("help.item.tutorial", 0),
+    Command.SEND_TUTORIAL: ("help.item.send_tutorial", 0),
 }
 
 

@@ -63,7 +63,19 @@ def test_a_person_with_no_roles_sees_the_no_group_line() -> None:
         "help.item.help",
         "help.item.language",
         "help.item.no_group",
+        "help.item.tutorial",
     ]
+
+
+@pytest.mark.parametrize("who", [CLIENT, NOBODY, INSTRUCTOR, COORDINATOR, ADMIN])
+def test_everyone_is_taught_the_tutorial(who: Actor) -> None:
+    assert "help.item.tutorial" in keys(help_lines(who, ConversationKind.PERSONAL))
+
+
+def test_only_instructors_are_taught_to_send_the_tutorial() -> None:
+    assert "help.item.send_tutorial" in keys(help_lines(INSTRUCTOR, ConversationKind.PERSONAL))
+    for who in (CLIENT, NOBODY, COORDINATOR):
+        assert "help.item.send_tutorial" not in keys(help_lines(who, ConversationKind.PERSONAL))
 
 
 def test_an_instructor_sees_bind_and_groups_lines() -> None:
