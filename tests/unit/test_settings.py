@@ -25,6 +25,7 @@ ENV_KEYS = [
     "BotOpenIdMetadata",
     "LOG_LEVEL",
     "INBOX_RETENTION_HOURS",
+    "PUBLIC_URL",
 ]
 
 
@@ -190,3 +191,21 @@ def test_the_real_process_environment_overrides_dotenv(
     monkeypatch.setenv("PORT", "5000")
     settings = load_settings(dotenv=dotenv)
     assert (settings.port, settings.host) == (5000, "127.0.0.3")
+
+
+def test_the_base_url_is_the_local_address_without_a_public_url() -> None:
+    assert Settings(port=4000).base_url == "http://127.0.0.1:4000"
+    assert Settings(host="::1", port=4000).base_url == "http://[::1]:4000"
+
+
+def test_the_public_url_is_read_and_used_without_a_trailing_slash() -> None:
+    settings = load_settings({"PUBLIC_URL": " https://etapaiva.hel.fi/ "}, dotenv=None)
+    assert settings.public_url == "https://etapaiva.hel.fi/"
+    assert settings.base_url == "https://etapaiva.hel.fi"
+    settings.check()
+
+
+@pytest.mark.parametrize("url", ["etapaiva.hel.fi", "ftp://etapaiva.hel.fi", "//x"])
+def test_a_public_url_without_http_or_https_is_refused(url: str) -> None:
+    with pytest.raises(SettingsError, match="PUBLIC_URL"):
+        load_settings({"PUBLIC_URL": url}, dotenv=None).check()
