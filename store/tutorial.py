@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Integer, String, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.errors import ConcurrentUpdate
@@ -160,12 +161,17 @@ class SqlTutorialStore:
         saved_request: HelpRequest | None = None
         async with self._db.write() as s:
             if progress.version == 0:
-                existing = await s.get(TutorialProgressRow, progress.person_id)
-                if existing is not None:
-                    raise ConcurrentUpdate(f"tutorial:{progress.person_id}")
-                await s.execute(
-                    insert(TutorialProgressRow).values(person_id=progress.person_id, **values)
+                # two first saves may race: the loser inserts nothing and is told so
+                dialect = s.get_bind().dialect.name
+                upsert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+                inserted = await s.execute(
+                    upsert(TutorialProgressRow)
+                    .values(person_id=progress.person_id, **values)
+                    .on_conflict_do_nothing(index_elements=[TutorialProgressRow.person_id])
+                    .returning(TutorialProgressRow.person_id)
                 )
+                if not inserted.all():
+                    raise ConcurrentUpdate(f"tutorial:{progress.person_id}")
             else:
                 result = await s.execute(
                     update(TutorialProgressRow)

@@ -358,10 +358,11 @@ class TutorialService:
                 elif have.startswith(wanted) or wanted in have.split():
                     partial.append((client, group))
         found = exact or partial
-        names = sorted({p.name for p, _ in found})
+        people = {p.id: p for p, _ in found}
         if not found:
             raise NotFound("tutorial.send.unknown", name=name)
-        if len(names) > 1:
+        if len(people) > 1:
+            names = sorted(_named_apart([(p, g) for p, g in found]))
             raise DomainError("tutorial.send.ambiguous", name=name, names=", ".join(names))
         return found[0]
 
@@ -495,6 +496,14 @@ class TutorialService:
                     )
                 )
         return messages
+
+
+def _named_apart(found: list[tuple[Person, Group]]) -> set[str]:
+    """The matches' names, with the group where two different people share a name."""
+    by_name: dict[str, set[int | None]] = {}
+    for person, _ in found:
+        by_name.setdefault(person.name, set()).add(person.id)
+    return {f"{p.name} ({g.name})" if len(by_name[p.name]) > 1 else p.name for p, g in found}
 
 
 def still_valid(tutorial: Tutorial, progress: Progress) -> Progress:
