@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,17 +18,24 @@ from bot.teams.adapter import build_adapter
 from bot.teams.chats import TeamsPersonalChats
 from bot.teams.endpoint import TeamsEndpoint
 from bot.teams.handler import EtapaivaBot
+from bot.teams.meetings import TeamsMeetings
 from bot.teams.sender import TeamsSender
-from bot.tutorial_page import add_tutorial_routes
+from bot.tutorial_page import add_tutorial_routes, notice_url
 from bot.web import ENDPOINT, READY, create_web_app
 from cards.agenda import CardRenderer
+from cards.rollcall import RollCallCardRenderer
 from cards.tutorial import TutorialCardRenderer
 from dialogs.router import Router, Services
 from dialogs.state import StateAccess
 from domain.agenda import AgendaService, PlanLibrary, TimerSettings
 from domain.binding import Binder
+from domain.days import GroupDay
 from domain.directory import Directory
 from domain.errors import StoreUnavailable
+from domain.outbox import OutboxMessage
+from domain.rollcall.model import FullDayRule
+from domain.rollcall.service import RENDER_PREFIX as ROLLCALL_RENDER
+from domain.rollcall.service import RollCallService, RollCallSettings
 from domain.tutorial.content import load_tutorial
 from domain.tutorial.service import TutorialService
 from scheduler.agenda_timer import AgendaTimer
@@ -48,6 +56,8 @@ TIMER = web.AppKey("timer", AgendaTimer)
 LEADERSHIP = web.AppKey("leadership", Leadership)
 OUTBOX_WORKER = web.AppKey("outbox_worker", OutboxWorker)
 RECURRENCE_JOB = "agenda:recurrence"
+ROLLCALL_CLOSE_JOB = "rollcall:close"
+ROLLCALL_CLOSE_SECONDS = 15
 HTTP_THREADS = 64
 
 
@@ -56,6 +66,7 @@ def build_services(
     agenda: AgendaService | None = None,
     plans: PlanLibrary | None = None,
     tutorial: TutorialService | None = None,
+    rollcall: RollCallService | None = None,
 ) -> Services:
     """The dialogs' services over a store."""
     return Services(
@@ -69,6 +80,7 @@ def build_services(
         plans=plans,
         tutorial=tutorial,
         tutorial_cards=tutorial_cards(tutorial),
+        rollcall=rollcall,
     )
 
 
@@ -154,6 +166,15 @@ def create_app(
                 outbox_worker.start()
                 await timer.start()
                 scheduler.aps.add_job(
+                    rollcall.close_due,
+                    "interval",
+                    seconds=ROLLCALL_CLOSE_SECONDS,
+                    id=ROLLCALL_CLOSE_JOB,
+                    replace_existing=True,
+                    coalesce=True,
+                    max_instances=1,
+                )
+                scheduler.aps.add_job(
                     create_scheduled_days,
                     "interval",
                     hours=1,
@@ -165,24 +186,52 @@ def create_app(
                 )
 
             async def deposed() -> None:
-                if scheduler.aps.get_job(RECURRENCE_JOB):
-                    scheduler.aps.remove_job(RECURRENCE_JOB)
+                for job in (RECURRENCE_JOB, ROLLCALL_CLOSE_JOB):
+                    if scheduler.aps.get_job(job):
+                        scheduler.aps.remove_job(job)
                 await timer.stop()
                 await outbox_worker.stop()
 
             leadership = Leadership(LeaderLock(engine), elected, deposed)
             adapter = build_adapter(settings, credentials_factory)
+            chats = TeamsPersonalChats(adapter, settings.app_id, store.conversations)
+            meetings = TeamsMeetings(settings, credentials_factory)
             tutorial = TutorialService(
                 content,
                 store.tutorial,
                 store.org,
                 store.conversations,
-                TeamsPersonalChats(adapter, settings.app_id, store.conversations),
+                chats,
                 TutorialCardRenderer(content, settings.base_url),
                 store.outbox,
                 clock=clock or utc_now,
             )
-            services = build_services(store, agenda, library, tutorial)
+            rollcall = RollCallService(
+                store.rollcall,
+                store.org,
+                store.conversations,
+                meetings,
+                chats,
+                RollCallCardRenderer(),
+                store.outbox,
+                instructor_teams_ids=store.org.instructor_teams_ids,
+                day_end=agenda.day_end,
+                settings=RollCallSettings(
+                    grace=timedelta(minutes=settings.rollcall_grace_minutes),
+                    open_for=timedelta(minutes=settings.rollcall_open_minutes),
+                    rule=FullDayRule(settings.full_day_rule),
+                ),
+                clock=clock or utc_now,
+                notice_url=lambda language: notice_url(settings.base_url, language),
+            )
+
+            async def check_in(day: GroupDay) -> None:
+                conversation = await store.conversations.bound_to(day.group_id)
+                if conversation is not None and conversation.active:
+                    await rollcall.start(None, conversation)
+
+            agenda.on_check_in = check_in
+            services = build_services(store, agenda, library, tutorial, rollcall)
             bot = EtapaivaBot(Router(services), store.inbox)
             app[STORE] = store
             app[SCHEDULER] = scheduler
@@ -190,11 +239,22 @@ def create_app(
             app[TIMER] = timer
             app[LEADERSHIP] = leadership
             app[ENDPOINT] = TeamsEndpoint(adapter, bot)
+
+            async def render(message: OutboxMessage) -> OutboxMessage | None:
+                # cards drawn at the moment they are sent (a roll call's running count)
+                name = message.render or ""
+                if name.startswith(ROLLCALL_RENDER) and name[len(ROLLCALL_RENDER) :].isdigit():
+                    card = await rollcall.draw(int(name[len(ROLLCALL_RENDER) :]))
+                    return replace(message, card=card) if card is not None else None
+                log.warning("outbox: nothing draws %r", name)
+                return None
+
             outbox_worker = OutboxWorker(
                 store.outbox,
                 store.conversations,
-                TeamsSender(adapter, settings.app_id),
+                TeamsSender(adapter, settings.app_id, meetings),
                 clock=WorkerClock(clock.speed, wall=clock) if clock else None,
+                renderer=render,
             )
             app[OUTBOX_WORKER] = outbox_worker
 
@@ -222,6 +282,7 @@ def create_app(
                 await outbox_worker.stop()
                 await leadership.stop()
                 scheduler.shutdown()
+                await meetings.close()
         finally:
             await engine.dispose()
             http_threads.shutdown(wait=False, cancel_futures=True)

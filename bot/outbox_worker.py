@@ -21,7 +21,7 @@ import random
 import socket
 import time
 import uuid
-from collections.abc import Callable, Collection, Coroutine
+from collections.abc import Awaitable, Callable, Collection, Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -72,6 +72,10 @@ class Sender(Protocol):
     ) -> str | None:
         """Deliver message; return the Teams activity id. Raise SendFailed when refused."""
         ...
+
+
+Renderer = Callable[[OutboxMessage], Awaitable[OutboxMessage | None]]
+"""Draws a message marked `render` just before it is sent; None: nothing to send any more."""
 
 
 class OutboxQueue(Protocol):
@@ -186,8 +190,10 @@ class OutboxWorker:
         backoff_base: float = 1.0,
         backoff_cap: float = 60.0,
         rng: random.Random | None = None,
+        renderer: Renderer | None = None,
     ) -> None:
         self._outbox = outbox
+        self._renderer = renderer
         self._conversations = conversations
         self._sender = sender
         self.max_attempts = max(1, max_attempts)
@@ -449,8 +455,17 @@ class OutboxWorker:
     async def _send(self, entry: OutboxEntry, ready: _Ready) -> None:
         conversation_id = entry.message.conversation_id
         try:
+            message = entry.message
+            if message.render is not None and self._renderer is not None:
+                # drawn now, after the claim: whatever changed before this shows
+                drawn = await self._renderer(message)
+                if drawn is None:
+                    self.limiter.end(conversation_id, self.clock.monotonic())
+                    await self._record_sent(entry, ready.replace_id)
+                    return
+                message = drawn
             activity_id = await asyncio.wait_for(
-                self._sender.send(ready.conversation, entry.message, ready.replace_id),
+                self._sender.send(ready.conversation, message, ready.replace_id),
                 self._send_timeout,
             )
         except Exception as exc:

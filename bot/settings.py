@@ -12,6 +12,9 @@ DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/etapaiva.db"
 MAX_BODY_BYTES = 256 * 1024
 
 
+FULL_DAY_RULES = ("first_and_last", "all", "any")
+
+
 class SettingsError(ValueError):
     """A setting has a value we cannot use."""
 
@@ -35,6 +38,9 @@ class Settings:
     break_warning_seconds: int = 120
     schedule_horizon_days: int = 14
     public_url: str = ""
+    rollcall_grace_minutes: int = 10
+    rollcall_open_minutes: int = 30
+    full_day_rule: str = "first_and_last"
 
     @property
     def base_url(self) -> str:
@@ -71,6 +77,15 @@ class Settings:
             raise SettingsError("MicrosoftAppType=SingleTenant needs MicrosoftAppTenantId")
         if self.public_url and not self.public_url.startswith(("https://", "http://")):
             raise SettingsError(f"PUBLIC_URL must start with https://, not {self.public_url!r}")
+        if self.full_day_rule not in FULL_DAY_RULES:
+            raise SettingsError(
+                f"FULL_DAY_RULE must be one of {', '.join(FULL_DAY_RULES)}, "
+                f"not {self.full_day_rule!r}"
+            )
+        if self.rollcall_grace_minutes < 0 or self.rollcall_open_minutes < 1:
+            raise SettingsError(
+                "ROLLCALL_GRACE_MINUTES must be 0 or more and ROLLCALL_OPEN_MINUTES 1 or more"
+            )
         if not 0 < self.port < 65536:
             raise SettingsError(f"PORT must be 1–65535, not {self.port}")
 
@@ -104,6 +119,8 @@ def load_settings(
         grace = int(env.get("TIMER_GRACE_SECONDS", "300"))
         warning = int(env.get("BREAK_WARNING_SECONDS", "120"))
         horizon = int(env.get("SCHEDULE_HORIZON_DAYS", "14"))
+        grace_minutes = int(env.get("ROLLCALL_GRACE_MINUTES", "10"))
+        open_minutes = int(env.get("ROLLCALL_OPEN_MINUTES", "30"))
     except ValueError as exc:
         raise SettingsError(f"numeric settings must be whole numbers: {exc}") from exc
     settings = Settings(
@@ -121,6 +138,9 @@ def load_settings(
         break_warning_seconds=warning,
         schedule_horizon_days=horizon,
         public_url=env.get("PUBLIC_URL", "").strip(),
+        rollcall_grace_minutes=grace_minutes,
+        rollcall_open_minutes=open_minutes,
+        full_day_rule=(env.get("FULL_DAY_RULE") or "first_and_last").strip().lower(),
     )
     if overrides:
         from dataclasses import replace

@@ -506,6 +506,34 @@ def load_pictures(tutorial: Tutorial) -> dict[str, Picture]:
     return pictures
 
 
+NOTICE_PREFIX = "/notice/rollcall"
+
+
+def notice_url(base_url: str, language: Language) -> str:
+    """The page a targeted in-meeting notification shows for an open roll call."""
+    return f"{base_url.rstrip('/')}{NOTICE_PREFIX}/{language.value}"
+
+
+def notice_page(language: Language) -> Html:
+    """A small page for the meeting stage: the roll call is open, tap "I'm here" in the chat."""
+    title = text(language, "rollcall.notice.title")
+    main = join(
+        [
+            el("h1", esc(title)),
+            el("p", esc(text(language, "rollcall.notice.text"))),
+        ]
+    )
+    return document(language, title, None, main, Html(""))
+
+
+async def rollcall_notice(request: web.Request) -> web.Response:
+    """GET /notice/rollcall/{lang}: what the in-meeting notification opens."""
+    language = _language(request)
+    if language is None:
+        return not_found()
+    return html_response(notice_page(language), language=language)
+
+
 def add_tutorial_routes(app: web.Application, tutorial: Tutorial) -> None:
     """Serve the public tutorial under /tutorial on app."""
     app[TUTORIAL] = tutorial
@@ -515,3 +543,4 @@ def add_tutorial_routes(app: web.Application, tutorial: Tutorial) -> None:
     app.router.add_get(PREFIX + "/{lang}", language_index)
     app.router.add_get(PREFIX + "/{lang}/{device}", device_tutorial)
     app.router.add_get(PREFIX + "/{tail:.*}", unknown)
+    app.router.add_get(NOTICE_PREFIX + "/{lang}", rollcall_notice)

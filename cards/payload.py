@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 VERB_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
-MAX_FIELDS = 16
+MAX_FIELDS = 100  # an attendance list sends one choice per person
 MAX_VALUE_LENGTH = 500
 
 

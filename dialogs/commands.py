@@ -26,6 +26,11 @@ class Command(enum.Enum):
     MOVE_DAY = "move_day"
     TUTORIAL = "tutorial"
     SEND_TUTORIAL = "send_tutorial"
+    ROLL_CALL = "roll_call"
+    CLOSE_ROLL_CALL = "close_roll_call"
+    REMIND = "remind"
+    ATTENDANCE = "attendance"
+    LEAVE = "leave"
 
 
 # Phrases are matched at the start of the message, longest first, ignoring case and punctuation.
@@ -76,6 +81,42 @@ COMMAND_WORDS: dict[Command, tuple[str, ...]] = {
         "skicka guiden till",
         "skicka guide till",
         "skicka guiden",
+    ),
+    Command.ROLL_CALL: (
+        "roll call",
+        "rollcall",
+        "check-in",
+        "check in",
+        "nimenhuuto",
+        "aloita nimenhuuto",
+        "upprop",
+        "starta uppropet",
+    ),
+    Command.CLOSE_ROLL_CALL: (
+        "close roll call",
+        "close the roll call",
+        "sulje nimenhuuto",
+        "stäng uppropet",
+        "stäng upprop",
+    ),
+    Command.REMIND: (
+        "remind the missing",
+        "remind missing",
+        "muistuta puuttuvia",
+        "muistuta",
+        "påminn de som saknas",
+        "påminn",
+    ),
+    Command.ATTENDANCE: ("attendance", "läsnäolo", "läsnäololista", "närvaro", "närvarolista"),
+    Command.LEAVE: (
+        "i'm leaving now",
+        "i am leaving now",
+        "i'm leaving",
+        "leaving now",
+        "lähden nyt",
+        "lähden",
+        "jag går nu",
+        "jag går",
     ),
 }
 

@@ -10,6 +10,16 @@ from typing import Any
 from cards.agenda import AGENDA_VERB, BACK_VERB, PLAN_VERB, REFRESH_VERB
 from cards.bind import BIND_VERB, bound_card, choose_group_card
 from cards.payload import BadPayload, CardAction, parse_action
+from cards.rollcall import (
+    CLOSE_VERB,
+    HERE_VERB,
+    HISTORY_VERB,
+    LIST_VERB,
+    PROBLEM_VERB,
+    REMIND_VERB,
+    SAVE_VERB,
+)
+from cards.rollcall import REFRESH_VERB as ROLLCALL_REFRESH_VERB
 from cards.tutorial import (
     GO_VERB,
     RESOLVE_VERB,
@@ -19,6 +29,7 @@ from cards.tutorial import (
     TutorialCardRenderer,
 )
 from dialogs import agenda as agenda_dialogs
+from dialogs import rollcall as rollcall_dialogs
 from dialogs import tutorial as tutorial_dialogs
 from dialogs.commands import Command, normalise, parse
 from dialogs.state import CONVERSATION, StateAccess
@@ -33,6 +44,7 @@ from domain.i18n import language_for_locale, text
 from domain.model import Actor, Conversation
 from domain.org import DEFAULT_LANGUAGE, Language, Role
 from domain.ports import ConversationRepository, GroupListing, OrgRepository
+from domain.rollcall.service import RollCallService
 from domain.tutorial.service import TutorialService
 
 log = logging.getLogger(__name__)
@@ -72,6 +84,7 @@ class Services:
     plans: PlanLibrary | None = None
     tutorial: TutorialService | None = None
     tutorial_cards: TutorialCardRenderer | None = None
+    rollcall: RollCallService | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,6 +298,11 @@ COMMANDS: dict[Command, Handler] = {
     Command.MOVE_DAY: agenda_dialogs.move_day,
     Command.TUTORIAL: tutorial_dialogs.start,
     Command.SEND_TUTORIAL: tutorial_dialogs.send,
+    Command.ROLL_CALL: rollcall_dialogs.start,
+    Command.CLOSE_ROLL_CALL: rollcall_dialogs.close_by_text,
+    Command.REMIND: rollcall_dialogs.remind_by_text,
+    Command.ATTENDANCE: rollcall_dialogs.attendance,
+    Command.LEAVE: rollcall_dialogs.leave,
 }
 
 ACTIONS: dict[str, ActionHandler] = {
@@ -298,4 +316,12 @@ ACTIONS: dict[str, ActionHandler] = {
     SEND_VERB: tutorial_dialogs.send_button,
     TAKE_VERB: tutorial_dialogs.take,
     RESOLVE_VERB: tutorial_dialogs.resolve,
+    HERE_VERB: rollcall_dialogs.here,
+    PROBLEM_VERB: rollcall_dialogs.problem,
+    ROLLCALL_REFRESH_VERB: rollcall_dialogs.refresh,
+    CLOSE_VERB: rollcall_dialogs.close,
+    REMIND_VERB: rollcall_dialogs.remind,
+    LIST_VERB: rollcall_dialogs.show,
+    HISTORY_VERB: rollcall_dialogs.history,
+    SAVE_VERB: rollcall_dialogs.save,
 }

@@ -16,7 +16,7 @@ from domain.errors import ConcurrentUpdate, NotAllowed, NotFound
 from domain.model import Actor, Conversation
 from domain.org import Group, Language, Role
 from domain.outbox import OutboxMessage
-from domain.plans import Plan, WeeklySchedule
+from domain.plans import ItemKind, Plan, WeeklySchedule
 
 log = logging.getLogger(__name__)
 
@@ -129,6 +129,7 @@ class AgendaService:
         settings: TimerSettings,
         on_change: Callable[[int], Awaitable[None]] | None = None,
         on_messages: Callable[[], None] | None = None,
+        on_check_in: Callable[[d.GroupDay], Awaitable[None]] | None = None,
     ) -> None:
         self._days = days
         self._groups = groups
@@ -138,6 +139,7 @@ class AgendaService:
         self.settings = settings
         self._on_change = on_change
         self._on_messages = on_messages
+        self.on_check_in = on_check_in
 
     def now(self) -> datetime:
         """The service's clock (injectable for tests)."""
@@ -146,6 +148,17 @@ class AgendaService:
     def _sent(self, messages: list[OutboxMessage]) -> None:
         if messages and self._on_messages is not None:
             self._on_messages()
+
+    async def _posted(self, day: d.GroupDay, posted: list[d.TimerEvent]) -> None:
+        """A check-in item that has just started opens the day's roll call."""
+        if self.on_check_in is None:
+            return
+        for event in posted:
+            if event.kind is d.EventKind.START and day.items[event.index].kind is ItemKind.CHECK_IN:
+                try:
+                    await self.on_check_in(day)
+                except Exception:
+                    log.exception("day %s: the check-in item could not open a roll call", day.id)
 
     async def _changed(self, day: d.GroupDay) -> None:
         if self._on_change is not None and day.id is not None:
@@ -199,6 +212,7 @@ class AgendaService:
             except ConcurrentUpdate:
                 continue
             self._sent(messages)
+            await self._posted(new, posted)
             return posted
         raise ConcurrentUpdate(f"day:{day_id}")
 
@@ -214,13 +228,17 @@ class AgendaService:
         decisions = await asyncio.gather(
             *(self._decide(day, keys[day.id]) for day in days if day is not None and day.id)
         )
-        batch = [(new, messages) for new, messages, _ in (x for x in decisions if x is not None)]
+        decided = [x for x in decisions if x is not None]
+        batch = [(new, messages) for new, messages, _ in decided]
         if not batch:
             return
         saved = await self._days.save_many(batch)
         self._sent(
             [m for (_, messages), ok in zip(batch, saved, strict=True) if ok for m in messages]
         )
+        for (new, _, posted), ok in zip(decided, saved, strict=True):
+            if ok:
+                await self._posted(new, posted)
         for (new, _), ok in zip(batch, saved, strict=True):
             if not ok and new.id is not None:
                 for key in keys[new.id]:
@@ -267,6 +285,14 @@ class AgendaService:
         assert group.id is not None
         local_today = self.now().astimezone(ZoneInfo(group.timezone)).date()
         return await self._days.for_group_on(group.id, local_today)
+
+    async def day_end(self, group: Group, on: date) -> datetime | None:
+        """When the group's day on that date is planned to end (None: no day planned)."""
+        assert group.id is not None
+        day = await self._days.for_group_on(group.id, on)
+        if day is None or not day.items or day.status is d.DayStatus.CANCELLED:
+            return None
+        return day.ends
 
     async def group_of(self, conversation: Conversation) -> Group:
         """The group bound to this conversation (or NotFound)."""

@@ -29,8 +29,11 @@ def help_lines(actor: Actor, kind: ConversationKind) -> list[HelpLine]:
     if roles & {Role.CLIENT, Role.INSTRUCTOR}:
         lines.append(HelpLine("help.item.agenda"))
     lines.append(HelpLine("help.item.tutorial"))
+    if Role.CLIENT in roles:
+        lines.append(HelpLine("help.item.leave"))
     if Role.INSTRUCTOR in roles:
         lines.append(HelpLine("help.item.send_tutorial"))
+        lines.append(HelpLine("help.item.rollcall"))
         lines.append(HelpLine("help.item.bind"))
         lines.append(HelpLine("help.item.steer"))
         lines.append(HelpLine("help.item.days"))

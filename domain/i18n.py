@@ -10,6 +10,9 @@ from domain.locales import (
     page_en,
     page_fi,
     page_sv,
+    rollcall_en,
+    rollcall_fi,
+    rollcall_sv,
     sv,
     tutorial_en,
     tutorial_fi,
@@ -19,9 +22,24 @@ from domain.org import DEFAULT_LANGUAGE, Language
 
 # Each language's catalog is put together from the modules of its parts.
 CATALOGS: dict[Language, dict[str, str]] = {
-    Language.FI: {**fi.MESSAGES, **tutorial_fi.MESSAGES, **page_fi.MESSAGES},
-    Language.SV: {**sv.MESSAGES, **tutorial_sv.MESSAGES, **page_sv.MESSAGES},
-    Language.EN: {**en.MESSAGES, **tutorial_en.MESSAGES, **page_en.MESSAGES},
+    Language.FI: {
+        **fi.MESSAGES,
+        **tutorial_fi.MESSAGES,
+        **page_fi.MESSAGES,
+        **rollcall_fi.MESSAGES,
+    },
+    Language.SV: {
+        **sv.MESSAGES,
+        **tutorial_sv.MESSAGES,
+        **page_sv.MESSAGES,
+        **rollcall_sv.MESSAGES,
+    },
+    Language.EN: {
+        **en.MESSAGES,
+        **tutorial_en.MESSAGES,
+        **page_en.MESSAGES,
+        **rollcall_en.MESSAGES,
+    },
 }
 
 _LOCALE_PREFIXES: dict[str, Language] = {"fi": Language.FI, "sv": Language.SV, "en": Language.EN}

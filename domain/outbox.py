@@ -14,6 +14,11 @@ class OutboxMessage:
 
     key is the idempotency key: the same key is enqueued at most once, ever. update_of names the
     key of an earlier message whose Teams activity this one replaces in place (an agenda card).
+    render names what the worker draws fresh just before sending (a roll call's card: the count
+    is then right when it goes out, however many taps came meanwhile). coalesce: while an unsent
+    message with the same coalesce value waits (not yet taken by the worker), a new one is not
+    added — with render, the waiting one will show the latest state anyway. notification: a
+    targeted in-meeting notification (recipients, title, url) instead of a chat message.
     """
 
     key: str
@@ -22,6 +27,9 @@ class OutboxMessage:
     card: dict[str, Any] | None = None
     speak: str | None = None
     update_of: str | None = None
+    render: str | None = None
+    coalesce: str | None = None
+    notification: dict[str, Any] | None = None
 
 
 class OutboxStatus(enum.StrEnum):

@@ -61,6 +61,7 @@ class OutboxRow(Base):
     last_error: Mapped[str | None] = mapped_column(String(MAX_ERROR))
     lease_owner: Mapped[str | None] = mapped_column(String(100))
     lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    coalesce_key: Mapped[str | None] = mapped_column(String(255), index=True)
 
 
 def _payload(message: OutboxMessage) -> dict[str, Any]:
@@ -69,6 +70,8 @@ def _payload(message: OutboxMessage) -> dict[str, Any]:
         "card": message.card,
         "speak": message.speak,
         "update_of": message.update_of,
+        "render": message.render,
+        "notification": message.notification,
     }
 
 
@@ -83,6 +86,9 @@ def _entry(row: OutboxRow) -> OutboxEntry:
             card=payload.get("card"),
             speak=payload.get("speak"),
             update_of=payload.get("update_of"),
+            render=payload.get("render"),
+            coalesce=row.coalesce_key,
+            notification=payload.get("notification"),
         ),
         status=OutboxStatus(row.status),
         attempts=row.attempts,
@@ -103,6 +109,7 @@ def _values(message: OutboxMessage, now: datetime) -> dict[str, Any]:
         "key": message.key,
         "conversation_id": message.conversation_id,
         "payload": _payload(message),
+        "coalesce_key": message.coalesce,
         "status": OutboxStatus.PENDING.value,
         "attempts": 0,
         "next_attempt_at": now,
@@ -156,8 +163,22 @@ async def add_to_outbox(session: AsyncSession, message: OutboxMessage, now: date
 
     A duplicate key is skipped with INSERT … ON CONFLICT DO NOTHING, so the caller's transaction
     stays usable and its state change commits together with the message. Once it commits, the
-    worker in this process is woken (see SqlOutbox.subscribe).
+    worker in this process is woken (see SqlOutbox.subscribe). A message with `coalesce` is
+    skipped (False) while an unsent one with the same value waits and the worker has not taken
+    it yet; one it has taken may already be drawn, so then the new one is added.
     """
+    if message.coalesce is not None:
+        waiting = await session.execute(
+            select(OutboxRow.id)
+            .where(
+                OutboxRow.coalesce_key == message.coalesce,
+                OutboxRow.status == OutboxStatus.PENDING.value,
+                or_(OutboxRow.lease_until.is_(None), OutboxRow.lease_until < now),
+            )
+            .limit(1)
+        )
+        if waiting.first() is not None:
+            return False
     return await _insert_ignoring_duplicates(session, [_values(message, now)]) == 1
 
 

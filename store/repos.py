@@ -28,6 +28,7 @@ from domain.ports import OrgView
 from store.days import SqlDayRepository, SqlPlanRepository
 from store.db import Database
 from store.outbox import SqlOutbox
+from store.rollcall import SqlRollCallStore
 from store.tables import (
     AuditRow,
     ConversationRow,
@@ -610,4 +611,5 @@ class Store:
         self.days = SqlDayRepository(db)
         self.plans = SqlPlanRepository(db)
         self.tutorial = SqlTutorialStore(db)
+        self.rollcall = SqlRollCallStore(db)
         self.db = db

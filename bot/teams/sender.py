@@ -24,6 +24,7 @@ from urllib3.util.retry import Retry
 from bot.outbox_worker import SendFailed
 from bot.teams.translate import reply_activity
 from dialogs.turn import Reply
+from domain.meetings import MeetingNotifier
 from domain.model import Conversation
 from domain.outbox import OutboxMessage
 
@@ -126,10 +127,25 @@ def send_failure(exc: BaseException) -> SendFailed:
 class TeamsSender:
     """Posts or replaces a message in a stored conversation through the adapter."""
 
-    def __init__(self, adapter: CloudAdapter, app_id: str) -> None:
+    def __init__(
+        self, adapter: CloudAdapter, app_id: str, notifier: MeetingNotifier | None = None
+    ) -> None:
         self._adapter = adapter
         self._app_id = app_id
+        self._notifier = notifier
         speed_up_msrest()
+
+    async def _notify(self, conversation: Conversation, notification: dict[str, Any]) -> None:
+        """A targeted in-meeting notification (botbuilder's own helper is broken, §4)."""
+        if self._notifier is None:
+            raise SendFailed(None, reason="no meeting notifier configured")
+        recipients = [r for r in notification.get("recipients", []) if isinstance(r, str)]
+        await self._notifier.notify(
+            conversation,
+            recipients,
+            title=str(notification.get("title", "")),
+            url=str(notification.get("url", "")),
+        )
 
     def _reference(self, conversation: Conversation) -> ConversationReference:
         reference = ConversationReference().deserialize(dict(conversation.reference))
@@ -147,6 +163,9 @@ class TeamsSender:
         replace_activity_id: str | None = None,
     ) -> str | None:
         """Deliver message (or replace replace_activity_id); return the Teams activity id."""
+        if message.notification is not None:
+            await self._notify(conversation, message.notification)
+            return None
         activity = reply_activity(Reply(text=message.text, card=message.card, speak=message.speak))
         outcome: dict[str, Any] = {}
 

@@ -7,6 +7,7 @@ from sqlalchemy import Connection
 
 import store.days
 import store.outbox
+import store.rollcall
 import store.tutorial  # noqa: F401  (the imports register the tables)
 from store.tables import Base
 

@@ -120,6 +120,11 @@ HELP_KEYS: dict[Command, tuple[str, int]] = {
     Command.MOVE_DAY: ("help.item.days", 1),
     Command.TUTORIAL: ("help.item.tutorial", 0),
     Command.SEND_TUTORIAL: ("help.item.send_tutorial", 0),
+    Command.ROLL_CALL: ("help.item.rollcall", 0),
+    Command.CLOSE_ROLL_CALL: ("help.item.rollcall", 1),
+    Command.REMIND: ("help.item.rollcall", 2),
+    Command.ATTENDANCE: ("help.item.rollcall", 3),
+    Command.LEAVE: ("help.item.leave", 0),
 }
 
 

@@ -1,0 +1,361 @@
+"""Roll-call cards: one big "I'm here" for clients, the missing names only for instructors.
+
+The shared card in the group conversation carries the count and `refresh.userIds` with the
+instructors' ids: their Teams clients fetch the instructor view (names) by themselves, while
+clients only ever see the count and, after tapping, their own status.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from cards.common import Card, card, execute, heading, paragraph
+from cards.payload import CardAction
+from cards.tutorial import small, strong, styled
+from domain.i18n import text
+from domain.org import Language
+from domain.rollcall.model import Mark, Reason, RollCall, Status
+from domain.rollcall.service import AttendanceView, ClientView, InstructorView, SharedView
+
+HERE_VERB = "rollcall.here"
+PROBLEM_VERB = "rollcall.problem"
+REFRESH_VERB = "rollcall.refresh"
+CLOSE_VERB = "rollcall.close"
+REMIND_VERB = "rollcall.remind"
+LIST_VERB = "attendance.show"
+SAVE_VERB = "attendance.save"
+HISTORY_VERB = "attendance.history"
+
+Element = dict[str, Any]
+MAX_HISTORY = 80
+
+# what an instructor can set on the attendance list, as one value per choice
+CHOICES: tuple[tuple[Status, Reason | None], ...] = (
+    (Status.PRESENT, None),
+    (Status.LATE, None),
+    (Status.ABSENT, None),
+    (Status.EXCUSED, Reason.SICK),
+    (Status.EXCUSED, Reason.TECHNICAL),
+    (Status.EXCUSED, Reason.APPOINTMENT),
+    (Status.EXCUSED, Reason.OTHER),
+    (Status.LEFT_EARLY, None),
+)
+
+
+def choice_value(status: Status, reason: Reason | None) -> str:
+    """The attendance list's value for a status (and reason), e.g. "excused:sick"."""
+    return f"{status.value}:{reason.value}" if reason else status.value
+
+
+def parse_choice(value: str) -> tuple[Status, Reason | None] | None:
+    """A value of the attendance list back to status and reason; None if it is not one."""
+    for status, reason in CHOICES:
+        if choice_value(status, reason) == value:
+            return status, reason
+    return None
+
+
+def clock(language: Language, moment: datetime, zone: ZoneInfo) -> str:
+    """A time of day as people write it: 9.03 in Finnish and Swedish, 9:03 in English."""
+    local = moment.astimezone(zone)
+    sep = ":" if language is Language.EN else "."
+    return f"{local.hour}{sep}{local.minute:02d}"
+
+
+def day_text(language: Language, day: date) -> str:
+    """A date as people write it: 3.12.2026 (fi/sv), 3 Dec 2026 (en)."""
+    if language is Language.EN:
+        return f"{day.day} {day.strftime('%b')} {day.year}"
+    return f"{day.day}.{day.month}.{day.year}"
+
+
+def status_text(language: Language, status: Status | None, reason: Reason | None = None) -> str:
+    """A status in words (with the reason of an excused absence)."""
+    if status is None:
+        return text(language, "rollcall.status.none")
+    words = text(language, f"rollcall.status.{status.value}")
+    if status is Status.EXCUSED and reason is not None:
+        words = text(
+            language,
+            "rollcall.status.excused_reason",
+            reason=text(language, f"rollcall.reason.{reason.value}"),
+        )
+    return words
+
+
+def _action(title: str, verb: str, roll_call: RollCall, **extra: str) -> Element:
+    return execute(title, CardAction(verb, {"rollcall": str(roll_call.id), **extra}))
+
+
+def _title(language: Language, roll_call: RollCall) -> str:
+    if roll_call.number > 1:
+        return text(language, "rollcall.title.numbered", number=roll_call.number)
+    return text(language, "rollcall.title")
+
+
+def _refresh(view: SharedView) -> dict[str, Any] | None:
+    if not view.instructor_ids:
+        return None
+    action = _action("", REFRESH_VERB, view.roll_call)
+    action.pop("title")
+    action.pop("fallback")
+    # Teams refreshes automatically for at most 60 ids
+    return {"action": action, "userIds": list(view.instructor_ids[:60])}
+
+
+class RollCallCardRenderer:
+    """Draws roll-call and attendance cards."""
+
+    # --- the shared card and what clients see ----------------------------------------------
+
+    def _client_buttons(self, language: Language, roll_call: RollCall) -> list[Element]:
+        return [
+            styled(
+                _action(text(language, "rollcall.button.here"), HERE_VERB, roll_call), "positive"
+            ),
+            _action(text(language, "rollcall.button.problem"), PROBLEM_VERB, roll_call),
+        ]
+
+    def _base(self, language: Language, view: SharedView) -> list[Element]:
+        rc = view.roll_call
+        zone = ZoneInfo(view.group.timezone)
+        body: list[Element] = [
+            heading(_title(language, rc)),
+            small(view.group.name),
+            paragraph(text(language, "rollcall.text")),
+            strong(
+                text(language, "rollcall.count", here=view.count.here, expected=view.count.expected)
+            ),
+        ]
+        if not rc.is_open and rc.closed_at is not None:
+            body.append(
+                paragraph(
+                    text(language, "rollcall.closed", time=clock(language, rc.closed_at, zone))
+                )
+            )
+        return body
+
+    def _with_refresh(self, built: Card, view: SharedView) -> Card:
+        refresh = _refresh(view)
+        if refresh is not None:
+            built["refresh"] = refresh
+        return built
+
+    def shared(self, view: SharedView) -> Card:
+        """The card everyone in the group conversation sees: the count, no names."""
+        language = view.group.language
+        body = self._base(language, view)
+        speak = " ".join(b["text"] for b in body if "text" in b)
+        return self._with_refresh(
+            card(body, actions=self._client_buttons(language, view.roll_call), speak=speak), view
+        )
+
+    def client(self, view: ClientView) -> Card:
+        """A client's own view after tapping: the count and their status."""
+        language = view.language
+        body = self._base(language, view.shared)
+        body.append(strong(self._own(language, view.mark, ZoneInfo(view.shared.group.timezone))))
+        speak = " ".join(b["text"] for b in body if "text" in b)
+        return self._with_refresh(
+            card(body, actions=self._client_buttons(language, view.shared.roll_call), speak=speak),
+            view.shared,
+        )
+
+    def _own(self, language: Language, mark: Mark | None, zone: ZoneInfo) -> str:
+        if mark is None:
+            return text(language, "rollcall.own.none")
+        at = clock(language, mark.at, zone)
+        if mark.guest:
+            return text(language, "rollcall.own.guest", time=at)
+        if mark.status is Status.LATE:
+            return text(language, "rollcall.own.late", time=at)
+        if mark.status is Status.PRESENT:
+            return text(language, "rollcall.own.present", time=at)
+        return text(language, "rollcall.own.other", status=status_text(language, mark.status))
+
+    def reminder(self, language: Language, view: SharedView) -> Card:
+        """The 1:1 reminder for someone missing: the same check-in button."""
+        title = text(language, "rollcall.remind.title")
+        body = text(language, "rollcall.remind.text", group=view.group.name)
+        return card(
+            [heading(title), paragraph(body)],
+            actions=self._client_buttons(language, view.roll_call),
+            speak=f"{title} {body}",
+        )
+
+    # --- instructors -----------------------------------------------------------------------
+
+    def instructor(self, view: InstructorView) -> Card:
+        """The instructors' view: who is missing, late, excused, or not on the list."""
+        language = view.language
+        shared = view.shared
+        zone = ZoneInfo(shared.group.timezone)
+        body = self._base(language, shared)
+
+        def section(key: str, names: list[str]) -> None:
+            if names:
+                body.append(strong(text(language, key, n=len(names))))
+                body.append(paragraph(", ".join(names)))
+
+        section("rollcall.missing", [p.name for p in view.missing])
+        section("rollcall.late", [f"{p.name} {clock(language, at, zone)}" for p, at in view.late])
+        section(
+            "rollcall.excused",
+            [f"{p.name} ({status_text(language, Status.EXCUSED, r)})" for p, r in view.excused],
+        )
+        section("rollcall.guests", [p.name for p in view.guests])
+        if view.guests:
+            body.append(small(text(language, "rollcall.guests.hint")))
+        if not view.missing and shared.roll_call.is_open:
+            body.append(paragraph(text(language, "rollcall.everyone_here")))
+        rc = shared.roll_call
+        actions: list[Element] = []
+        if rc.is_open:
+            actions.append(_action(text(language, "rollcall.button.remind"), REMIND_VERB, rc))
+            actions.append(_action(text(language, "rollcall.button.close"), CLOSE_VERB, rc))
+        actions.append(_action(text(language, "rollcall.button.list"), LIST_VERB, rc))
+        speak = " ".join(b["text"] for b in body if "text" in b)
+        return self._with_refresh(card(body, actions=actions, speak=speak), shared)
+
+    def attendance(self, view: AttendanceView, roll_call: RollCall | None) -> Card:
+        """The day's attendance list; instructors change statuses with one choice per person."""
+        language = view.language
+        zone = view.zone
+        body: list[Element] = [
+            heading(
+                text(
+                    language,
+                    "attendance.title",
+                    group=view.group.name,
+                    day=day_text(language, view.day),
+                )
+            )
+        ]
+        if roll_call is None:
+            body.append(paragraph(text(language, "attendance.no_roll_calls")))
+        else:
+            body.append(
+                small(
+                    text(
+                        language,
+                        "attendance.showing",
+                        title=_title(language, roll_call),
+                        time=clock(language, roll_call.opened_at, zone),
+                    )
+                )
+            )
+        index = view.roll_calls.index(roll_call) if roll_call in view.roll_calls else None
+        full = 0
+        for line in view.people:
+            record = line.record
+            full += 1 if record.full_day else 0
+            mark = line.marks[index] if index is not None else None
+            parts = [
+                status_text(language, mark.status if mark else None, mark.reason if mark else None)
+            ]
+            if mark is not None and mark.status.is_here:
+                parts.append(clock(language, mark.at, zone))
+            if record.left_early and record.checkout_at is not None:
+                parts.append(
+                    text(
+                        language, "attendance.left", time=clock(language, record.checkout_at, zone)
+                    )
+                )
+            parts.append(
+                text(
+                    language,
+                    "attendance.full_day.yes" if record.full_day else "attendance.full_day.no",
+                )
+            )
+            name = line.person.name
+            if line.guest:
+                name = text(language, "attendance.guest", name=name)
+            body.append(
+                {
+                    "type": "TextBlock",
+                    "text": f"**{name}** — {', '.join(parts)}",
+                    "wrap": True,
+                    "spacing": "Medium",
+                }
+            )
+            if view.editable and roll_call is not None:
+                current = (
+                    choice_value(Status.LEFT_EARLY, None)
+                    if record.left_early
+                    else choice_value(mark.status, mark.reason)
+                    if mark is not None
+                    else ""
+                )
+                body.append(
+                    {
+                        "type": "Input.ChoiceSet",
+                        "id": f"p{line.person.id}",
+                        "label": text(language, "attendance.change_label", name=line.person.name),
+                        "style": "compact",
+                        "value": current,
+                        "placeholder": text(language, "attendance.choose"),
+                        "choices": [
+                            {"title": status_text(language, st, rs), "value": choice_value(st, rs)}
+                            for st, rs in CHOICES
+                        ],
+                    }
+                )
+        body.append(strong(text(language, "attendance.full_days", n=full, total=len(view.people))))
+        actions: list[Element] = []
+        if view.editable and roll_call is not None:
+            actions.append(
+                styled(
+                    _action(text(language, "attendance.button.save"), SAVE_VERB, roll_call),
+                    "positive",
+                )
+            )
+        for other in view.roll_calls:
+            if other != roll_call:
+                actions.append(_action(_title(language, other), LIST_VERB, other))
+        if roll_call is not None:
+            actions.append(
+                _action(text(language, "attendance.button.history"), HISTORY_VERB, roll_call)
+            )
+        return card(body, actions=actions or None, speak=body[0]["text"])
+
+    def history(self, view: AttendanceView, roll_call: RollCall) -> Card:
+        """Every change of the day: when, whose, from what to what, why, by whom."""
+        language = view.language
+        zone = view.zone
+        body: list[Element] = [
+            heading(
+                text(
+                    language,
+                    "attendance.history.title",
+                    group=view.group.name,
+                    day=day_text(language, view.day),
+                )
+            )
+        ]
+        changes = view.changes[-MAX_HISTORY:]
+        if not changes:
+            body.append(paragraph(text(language, "attendance.history.none")))
+        for change, whose, by in changes:
+            before = status_text(language, change.before) if change.before else "–"
+            after = status_text(language, change.after, change.reason)
+            who = by if by is not None else text(language, "attendance.history.system")
+            body.append(
+                paragraph(
+                    text(
+                        language,
+                        "attendance.history.line",
+                        time=clock(language, change.at, zone),
+                        name=whose,
+                        before=before,
+                        after=after,
+                        by=who,
+                    )
+                )
+            )
+        return card(
+            body,
+            actions=[_action(text(language, "attendance.button.back"), LIST_VERB, roll_call)],
+            speak=body[0]["text"],
+        )

@@ -1,0 +1,259 @@
+"""Roll-call and attendance dialogs: commands and card verbs to the RollCallService."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from cards.payload import CardAction
+from cards.rollcall import RollCallCardRenderer, clock, parse_choice
+from dialogs import tutorial as tutorial_dialogs
+from dialogs.turn import Outcome, Reply
+from domain.binding import find_group
+from domain.errors import DomainError, NotFound
+from domain.org import Group, Role
+from domain.rollcall.model import RollCall
+from domain.rollcall.service import ClientView, RollCallService
+
+if TYPE_CHECKING:
+    from dialogs.router import Context, Router
+
+
+def _service(router: Router) -> RollCallService:
+    if router.s.rollcall is None:
+        raise DomainError("error.generic")
+    return router.s.rollcall
+
+
+def _cards(router: Router) -> RollCallCardRenderer:
+    cards = _service(router).cards
+    assert isinstance(cards, RollCallCardRenderer)
+    return cards
+
+
+def _say(*texts: str, card_update: dict[str, object] | None = None) -> Outcome:
+    return Outcome(replies=[Reply(text=t) for t in texts], card_update=card_update)
+
+
+def _aad(ctx: Context) -> str | None:
+    return ctx.turn.user.aad_object_id or ctx.actor.person.aad_object_id
+
+
+async def _roll_call(router: Router, action: CardAction) -> tuple[RollCall, Group]:
+    try:
+        roll_call_id = int(action.data.get("rollcall", ""))
+    except ValueError:
+        raise NotFound("rollcall.unknown") from None
+    return await _service(router).roll_call(roll_call_id)
+
+
+# --- the group conversation --------------------------------------------------------------
+
+
+async def start(router: Router, ctx: Context, _argument: str) -> Outcome:
+    """`roll call` / `nimenhuuto` / `upprop`: open one (its card comes through the outbox)."""
+    if not ctx.conversation.kind.is_group:
+        raise NotFound("rollcall.not_bound")
+    _, opened = await _service(router).start(ctx.actor, ctx.conversation, _aad(ctx))
+    return Outcome() if opened else _say(ctx.t("rollcall.already_open"))
+
+
+async def here(router: Router, ctx: Context, action: CardAction) -> Outcome:
+    """ "I'm here": the tapper's own view replaces the card for them only (invoke response)."""
+    service = _service(router)
+    roll_call, group = await _roll_call(router, action)
+    if await service.may_run(ctx.actor, group, ctx.conversation, _aad(ctx)):
+        view = await service.instructor_view(roll_call, group, ctx.language)
+        return _private_update(ctx, _cards(router).instructor(view))
+    client = await service.tap(ctx.actor, roll_call.id or 0, ctx.language)
+    return _private_update(ctx, _cards(router).client(client))
+
+
+def _private_update(ctx: Context, card: dict[str, object]) -> Outcome:
+    """A user-specific card: as an invoke response, or in a 1:1 chat; never for a whole group."""
+    if ctx.turn.is_invoke or not ctx.conversation.kind.is_group:
+        return Outcome(card_update=card)
+    return Outcome()
+
+
+async def refresh(router: Router, ctx: Context, action: CardAction) -> Outcome:
+    """Teams asks for a person's view: instructors get the names, others their own status."""
+    service = _service(router)
+    roll_call, group = await _roll_call(router, action)
+    if await service.may_run(ctx.actor, group, ctx.conversation, _aad(ctx)):
+        view = await service.instructor_view(roll_call, group, ctx.language)
+        return _private_update(ctx, _cards(router).instructor(view))
+    shared = await service.shared(roll_call, group)
+    mark = await service.own_mark(roll_call, ctx.actor)
+    return _private_update(ctx, _cards(router).client(ClientView(shared, mark, ctx.language)))
+
+
+async def problem(router: Router, ctx: Context, action: CardAction) -> Outcome:
+    """ "A problem with sound or picture": the guide privately, and the instructors told."""
+    roll_call, group = await _roll_call(router, action)
+    guide = await tutorial_dialogs.start(router, ctx)
+    await _service(router).problem(ctx.actor, roll_call, group)
+    return guide
+
+
+async def _instructor_update(
+    router: Router, ctx: Context, roll_call_id: int, *texts: str
+) -> Outcome:
+    roll_call, group = await _service(router).roll_call(roll_call_id)
+    view = await _service(router).instructor_view(roll_call, group, ctx.language)
+    update = _cards(router).instructor(view) if ctx.turn.is_invoke else None
+    return _say(*texts, card_update=update)
+
+
+async def close(router: Router, ctx: Context, action: CardAction) -> Outcome:
+    """The instructor view's "Close the roll call"."""
+    roll_call, group = await _roll_call(router, action)
+    return await _close(router, ctx, roll_call, group)
+
+
+async def close_by_text(router: Router, ctx: Context, _argument: str) -> Outcome:
+    """`close roll call` / `sulje nimenhuuto` / `stäng uppropet` in the group conversation."""
+    roll_call, group = await _service(router).current(ctx.conversation)
+    return await _close(router, ctx, roll_call, group)
+
+
+async def _close(router: Router, ctx: Context, roll_call: RollCall, group: Group) -> Outcome:
+    absent = await _service(router).close(ctx.actor, roll_call, group, ctx.conversation, _aad(ctx))
+    said = (
+        ctx.t("rollcall.already_closed")
+        if absent is None
+        else ctx.t("rollcall.closed_now", n=len(absent))
+    )
+    return await _instructor_update(router, ctx, roll_call.id or 0, said)
+
+
+async def remind(router: Router, ctx: Context, action: CardAction) -> Outcome:
+    """The instructor view's "Remind the missing"."""
+    roll_call, group = await _roll_call(router, action)
+    return await _remind(router, ctx, roll_call, group)
+
+
+async def remind_by_text(router: Router, ctx: Context, _argument: str) -> Outcome:
+    """`remind the missing` / `muistuta puuttuvia` / `påminn de som saknas`."""
+    roll_call, group = await _service(router).current(ctx.conversation)
+    return await _remind(router, ctx, roll_call, group)
+
+
+async def _remind(router: Router, ctx: Context, roll_call: RollCall, group: Group) -> Outcome:
+    done = await _service(router).remind(ctx.actor, roll_call, group, ctx.conversation, _aad(ctx))
+    texts = [ctx.t("rollcall.reminded", sent=done.sent, already=done.already)]
+    if done.unreachable:
+        texts.append(ctx.t("rollcall.reminded.unreachable", names=", ".join(done.unreachable)))
+    if done.notified:
+        texts.append(ctx.t("rollcall.reminded.notified", n=done.notified))
+    return await _instructor_update(router, ctx, roll_call.id or 0, " ".join(texts))
+
+
+async def leave(router: Router, ctx: Context, _argument: str) -> Outcome:
+    """`I'm leaving now` / `lähden nyt` / `jag går nu`: today's check-out."""
+    group, at, recorded = await _service(router).leave(ctx.actor, ctx.conversation)
+    time = clock(ctx.language, at, ZoneInfo(group.timezone))
+    return _say(ctx.t("rollcall.leave.done" if recorded else "rollcall.leave.already", time=time))
+
+
+# --- the attendance list -----------------------------------------------------------------
+
+
+async def attendance(router: Router, ctx: Context, argument: str) -> Outcome:
+    """`attendance` / `läsnäolo` / `närvaro`: today's list, privately, for staff."""
+    service = _service(router)
+    group = await _attendance_group(router, ctx, argument)
+    view = await service.attendance(ctx.actor, group, ctx.language)
+    latest = view.roll_calls[-1] if view.roll_calls else None
+    card = _cards(router).attendance(view, latest)
+    if not ctx.conversation.kind.is_group:
+        return Outcome(replies=[Reply(card=card)])
+    asked = ctx.turn.activity_id or service.now().isoformat()
+    key = f"attendance:{group.id}:{ctx.actor.person_id}:{asked}"
+    sent = await service.send_privately(ctx.actor.person, ctx.conversation, key, card)
+    if sent is None:
+        raise DomainError("attendance.unreachable")
+    return _say(ctx.t("attendance.sent"))
+
+
+async def _attendance_group(router: Router, ctx: Context, argument: str) -> Group:
+    if ctx.conversation.group_id is not None and not argument:
+        return await _service(router).bound_group(ctx.conversation)
+    staff = {
+        g.id: g
+        for role in (Role.INSTRUCTOR, Role.COORDINATOR, Role.ADMIN)
+        for g in ctx.actor.groups_as(role)
+    }
+    if ctx.actor.roles & {Role.COORDINATOR, Role.ADMIN}:
+        for group in await router.s.groups.all_groups():
+            if ctx.actor.is_admin or any(
+                u.key == group.unit_key for u in ctx.actor.units_as(Role.COORDINATOR)
+            ):
+                staff[group.id] = group
+    groups = tuple(sorted(staff.values(), key=lambda g: g.name))
+    if argument:
+        found = find_group(groups, argument)
+        if found is None:
+            raise NotFound("bind.unknown_group", name=argument)
+        return found
+    if len(groups) == 1:
+        return groups[0]
+    if not groups:
+        raise DomainError("attendance.not_allowed")
+    raise DomainError("attendance.choose_group_text", groups=", ".join(g.name for g in groups))
+
+
+async def show(router: Router, ctx: Context, action: CardAction) -> Outcome:
+    """Another roll call of the day on the attendance list (or back from the history)."""
+    roll_call, group = await _roll_call(router, action)
+    view = await _service(router).attendance(ctx.actor, group, ctx.language, roll_call.day)
+    card = _cards(router).attendance(view, roll_call)
+    return (
+        Outcome(card_update=card)
+        if ctx.turn.is_invoke or ctx.turn.reply_to_id
+        else Outcome(replies=[Reply(card=card)])
+    )
+
+
+async def history(router: Router, ctx: Context, action: CardAction) -> Outcome:
+    """The day's change history."""
+    roll_call, group = await _roll_call(router, action)
+    view = await _service(router).attendance(ctx.actor, group, ctx.language, roll_call.day)
+    card = _cards(router).history(view, roll_call)
+    return (
+        Outcome(card_update=card)
+        if ctx.turn.is_invoke or ctx.turn.reply_to_id
+        else Outcome(replies=[Reply(card=card)])
+    )
+
+
+async def save(router: Router, ctx: Context, action: CardAction) -> Outcome:
+    """ "Save the changes" on the attendance list: each changed choice is one audited change."""
+    service = _service(router)
+    roll_call, group = await _roll_call(router, action)
+    view = await service.attendance(ctx.actor, group, ctx.language, roll_call.day)
+    index = view.roll_calls.index(roll_call) if roll_call in view.roll_calls else None
+    current = {
+        line.person.id: (line.marks[index] if index is not None else None, line.record.left_early)
+        for line in view.people
+    }
+    changed = 0
+    for key, value in action.data.items():
+        if not key.startswith("p") or not key[1:].isdigit() or not value:
+            continue
+        person_id = int(key[1:])
+        chosen = parse_choice(value)
+        if chosen is None or person_id not in current:
+            continue
+        status, reason = chosen
+        mark, left = current[person_id]
+        if status.value == "left_early" and left:
+            continue
+        if mark is not None and mark.status is status and mark.reason is reason:
+            continue
+        if await service.correct(ctx.actor, roll_call, group, person_id, status, reason):
+            changed += 1
+    view = await service.attendance(ctx.actor, group, ctx.language, roll_call.day)
+    card = _cards(router).attendance(view, roll_call)
+    said = ctx.t("attendance.saved", n=changed) if changed else ctx.t("attendance.saved.none")
+    return _say(said, card_update=card)

@@ -1,0 +1,190 @@
+"""Roll calls and attendance as plain data, and the rules that derive a person's day from them.
+
+Pure: no I/O. A group day can have several roll calls (morning, after lunch); each person gets
+at most one mark per roll call; a check-out ("I'm leaving now") is kept per person and day.
+Every change to a mark or a check-out is recorded as a `Change` (who, when, from, to, why).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+
+class Status(enum.StrEnum):
+    """A person's status in one roll call, or for the whole day."""
+
+    PRESENT = "present"
+    LATE = "late"
+    ABSENT = "absent"
+    EXCUSED = "excused"
+    LEFT_EARLY = "left_early"
+
+    @property
+    def is_here(self) -> bool:
+        """Present or late: the person took part."""
+        return self in (Status.PRESENT, Status.LATE)
+
+
+class Reason(enum.StrEnum):
+    """Why someone is excused."""
+
+    SICK = "sick"
+    TECHNICAL = "technical"
+    APPOINTMENT = "appointment"
+    OTHER = "other"
+
+
+class FullDayRule(enum.StrEnum):
+    """Which roll calls a person must be here at for a statutory activity day."""
+
+    FIRST_AND_LAST = "first_and_last"
+    ALL = "all"
+    ANY = "any"
+
+
+DEFAULT_GRACE = timedelta(minutes=10)
+DEFAULT_OPEN_FOR = timedelta(minutes=30)
+# checking out this close to the day's planned end is not leaving early
+END_TOLERANCE = timedelta(minutes=10)
+
+
+@dataclass(frozen=True, slots=True)
+class RollCall:
+    """One roll call in a group conversation."""
+
+    group_id: int
+    day: date
+    number: int
+    conversation_id: str
+    opened_at: datetime
+    grace: timedelta = DEFAULT_GRACE
+    closes_at: datetime | None = None
+    closed_at: datetime | None = None
+    opened_by: int | None = None
+    id: int | None = None
+
+    @property
+    def is_open(self) -> bool:
+        """Taps still count as on time or late; missing people are not yet absent."""
+        return self.closed_at is None
+
+    def status_for_tap(self, at: datetime) -> Status:
+        """Present within the grace period after opening, late after it."""
+        return Status.PRESENT if at <= self.opened_at + self.grace else Status.LATE
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """A person's status in one roll call."""
+
+    roll_call_id: int
+    person_id: int
+    status: Status
+    at: datetime
+    reason: Reason | None = None
+    guest: bool = False
+    version: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Checkout:
+    """A person said "I'm leaving now" (or an instructor marked them as having left)."""
+
+    group_id: int
+    day: date
+    person_id: int
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One audited change: who changed whose status, when, from what to what, and why."""
+
+    group_id: int
+    day: date
+    person_id: int
+    at: datetime
+    after: Status
+    before: Status | None = None
+    by: int | None = None  # None: the system (closing the roll call)
+    roll_call_id: int | None = None
+    reason: Reason | None = None
+    id: int | None = None
+
+
+def tap_status(roll_call: RollCall, current: Mark | None, at: datetime) -> Status | None:
+    """The status a tap gives, or None when the tap changes nothing.
+
+    A tap never takes away what a person already has (present stays present, a late tap
+    after an earlier on-time one changes nothing); after the roll call closed, a person marked
+    absent (or excused) who taps is late.
+    """
+    if current is not None and current.status.is_here:
+        return None
+    if not roll_call.is_open:
+        return Status.LATE
+    return roll_call.status_for_tap(at)
+
+
+def left_early(checkout: Checkout | None, day_end: datetime | None) -> bool:
+    """Checked out before the day's planned end (any check-out counts when no end is known)."""
+    if checkout is None:
+        return False
+    if day_end is None:
+        return True
+    return checkout.at < day_end - END_TOLERANCE
+
+
+@dataclass(frozen=True, slots=True)
+class DayRecord:
+    """A person's day, derived from every roll call and the check-out."""
+
+    person_id: int
+    marks: tuple[Status | None, ...]  # one per roll call of the day, in order
+    status: Status | None
+    left_early: bool
+    full_day: bool
+    checkout_at: datetime | None = None
+
+
+def day_record(
+    person_id: int,
+    marks: Sequence[Status | None],
+    checkout: Checkout | None,
+    day_end: datetime | None,
+    rule: FullDayRule = FullDayRule.FIRST_AND_LAST,
+) -> DayRecord:
+    """The day of one person: their overall status and whether it counts as a full day."""
+    early = left_early(checkout, day_end)
+    here = [m is not None and m.is_here for m in marks]
+    status: Status | None
+    if not marks or all(m is None for m in marks):
+        status = None
+    elif early and any(here):
+        status = Status.LEFT_EARLY
+    elif any(here):
+        first_here = next(m for m in marks if m is not None and m.is_here)
+        status = first_here
+    elif any(m is Status.EXCUSED for m in marks):
+        status = Status.EXCUSED
+    else:
+        status = Status.ABSENT
+    if not marks or early:
+        full = False
+    elif rule is FullDayRule.ALL:
+        full = all(here)
+    elif rule is FullDayRule.ANY:
+        full = any(here)
+    else:
+        full = here[0] and here[-1]
+    return DayRecord(
+        person_id=person_id,
+        marks=tuple(marks),
+        status=status,
+        left_early=early,
+        full_day=full,
+        checkout_at=checkout.at if checkout else None,
+    )

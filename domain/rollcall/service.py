@@ -1,0 +1,732 @@
+"""Roll-call use cases: open, tap, close, remind, correct, check out, and the day's record."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from domain.errors import DomainError, NotAllowed, NotFound
+from domain.i18n import text
+from domain.meetings import MeetingRoles, is_meeting_instructor
+from domain.model import Actor, Conversation, ConversationKind
+from domain.org import Group, Language, Person, Role
+from domain.outbox import Outbox, OutboxMessage
+from domain.ports import ConversationRepository
+from domain.rollcall.model import (
+    DEFAULT_GRACE,
+    DEFAULT_OPEN_FOR,
+    Change,
+    Checkout,
+    DayRecord,
+    FullDayRule,
+    Mark,
+    Reason,
+    RollCall,
+    Status,
+    day_record,
+    tap_status,
+)
+from domain.tutorial.service import People, PersonalChats
+
+log = logging.getLogger(__name__)
+
+Card = dict[str, Any]
+RENDER_PREFIX = "rollcall:"
+
+
+class RollCallStore(Protocol):
+    """Roll calls, marks, check-outs and changes (store/ implements it)."""
+
+    async def open(
+        self,
+        roll_call: RollCall,
+        messages: Callable[[RollCall], Sequence[OutboxMessage]] | None = None,
+    ) -> tuple[RollCall, bool]: ...
+    async def get(self, roll_call_id: int) -> RollCall | None: ...
+    async def of_day(self, group_id: int, day: date) -> list[RollCall]: ...
+    async def due_to_close(self, now: datetime) -> list[RollCall]: ...
+    async def close(
+        self,
+        roll_call: RollCall,
+        absent: Sequence[int],
+        at: datetime,
+        by: int | None,
+        messages: Sequence[OutboxMessage] = (),
+    ) -> list[int] | None: ...
+    async def marks(self, roll_call_id: int) -> dict[int, Mark]: ...
+    async def marks_of_day(self, group_id: int, day: date) -> dict[int, dict[int, Mark]]: ...
+    async def mark_of(self, roll_call_id: int, person_id: int) -> Mark | None: ...
+    async def record(
+        self, mark: Mark, change: Change, messages: Sequence[OutboxMessage] = ()
+    ) -> bool: ...
+    async def counts(self, roll_call_id: int) -> dict[tuple[Status, bool], int]: ...
+    async def checkout(
+        self, checkout: Checkout, change: Change, messages: Sequence[OutboxMessage] = ()
+    ) -> bool: ...
+    async def checkouts(self, group_id: int, day: date) -> dict[int, Checkout]: ...
+    async def changes(self, group_id: int, day: date) -> list[Change]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class RollCallSettings:
+    """How long on-time lasts, when a roll call closes by itself, what a full day is."""
+
+    grace: timedelta = DEFAULT_GRACE
+    open_for: timedelta = DEFAULT_OPEN_FOR
+    rule: FullDayRule = FullDayRule.FIRST_AND_LAST
+
+
+@dataclass(frozen=True, slots=True)
+class Count:
+    """Expected clients here, of all expected; guests on top."""
+
+    here: int
+    expected: int
+    guests: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class SharedView:
+    """The card everyone in the group conversation sees: the count only."""
+
+    roll_call: RollCall
+    group: Group
+    count: Count
+    instructor_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ClientView:
+    """What a client sees after tapping: the count and their own status."""
+
+    shared: SharedView
+    mark: Mark | None
+    language: Language
+
+
+@dataclass(frozen=True, slots=True)
+class InstructorView:
+    """What instructors see (refresh.userIds): who is missing, late, a guest."""
+
+    shared: SharedView
+    missing: tuple[Person, ...]
+    late: tuple[tuple[Person, datetime], ...]
+    excused: tuple[tuple[Person, Reason | None], ...]
+    guests: tuple[Person, ...]
+    language: Language
+
+
+@dataclass(frozen=True, slots=True)
+class PersonDay:
+    """One person's line on the attendance list."""
+
+    person: Person
+    marks: tuple[Mark | None, ...]
+    record: DayRecord
+    guest: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class AttendanceView:
+    """A group's day: roll calls, every person's marks and day, and the audit trail."""
+
+    group: Group
+    day: date
+    roll_calls: tuple[RollCall, ...]
+    people: tuple[PersonDay, ...]
+    changes: tuple[tuple[Change, str, str | None], ...]  # change, whose name, by whom
+    editable: bool
+    language: Language
+    zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/Helsinki"))
+
+
+class RollCallCards(Protocol):
+    """Draws the roll-call cards (cards/ implements this)."""
+
+    def shared(self, view: SharedView) -> Card: ...
+    def reminder(self, language: Language, view: SharedView) -> Card: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Reminded:
+    """What "remind the missing" did."""
+
+    sent: int
+    already: int
+    unreachable: tuple[str, ...]
+    notified: int = 0
+
+
+def _missing(mark: Mark | None) -> bool:
+    """Not here and not excused."""
+    return mark is None or mark.status is Status.ABSENT
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def render_key(roll_call_id: int) -> str:
+    """The outbox render name of a roll call's shared card."""
+    return f"{RENDER_PREFIX}{roll_call_id}"
+
+
+def card_key(roll_call_id: int) -> str:
+    """The outbox key of the roll call's card (updates replace it)."""
+    return f"rollcall:{roll_call_id}:card"
+
+
+class RollCallService:
+    """Check-in roll calls for a group conversation, and the attendance record they make."""
+
+    def __init__(
+        self,
+        store: RollCallStore,
+        people: People,
+        conversations: ConversationRepository,
+        meetings: MeetingRoles,
+        chats: PersonalChats,
+        cards: RollCallCards,
+        outbox: Outbox,
+        *,
+        instructor_teams_ids: Callable[[int], Awaitable[tuple[str, ...]]],
+        day_end: Callable[[Group, date], Awaitable[datetime | None]] | None = None,
+        settings: RollCallSettings | None = None,
+        clock: Callable[[], datetime] = _utcnow,
+        notice_url: Callable[[Language], str] | None = None,
+    ) -> None:
+        self._store = store
+        self._people = people
+        self._conversations = conversations
+        self._meetings = meetings
+        self._chats = chats
+        self.cards = cards
+        self._outbox = outbox
+        self._instructor_ids = instructor_teams_ids
+        self._day_end = day_end
+        self.settings = settings or RollCallSettings()
+        self._clock = clock
+        self._notice_url = notice_url
+
+    def now(self) -> datetime:
+        """The service's clock (aware UTC)."""
+        return self._clock()
+
+    def today(self, group: Group) -> date:
+        """The group's local date now."""
+        return self.now().astimezone(ZoneInfo(group.timezone)).date()
+
+    # --- who may run a roll call -------------------------------------------------------
+
+    async def may_run(
+        self, actor: Actor, group: Group, conversation: Conversation | None, aad: str | None
+    ) -> bool:
+        """Stored instructors of the group, admins, and the meeting's organizer or presenters."""
+        if actor.is_admin or any(g.id == group.id for g in actor.groups_as(Role.INSTRUCTOR)):
+            return True
+        if (
+            conversation is not None
+            and conversation.kind is ConversationKind.MEETING
+            and conversation.group_id == group.id
+            and aad
+        ):
+            # asked each time: Teams says roles change during a meeting and must not be cached
+            return is_meeting_instructor(await self._meetings.role_of(conversation, aad))
+        return False
+
+    async def _check(
+        self, actor: Actor, group: Group, conversation: Conversation | None, aad: str | None
+    ) -> None:
+        if not await self.may_run(actor, group, conversation, aad):
+            raise NotAllowed("rollcall.not_allowed")
+
+    async def _group(self, group_id: int) -> Group:
+        group = await self._people.group_by_id(group_id)
+        if group is None:
+            raise NotFound("rollcall.unknown")
+        return group
+
+    async def bound_group(self, conversation: Conversation) -> Group:
+        """The group this conversation is bound to."""
+        if conversation.group_id is None:
+            raise NotFound("rollcall.not_bound")
+        return await self._group(conversation.group_id)
+
+    async def roll_call(self, roll_call_id: int) -> tuple[RollCall, Group]:
+        """A roll call and its group."""
+        found = await self._store.get(roll_call_id)
+        if found is None:
+            raise NotFound("rollcall.unknown")
+        return found, await self._group(found.group_id)
+
+    # --- opening -------------------------------------------------------------------------
+
+    async def start(
+        self, actor: Actor | None, conversation: Conversation, aad: str | None = None
+    ) -> tuple[RollCall, bool]:
+        """Open a roll call in a bound group conversation; (the roll call, opened now).
+
+        actor None is the plan's check-in item. If one is open already, that one is returned.
+        """
+        group = await self.bound_group(conversation)
+        if actor is not None:
+            await self._check(actor, group, conversation, aad)
+        assert group.id is not None
+        now = self.now()
+        wanted = RollCall(
+            group_id=group.id,
+            day=self.today(group),
+            number=0,
+            conversation_id=conversation.conversation_id,
+            opened_at=now,
+            grace=self.settings.grace,
+            closes_at=now + self.settings.open_for,
+            opened_by=actor.person_id if actor is not None else None,
+        )
+
+        def card(opened: RollCall) -> list[OutboxMessage]:
+            assert opened.id is not None
+            return [
+                OutboxMessage(
+                    key=card_key(opened.id),
+                    conversation_id=opened.conversation_id,
+                    render=render_key(opened.id),
+                )
+            ]
+
+        return await self._store.open(wanted, card)
+
+    def _refresh(self, roll_call: RollCall) -> OutboxMessage:
+        """A coalesced update of the shared card, drawn when it is sent."""
+        assert roll_call.id is not None
+        return OutboxMessage(
+            key=f"{card_key(roll_call.id)}:{uuid.uuid4().hex}",
+            conversation_id=roll_call.conversation_id,
+            update_of=card_key(roll_call.id),
+            render=render_key(roll_call.id),
+            coalesce=card_key(roll_call.id),
+        )
+
+    # --- views ---------------------------------------------------------------------------
+
+    async def _expected(self, group: Group) -> tuple[Person, ...]:
+        assert group.id is not None
+        return await self._people.people_in_group(group.id, Role.CLIENT)
+
+    async def count(self, roll_call: RollCall, group: Group) -> Count:
+        """Expected clients here, of all expected, and guests."""
+        counts = await self._store.counts(roll_call.id or 0)
+        expected = await self._expected(group)
+        here = sum(n for (st, guest), n in counts.items() if st.is_here and not guest)
+        guests = sum(n for (st, guest), n in counts.items() if st.is_here and guest)
+        return Count(here=here, expected=len(expected), guests=guests)
+
+    async def shared(self, roll_call: RollCall, group: Group) -> SharedView:
+        """The shared card's view."""
+        assert group.id is not None
+        return SharedView(
+            roll_call=roll_call,
+            group=group,
+            count=await self.count(roll_call, group),
+            instructor_ids=await self._instructor_ids(group.id),
+        )
+
+    async def draw(self, roll_call_id: int) -> Card | None:
+        """The shared card as it is now (the outbox worker calls this just before sending)."""
+        found = await self._store.get(roll_call_id)
+        if found is None:
+            return None
+        group = await self._people.group_by_id(found.group_id)
+        if group is None:
+            return None
+        return self.cards.shared(await self.shared(found, group))
+
+    async def instructor_view(
+        self, roll_call: RollCall, group: Group, language: Language
+    ) -> InstructorView:
+        """Who is missing, late, excused, and who came without being on the list."""
+        marks = await self._store.marks(roll_call.id or 0)
+        expected = await self._expected(group)
+        expected_ids = {p.id for p in expected}
+        missing = tuple(p for p in expected if _missing(marks.get(p.id or 0)))
+        late = tuple(
+            (p, marks[p.id or 0].at)
+            for p in expected
+            if p.id in marks and marks[p.id or 0].status is Status.LATE
+        )
+        excused = tuple(
+            (p, marks[p.id or 0].reason)
+            for p in expected
+            if p.id in marks and marks[p.id or 0].status is Status.EXCUSED
+        )
+        guests: list[Person] = []
+        for pid, mark in marks.items():
+            if pid not in expected_ids and mark.guest:
+                person = await self._people.person_by_id(pid)
+                if person is not None:
+                    guests.append(person)
+        return InstructorView(
+            shared=await self.shared(roll_call, group),
+            missing=missing,
+            late=late,
+            excused=excused,
+            guests=tuple(sorted(guests, key=lambda p: p.name)),
+            language=language,
+        )
+
+    async def own_mark(self, roll_call: RollCall, actor: Actor) -> Mark | None:
+        """The actor's own mark in a roll call."""
+        return await self._store.mark_of(roll_call.id or 0, actor.person_id)
+
+    # --- taps ----------------------------------------------------------------------------
+
+    async def tap(self, actor: Actor, roll_call_id: int, language: Language) -> ClientView:
+        """ "I'm here": recorded once, present within the grace period, late after it."""
+        roll_call, group = await self.roll_call(roll_call_id)
+        expected = {p.id for p in await self._expected(group)}
+        guest = actor.person_id not in expected
+        mark: Mark | None = None
+        for _ in range(3):
+            now = self.now()
+            current = await self._store.mark_of(roll_call_id, actor.person_id)
+            status = tap_status(roll_call, current, now)
+            if status is None:
+                mark = current
+                break
+            mark = Mark(
+                roll_call_id=roll_call_id,
+                person_id=actor.person_id,
+                status=status,
+                at=now,
+                guest=guest,
+                version=current.version if current else 0,
+            )
+            change = Change(
+                group_id=group.id or 0,
+                day=roll_call.day,
+                person_id=actor.person_id,
+                roll_call_id=roll_call_id,
+                at=now,
+                before=current.status if current else None,
+                after=status,
+                by=actor.person_id,
+            )
+            if await self._store.record(mark, change, [self._refresh(roll_call)]):
+                mark = replace(mark, version=mark.version + 1)
+                break
+            # a second tap (or an instructor) was first: read again
+        return ClientView(shared=await self.shared(roll_call, group), mark=mark, language=language)
+
+    # --- closing -------------------------------------------------------------------------
+
+    async def current(self, conversation: Conversation) -> tuple[RollCall, Group]:
+        """The latest roll call of today in this group conversation."""
+        group = await self.bound_group(conversation)
+        assert group.id is not None
+        today = await self._store.of_day(group.id, self.today(group))
+        if not today:
+            raise NotFound("rollcall.none_today")
+        return today[-1], group
+
+    async def close(
+        self,
+        actor: Actor | None,
+        roll_call: RollCall,
+        group: Group,
+        conversation: Conversation | None = None,
+        aad: str | None = None,
+    ) -> list[int] | None:
+        """Close: everyone expected without a mark becomes absent. None if already closed."""
+        if actor is not None:
+            await self._check(actor, group, conversation, aad)
+        expected = [p.id for p in await self._expected(group) if p.id is not None]
+        marks = await self._store.marks(roll_call.id or 0)
+        missing = [pid for pid in expected if pid not in marks]
+        return await self._store.close(
+            roll_call,
+            missing,
+            self.now(),
+            actor.person_id if actor is not None else None,
+            [self._refresh(roll_call)],
+        )
+
+    async def close_due(self) -> int:
+        """Close every roll call whose time is up (the leader's periodic job)."""
+        closed = 0
+        for roll_call in await self._store.due_to_close(self.now()):
+            group = await self._people.group_by_id(roll_call.group_id)
+            if group is not None and await self.close(None, roll_call, group) is not None:
+                closed += 1
+        return closed
+
+    async def reach(self, person: Person, via: Conversation | None) -> Conversation | None:
+        """The person's 1:1 chat with the bot (opened through via when there is none yet)."""
+        assert person.id is not None
+        chat = await self._conversations.personal_for(person.id)
+        if chat is None and via is not None:
+            chat = await self._chats.open(person, via)
+        return chat
+
+    async def send_privately(
+        self,
+        person: Person,
+        via: Conversation | None,
+        key: str,
+        card: Card | None,
+        text_: str | None = None,
+    ) -> bool | None:
+        """Put a card (or text) in the person's 1:1 chat; None if they cannot be reached."""
+        chat = await self.reach(person, via)
+        if chat is None:
+            return None
+        return await self._outbox.enqueue(
+            OutboxMessage(key=key, conversation_id=chat.conversation_id, card=card, text=text_)
+        )
+
+    async def problem(self, actor: Actor, roll_call: RollCall, group: Group) -> int:
+        """ "A problem with sound or picture": each instructor hears of it once per roll call."""
+        assert group.id is not None
+        via = await self._conversations.get(roll_call.conversation_id)
+        told = 0
+        for instructor in await self._people.people_in_group(group.id, Role.INSTRUCTOR):
+            language = instructor.language or group.language
+            sent = await self.send_privately(
+                instructor,
+                via,
+                f"rollcall:{roll_call.id}:problem:{actor.person_id}:to:{instructor.id}",
+                None,
+                text(language, "rollcall.problem.instructor", name=actor.person.name),
+            )
+            told += 1 if sent else 0
+        return told
+
+    # --- reminders -----------------------------------------------------------------------
+
+    async def remind(
+        self,
+        actor: Actor,
+        roll_call: RollCall,
+        group: Group,
+        conversation: Conversation | None,
+        aad: str | None,
+    ) -> Reminded:
+        """Each missing client gets a 1:1 check-in card; in a meeting also a notification."""
+        await self._check(actor, group, conversation, aad)
+        if not roll_call.is_open:
+            raise DomainError("rollcall.closed")
+        assert roll_call.id is not None
+        marks = await self._store.marks(roll_call.id)
+        missing = [p for p in await self._expected(group) if p.id not in marks]
+        via = await self._conversations.get(roll_call.conversation_id)
+        shared = await self.shared(roll_call, group)
+        sent = already = 0
+        unreachable: list[str] = []
+        for person in missing:
+            assert person.id is not None
+            chat = await self._conversations.personal_for(person.id)
+            if chat is None and via is not None:
+                chat = await self._chats.open(person, via)
+            if chat is None:
+                unreachable.append(person.name)
+                continue
+            language = person.language or group.language
+            added = await self._outbox.enqueue(
+                OutboxMessage(
+                    key=f"rollcall:{roll_call.id}:remind:{person.id}",
+                    conversation_id=chat.conversation_id,
+                    card=self.cards.reminder(language, shared),
+                )
+            )
+            if added:
+                sent += 1
+            else:
+                already += 1
+        notified = 0
+        recipients = [p.teams_id for p in missing if p.teams_id]
+        if (
+            via is not None
+            and via.kind is ConversationKind.MEETING
+            and recipients
+            and self._notice_url is not None
+        ):
+            added = await self._outbox.enqueue(
+                OutboxMessage(
+                    key=f"rollcall:{roll_call.id}:notify:{len(marks)}",
+                    conversation_id=via.conversation_id,
+                    notification={
+                        "recipients": recipients,
+                        "title": text(group.language, "rollcall.notice.title"),
+                        "url": self._notice_url(group.language),
+                    },
+                )
+            )
+            notified = len(recipients) if added else 0
+        return Reminded(
+            sent=sent, already=already, unreachable=tuple(unreachable), notified=notified
+        )
+
+    # --- corrections ---------------------------------------------------------------------
+
+    async def may_see(self, actor: Actor, group: Group) -> bool:
+        """Instructors of the group, coordinators of its unit and admins see the record."""
+        if await self.may_run(actor, group, None, None):
+            return True
+        return any(u.key == group.unit_key for u in actor.units_as(Role.COORDINATOR))
+
+    async def correct(
+        self,
+        actor: Actor,
+        roll_call: RollCall,
+        group: Group,
+        person_id: int,
+        status: Status,
+        reason: Reason | None = None,
+    ) -> bool:
+        """An instructor sets a person's status (left early: their check-out); audited.
+
+        False when nothing changed (the same status and reason as before).
+        """
+        await self._check(actor, group, None, None)
+        assert group.id is not None
+        known = {p.id for p in await self._expected(group)}
+        marks = await self._store.marks(roll_call.id or 0)
+        if person_id not in known and person_id not in marks:
+            raise NotFound("rollcall.unknown_person")
+        now = self.now()
+        if status is Status.LEFT_EARLY:
+            checkout = Checkout(group.id, roll_call.day, person_id, now)
+            change = Change(
+                group_id=group.id,
+                day=roll_call.day,
+                person_id=person_id,
+                roll_call_id=roll_call.id,
+                at=now,
+                after=Status.LEFT_EARLY,
+                by=actor.person_id,
+            )
+            return await self._store.checkout(checkout, change, [self._refresh(roll_call)])
+        if status is Status.EXCUSED and reason is None:
+            reason = Reason.OTHER
+        if status is not Status.EXCUSED:
+            reason = None
+        for _ in range(3):
+            current = await self._store.mark_of(roll_call.id or 0, person_id)
+            if current is not None and current.status is status and current.reason is reason:
+                return False
+            mark = Mark(
+                roll_call_id=roll_call.id or 0,
+                person_id=person_id,
+                status=status,
+                at=current.at if current is not None and current.status.is_here else now,
+                reason=reason,
+                guest=current.guest if current is not None else person_id not in known,
+                version=current.version if current else 0,
+            )
+            change = Change(
+                group_id=group.id,
+                day=roll_call.day,
+                person_id=person_id,
+                roll_call_id=roll_call.id,
+                at=now,
+                before=current.status if current else None,
+                after=status,
+                by=actor.person_id,
+                reason=reason,
+            )
+            if await self._store.record(mark, change, [self._refresh(roll_call)]):
+                return True
+        raise DomainError("rollcall.busy")
+
+    # --- check-out -----------------------------------------------------------------------
+
+    async def leave(self, actor: Actor, conversation: Conversation) -> tuple[Group, datetime, bool]:
+        """ "I'm leaving now": the person's check-out for today; (group, time, recorded now)."""
+        group: Group | None = None
+        if conversation.group_id is not None:
+            group = await self._people.group_by_id(conversation.group_id)
+        if group is None:
+            groups = actor.groups_as(Role.CLIENT)
+            if not groups:
+                raise NotFound("rollcall.leave.no_group")
+            group = groups[0]
+        assert group.id is not None
+        now = self.now()
+        day = self.today(group)
+        checkout = Checkout(group.id, day, actor.person_id, now)
+        change = Change(
+            group_id=group.id,
+            day=day,
+            person_id=actor.person_id,
+            at=now,
+            after=Status.LEFT_EARLY,
+            by=actor.person_id,
+        )
+        recorded = await self._store.checkout(checkout, change)
+        if not recorded:
+            earlier = (await self._store.checkouts(group.id, day)).get(actor.person_id)
+            if earlier is not None:
+                now = earlier.at
+        return group, now, recorded
+
+    # --- the day's record ----------------------------------------------------------------
+
+    async def attendance(
+        self, actor: Actor, group: Group, language: Language, day: date | None = None
+    ) -> AttendanceView:
+        """The group's day for instructors (editable) and coordinators (read only)."""
+        if not await self.may_see(actor, group):
+            raise NotAllowed("rollcall.attendance.not_allowed")
+        assert group.id is not None
+        day = day or self.today(group)
+        roll_calls = tuple(await self._store.of_day(group.id, day))
+        marks = await self._store.marks_of_day(group.id, day)
+        checkouts = await self._store.checkouts(group.id, day)
+        end = await self._day_end(group, day) if self._day_end is not None else None
+        expected = await self._expected(group)
+        people: list[PersonDay] = []
+        seen: set[int] = set()
+
+        def person_day(person: Person, guest: bool) -> PersonDay:
+            pid = person.id or 0
+            row = tuple(marks.get(rc.id or 0, {}).get(pid) for rc in roll_calls)
+            record = day_record(
+                pid,
+                [m.status if m else None for m in row],
+                checkouts.get(pid),
+                end,
+                self.settings.rule,
+            )
+            return PersonDay(person=person, marks=row, record=record, guest=guest)
+
+        for person in expected:
+            seen.add(person.id or 0)
+            people.append(person_day(person, False))
+        guest_ids = {pid for by_person in marks.values() for pid in by_person} - seen
+        for pid in sorted(guest_ids):
+            guest = await self._people.person_by_id(pid)
+            if guest is not None:
+                people.append(person_day(guest, True))
+        names: dict[int, str] = {p.person.id or 0: p.person.name for p in people}
+        changes: list[tuple[Change, str, str | None]] = []
+        for change in await self._store.changes(group.id, day):
+            for someone in (change.person_id, change.by):
+                if someone is not None and someone not in names:
+                    found = await self._people.person_by_id(someone)
+                    names[someone] = found.name if found else "?"
+            by = names.get(change.by) if change.by is not None else None
+            changes.append((change, names.get(change.person_id, "?"), by))
+        return AttendanceView(
+            group=group,
+            day=day,
+            roll_calls=roll_calls,
+            people=tuple(people),
+            changes=tuple(changes),
+            editable=await self.may_run(actor, group, None, None),
+            language=language,
+            zone=ZoneInfo(group.timezone),
+        )

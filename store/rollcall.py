@@ -1,0 +1,445 @@
+"""Roll calls, attendance marks, check-outs and the audit trail of every change."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from domain.errors import ConcurrentUpdate
+from domain.outbox import OutboxMessage
+from domain.rollcall.model import Change, Checkout, Mark, Reason, RollCall, Status
+from store.db import Database
+from store.outbox import add_to_outbox
+from store.tables import Base, UtcDateTime, utcnow
+
+
+class RollCallRow(Base):
+    __tablename__ = "roll_calls"
+    __table_args__ = (
+        UniqueConstraint("group_id", "day", "number", name="uq_roll_calls_group_day_number"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
+    day: Mapped[date] = mapped_column(Date, index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    conversation_id: Mapped[str] = mapped_column(String(400))
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    opened_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    grace_seconds: Mapped[int] = mapped_column(Integer)
+    closes_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), index=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class MarkRow(Base):
+    __tablename__ = "attendance_marks"
+    __table_args__ = (
+        UniqueConstraint("roll_call_id", "person_id", name="uq_attendance_marks_roll_call_person"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    roll_call_id: Mapped[int] = mapped_column(
+        ForeignKey("roll_calls.id", ondelete="CASCADE"), index=True
+    )
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    reason: Mapped[str | None] = mapped_column(String(16))
+    guest: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int] = mapped_column(Integer)
+
+
+class CheckoutRow(Base):
+    __tablename__ = "attendance_checkouts"
+    __table_args__ = (
+        UniqueConstraint("group_id", "day", "person_id", name="uq_attendance_checkouts_person"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
+    day: Mapped[date] = mapped_column(Date)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class ChangeRow(Base):
+    __tablename__ = "attendance_changes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
+    day: Mapped[date] = mapped_column(Date, index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    roll_call_id: Mapped[int | None] = mapped_column(
+        ForeignKey("roll_calls.id", ondelete="CASCADE")
+    )
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    before: Mapped[str | None] = mapped_column(String(16))
+    after: Mapped[str] = mapped_column(String(16))
+    by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    reason: Mapped[str | None] = mapped_column(String(16))
+
+
+def _roll_call(row: RollCallRow) -> RollCall:
+    return RollCall(
+        id=row.id,
+        group_id=row.group_id,
+        day=row.day,
+        number=row.number,
+        conversation_id=row.conversation_id,
+        opened_at=row.opened_at,
+        opened_by=row.opened_by,
+        grace=timedelta(seconds=row.grace_seconds),
+        closes_at=row.closes_at,
+        closed_at=row.closed_at,
+    )
+
+
+def _mark(row: MarkRow) -> Mark:
+    return Mark(
+        roll_call_id=row.roll_call_id,
+        person_id=row.person_id,
+        status=Status(row.status),
+        at=row.at,
+        reason=Reason(row.reason) if row.reason else None,
+        guest=row.guest,
+        version=row.version,
+    )
+
+
+def _change(row: ChangeRow) -> Change:
+    return Change(
+        id=row.id,
+        group_id=row.group_id,
+        day=row.day,
+        person_id=row.person_id,
+        roll_call_id=row.roll_call_id,
+        at=row.at,
+        before=Status(row.before) if row.before else None,
+        after=Status(row.after),
+        by=row.by,
+        reason=Reason(row.reason) if row.reason else None,
+    )
+
+
+def _change_values(c: Change) -> dict[str, Any]:
+    return {
+        "group_id": c.group_id,
+        "day": c.day,
+        "person_id": c.person_id,
+        "roll_call_id": c.roll_call_id,
+        "at": c.at,
+        "before": c.before.value if c.before else None,
+        "after": c.after.value,
+        "by": c.by,
+        "reason": c.reason.value if c.reason else None,
+    }
+
+
+def _upsert(s: AsyncSession) -> Any:
+    return postgresql.insert if s.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
+async def _messages(s: AsyncSession, messages: Sequence[OutboxMessage]) -> None:
+    now = utcnow()
+    for message in messages:
+        await add_to_outbox(s, message, now)
+
+
+class SqlRollCallStore:
+    """RollCallStore on SQLAlchemy; every method is one transaction."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    # --- roll calls ----------------------------------------------------------------------
+
+    async def open(
+        self,
+        roll_call: RollCall,
+        messages: Callable[[RollCall], Sequence[OutboxMessage]] | None = None,
+    ) -> tuple[RollCall, bool]:
+        """Open the group's next roll call of the day, unless one is open: (it, opened now).
+
+        messages are made for the opened roll call (its id is known only then) and stored in
+        the same transaction.
+        """
+        for _ in range(3):
+            try:
+                async with self._db.write() as s:
+                    current = (
+                        await s.execute(
+                            select(RollCallRow).where(
+                                RollCallRow.group_id == roll_call.group_id,
+                                RollCallRow.day == roll_call.day,
+                                RollCallRow.closed_at.is_(None),
+                            )
+                        )
+                    ).scalar_one_or_none()
+                    if current is not None:
+                        return _roll_call(current), False
+                    highest = (
+                        await s.execute(
+                            select(func.max(RollCallRow.number)).where(
+                                RollCallRow.group_id == roll_call.group_id,
+                                RollCallRow.day == roll_call.day,
+                            )
+                        )
+                    ).scalar_one()
+                    number = (highest or 0) + 1
+                    new_id = (
+                        await s.execute(
+                            insert(RollCallRow)
+                            .values(
+                                group_id=roll_call.group_id,
+                                day=roll_call.day,
+                                number=number,
+                                conversation_id=roll_call.conversation_id,
+                                opened_at=roll_call.opened_at,
+                                opened_by=roll_call.opened_by,
+                                grace_seconds=int(roll_call.grace.total_seconds()),
+                                closes_at=roll_call.closes_at,
+                            )
+                            .returning(RollCallRow.id)
+                        )
+                    ).scalar_one()
+                    opened = replace(roll_call, id=new_id, number=number)
+                    if messages is not None:
+                        await _messages(s, messages(opened))
+                    return opened, True
+            except IntegrityError:
+                continue  # another replica opened one at the same instant: look again
+        raise ConcurrentUpdate(f"roll call of group {roll_call.group_id}")
+
+    async def get(self, roll_call_id: int) -> RollCall | None:
+        """One roll call."""
+        async with self._db.read() as s:
+            row = await s.get(RollCallRow, roll_call_id)
+            return _roll_call(row) if row else None
+
+    async def of_day(self, group_id: int, day: date) -> list[RollCall]:
+        """The group's roll calls of the day, in order."""
+        async with self._db.read() as s:
+            rows = await s.execute(
+                select(RollCallRow)
+                .where(RollCallRow.group_id == group_id, RollCallRow.day == day)
+                .order_by(RollCallRow.number)
+            )
+            return [_roll_call(r) for r in rows.scalars()]
+
+    async def due_to_close(self, now: datetime) -> list[RollCall]:
+        """Open roll calls whose closing time has come."""
+        async with self._db.read() as s:
+            rows = await s.execute(
+                select(RollCallRow).where(
+                    RollCallRow.closed_at.is_(None),
+                    RollCallRow.closes_at.is_not(None),
+                    RollCallRow.closes_at <= now,
+                )
+            )
+            return [_roll_call(r) for r in rows.scalars()]
+
+    async def close(
+        self,
+        roll_call: RollCall,
+        absent: Sequence[int],
+        at: datetime,
+        by: int | None,
+        messages: Sequence[OutboxMessage] = (),
+    ) -> list[int] | None:
+        """Close it; those in absent without a mark become absent. None if it was closed."""
+        assert roll_call.id is not None
+        async with self._db.write() as s:
+            result = await s.execute(
+                update(RollCallRow)
+                .where(RollCallRow.id == roll_call.id, RollCallRow.closed_at.is_(None))
+                .values(closed_at=at)
+            )
+            if getattr(result, "rowcount", 0) != 1:
+                return None
+            marked: list[int] = []
+            if absent:
+                inserted = await s.execute(
+                    _upsert(s)(MarkRow)
+                    .values(
+                        [
+                            {
+                                "roll_call_id": roll_call.id,
+                                "person_id": pid,
+                                "status": Status.ABSENT.value,
+                                "at": at,
+                                "guest": False,
+                                "version": 1,
+                            }
+                            for pid in absent
+                        ]
+                    )
+                    .on_conflict_do_nothing(index_elements=["roll_call_id", "person_id"])
+                    .returning(MarkRow.person_id)
+                )
+                marked = sorted(inserted.scalars().all())
+            if marked:
+                await s.execute(
+                    insert(ChangeRow),
+                    [
+                        _change_values(
+                            Change(
+                                group_id=roll_call.group_id,
+                                day=roll_call.day,
+                                person_id=pid,
+                                roll_call_id=roll_call.id,
+                                at=at,
+                                after=Status.ABSENT,
+                                by=by,
+                            )
+                        )
+                        for pid in marked
+                    ],
+                )
+            await _messages(s, messages)
+            return marked
+
+    # --- marks ---------------------------------------------------------------------------
+
+    async def marks(self, roll_call_id: int) -> dict[int, Mark]:
+        """Everyone's mark in a roll call, by person id."""
+        async with self._db.read() as s:
+            rows = await s.execute(select(MarkRow).where(MarkRow.roll_call_id == roll_call_id))
+            return {r.person_id: _mark(r) for r in rows.scalars()}
+
+    async def marks_of_day(self, group_id: int, day: date) -> dict[int, dict[int, Mark]]:
+        """Marks of every roll call of the day: roll call id → person id → mark."""
+        async with self._db.read() as s:
+            rows = await s.execute(
+                select(MarkRow)
+                .join(RollCallRow, RollCallRow.id == MarkRow.roll_call_id)
+                .where(RollCallRow.group_id == group_id, RollCallRow.day == day)
+            )
+            found: dict[int, dict[int, Mark]] = {}
+            for r in rows.scalars():
+                found.setdefault(r.roll_call_id, {})[r.person_id] = _mark(r)
+            return found
+
+    async def mark_of(self, roll_call_id: int, person_id: int) -> Mark | None:
+        """One person's mark in a roll call."""
+        async with self._db.read() as s:
+            row = (
+                await s.execute(
+                    select(MarkRow).where(
+                        MarkRow.roll_call_id == roll_call_id, MarkRow.person_id == person_id
+                    )
+                )
+            ).scalar_one_or_none()
+            return _mark(row) if row else None
+
+    async def record(
+        self,
+        mark: Mark,
+        change: Change,
+        messages: Sequence[OutboxMessage] = (),
+    ) -> bool:
+        """Store a mark if nobody changed it since it was read (version 0: new); audit it.
+
+        False when someone was first (a second tap racing the first, two instructors): the
+        caller reads again and decides anew. The change and the messages go with the mark.
+        """
+        async with self._db.write() as s:
+            values = {
+                "status": mark.status.value,
+                "at": mark.at,
+                "reason": mark.reason.value if mark.reason else None,
+                "guest": mark.guest,
+                "version": mark.version + 1,
+            }
+            if mark.version == 0:
+                inserted = await s.execute(
+                    _upsert(s)(MarkRow)
+                    .values(roll_call_id=mark.roll_call_id, person_id=mark.person_id, **values)
+                    .on_conflict_do_nothing(index_elements=["roll_call_id", "person_id"])
+                    .returning(MarkRow.id)
+                )
+                if not inserted.all():
+                    return False
+            else:
+                result = await s.execute(
+                    update(MarkRow)
+                    .where(
+                        MarkRow.roll_call_id == mark.roll_call_id,
+                        MarkRow.person_id == mark.person_id,
+                        MarkRow.version == mark.version,
+                    )
+                    .values(**values)
+                )
+                if getattr(result, "rowcount", 0) != 1:
+                    return False
+            await s.execute(insert(ChangeRow).values(**_change_values(change)))
+            await _messages(s, messages)
+        return True
+
+    async def counts(self, roll_call_id: int) -> dict[tuple[Status, bool], int]:
+        """How many marks of each status (and guest or not) a roll call has."""
+        async with self._db.read() as s:
+            rows = await s.execute(
+                select(MarkRow.status, MarkRow.guest, func.count())
+                .where(MarkRow.roll_call_id == roll_call_id)
+                .group_by(MarkRow.status, MarkRow.guest)
+            )
+            return {(Status(st), bool(g)): int(n) for st, g, n in rows.all()}
+
+    # --- check-outs and the audit trail --------------------------------------------------
+
+    async def checkout(
+        self, checkout: Checkout, change: Change, messages: Sequence[OutboxMessage] = ()
+    ) -> bool:
+        """Record a check-out (the first one of the day counts); False if there was one."""
+        async with self._db.write() as s:
+            inserted = await s.execute(
+                _upsert(s)(CheckoutRow)
+                .values(
+                    group_id=checkout.group_id,
+                    day=checkout.day,
+                    person_id=checkout.person_id,
+                    at=checkout.at,
+                )
+                .on_conflict_do_nothing(index_elements=["group_id", "day", "person_id"])
+                .returning(CheckoutRow.id)
+            )
+            if not inserted.all():
+                return False
+            await s.execute(insert(ChangeRow).values(**_change_values(change)))
+            await _messages(s, messages)
+        return True
+
+    async def checkouts(self, group_id: int, day: date) -> dict[int, Checkout]:
+        """The day's check-outs by person id."""
+        async with self._db.read() as s:
+            rows = await s.execute(
+                select(CheckoutRow).where(CheckoutRow.group_id == group_id, CheckoutRow.day == day)
+            )
+            return {
+                r.person_id: Checkout(r.group_id, r.day, r.person_id, r.at) for r in rows.scalars()
+            }
+
+    async def changes(self, group_id: int, day: date) -> list[Change]:
+        """Every audited change of the group's day, oldest first."""
+        async with self._db.read() as s:
+            rows = await s.execute(
+                select(ChangeRow)
+                .where(ChangeRow.group_id == group_id, ChangeRow.day == day)
+                .order_by(ChangeRow.at, ChangeRow.id)
+            )
+            return [_change(r) for r in rows.scalars()]
