@@ -128,7 +128,7 @@ def create_app(
                 raise RuntimeError(
                     "The PostgreSQL database is not at the newest schema: run `etapaiva db upgrade`"
                 )
-            store = Store(sessionmaker(engine))
+            store = Store(sessionmaker(engine), cache_seconds=settings.cache_seconds)
             scheduler = Scheduler(
                 store.inbox, inbox_retention=timedelta(hours=settings.inbox_retention_hours)
             )
@@ -232,7 +232,7 @@ def create_app(
 
             agenda.on_check_in = check_in
             services = build_services(store, agenda, library, tutorial, rollcall)
-            bot = EtapaivaBot(Router(services), store.inbox)
+            bot = EtapaivaBot(Router(services), store.inbox, store.outbox)
             app[STORE] = store
             app[SCHEDULER] = scheduler
             app[AGENDA] = agenda

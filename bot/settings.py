@@ -41,6 +41,7 @@ class Settings:
     rollcall_grace_minutes: int = 10
     rollcall_open_minutes: int = 30
     full_day_rule: str = "first_and_last"
+    cache_seconds: float = 30.0
 
     @property
     def base_url(self) -> str:
@@ -121,6 +122,7 @@ def load_settings(
         horizon = int(env.get("SCHEDULE_HORIZON_DAYS", "14"))
         grace_minutes = int(env.get("ROLLCALL_GRACE_MINUTES", "10"))
         open_minutes = int(env.get("ROLLCALL_OPEN_MINUTES", "30"))
+        cache_seconds = float(env.get("CACHE_SECONDS", "30"))
     except ValueError as exc:
         raise SettingsError(f"numeric settings must be whole numbers: {exc}") from exc
     settings = Settings(
@@ -140,6 +142,7 @@ def load_settings(
         public_url=env.get("PUBLIC_URL", "").strip(),
         rollcall_grace_minutes=grace_minutes,
         rollcall_open_minutes=open_minutes,
+        cache_seconds=cache_seconds,
         full_day_rule=(env.get("FULL_DAY_RULE") or "first_and_last").strip().lower(),
     )
     if overrides:

@@ -47,3 +47,14 @@ def parse_action(value: Any) -> CardAction:
     if len(data) > MAX_FIELDS:
         raise BadPayload("too many fields")
     return CardAction(verb=verb, data=data)
+
+
+MAX_ROW_ID = 2**31 - 1
+
+
+def row_id(value: str) -> int | None:
+    """A database id carried by a button: a positive whole number that fits a column, or None."""
+    if not value.isascii() or not value.isdigit() or len(value) > 10:
+        return None
+    number = int(value)
+    return number if 0 < number <= MAX_ROW_ID else None

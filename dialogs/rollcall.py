@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from cards.payload import CardAction
+from cards.payload import CardAction, row_id
 from cards.rollcall import RollCallCardRenderer, clock, parse_choice
 from dialogs import tutorial as tutorial_dialogs
 from dialogs.turn import Outcome, Reply
@@ -40,10 +40,9 @@ def _aad(ctx: Context) -> str | None:
 
 
 async def _roll_call(router: Router, action: CardAction) -> tuple[RollCall, Group]:
-    try:
-        roll_call_id = int(action.data.get("rollcall", ""))
-    except ValueError:
-        raise NotFound("rollcall.unknown") from None
+    roll_call_id = row_id(action.data.get("rollcall", ""))
+    if roll_call_id is None:
+        raise NotFound("rollcall.unknown")
     return await _service(router).roll_call(roll_call_id)
 
 
@@ -61,11 +60,16 @@ async def start(router: Router, ctx: Context, _argument: str) -> Outcome:
 async def here(router: Router, ctx: Context, action: CardAction) -> Outcome:
     """ "I'm here": the tapper's own view replaces the card for them only (invoke response)."""
     service = _service(router)
-    roll_call, group = await _roll_call(router, action)
-    if await service.may_run(ctx.actor, group, ctx.conversation, _aad(ctx)):
+    roll_call_id = row_id(action.data.get("rollcall", ""))
+    if roll_call_id is None:
+        raise NotFound("rollcall.unknown")
+    roll_call, group = await service.roll_call_for_tap(roll_call_id)
+    # stored roles only: asking Teams for every client's meeting role would slow each tap
+    if service.runs_by_role(ctx.actor, group):
+        roll_call, group = await service.roll_call(roll_call_id)
         view = await service.instructor_view(roll_call, group, ctx.language)
         return _private_update(ctx, _cards(router).instructor(view))
-    client = await service.tap(ctx.actor, roll_call.id or 0, ctx.language)
+    client = await service.tap(ctx.actor, roll_call.id or 0, ctx.language, (roll_call, group))
     return _private_update(ctx, _cards(router).client(client))
 
 

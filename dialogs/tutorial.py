@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cards.payload import CardAction
+from cards.payload import CardAction, row_id
 from cards.tutorial import TutorialCardRenderer
 from dialogs.turn import Outcome, Reply
 from domain.errors import DomainError
@@ -94,9 +94,8 @@ async def send(router: Router, ctx: Context, argument: str) -> Outcome:
 
 async def send_button(router: Router, ctx: Context, action: CardAction) -> Outcome:
     """The same from a button that carries the client's id (the attendance list)."""
-    try:
-        person_id = int(action.data.get("person", ""))
-    except ValueError:
+    person_id = row_id(action.data.get("person", ""))
+    if person_id is None:
         return Outcome(replies=[Reply(text=ctx.t("card.stale"))])
     result, name = await _service(router).send_to_person(ctx.actor, person_id, ctx.conversation)
     return _sent(ctx, result, name)

@@ -58,8 +58,14 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+READ_ONLY = "etapaiva_read_only"
+
+
 def _sqlite_begin(connection: Any) -> None:
-    # SQLAlchemy, not pysqlite, decides when a transaction starts (savepoints need this)
+    # SQLAlchemy, not pysqlite, decides when a transaction starts (savepoints need this);
+    # reads run statement by statement (autocommit): no BEGIN round trip per read
+    if connection.get_execution_options().get(READ_ONLY):
+        return
     connection.exec_driver_sql("BEGIN")
 
 
@@ -75,11 +81,17 @@ class Database:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        reader = engine.execution_options(**{READ_ONLY: True}) if _is_sqlite(engine) else engine
+        self._read_sessions = async_sessionmaker(reader, expire_on_commit=False)
         self._write_lock = asyncio.Lock() if engine.dialect.name == "sqlite" else None
 
     def read(self) -> AsyncSession:
-        """A session for reads (use `async with db.read() as s`)."""
-        return self._sessions()
+        """A session for reads (use `async with db.read() as s`).
+
+        On SQLite each statement reads on its own (no BEGIN); a read that needs several
+        statements to agree must use write() instead.
+        """
+        return self._read_sessions()
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
@@ -90,6 +102,10 @@ class Database:
             return
         async with self._write_lock, self._sessions.begin() as session:
             yield session
+
+
+def _is_sqlite(engine: AsyncEngine) -> bool:
+    return engine.dialect.name == "sqlite"
 
 
 def sessionmaker(engine: AsyncEngine) -> Database:

@@ -168,7 +168,7 @@ async def add_to_outbox(session: AsyncSession, message: OutboxMessage, now: date
     it yet; one it has taken may already be drawn, so then the new one is added.
     """
     if message.coalesce is not None:
-        waiting = await session.execute(
+        waiting = (
             select(OutboxRow.id)
             .where(
                 OutboxRow.coalesce_key == message.coalesce,
@@ -177,7 +177,11 @@ async def add_to_outbox(session: AsyncSession, message: OutboxMessage, now: date
             )
             .limit(1)
         )
-        if waiting.first() is not None:
+        if session.get_bind().dialect.name == "postgresql":
+            # hold the waiting row until this transaction commits: the worker's claim skips
+            # it meanwhile, so it cannot be drawn before the change that relies on it
+            waiting = waiting.with_for_update(read=True)
+        if (await session.execute(waiting)).first() is not None:
             return False
     return await _insert_ignoring_duplicates(session, [_values(message, now)]) == 1
 

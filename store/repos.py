@@ -601,9 +601,18 @@ class SqlInboxRepository(_Repo):
 class Store:
     """All repositories over one session factory."""
 
-    def __init__(self, db: Database) -> None:
-        self.org = SqlOrgRepository(db)
-        self.conversations = SqlConversationRepository(db)
+    def __init__(self, db: Database, *, cache_seconds: float = 0.0) -> None:
+        if cache_seconds > 0:
+            from store.cache import CachedConversationRepository, CachedOrgRepository
+
+            self.org: SqlOrgRepository = CachedOrgRepository(db, cache_seconds)
+            # conversations change when a chat is bound on another replica: kept shorter
+            self.conversations: SqlConversationRepository = CachedConversationRepository(
+                db, min(cache_seconds, 5.0)
+            )
+        else:
+            self.org = SqlOrgRepository(db)
+            self.conversations = SqlConversationRepository(db)
         self.state = SqlStateRepository(db)
         self.inbox = SqlInboxRepository(db)
         self.health = SqlHealth(db)

@@ -29,7 +29,7 @@ from domain.outbox import OutboxMessage
 from domain.rollcall.model import Change, Checkout, Mark, Reason, RollCall, Status
 from store.db import Database
 from store.outbox import add_to_outbox
-from store.tables import Base, UtcDateTime, utcnow
+from store.tables import Base, GroupRow, UtcDateTime, utcnow
 
 
 class RollCallRow(Base):
@@ -150,6 +150,16 @@ def _change_values(c: Change) -> dict[str, Any]:
     }
 
 
+def _mark_values(mark: Mark) -> dict[str, Any]:
+    return {
+        "status": mark.status.value,
+        "at": mark.at,
+        "reason": mark.reason.value if mark.reason else None,
+        "guest": mark.guest,
+        "version": mark.version + 1,
+    }
+
+
 def _upsert(s: AsyncSession) -> Any:
     return postgresql.insert if s.get_bind().dialect.name == "postgresql" else sqlite.insert
 
@@ -158,6 +168,15 @@ async def _messages(s: AsyncSession, messages: Sequence[OutboxMessage]) -> None:
     now = utcnow()
     for message in messages:
         await add_to_outbox(s, message, now)
+
+
+async def _counts(s: AsyncSession, roll_call_id: int) -> dict[tuple[Status, bool], int]:
+    rows = await s.execute(
+        select(MarkRow.status, MarkRow.guest, func.count())
+        .where(MarkRow.roll_call_id == roll_call_id)
+        .group_by(MarkRow.status, MarkRow.guest)
+    )
+    return {(Status(st), bool(g)): int(n) for st, g, n in rows.all()}
 
 
 class SqlRollCallStore:
@@ -181,6 +200,13 @@ class SqlRollCallStore:
         for _ in range(3):
             try:
                 async with self._db.write() as s:
+                    if s.get_bind().dialect.name == "postgresql":
+                        # one opening at a time per group (SQLite's writers queue anyway)
+                        await s.execute(
+                            select(GroupRow.id)
+                            .where(GroupRow.id == roll_call.group_id)
+                            .with_for_update()
+                        )
                     current = (
                         await s.execute(
                             select(RollCallRow).where(
@@ -352,10 +378,22 @@ class SqlRollCallStore:
         change: Change,
         messages: Sequence[OutboxMessage] = (),
     ) -> bool:
+        """See record_and_count (without the count)."""
+        return await self.record_and_count(mark, change, messages, count=False) is not None
+
+    async def record_and_count(
+        self,
+        mark: Mark,
+        change: Change,
+        messages: Sequence[OutboxMessage] = (),
+        *,
+        count: bool = True,
+    ) -> dict[tuple[Status, bool], int] | None:
         """Store a mark if nobody changed it since it was read (version 0: new); audit it.
 
-        False when someone was first (a second tap racing the first, two instructors): the
-        caller reads again and decides anew. The change and the messages go with the mark.
+        None when someone was first (a second tap racing the first, two instructors): the
+        caller reads again and decides anew. The change and the messages go with the mark;
+        the roll call's counts after it come back from the same transaction.
         """
         async with self._db.write() as s:
             values = {
@@ -373,7 +411,7 @@ class SqlRollCallStore:
                     .returning(MarkRow.id)
                 )
                 if not inserted.all():
-                    return False
+                    return None
             else:
                 result = await s.execute(
                     update(MarkRow)
@@ -385,20 +423,84 @@ class SqlRollCallStore:
                     .values(**values)
                 )
                 if getattr(result, "rowcount", 0) != 1:
-                    return False
+                    return None
             await s.execute(insert(ChangeRow).values(**_change_values(change)))
             await _messages(s, messages)
-        return True
+            return await _counts(s, mark.roll_call_id) if count else {}
+
+    async def tap(
+        self,
+        roll_call_id: int,
+        person_id: int,
+        decide: Callable[[datetime | None, Mark | None], tuple[Mark, Change] | None],
+        messages: Sequence[OutboxMessage] = (),
+    ) -> tuple[Mark | None, dict[tuple[Status, bool], int]]:
+        """A check-in in one transaction: read, let decide() choose, write, count.
+
+        decide gets the roll call's closing time and the person's current mark (both read in
+        this transaction) and returns the new mark and its change, or None for no change. A
+        racing first insert by someone else is read back and decided again. Returns the mark
+        the person has now and the roll call's counts.
+        """
+        async with self._db.write() as s:
+            closed_at = (
+                await s.execute(select(RollCallRow.closed_at).where(RollCallRow.id == roll_call_id))
+            ).scalar_one()
+            current: Mark | None = None
+            guessed = True  # most taps are a person's first: insert without reading first
+            for _ in range(3):
+                decided = decide(closed_at, current)
+                if decided is None:
+                    if guessed:
+                        current = await self._mark_in(s, roll_call_id, person_id)
+                        guessed = False
+                        continue
+                    break
+                mark, change = decided
+                values = _mark_values(mark)
+                if mark.version == 0:
+                    inserted = await s.execute(
+                        _upsert(s)(MarkRow)
+                        .values(roll_call_id=roll_call_id, person_id=person_id, **values)
+                        .on_conflict_do_nothing(index_elements=["roll_call_id", "person_id"])
+                        .returning(MarkRow.id)
+                    )
+                    done = bool(inserted.all())
+                else:
+                    result = await s.execute(
+                        update(MarkRow)
+                        .where(
+                            MarkRow.roll_call_id == roll_call_id,
+                            MarkRow.person_id == person_id,
+                            MarkRow.version == mark.version,
+                        )
+                        .values(**values)
+                    )
+                    done = getattr(result, "rowcount", 0) == 1
+                if done:
+                    await s.execute(insert(ChangeRow).values(**_change_values(change)))
+                    await _messages(s, messages)
+                    current = replace(mark, version=mark.version + 1)
+                    break
+                current = await self._mark_in(s, roll_call_id, person_id)
+                guessed = False
+            return current, await _counts(s, roll_call_id)
+
+    @staticmethod
+    async def _mark_in(s: AsyncSession, roll_call_id: int, person_id: int) -> Mark | None:
+        row = (
+            await s.execute(
+                select(MarkRow).where(
+                    MarkRow.roll_call_id == roll_call_id, MarkRow.person_id == person_id
+                )
+            )
+        ).scalar_one_or_none()
+        return _mark(row) if row else None
 
     async def counts(self, roll_call_id: int) -> dict[tuple[Status, bool], int]:
         """How many marks of each status (and guest or not) a roll call has."""
         async with self._db.read() as s:
-            rows = await s.execute(
-                select(MarkRow.status, MarkRow.guest, func.count())
-                .where(MarkRow.roll_call_id == roll_call_id)
-                .group_by(MarkRow.status, MarkRow.guest)
-            )
-            return {(Status(st), bool(g)): int(n) for st, g, n in rows.all()}
+            return await _counts(s, roll_call_id)
 
     # --- check-outs and the audit trail --------------------------------------------------
 

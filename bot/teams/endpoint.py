@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from botbuilder.core import ActivityHandler
 from botbuilder.integration.aiohttp import CloudAdapter
-from botbuilder.schema import Activity
+from botbuilder.schema import Activity, ChannelAccount
+
+from bot.teams.handler import EtapaivaBot
 
 log = logging.getLogger(__name__)
 
@@ -116,30 +117,55 @@ def _has_nul(value: Any, depth: int = 0) -> bool:
     return False
 
 
+def _for_authentication(body: dict[str, Any]) -> Activity:
+    """The fields of an activity that token validation reads (channel, service URL, caller)."""
+    recipient = body.get("recipient")
+    role = recipient.get("role") if isinstance(recipient, dict) else None
+    return Activity(
+        type=body.get("type"),
+        channel_id=body.get("channelId"),
+        service_url=body.get("serviceUrl"),
+        recipient=ChannelAccount(id=None, role=role if isinstance(role, str) else None),
+        relates_to=None,
+    )
+
+
 class TeamsEndpoint:
     """Runs an incoming activity through the CloudAdapter and our bot."""
 
-    def __init__(self, adapter: CloudAdapter, bot: ActivityHandler) -> None:
+    def __init__(self, adapter: CloudAdapter, bot: EtapaivaBot) -> None:
         self._adapter = adapter
         self._bot = bot
 
-    async def process(self, body: dict[str, Any], auth_header: str) -> tuple[int, Any]:
-        """Return the HTTP status and JSON body (or None) to answer the request with."""
-        problem = check_activity(body)
-        if problem:
-            return 400, {"error": problem}
+    async def _authenticate(self, activity: Activity, auth_header: str) -> Any:
         try:
-            activity = Activity().deserialize(body)
-        except Exception:
-            return 400, {"error": "activity could not be read"}
-        try:
-            auth = await self._adapter.bot_framework_authentication.authenticate_request(
+            return await self._adapter.bot_framework_authentication.authenticate_request(
                 activity, auth_header
             )
         except Exception as exc:
             # botbuilder raises PermissionError for some bad tokens but jwt errors, IndexError or
             # AttributeError for others (forged, expired, unknown key): all of them mean 401
             log.info("request refused: authentication failed (%s)", type(exc).__name__)
+            return None
+
+    async def process(self, body: dict[str, Any], auth_header: str) -> tuple[int, Any]:
+        """Return the HTTP status and JSON body (or None) to answer the request with."""
+        problem = check_activity(body)
+        if problem:
+            return 400, {"error": problem}
+        if body.get("type") == "invoke" and body.get("name") == "adaptiveCard/action":
+            # card taps: authenticated like any activity, then answered without the SDK's turn
+            if await self._authenticate(_for_authentication(body), auth_header) is None:
+                return 401, {"error": "unauthorized"}
+            answer = await self._bot.quick_invoke(body)
+            if answer is not None:
+                return 200, answer
+        try:
+            activity = Activity().deserialize(body)
+        except Exception:
+            return 400, {"error": "activity could not be read"}
+        auth = await self._authenticate(activity, auth_header)
+        if auth is None:
             return 401, {"error": "unauthorized"}
         response = await self._adapter.process_activity(auth, activity, self._bot.on_turn)
         if response is None:

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from http import HTTPStatus
-from typing import Any
+from typing import Any, Protocol
 
 from botbuilder.core import InvokeResponse, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler, TeamsInfo
 from botbuilder.schema import Activity, ActivityTypes
 
 from bot.teams.translate import (
+    action_data,
     card_update_activity,
     client_platform,
     conversation_of,
     message_text,
+    raw_conversation,
+    raw_platform,
+    raw_user,
     reply_activity,
     user_of,
 )
@@ -24,6 +28,7 @@ from dialogs.turn import Outcome, Reply, Turn, TurnKind
 from domain.errors import ConcurrentUpdate, StoreUnavailable
 from domain.i18n import language_for_locale, text
 from domain.org import DEFAULT_LANGUAGE
+from domain.outbox import OutboxMessage
 from domain.ports import InboxRepository
 
 log = logging.getLogger(__name__)
@@ -36,12 +41,44 @@ MEETING_EVENTS = {
 }
 
 
+class NeedsFullTurn(Exception):
+    """The fast path cannot finish this turn (it would need the SDK's turn context)."""
+
+
+async def _needs_full_turn() -> str | None:
+    raise NeedsFullTurn
+
+
+class ReplyOutbox(Protocol):
+    """Where the fast path puts replies that do not fit in the invoke response."""
+
+    async def enqueue_many(self, messages: Iterable[OutboxMessage]) -> int: ...
+
+
+def invoke_body(outcome: Outcome) -> tuple[dict[str, Any], list[Reply]]:
+    """The adaptiveCard/action response body for an outcome, and the replies left over."""
+    replies = list(outcome.replies)
+    if outcome.card_update is not None:
+        body: dict[str, Any] = {
+            "statusCode": 200,
+            "type": CARD_CONTENT_TYPE,
+            "value": outcome.card_update,
+        }
+    else:
+        first = replies.pop(0).text if replies else ""
+        body = {"statusCode": 200, "type": MESSAGE_CONTENT_TYPE, "value": first or ""}
+    return body, replies
+
+
 class EtapaivaBot(TeamsActivityHandler):  # type: ignore[misc]
     """Handles every Teams activity type we care about; everything else is acknowledged."""
 
-    def __init__(self, router: Router, inbox: InboxRepository) -> None:
+    def __init__(
+        self, router: Router, inbox: InboxRepository, outbox: ReplyOutbox | None = None
+    ) -> None:
         self._router = router
         self._inbox = inbox
+        self._outbox = outbox
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         """Handle each activity once (Teams may redeliver), with one error path for all."""
@@ -174,26 +211,74 @@ class EtapaivaBot(TeamsActivityHandler):  # type: ignore[misc]
             return InvokeResponse(
                 status=int(HTTPStatus.BAD_REQUEST), body={"error": "unsupported invoke"}
             )
-        value = activity.value if isinstance(activity.value, dict) else {}
-        raw_action = value.get("action")
-        action: dict[str, Any] = raw_action if isinstance(raw_action, dict) else {}
-        raw_data = action.get("data")
-        data: dict[str, Any] = dict(raw_data) if isinstance(raw_data, dict) else {}
-        if isinstance(action.get("verb"), str):
-            data["verb"] = action["verb"]
+        data = action_data(activity.value)
         turn = self._turn(turn_context, TurnKind.ACTION, action=data, is_invoke=True)
         outcome = await self._router.handle(turn)
-        replies = list(outcome.replies)
-        if outcome.card_update is not None:
-            body: dict[str, Any] = {
-                "statusCode": 200,
-                "type": CARD_CONTENT_TYPE,
-                "value": outcome.card_update,
-            }
-        else:
-            first = replies.pop(0).text if replies else ""
-            body = {"statusCode": 200, "type": MESSAGE_CONTENT_TYPE, "value": first or ""}
+        body, replies = invoke_body(outcome)
         for reply in replies:
             await turn_context.send_activity(reply_activity(reply))
         # hand the body over unserialised: we write the HTTP response ourselves (teams-facts §11.2)
         return InvokeResponse(status=int(HTTPStatus.OK), body=body)
+
+    # --- the fast path for card taps ---------------------------------------------------
+
+    async def quick_invoke(self, body: dict[str, Any]) -> dict[str, Any] | None:
+        """An authenticated adaptiveCard/action straight from its JSON, without the SDK turn.
+
+        A check-in burst is 50 of these at once; botbuilder would build a connector client,
+        a token client and its models for each (teams-facts §11.6) although the answer goes
+        back in the HTTP response. Further replies go through the outbox. None: this one
+        needs the full turn (a first contact that must look up the sender's UPN in the
+        roster); nothing has been changed then.
+        """
+        if body.get("type") != "invoke" or body.get("name") != "adaptiveCard/action":
+            return None
+        turn = Turn(
+            kind=TurnKind.ACTION,
+            conversation=raw_conversation(body),
+            user=raw_user(body),
+            action=action_data(body.get("value")),
+            is_invoke=True,
+            activity_id=body.get("id") if isinstance(body.get("id"), str) else None,
+            reply_to_id=body.get("replyToId") if isinstance(body.get("replyToId"), str) else None,
+            platform=raw_platform(body),
+            lookup_upn=_needs_full_turn,
+        )
+        claim = None
+        try:
+            if turn.activity_id:
+                if not await self._inbox.claim(turn.conversation.conversation_id, turn.activity_id):
+                    log.info("duplicate activity %s ignored", turn.activity_id)
+                    return {}
+                claim = (turn.conversation.conversation_id, turn.activity_id)
+            outcome = await self._router.handle(turn)
+            answer, replies = invoke_body(outcome)
+            if replies and self._outbox is not None:
+                await self._outbox.enqueue_many(
+                    OutboxMessage(
+                        key=f"reply:{turn.conversation.conversation_id}:{turn.activity_id}:{i}",
+                        conversation_id=turn.conversation.conversation_id,
+                        text=r.text,
+                        card=r.card,
+                        speak=r.speak,
+                    )
+                    for i, r in enumerate(replies)
+                )
+            return answer
+        except NeedsFullTurn:
+            if claim:
+                await self._release(*claim)
+            return None
+        except Exception as error:
+            if claim:
+                await self._release(*claim)
+            busy = isinstance(error, StoreUnavailable | ConcurrentUpdate)
+            log.log(
+                logging.WARNING if busy else logging.ERROR,
+                "turn failed: %s",
+                type(error).__name__,
+                exc_info=None if busy else error,
+            )
+            language = language_for_locale(turn.user.locale) or DEFAULT_LANGUAGE
+            message = text(language, "error.busy" if busy else "error.generic")
+            return {"statusCode": 200, "type": MESSAGE_CONTENT_TYPE, "value": message}

@@ -128,3 +128,92 @@ def reply_activity(reply: Reply) -> Activity:
 def card_update_activity(activity_id: str, card: dict[str, Any]) -> Activity:
     """An activity that replaces the card message activity_id."""
     return Activity(type=ActivityTypes.message, id=activity_id, attachments=[card_attachment(card)])
+
+
+# --- the same from the raw JSON body (the fast path for card taps skips botbuilder's models) ---
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _account(value: Any) -> dict[str, Any] | None:
+    """A ChannelAccount/ConversationAccount as botbuilder would serialise it (known keys only)."""
+    raw = _dict(value)
+    keys = ("id", "name", "aadObjectId", "role", "isGroup", "conversationType")
+    found = {k: raw[k] for k in keys if raw.get(k) is not None}
+    return found or None
+
+
+def raw_reference(body: dict[str, Any]) -> dict[str, Any]:
+    """What TurnContext.get_conversation_reference(activity).serialize() gives, from JSON."""
+    reference: dict[str, Any] = {}
+    for key, field in (("user", "from"), ("bot", "recipient"), ("conversation", "conversation")):
+        account = _account(body.get(field))
+        if account is not None:
+            reference[key] = account
+    for key in ("channelId", "locale", "serviceUrl"):
+        if body.get(key) is not None:
+            reference[key] = body[key]
+    return reference
+
+
+def raw_conversation(body: dict[str, Any]) -> Conversation:
+    """conversation_of() for a raw activity body."""
+    data = _dict(body.get("channelData"))
+    conv = _dict(body.get("conversation"))
+    meeting_id = _id_of(data.get("meeting"))
+    raw_type = str(conv.get("conversationType") or "").strip()
+    if raw_type == "channel" or _id_of(data.get("channel")):
+        kind = ConversationKind.CHANNEL
+    elif raw_type == "groupChat" or conv.get("isGroup") is True:
+        kind = ConversationKind.MEETING if meeting_id else ConversationKind.GROUP_CHAT
+    else:
+        kind = ConversationKind.PERSONAL
+    reference = raw_reference(body)
+    conversation_id = str(conv.get("id"))
+    if kind is ConversationKind.CHANNEL:
+        conversation_id = conversation_id.split(";messageid=", 1)[0]
+        reference.setdefault("conversation", {})["id"] = conversation_id
+    return Conversation(
+        conversation_id=conversation_id,
+        kind=kind,
+        service_url=str(body.get("serviceUrl")),
+        reference=reference,
+        tenant_id=_id_of(data.get("tenant")) or (conv.get("tenantId") or None),
+        team_id=_id_of(data.get("team")),
+        channel_id=_id_of(data.get("channel")),
+        meeting_id=meeting_id,
+    )
+
+
+def raw_user(body: dict[str, Any]) -> TeamsUser:
+    """user_of() for a raw activity body."""
+    sender = _dict(body.get("from"))
+    name = sender.get("name")
+    aad = sender.get("aadObjectId")
+    return TeamsUser(
+        teams_id=str(sender.get("id")),
+        name=(name if isinstance(name, str) else "").strip()[:200],
+        aad_object_id=aad if isinstance(aad, str) and aad else None,
+        locale=body.get("locale") if isinstance(body.get("locale"), str) else None,
+    )
+
+
+def raw_platform(body: dict[str, Any]) -> str | None:
+    """client_platform() for a raw activity body."""
+    for entity in body.get("entities") or []:
+        if isinstance(entity, dict) and entity.get("type") == "clientInfo":
+            platform = entity.get("platform")
+            if isinstance(platform, str) and platform.strip():
+                return platform.strip()[:40]
+    return None
+
+
+def action_data(value: Any) -> dict[str, Any]:
+    """An adaptiveCard/action invoke's data, with its verb (Action.Execute keeps them apart)."""
+    action = _dict(_dict(value).get("action"))
+    data: dict[str, Any] = dict(_dict(action.get("data")))
+    if isinstance(action.get("verb"), str):
+        data["verb"] = action["verb"]
+    return data

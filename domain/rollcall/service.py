@@ -64,7 +64,17 @@ class RollCallStore(Protocol):
     async def record(
         self, mark: Mark, change: Change, messages: Sequence[OutboxMessage] = ()
     ) -> bool: ...
+    async def record_and_count(
+        self, mark: Mark, change: Change, messages: Sequence[OutboxMessage] = ()
+    ) -> dict[tuple[Status, bool], int] | None: ...
     async def counts(self, roll_call_id: int) -> dict[tuple[Status, bool], int]: ...
+    async def tap(
+        self,
+        roll_call_id: int,
+        person_id: int,
+        decide: Callable[[datetime | None, Mark | None], tuple[Mark, Change] | None],
+        messages: Sequence[OutboxMessage] = (),
+    ) -> tuple[Mark | None, dict[tuple[Status, bool], int]]: ...
     async def checkout(
         self, checkout: Checkout, change: Change, messages: Sequence[OutboxMessage] = ()
     ) -> bool: ...
@@ -212,6 +222,7 @@ class RollCallService:
         self.settings = settings or RollCallSettings()
         self._clock = clock
         self._notice_url = notice_url
+        self._known: dict[int, tuple[RollCall, Group]] = {}
 
     def now(self) -> datetime:
         """The service's clock (aware UTC)."""
@@ -238,6 +249,10 @@ class RollCallService:
             # asked each time: Teams says roles change during a meeting and must not be cached
             return is_meeting_instructor(await self._meetings.role_of(conversation, aad))
         return False
+
+    def runs_by_role(self, actor: Actor, group: Group) -> bool:
+        """A stored instructor of the group or an admin (no question to Teams needed)."""
+        return actor.is_admin or any(g.id == group.id for g in actor.groups_as(Role.INSTRUCTOR))
 
     async def _check(
         self, actor: Actor, group: Group, conversation: Conversation | None, aad: str | None
@@ -318,21 +333,32 @@ class RollCallService:
         assert group.id is not None
         return await self._people.people_in_group(group.id, Role.CLIENT)
 
-    async def count(self, roll_call: RollCall, group: Group) -> Count:
+    async def count(
+        self,
+        roll_call: RollCall,
+        group: Group,
+        counts: dict[tuple[Status, bool], int] | None = None,
+    ) -> Count:
         """Expected clients here, of all expected, and guests."""
-        counts = await self._store.counts(roll_call.id or 0)
+        if counts is None:
+            counts = await self._store.counts(roll_call.id or 0)
         expected = await self._expected(group)
         here = sum(n for (st, guest), n in counts.items() if st.is_here and not guest)
         guests = sum(n for (st, guest), n in counts.items() if st.is_here and guest)
         return Count(here=here, expected=len(expected), guests=guests)
 
-    async def shared(self, roll_call: RollCall, group: Group) -> SharedView:
-        """The shared card's view."""
+    async def shared(
+        self,
+        roll_call: RollCall,
+        group: Group,
+        counts: dict[tuple[Status, bool], int] | None = None,
+    ) -> SharedView:
+        """The shared card's view (counted now, unless counts are given)."""
         assert group.id is not None
         return SharedView(
             roll_call=roll_call,
             group=group,
-            count=await self.count(roll_call, group),
+            count=await self.count(roll_call, group, counts),
             instructor_ids=await self._instructor_ids(group.id),
         )
 
@@ -385,19 +411,24 @@ class RollCallService:
 
     # --- taps ----------------------------------------------------------------------------
 
-    async def tap(self, actor: Actor, roll_call_id: int, language: Language) -> ClientView:
-        """ "I'm here": recorded once, present within the grace period, late after it."""
-        roll_call, group = await self.roll_call(roll_call_id)
+    async def tap(
+        self,
+        actor: Actor,
+        roll_call_id: int,
+        language: Language,
+        found: tuple[RollCall, Group] | None = None,
+    ) -> ClientView:
+        """Someone says "I'm here": recorded once, present within the grace, late after it."""
+        roll_call, group = found or await self.roll_call(roll_call_id)
         expected = {p.id for p in await self._expected(group)}
         guest = actor.person_id not in expected
-        mark: Mark | None = None
-        for _ in range(3):
+        refresh = self._refresh(roll_call)
+
+        def decide(closed_at: datetime | None, current: Mark | None) -> tuple[Mark, Change] | None:
             now = self.now()
-            current = await self._store.mark_of(roll_call_id, actor.person_id)
-            status = tap_status(roll_call, current, now)
+            status = tap_status(replace(roll_call, closed_at=closed_at), current, now)
             if status is None:
-                mark = current
-                break
+                return None
             mark = Mark(
                 roll_call_id=roll_call_id,
                 person_id=actor.person_id,
@@ -416,11 +447,22 @@ class RollCallService:
                 after=status,
                 by=actor.person_id,
             )
-            if await self._store.record(mark, change, [self._refresh(roll_call)]):
-                mark = replace(mark, version=mark.version + 1)
-                break
-            # a second tap (or an instructor) was first: read again
-        return ClientView(shared=await self.shared(roll_call, group), mark=mark, language=language)
+            return mark, change
+
+        mark, counts = await self._store.tap(roll_call_id, actor.person_id, decide, [refresh])
+        return ClientView(
+            shared=await self.shared(roll_call, group, counts), mark=mark, language=language
+        )
+
+    async def roll_call_for_tap(self, roll_call_id: int) -> tuple[RollCall, Group]:
+        """A roll call's fixed facts (group, day, opening), remembered: a tap reads the rest."""
+        known = self._known.get(roll_call_id)
+        if known is None:
+            known = await self.roll_call(roll_call_id)
+            if len(self._known) > 1000:
+                self._known.clear()
+            self._known[roll_call_id] = known
+        return known
 
     # --- closing -------------------------------------------------------------------------
 
@@ -489,7 +531,7 @@ class RollCallService:
         )
 
     async def problem(self, actor: Actor, roll_call: RollCall, group: Group) -> int:
-        """ "A problem with sound or picture": each instructor hears of it once per roll call."""
+        """A problem with sound or picture": each instructor hears of it once per roll call."""
         assert group.id is not None
         via = await self._conversations.get(roll_call.conversation_id)
         told = 0
@@ -518,7 +560,7 @@ class RollCallService:
         """Each missing client gets a 1:1 check-in card; in a meeting also a notification."""
         await self._check(actor, group, conversation, aad)
         if not roll_call.is_open:
-            raise DomainError("rollcall.closed")
+            raise DomainError("rollcall.closed_already")
         assert roll_call.id is not None
         marks = await self._store.marks(roll_call.id)
         missing = [p for p in await self._expected(group) if p.id not in marks]
@@ -645,7 +687,7 @@ class RollCallService:
     # --- check-out -----------------------------------------------------------------------
 
     async def leave(self, actor: Actor, conversation: Conversation) -> tuple[Group, datetime, bool]:
-        """ "I'm leaving now": the person's check-out for today; (group, time, recorded now)."""
+        """I'm leaving now": the person's check-out for today; (group, time, recorded now)."""
         group: Group | None = None
         if conversation.group_id is not None:
             group = await self._people.group_by_id(conversation.group_id)

@@ -148,6 +148,7 @@ class Person:
             self.card = body["value"]
         else:  # Teams shows a message-type answer as a short notice
             self.last_text = body["value"]
+        await drained(self.bot)  # replies beyond the invoke's answer come through the outbox
         sent = [
             r.json for r in self.connector.requests if id(r) not in seen and _sent_to(r, self.conv)
         ]

@@ -1,0 +1,1154 @@
+"""P1 and P2: check-in taps over real HTTP against a stock botbuilder echo bot (not a test).
+
+P1 (default). Two bots run side by side, each in its own process on a loopback port:
+
+  A  bench/echo_bot.py, a stock botbuilder `TeamsActivityHandler` that echoes each message
+     (CloudAdapter, exactly as in Microsoft's samples, no SDK changes). Its reply is a real
+     outbound HTTP call to the fake Teams connector.
+  B  our service (`etapaiva serve`, local mode). The tap is the roll-call card's "I'm here"
+     button: an `Action.Execute` invoke (verb `rollcall.here`) that the bot answers with the
+     client's own card in the HTTP response.
+
+The organisation (one instructor and --clients clients per group, each with an AAD object id)
+is written as an organisation file and imported with `etapaiva org import`; each group's chat is
+bound by the instructor's "@Etäpäivä tämä on ryhmä …" and its roll call opened by
+"@Etäpäivä nimenhuuto", the roll call's id being read from the card the bot posts. Each burst
+of B uses its own group (fresh clients, a fresh roll call).
+
+Bursts alternate A B A B …: each burst is --clients requests started evenly within 100 ms, each
+its own HTTP request. Per side: p50 and p99 latency (send → HTTP response, over every tap of
+every burst) and the mean burst throughput (taps ÷ time from the first send to the last
+response); for B also the taps recorded in the database (distinct marks per roll call, must
+equal --clients), duplicates and errors; for A the echoes the connector received; for both
+the bot process's CPU time per tap (from /proc, over each burst and the pause after it, so
+follow-up work such as updating the shared card counts too). Targets: throughput B/A ≥ 1.5,
+p99 B/A ≤ 0.7, every tap recorded once.
+
+P2 (--p2, PostgreSQL: --postgres URL or a throwaway server from Debian's binaries). Two
+replicas of our service share one database; 40 groups each with a bound group chat, an
+instructor, 50 clients and an open roll call; 2,000 taps (50 per group) spread evenly over
+10 s, alternating between the replicas. Reports taps answered, lost (HTTP errors or no mark
+recorded), p99 and max latency (target: every tap answered within Teams' 10 s) and the marks
+in the database (must be 2,000).
+
+The fake connector runs in a process of its own, so neither bot's outbound calls compete with
+the load generator for this process's interpreter. Exit status 0 whatever the figures (it is a
+report); 1 if the setup fails.
+
+    .venv/bin/python bench/checkin.py                  # P1 on SQLite: 1 warm-up + 6 bursts a side
+    .venv/bin/python bench/checkin.py --temp-postgres  # P1 on a throwaway PostgreSQL server
+    .venv/bin/python bench/checkin.py --p2             # P2 (throwaway PostgreSQL unless --postgres)
+    .venv/bin/python bench/checkin.py --echo-only      # only the stock echo bot's figures
+    options: --bursts N --warmup N --clients 50 --pause S --postgres URL --quick
+             (P2: --groups 40 --spread 10)
+
+The roll-call feature's names (verb, card data key, marks table and columns) are constants at
+the top of this file. The bots' logs and the SQLite database stay in the printed work folder.
+ETAPAIVA_BIN=PATH runs another build (or a wrapper, e.g. one that profiles `serve`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import multiprocessing
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import aiohttp
+import sqlalchemy as sa
+import yaml
+
+from tests.fakes.activities import Conv, User, invoke_execute, message
+from tests.fakes.connector import FakeConnector
+
+# --- what the roll-call feature is expected to look like (adjust here if it differs) ---------
+HERE_VERB = "rollcall.here"  # the card's "I'm here" Action.Execute verb
+ROLL_CALL_DATA_KEY = "rollcall"  # the roll call's id in that action's data
+MARKS_TABLE = "attendance_marks"  # one row per client marked in a roll call
+MARKS_ROLL_CALL_COLUMN = "roll_call_id"
+MARKS_PERSON_COLUMN = "person_id"
+MARKS_STATUS_COLUMN: str | None = "status"  # None: count every mark, whatever its status
+TAPPED_STATUSES = ("present", "late")  # what a client's own tap records
+# clients say something once before the roll call (not their first contact); --cold turns it off
+WARM_CLIENTS = True
+BIND_WORDS = "tämä on ryhmä"  # "@Etäpäivä tämä on ryhmä <group key>"
+OPEN_ROLL_CALL_WORDS = "nimenhuuto"  # "@Etäpäivä nimenhuuto"
+BIND_REPLIES = ("Valmis. Tämä keskustelu kuuluu nyt ryhmälle", "Tämä keskustelu kuuluu jo")
+
+ROOT = Path(__file__).resolve().parents[1]
+ECHO_BOT = ROOT / "bench" / "echo_bot.py"
+ETAPAIVA_BIN = Path(os.environ.get("ETAPAIVA_BIN", Path(sys.executable).parent / "etapaiva"))
+# settings that would take a bot out of local mode or point it at another database
+ENV_DROP = (
+    "MicrosoftAppId",
+    "MicrosoftAppPassword",
+    "MicrosoftAppType",
+    "MicrosoftAppTenantId",
+    "DATABASE_URL",
+    "PORT",
+    "HOST",
+)
+CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
+JSON_HEADERS = {"Content-Type": "application/json"}
+BURST_WINDOW_S = 0.1
+TEAMS_LIMIT_S = 10.0
+START_TIMEOUT_S = 60.0
+CARD_TIMEOUT_S = 15.0
+REQUEST_TIMEOUT_S = 30.0
+THROUGHPUT_TARGET = 1.5
+P99_TARGET = 0.7
+P2_GROUPS = 40
+P2_SPREAD_S = 10.0
+
+
+class SetupError(RuntimeError):
+    """The benchmark could not be arranged; the message says why."""
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The q-quantile by nearest rank (as bench/agenda_timer.py)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+# --- the fake Teams connector, in a process of its own ---------------------------------------
+
+
+@dataclass(frozen=True)
+class Seen:
+    """One request a bot made to the connector."""
+
+    route: str
+    status: int
+    conversation_id: str | None
+    activity_id: str | None
+    body: Any
+    response: Any
+
+    @property
+    def sent(self) -> bool:
+        """A message posted (or replied) successfully."""
+        return self.route in ("send", "reply") and 200 <= self.status < 300
+
+    @property
+    def text(self) -> str:
+        body = self.body if isinstance(self.body, dict) else {}
+        return str(body.get("text") or "")
+
+    @property
+    def posted_id(self) -> str | None:
+        """The id of the activity this request created or updated."""
+        if self.route == "update":
+            return self.activity_id
+        response = self.response if isinstance(self.response, dict) else {}
+        found = response.get("id")
+        return str(found) if found else None
+
+
+def _connector_main(pipe: Connection) -> None:
+    """Child process: serve a FakeConnector and answer "since N" queries over the pipe."""
+    with FakeConnector() as connector:
+        pipe.send(connector.url)
+        while True:
+            try:
+                command, offset = pipe.recv()
+            except (EOFError, KeyboardInterrupt):
+                return
+            if command != "since":
+                return
+            pipe.send(
+                [
+                    (r.route, r.status, r.conversation_id, r.activity_id, r.json, r.response)
+                    for r in connector.requests[offset:]
+                ]
+            )
+
+
+class ConnectorProcess:
+    """A FakeConnector (tests/fakes/connector.py) in a child process, with what it saw."""
+
+    def __init__(self) -> None:
+        context = multiprocessing.get_context("spawn")
+        self._pipe, child = context.Pipe()
+        self._process = context.Process(
+            target=_connector_main, args=(child,), name="fake-connector", daemon=True
+        )
+        self._process.start()
+        child.close()
+        if not self._pipe.poll(START_TIMEOUT_S):
+            self.close()
+            raise SetupError("the fake connector process did not start")
+        self.url: str = self._pipe.recv()
+        self.seen: list[Seen] = []
+        self._pipe_lock = threading.Lock()
+        self._poll_lock = asyncio.Lock()
+
+    def _since(self, offset: int) -> list[Seen]:
+        with self._pipe_lock:
+            self._pipe.send(("since", offset))
+            rows = self._pipe.recv()
+        return [Seen(*row) for row in rows]
+
+    async def poll(self) -> list[Seen]:
+        """Fetch the requests made since the last poll; return everything seen so far."""
+        async with self._poll_lock:
+            self.seen.extend(await asyncio.to_thread(self._since, len(self.seen)))
+        return self.seen
+
+    async def wait_for(
+        self, find: Callable[[list[Seen]], Seen | None], timeout_s: float
+    ) -> Seen | None:
+        """Poll until find() returns a request, or None after timeout_s."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            found = find(await self.poll())
+            if found is not None or time.monotonic() > deadline:
+                return found
+            await asyncio.sleep(0.05)
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError, BrokenPipeError):
+            self._pipe.send(("stop", 0))
+        self._process.join(5)
+        if self._process.is_alive():
+            self._process.kill()
+            self._process.join(5)
+
+
+# --- the bots as subprocesses ----------------------------------------------------------------
+
+
+def free_port() -> int:
+    """A currently free TCP port on 127.0.0.1."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Service:
+    """A bot in a subprocess of its own (own process group), its output in a log file."""
+
+    name: str
+    port: int
+    popen: subprocess.Popen[bytes]
+    log: Path
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def messages_url(self) -> str:
+        return f"{self.base_url}/api/messages"
+
+    def alive(self) -> bool:
+        return self.popen.poll() is None
+
+    def cpu_seconds(self) -> float | None:
+        """User + system CPU the process has used so far (Linux /proc; None elsewhere)."""
+        try:
+            stat = Path(f"/proc/{self.popen.pid}/stat").read_text()
+        except OSError:
+            return None
+        fields = stat.rsplit(")", 1)[1].split()  # from field 3 (state) on
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def log_tail(self, lines: int = 30) -> str:
+        """The log's last lines, a run of lines alike but for their time stamp shown once."""
+        text = self.log.read_text(errors="replace") if self.log.exists() else "(no log)"
+        kept: list[str] = []
+        repeats = 0
+        for line in text.splitlines():
+            if kept and line[24:] == kept[-1][24:] and line[:2] == "20":  # "2026-… 12:00:00,000 "
+                repeats += 1
+                continue
+            if repeats:
+                kept.append(f"    … the line above {repeats} more times")
+                repeats = 0
+            kept.append(line)
+        if repeats:
+            kept.append(f"    … the line above {repeats} more times")
+        tail = "\n".join(kept[-lines:])
+        return f"----- {self.name} log ({self.log}), last lines -----\n{tail}"
+
+    def stop(self) -> None:
+        """SIGTERM the process group, SIGKILL after 10 s."""
+        if self.popen.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.popen.pid, signal.SIGTERM)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.popen.wait(timeout=10)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.popen.pid, signal.SIGKILL)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.popen.wait(timeout=5)
+
+
+def bot_env(extra: dict[str, str]) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ENV_DROP}
+    return env | {"PYTHONUNBUFFERED": "1"} | extra
+
+
+def start_service(name: str, argv: list[str], env: dict[str, str], port: int, tmp: Path) -> Service:
+    """Start argv in its own session; cwd is a fresh folder (so no .env is picked up)."""
+    cwd = tmp / name
+    cwd.mkdir(exist_ok=True)
+    log = tmp / f"{name}.log"
+    with log.open("wb") as out:
+        popen = subprocess.Popen(
+            argv,
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    return Service(name, port, popen, log)
+
+
+async def wait_ready(service: Service, path: str, expect_status: int) -> None:
+    """Poll GET path until it answers expect_status; fail early if the process died."""
+    deadline = time.monotonic() + START_TIMEOUT_S
+    async with aiohttp.ClientSession() as http:
+        while time.monotonic() < deadline:
+            with contextlib.suppress(aiohttp.ClientError, TimeoutError):
+                async with http.get(
+                    service.base_url + path, timeout=aiohttp.ClientTimeout(total=2)
+                ) as resp:
+                    if resp.status == expect_status:
+                        return
+            if not service.alive():
+                raise SetupError(
+                    f"{service.name} exited with code {service.popen.returncode} before "
+                    f"{path} answered\n{service.log_tail()}"
+                )
+            await asyncio.sleep(0.1)
+    raise SetupError(f"{service.name} did not answer {path} in {START_TIMEOUT_S:.0f} s")
+
+
+async def start_echo_bot(tmp: Path) -> Service:
+    port = free_port()
+    service = start_service(
+        "echo-bot", [sys.executable, str(ECHO_BOT)], bot_env({"PORT": str(port)}), port, tmp
+    )
+    await wait_ready(service, "/api/messages", 405)  # GET on the POST-only route: it is up
+    return service
+
+
+async def start_etapaiva(name: str, database_url: str, tmp: Path) -> Service:
+    check_etapaiva_bin()
+    port = free_port()
+    env = bot_env({"HOST": "127.0.0.1", "PORT": str(port), "DATABASE_URL": database_url})
+    service = start_service(name, [str(ETAPAIVA_BIN), "serve"], env, port, tmp)
+    await wait_ready(service, "/readyz", 200)
+    return service
+
+
+def check_etapaiva_bin() -> None:
+    if not ETAPAIVA_BIN.exists():
+        raise SetupError(f"{ETAPAIVA_BIN} not found: install the project (pip install -e .)")
+
+
+def etapaiva_cli(args: list[str], database_url: str, tmp: Path) -> str:
+    """Run `etapaiva ARGS` against database_url; its output, or SetupError on failure."""
+    check_etapaiva_bin()
+    cwd = tmp / "cli"
+    cwd.mkdir(exist_ok=True)
+    result = subprocess.run(
+        [str(ETAPAIVA_BIN), *args],
+        cwd=cwd,
+        env=bot_env({"DATABASE_URL": database_url}),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise SetupError(
+            f"`etapaiva {' '.join(args)}` failed (exit {result.returncode}):\n"
+            f"{result.stdout}{result.stderr}"
+        )
+    return result.stdout
+
+
+# --- the organisation, the group chats and the roll calls ------------------------------------
+
+
+@dataclass
+class BenchGroup:
+    """A group with its chat, instructor, clients and (once opened) its roll call."""
+
+    key: str
+    name: str
+    conv: Conv
+    instructor: User
+    clients: list[User]
+    roll_call: Any = None
+    card_id: str | None = None
+
+
+def make_groups(run: str, label: str, count: int, clients: int) -> list[BenchGroup]:
+    groups = []
+    for g in range(count):
+        key = f"b{run}-{label}-{g:02d}"
+        groups.append(
+            BenchGroup(
+                key=key,
+                name=f"Penkkiryhmä {label} {g}",
+                conv=Conv.group_chat(),
+                instructor=User(name=f"Ohjaaja {label} {g}", aad_object_id=str(uuid.uuid4())),
+                clients=[
+                    User(name=f"Asiakas {label} {g}-{c}", aad_object_id=str(uuid.uuid4()))
+                    for c in range(clients)
+                ],
+            )
+        )
+    return groups
+
+
+def write_org_file(path: Path, run: str, groups: Sequence[BenchGroup]) -> None:
+    """The organisation file (docs/org-file.md) for the groups."""
+    unit = f"b{run}"
+    people: list[dict[str, Any]] = []
+    for group in groups:
+        people.append(
+            {
+                "name": group.instructor.name,
+                "aad": group.instructor.aad_object_id,
+                "instructor": [group.key],
+            }
+        )
+        people.extend(
+            {"name": client.name, "aad": client.aad_object_id, "client": [group.key]}
+            for client in group.clients
+        )
+    document = {
+        "version": 1,
+        "units": [{"key": unit, "name": f"Benchmark {run}"}],
+        "groups": [{"key": g.key, "unit": unit, "name": g.name} for g in groups],
+        "people": people,
+    }
+    path.write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False), "utf-8")
+
+
+def import_org(groups: Sequence[BenchGroup], run: str, database_url: str, tmp: Path) -> None:
+    path = tmp / f"org-{run}.yaml"
+    write_org_file(path, run, groups)
+    etapaiva_cli(["org", "import", str(path)], database_url, tmp)
+
+
+def find_actions(value: Any, verb: str) -> Iterator[dict[str, Any]]:
+    """Every object with this verb anywhere in a JSON value (cards nest their actions)."""
+    if isinstance(value, dict):
+        if value.get("verb") == verb:
+            yield value
+        for item in value.values():
+            yield from find_actions(item, verb)
+    elif isinstance(value, list):
+        for item in value:
+            yield from find_actions(item, verb)
+
+
+async def post_json(http: aiohttp.ClientSession, url: str, activity: dict[str, Any]) -> int:
+    async with http.post(url, json=activity) as resp:
+        await resp.read()
+        return resp.status
+
+
+def texts_to(seen: Sequence[Seen], conversation_id: str, start: int) -> list[str]:
+    return [s.text for s in seen[start:] if s.sent and s.conversation_id == conversation_id]
+
+
+async def bind_and_open(
+    http: aiohttp.ClientSession, bot: Service, connector: ConnectorProcess, group: BenchGroup
+) -> None:
+    """Bind the group's chat (the bot learns the chat from this first message), open a roll call."""
+    conv, instructor = group.conv, group.instructor
+    start = len(await connector.poll())
+    status = await post_json(
+        http,
+        bot.messages_url,
+        message(
+            f"{BIND_WORDS} {group.key}",
+            conversation=conv,
+            sender=instructor,
+            service_url=connector.url,
+            mentions_bot=True,
+        ),
+    )
+    if status >= 300:
+        raise SetupError(f"binding {group.key}: the bot answered HTTP {status}")
+    bound = await connector.wait_for(
+        lambda seen: next(
+            (s for s in seen[start:] if s.sent and s.conversation_id == conv.id), None
+        ),
+        CARD_TIMEOUT_S,
+    )
+    if bound is None or not bound.text.startswith(BIND_REPLIES):
+        answer = bound.text if bound else "nothing"
+        raise SetupError(f"could not bind the chat of {group.key}: the bot answered {answer!r}")
+
+    if WARM_CLIENTS:
+        # the clients have used the bot before (the usual day: it is not their first contact)
+        for client in group.clients:
+            await post_json(
+                http,
+                bot.messages_url,
+                message(
+                    "moi",
+                    conversation=conv,
+                    sender=client,
+                    service_url=connector.url,
+                    mentions_bot=True,
+                ),
+            )
+
+    start = len(await connector.poll())
+    status = await post_json(
+        http,
+        bot.messages_url,
+        message(
+            OPEN_ROLL_CALL_WORDS,
+            conversation=conv,
+            sender=instructor,
+            service_url=connector.url,
+            mentions_bot=True,
+        ),
+    )
+
+    def card(seen: list[Seen]) -> Seen | None:
+        for s in seen[start:]:
+            if s.conversation_id == conv.id and 200 <= s.status < 300 and s.route != "delete":
+                for action in find_actions(s.body, HERE_VERB):
+                    data = action.get("data")
+                    if isinstance(data, dict) and data.get(ROLL_CALL_DATA_KEY) is not None:
+                        return s
+        return None
+
+    found = await connector.wait_for(card, CARD_TIMEOUT_S)
+    if found is None:
+        said = texts_to(await connector.poll(), conv.id, start)
+        raise SetupError(
+            f"no roll-call card was posted: is issue 5 implemented? (group {group.key}; "
+            f"'@Etäpäivä {OPEN_ROLL_CALL_WORDS}' got HTTP {status}, the bot then said "
+            f"{said or 'nothing'}; looked {CARD_TIMEOUT_S:.0f} s for an Action.Execute with "
+            f"verb {HERE_VERB!r} and data[{ROLL_CALL_DATA_KEY!r}])"
+        )
+    action = next(find_actions(found.body, HERE_VERB))
+    group.roll_call = action["data"][ROLL_CALL_DATA_KEY]
+    group.card_id = found.posted_id
+
+
+async def prepare_groups(
+    bots: Sequence[Service], connector: ConnectorProcess, groups: Sequence[BenchGroup]
+) -> None:
+    """Bind and open a roll call in every group, a few at a time, spread over the bots."""
+    limit = asyncio.Semaphore(8)
+    async with aiohttp.ClientSession() as http:
+
+        async def one(i: int, group: BenchGroup) -> None:
+            bot = bots[i % len(bots)]
+            async with limit:
+                try:
+                    await bind_and_open(http, bot, connector, group)
+                except SetupError as exc:
+                    raise SetupError(f"{exc}\n{bot.log_tail()}") from exc
+
+        tasks = [asyncio.create_task(one(i, g)) for i, g in enumerate(groups)]
+        try:
+            await asyncio.gather(*tasks)
+        except BaseException:
+            for task in tasks:  # the first failure stops the rest
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
+
+
+# --- bursts ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Tap:
+    url: str
+    body: bytes
+
+
+@dataclass(frozen=True)
+class TapResult:
+    sent: float
+    done: float
+    status: int | None  # None: no HTTP answer (connection error or timeout)
+    body: Any
+    error: str | None = None
+
+    @property
+    def latency(self) -> float:
+        return self.done - self.sent
+
+    @property
+    def ok(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
+
+
+@dataclass
+class Burst:
+    results: list[TapResult]
+    cpu: float | None = None  # the bot process's CPU seconds, the burst and the pause after it
+
+    @property
+    def elapsed(self) -> float:
+        return max(r.done for r in self.results) - min(r.sent for r in self.results)
+
+    @property
+    def throughput(self) -> float:
+        return len(self.results) / self.elapsed
+
+    @property
+    def latencies(self) -> list[float]:
+        return [r.latency for r in self.results]
+
+    @property
+    def p99(self) -> float:
+        return percentile(self.latencies, 0.99)
+
+
+async def fire(
+    http: aiohttp.ClientSession, taps: Sequence[Tap], window_s: float
+) -> list[TapResult]:
+    """Start the taps evenly within window_s, each its own HTTP request; time each."""
+    loop = asyncio.get_running_loop()
+    start = loop.time() + 0.05
+    step = window_s / len(taps)
+    timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_S)
+
+    async def one(i: int, tap: Tap) -> TapResult:
+        await asyncio.sleep(max(0.0, start + i * step - loop.time()))
+        sent = time.perf_counter()
+        try:
+            async with http.post(
+                tap.url, data=tap.body, headers=JSON_HEADERS, timeout=timeout
+            ) as resp:
+                raw = await resp.read()
+                done = time.perf_counter()
+                body: Any = None
+                if raw:
+                    with contextlib.suppress(ValueError):
+                        body = json.loads(raw)
+                return TapResult(sent, done, resp.status, body)
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            return TapResult(sent, time.perf_counter(), None, None, type(exc).__name__)
+
+    return list(await asyncio.gather(*(one(i, t) for i, t in enumerate(taps))))
+
+
+def echo_taps(
+    bot: Service, connector_url: str, conv: Conv, clients: Sequence[User], tag: str
+) -> list[Tap]:
+    return [
+        Tap(
+            bot.messages_url,
+            json.dumps(
+                message(
+                    f"olen paikalla {tag}-{i}",
+                    conversation=conv,
+                    sender=client,
+                    service_url=connector_url,
+                )
+            ).encode(),
+        )
+        for i, client in enumerate(clients)
+    ]
+
+
+def check_in_tap(url: str, connector_url: str, group: BenchGroup, client: User) -> Tap:
+    activity = invoke_execute(
+        HERE_VERB,
+        {"verb": HERE_VERB, ROLL_CALL_DATA_KEY: group.roll_call},
+        conversation=group.conv,
+        sender=client,
+        service_url=connector_url,
+        reply_to_id=group.card_id,
+    )
+    return Tap(url, json.dumps(activity).encode())
+
+
+def answered_with_card(result: TapResult) -> bool:
+    body = result.body if isinstance(result.body, dict) else {}
+    return result.ok and body.get("statusCode") == 200 and body.get("type") == CARD_CONTENT_TYPE
+
+
+# --- marks in the database -------------------------------------------------------------------
+
+
+def _db_value(roll_call: Any) -> Any:
+    """The roll call's id as the database column holds it (an integer if it looks like one)."""
+    if isinstance(roll_call, str) and roll_call.isdigit():
+        return int(roll_call)
+    return roll_call
+
+
+@dataclass(frozen=True)
+class Marks:
+    distinct: int  # distinct clients marked
+    rows: int  # mark rows (more than distinct: duplicates)
+
+    @property
+    def duplicates(self) -> int:
+        return self.rows - self.distinct
+
+
+async def count_marks(database_url: str, roll_calls: Sequence[Any]) -> dict[Any, Marks]:
+    """Marks per roll call, read with SQLAlchemy core from MARKS_TABLE."""
+    from store.db import create_engine
+
+    columns = [MARKS_ROLL_CALL_COLUMN, MARKS_PERSON_COLUMN]
+    if MARKS_STATUS_COLUMN:
+        columns.append(MARKS_STATUS_COLUMN)
+    table = sa.table(MARKS_TABLE, *(sa.column(c) for c in columns))
+    roll_call_col = table.c[MARKS_ROLL_CALL_COLUMN]
+    person_col = table.c[MARKS_PERSON_COLUMN]
+    keys = {_db_value(r): r for r in roll_calls}
+    query = (
+        sa.select(roll_call_col, sa.func.count(), sa.func.count(sa.distinct(person_col)))
+        .where(roll_call_col.in_(list(keys)))
+        .group_by(roll_call_col)
+    )
+    if MARKS_STATUS_COLUMN:
+        query = query.where(table.c[MARKS_STATUS_COLUMN].in_(TAPPED_STATUSES))
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            rows = (await connection.execute(query)).all()
+    finally:
+        await engine.dispose()
+    found = {keys.get(row[0], row[0]): Marks(int(row[2]), int(row[1])) for row in rows}
+    return {r: found.get(r, Marks(0, 0)) for r in roll_calls}
+
+
+async def marks_or_problem(
+    database_url: str, roll_calls: Sequence[Any]
+) -> tuple[dict[Any, Marks] | None, str | None]:
+    try:
+        return await count_marks(database_url, roll_calls), None
+    except Exception as exc:
+        problem = f"could not read {MARKS_TABLE}.{MARKS_ROLL_CALL_COLUMN}/{MARKS_PERSON_COLUMN}"
+        return None, f"{problem}: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
+
+
+# --- P1 --------------------------------------------------------------------------------------
+
+
+@dataclass
+class P1Side:
+    name: str
+    bursts: list[Burst] = field(default_factory=list)
+
+    @property
+    def results(self) -> list[TapResult]:
+        return [r for b in self.bursts for r in b.results]
+
+    @property
+    def latencies(self) -> list[float]:
+        return [r.latency for r in self.results]
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for r in self.results if not r.ok)
+
+    @property
+    def p50(self) -> float:
+        return percentile(self.latencies, 0.5)
+
+    @property
+    def p99(self) -> float:
+        return percentile(self.latencies, 0.99)
+
+    @property
+    def throughput(self) -> float:
+        return statistics.fmean(b.throughput for b in self.bursts)
+
+    @property
+    def cpu_per_tap(self) -> float | None:
+        """The bot's CPU seconds per tap, or None when they could not be read."""
+        cpu = [b.cpu for b in self.bursts]
+        if any(c is None for c in cpu):
+            return None
+        return sum(c or 0.0 for c in cpu) / len(self.results)
+
+
+def _verdict(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+def _row(name: str, *cells: str) -> str:
+    return (f"{name:28}" + "".join(f"{c:>16}" for c in cells)).rstrip()
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f}"
+
+
+def report_p1(
+    a: P1Side,
+    b: P1Side | None,
+    echoes: int,
+    marks: dict[Any, Marks] | None,
+    marks_problem: str | None,
+    b_groups: Sequence[BenchGroup],
+    clients: int,
+    backend: str,
+) -> None:
+    """Print P1's table, the bursts one by one and a PASS/FAIL line per target."""
+    print(
+        f"\nP1 check-in: {clients} clients tapping within {BURST_WINDOW_S * 1000:.0f} ms, "
+        f"{len(a.bursts)} bursts per side interleaved A B A B ({backend}, 127.0.0.1)"
+    )
+    print("A = stock botbuilder echo bot (bench/echo_bot.py), B = Etäpäivä (etapaiva serve)\n")
+    print(_row("", "A echo bot", "B Etäpäivä", "B / A", "target"))
+    print("-" * 92)
+    print(_row("taps", str(len(a.results)), str(len(b.results)) if b else "-"))
+    print(_row("HTTP errors / no answer", str(a.errors), str(b.errors) if b else "-"))
+    print(_row("echoes at the connector", str(echoes), "-"))
+    if b is not None:
+        cards = sum(1 for r in b.results if answered_with_card(r))
+        print(_row("answered with a card", "-", str(cards)))
+        recorded = str(sum(m.distinct for m in marks.values())) if marks else "n/a"
+        duplicates = str(sum(m.duplicates for m in marks.values())) if marks else "n/a"
+        print(_row("taps recorded (distinct)", "-", recorded))
+        print(_row("duplicate marks", "-", duplicates))
+    if b is None:
+        print(_row("p50 latency (ms)", _ms(a.p50)))
+        print(_row("p99 latency (ms)", _ms(a.p99)))
+        print(_row("throughput (taps/s, mean)", f"{a.throughput:.1f}"))
+    else:
+        ratio_p99 = b.p99 / a.p99
+        ratio_tp = b.throughput / a.throughput
+        print(_row("p50 latency (ms)", _ms(a.p50), _ms(b.p50), f"{b.p50 / a.p50:.2f}"))
+        p99_cells = (_ms(a.p99), _ms(b.p99), f"{ratio_p99:.2f}", f"≤ {P99_TARGET}")
+        print(_row("p99 latency (ms)", *p99_cells))
+        tp_cells = (f"{a.throughput:.1f}", f"{b.throughput:.1f}", f"{ratio_tp:.2f}")
+        print(_row("throughput (taps/s, mean)", *tp_cells, f"≥ {THROUGHPUT_TARGET}"))
+    cpu_a, cpu_b = a.cpu_per_tap, b.cpu_per_tap if b else None
+    cpu_cells = [_ms(c) if c is not None else "n/a" for c in (cpu_a, cpu_b)]
+    if b is None:
+        cpu_cells[1] = ""
+    elif cpu_a and cpu_b is not None:
+        cpu_cells.append(f"{cpu_b / cpu_a:.2f}")
+    print(_row("bot CPU per tap (ms)", *cpu_cells))
+
+    print("\nper burst: throughput (taps/s), p99 (ms)" + (", recorded" if b else ""))
+    for i, burst_a in enumerate(a.bursts):
+        line = f"  {i + 1:>2}  A {burst_a.throughput:7.1f} {_ms(burst_a.p99):>8}"
+        if b is not None and i < len(b.bursts):
+            burst_b = b.bursts[i]
+            got = marks.get(b_groups[i].roll_call) if marks else None
+            marked = f"{got.distinct}/{clients}" if got else "n/a"
+            line += f"   B {burst_b.throughput:7.1f} {_ms(burst_b.p99):>8}  {marked}"
+        print(line)
+
+    print()
+    if echoes != len(a.results) or a.errors:
+        print(
+            f"WARNING: the echo bot answered {len(a.results) - a.errors} of {len(a.results)} "
+            f"taps and echoed {echoes}: the baseline is not sound"
+        )
+    if b is None:
+        print("(echo bot only: no targets checked)")
+        return
+    if marks_problem:
+        print(f"taps recorded: {marks_problem}")
+    recorded_ok = (
+        marks is not None
+        and b.errors == 0
+        and all(
+            marks[g.roll_call].distinct == clients and marks[g.roll_call].duplicates == 0
+            for g in b_groups[: len(b.bursts)]
+        )
+    )
+    print(
+        f"P1 recorded: {_verdict(recorded_ok)} (each burst: {clients} taps recorded once, "
+        "no duplicates, no HTTP errors)"
+    )
+    print(
+        f"P1 throughput: {_verdict(ratio_tp >= THROUGHPUT_TARGET)} "
+        f"(B/A {ratio_tp:.2f}, target ≥ {THROUGHPUT_TARGET})"
+    )
+    print(
+        f"P1 p99: {_verdict(ratio_p99 <= P99_TARGET)} (B/A {ratio_p99:.2f}, target ≤ {P99_TARGET})"
+    )
+
+
+async def run_p1(args: argparse.Namespace, tmp: Path, database_url: str, backend: str) -> None:
+    run = uuid.uuid4().hex[:6]
+    warmup = args.warmup
+    b_groups = [] if args.echo_only else make_groups(run, "p1", warmup + args.bursts, args.clients)
+    services: list[Service] = []
+    connector = ConnectorProcess()
+    try:
+        echo = await start_echo_bot(tmp)
+        services.append(echo)
+        ours: Service | None = None
+        if b_groups:
+            etapaiva_cli(["db", "upgrade"], database_url, tmp)
+            import_org(b_groups, run, database_url, tmp)
+            ours = await start_etapaiva("etapaiva", database_url, tmp)
+            services.append(ours)
+            await prepare_groups([ours], connector, b_groups)
+            print(f"B: {len(b_groups)} groups bound, roll calls open")
+
+        a_conv = Conv.group_chat()
+        a_clients = [
+            User(name=f"Asiakas {c}", aad_object_id=str(uuid.uuid4())) for c in range(args.clients)
+        ]
+        side_a, side_b = P1Side("A"), P1Side("B")
+        tags: list[str] = []
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
+
+            async def burst(bot: Service, taps: list[Tap]) -> Burst:
+                before = bot.cpu_seconds()
+                results = await fire(http, taps, BURST_WINDOW_S)
+                await asyncio.sleep(args.pause)  # follow-up work (the card's count) counts too
+                after = bot.cpu_seconds()
+                cpu = after - before if after is not None and before is not None else None
+                return Burst(results, cpu)
+
+            for n in range(warmup + args.bursts):
+                tag = f"{run}-a{n}"
+                burst_a = await burst(echo, echo_taps(echo, connector.url, a_conv, a_clients, tag))
+                burst_b: Burst | None = None
+                if ours is not None:
+                    group = b_groups[n]
+                    taps = [
+                        check_in_tap(ours.messages_url, connector.url, group, c)
+                        for c in group.clients
+                    ]
+                    burst_b = await burst(ours, taps)
+                if n < warmup:
+                    print("warm-up burst done")
+                    continue
+                tags.append(tag)
+                side_a.bursts.append(burst_a)
+                line = f"burst {n - warmup + 1}/{args.bursts}: A {burst_a.throughput:.1f}/s"
+                if burst_b is not None:
+                    side_b.bursts.append(burst_b)
+                    line += f", B {burst_b.throughput:.1f}/s"
+                print(line)
+        await asyncio.sleep(0.5)
+        seen = await connector.poll()
+        wanted = {f"echo: olen paikalla {tag}-{i}" for tag in tags for i in range(args.clients)}
+        echoes = sum(1 for s in seen if s.sent and s.text in wanted)
+        marks: dict[Any, Marks] | None = None
+        problem: str | None = None
+        measured_groups = b_groups[warmup:]
+        if ours is not None:
+            marks, problem = await marks_or_problem(
+                database_url, [g.roll_call for g in measured_groups]
+            )
+        report_p1(
+            side_a,
+            side_b if ours is not None else None,
+            echoes,
+            marks,
+            problem,
+            measured_groups,
+            args.clients,
+            backend,
+        )
+    finally:
+        for service in services:
+            service.stop()
+        connector.close()
+
+
+# --- P2 --------------------------------------------------------------------------------------
+
+
+async def run_p2(args: argparse.Namespace, tmp: Path, database_url: str) -> None:
+    run = uuid.uuid4().hex[:6]
+    groups = make_groups(run, "p2", args.groups, args.clients)
+    services: list[Service] = []
+    connector = ConnectorProcess()
+    try:
+        etapaiva_cli(["db", "upgrade"], database_url, tmp)
+        started = time.monotonic()
+        import_org(groups, run, database_url, tmp)
+        print(
+            f"organisation imported: {len(groups)} groups, "
+            f"{len(groups) * (args.clients + 1)} people ({time.monotonic() - started:.1f} s)"
+        )
+        for name in ("replica-1", "replica-2"):
+            services.append(await start_etapaiva(name, database_url, tmp))
+        await prepare_groups(services, connector, groups)
+        print(f"{len(groups)} group chats bound, roll calls open")
+
+        # tap i: group i mod G, its client i div G; replicas alternate tap by tap and, for each
+        # group, from one tap of that group to its next
+        n_groups = len(groups)
+        taps: list[Tap] = []
+        replica_of: list[int] = []
+        for i in range(n_groups * args.clients):
+            group = groups[i % n_groups]
+            replica = (i + i // n_groups) % 2
+            replica_of.append(replica)
+            taps.append(
+                check_in_tap(
+                    services[replica].messages_url,
+                    connector.url,
+                    group,
+                    group.clients[i // n_groups],
+                )
+            )
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
+            results = await fire(http, taps, args.spread)
+        marks, problem = await marks_or_problem(database_url, [g.roll_call for g in groups])
+        report_p2(results, replica_of, marks, problem, len(groups), args)
+    finally:
+        for service in services:
+            service.stop()
+        connector.close()
+
+
+def report_p2(
+    results: Sequence[TapResult],
+    replica_of: Sequence[int],
+    marks: dict[Any, Marks] | None,
+    problem: str | None,
+    n_groups: int,
+    args: argparse.Namespace,
+) -> None:
+    n = len(results)
+    answered = [r for r in results if r.ok]
+    in_time = [r for r in answered if r.latency < TEAMS_LIMIT_S]
+    latencies = [r.latency for r in results]
+    errors: dict[str, int] = {}
+    for r in results:
+        if not r.ok:
+            key = r.error or f"HTTP {r.status}"
+            errors[key] = errors.get(key, 0) + 1
+    print(
+        f"\nP2 check-in: {n} taps across {n_groups} group days within {args.spread:.0f} s, "
+        "PostgreSQL, two replicas (127.0.0.1)\n"
+    )
+    for replica in (0, 1):
+        mine = [r for r, k in zip(results, replica_of, strict=True) if k == replica]
+        print(f"  replica {replica + 1}: {len(mine)} taps, {sum(1 for r in mine if r.ok)} answered")
+    print(f"  taps answered (2xx)         {len(answered)} of {n}")
+    print(f"  answered with a card        {sum(1 for r in results if answered_with_card(r))}")
+    print(f"  HTTP errors / no answer     {n - len(answered)}" + (f" {errors}" if errors else ""))
+    print(f"  answered within {TEAMS_LIMIT_S:.0f} s        {len(in_time)}")
+    print(
+        f"  latency p50 / p99 / max     {percentile(latencies, 0.5) * 1000:.0f} / "
+        f"{percentile(latencies, 0.99) * 1000:.0f} / {max(latencies) * 1000:.0f} ms"
+    )
+    recorded = duplicates = 0
+    if marks is not None:
+        recorded = sum(m.distinct for m in marks.values())
+        duplicates = sum(m.duplicates for m in marks.values())
+        print(f"  marks in the database       {recorded} (distinct), {duplicates} duplicates")
+    else:
+        print(f"  marks in the database       n/a: {problem}")
+    lost = max(n - len(answered), n - recorded)
+    print(f"  lost (error or no mark)     {lost}")
+    ok = marks is not None and lost == 0 and recorded == n and duplicates == 0 and len(in_time) == n
+    print(
+        f"\nP2: {_verdict(ok)} (none lost, {n} marks, every tap answered within "
+        f"{TEAMS_LIMIT_S:.0f} s; max {max(latencies):.2f} s)"
+    )
+
+
+# --- main ------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def temp_postgres() -> Iterator[str]:
+    from tests.pg import TempPostgres
+
+    server = TempPostgres()
+    try:
+        yield server.start()
+    finally:
+        server.stop()
+
+
+async def main_async(args: argparse.Namespace) -> int:
+    tmp = Path(tempfile.mkdtemp(prefix="bench-checkin-"))
+    print(f"work folder (logs, database): {tmp}")
+    try:
+        with contextlib.ExitStack() as stack:
+            url = args.postgres
+            if url is None and (args.p2 or args.temp_postgres):
+                print("starting a throwaway PostgreSQL server …")
+                url = stack.enter_context(temp_postgres())
+            if args.p2:
+                assert url is not None
+                await run_p2(args, tmp, url)
+            else:
+                backend = "PostgreSQL" if url else "SQLite"
+                await run_p1(args, tmp, url or f"sqlite+aiosqlite:///{tmp / 'bench.db'}", backend)
+    except SetupError as exc:
+        print(f"\nSETUP FAILED: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--bursts", type=int, default=6, help="P1 measured bursts per side")
+    parser.add_argument("--warmup", type=int, default=1, help="P1 unmeasured bursts per side first")
+    parser.add_argument("--clients", type=int, default=50, help="clients per burst / group")
+    parser.add_argument("--pause", type=float, default=1.0, help="P1 seconds between bursts")
+    parser.add_argument("--postgres", metavar="URL", help="PostgreSQL database (else SQLite)")
+    parser.add_argument(
+        "--temp-postgres", action="store_true", help="P1 on a throwaway PostgreSQL server"
+    )
+    parser.add_argument("--p2", action="store_true", help="run P2 instead of P1 (PostgreSQL)")
+    parser.add_argument("--groups", type=int, default=P2_GROUPS, help="P2 group days")
+    parser.add_argument("--spread", type=float, default=P2_SPREAD_S, help="P2 seconds of arrivals")
+    parser.add_argument("--echo-only", action="store_true", help="P1 with the echo bot alone")
+    parser.add_argument(
+        "--quick", action="store_true", help="a smoke run: 2 bursts (P2: 4 groups, same rate)"
+    )
+    parser.add_argument(
+        "--cold",
+        action="store_true",
+        help="every tap is the client's first contact with the bot (no hello before)",
+    )
+    args = parser.parse_args(argv)
+    if args.quick:  # P2 keeps its arrival rate: a tenth of the groups in a tenth of the time
+        args.bursts = min(args.bursts, 2)
+        args.spread = args.spread * min(args.groups, 4) / args.groups
+        args.groups = min(args.groups, 4)
+    if args.bursts < 1 or args.clients < 1 or args.groups < 1:
+        parser.error("--bursts, --clients and --groups must be at least 1")
+    return args
+
+
+def main() -> None:
+    options = parse_args()
+    global WARM_CLIENTS
+    WARM_CLIENTS = not options.cold
+    sys.exit(asyncio.run(main_async(options)))
+
+
+if __name__ == "__main__":
+    main()

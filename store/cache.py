@@ -1,0 +1,227 @@
+"""A short-lived in-process cache for what every turn reads and rarely changes.
+
+Each turn needs the sender's person and roles, the conversation and the group; a burst of 50
+check-ins would read them 50 times. These read-mostly rows are kept for a few seconds. Writes
+through this process drop what they touch at once; a change made elsewhere (another replica,
+`etapaiva org import`) is seen after at most `seconds`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Hashable
+from typing import Any
+
+from domain.model import Conversation, RoleGrant
+from domain.org import Group, ImportSummary, Language, OrgSpec, Person, Role
+from store.db import Database
+from store.repos import SqlConversationRepository, SqlOrgRepository
+
+_MISSING = object()
+
+
+class TtlCache:
+    """Values kept for a fixed number of seconds (monotonic clock)."""
+
+    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.seconds = seconds
+        self._clock = clock
+        self._data: dict[Hashable, tuple[float, Any]] = {}
+
+    def get(self, key: Hashable) -> Any:
+        """The value, or _MISSING when absent or expired."""
+        found = self._data.get(key)
+        if found is None:
+            return _MISSING
+        expires, value = found
+        if expires < self._clock():
+            del self._data[key]
+            return _MISSING
+        return value
+
+    def put(self, key: Hashable, value: Any) -> None:
+        """Keep value for the cache's lifetime."""
+        if len(self._data) > 10_000:
+            self._data.clear()  # a crude bound; the working set is far smaller
+        self._data[key] = (self._clock() + self.seconds, value)
+
+    def clear(self) -> None:
+        """Forget everything."""
+        self._data.clear()
+
+    def drop(self, *keys: Hashable) -> None:
+        """Forget these keys."""
+        for key in keys:
+            self._data.pop(key, None)
+
+    def patch(self, kind: str, change: Callable[[Any], Any]) -> None:
+        """Replace the value of every key of this kind with change(value), keeping its expiry."""
+        for key, (expires, value) in list(self._data.items()):
+            if isinstance(key, tuple) and key and key[0] == kind:
+                self._data[key] = (expires, change(value))
+
+    def drop_kinds(self, *kinds: str) -> None:
+        """Forget every key that is a tuple starting with one of kinds."""
+        for key in [k for k in self._data if isinstance(k, tuple) and k and k[0] in kinds]:
+            del self._data[key]
+
+
+class CachedOrgRepository(SqlOrgRepository):
+    """The organisation repository with its per-turn reads cached for a few seconds."""
+
+    def __init__(self, db: Database, seconds: float) -> None:
+        super().__init__(db)
+        self.cache = TtlCache(seconds)
+
+    async def _cached(self, key: Hashable, load: Callable[[], Any]) -> Any:
+        value = self.cache.get(key)
+        if value is _MISSING:
+            value = await load()
+            self.cache.put(key, value)
+        return value
+
+    async def person_by_teams_id(self, teams_id: str) -> Person | None:
+        """The person with this Teams user id (cached)."""
+        load = super().person_by_teams_id
+        found: Person | None = await self._cached(("teams", teams_id), lambda: load(teams_id))
+        return found
+
+    async def person_by_id(self, person_id: int) -> Person | None:
+        """The person with this stored id (cached)."""
+        load = super().person_by_id
+        found: Person | None = await self._cached(("person", person_id), lambda: load(person_id))
+        return found
+
+    async def grants_of(self, person_id: int) -> tuple[RoleGrant, ...]:
+        """The person's roles (cached)."""
+        load = super().grants_of
+        found: tuple[RoleGrant, ...] = await self._cached(
+            ("grants", person_id), lambda: load(person_id)
+        )
+        return found
+
+    async def group_by_id(self, group_id: int) -> Group | None:
+        """One group (cached)."""
+        load = super().group_by_id
+        found: Group | None = await self._cached(("group", group_id), lambda: load(group_id))
+        return found
+
+    async def people_in_group(self, group_id: int, role: Role) -> tuple[Person, ...]:
+        """The group's people in a role (cached)."""
+        load = super().people_in_group
+        found: tuple[Person, ...] = await self._cached(
+            ("members", group_id, role), lambda: load(group_id, role)
+        )
+        return found
+
+    async def instructor_teams_ids(self, group_id: int) -> tuple[str, ...]:
+        """Teams ids of the group's instructors (cached)."""
+        load = super().instructor_teams_ids
+        found: tuple[str, ...] = await self._cached(
+            ("instructor_ids", group_id), lambda: load(group_id)
+        )
+        return found
+
+    async def has_people_waiting_for_upn_match(self) -> bool:
+        """Whether anyone is known only by UPN (cached)."""
+        load = super().has_people_waiting_for_upn_match
+        found: bool = await self._cached(("waiting_upn",), load)
+        return found
+
+    def _forget_person(self, person: Person, stored: Person | None = None) -> None:
+        keys: list[Hashable] = [("person", person.id), ("grants", person.id), ("waiting_upn",)]
+        if person.teams_id:
+            keys.append(("teams", person.teams_id))
+        self.cache.drop(*keys)
+        self.cache.drop_kinds("instructor_ids")
+        if stored is None:
+            self.cache.drop_kinds("members")
+            return
+
+        # lists of a group's people carry Teams ids, which a first contact adds: swap the
+        # person in them rather than reading whole groups again for every first contact
+        def swap(people: tuple[Person, ...]) -> tuple[Person, ...]:
+            return tuple(stored if p.id == stored.id else p for p in people)
+
+        self.cache.patch("members", swap)
+
+    async def add_person(self, person: Person) -> Person:
+        """Add, and forget what may have changed."""
+        try:
+            return await super().add_person(person)
+        finally:
+            self._forget_person(person)
+
+    async def update_person(self, person: Person) -> Person:
+        """Update, and forget (or patch) what it changes."""
+        try:
+            stored = await super().update_person(person)
+        except BaseException:
+            self._forget_person(person)
+            raise
+        self._forget_person(person, stored)
+        return stored
+
+    async def set_language(self, person_id: int, language: Language) -> None:
+        """Store the language choice, and forget what may have changed."""
+        try:
+            await super().set_language(person_id, language)
+        finally:
+            self.cache.drop(("person", person_id))
+            self.cache.drop_kinds("teams", "members", "instructor_ids")
+
+    async def apply(self, spec: OrgSpec) -> ImportSummary:
+        """Import, and forget everything."""
+        try:
+            return await super().apply(spec)
+        finally:
+            self.cache.clear()
+
+
+class CachedConversationRepository(SqlConversationRepository):
+    """Conversations with `get` and `bound_to` cached for a few seconds."""
+
+    def __init__(self, db: Database, seconds: float) -> None:
+        super().__init__(db)
+        self.cache = TtlCache(seconds)
+
+    async def get(self, conversation_id: str) -> Conversation | None:
+        """A conversation (cached)."""
+        value = self.cache.get(("conv", conversation_id))
+        if value is _MISSING:
+            value = await super().get(conversation_id)
+            self.cache.put(("conv", conversation_id), value)
+        found: Conversation | None = value
+        return found
+
+    async def bound_to(self, group_id: int) -> Conversation | None:
+        """The group's bound conversation (cached)."""
+        value = self.cache.get(("bound", group_id))
+        if value is _MISSING:
+            value = await super().bound_to(group_id)
+            self.cache.put(("bound", group_id), value)
+        found: Conversation | None = value
+        return found
+
+    async def remember(self, conversation: Conversation) -> Conversation:
+        """Store, and forget what may have changed."""
+        try:
+            return await super().remember(conversation)
+        finally:
+            self.cache.clear()
+
+    async def bind(
+        self, conversation_id: str, group_id: int, actor_person_id: int
+    ) -> Conversation | None:
+        """Bind, and forget what may have changed."""
+        try:
+            return await super().bind(conversation_id, group_id, actor_person_id)
+        finally:
+            self.cache.clear()
+
+    async def set_active(self, conversation_id: str, active: bool) -> None:
+        """Mark (in)active, and forget what may have changed."""
+        try:
+            await super().set_active(conversation_id, active)
+        finally:
+            self.cache.clear()
