@@ -258,6 +258,14 @@ def create_app(
             )
             app[OUTBOX_WORKER] = outbox_worker
 
+            def direct_send(conversation_id: str) -> None:
+                # answers in turns count against the same per-conversation limits in Teams
+                limiter = outbox_worker.limiter
+                limiter.begin(conversation_id)
+                limiter.end(conversation_id, outbox_worker.clock.monotonic())
+
+            bot.on_direct_send = direct_send
+
             async def ready() -> dict[str, Any]:
                 report: dict[str, Any] = {"scheduler": scheduler.state}
                 try:

@@ -29,7 +29,7 @@ from typing import Any, Protocol
 from domain.model import Conversation
 from domain.outbox import OutboxEntry, OutboxMessage, OutboxStatus
 from domain.ports import ConversationRepository
-from domain.ratelimit import RateLimiter
+from domain.ratelimit import OUTBOX_PER_CONVERSATION, RateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -199,7 +199,7 @@ class OutboxWorker:
         self.max_attempts = max(1, max_attempts)
         self._concurrency = max(1, concurrency)
         self.clock = clock or WorkerClock()
-        self.limiter = limiter or RateLimiter()
+        self.limiter = limiter or RateLimiter(OUTBOX_PER_CONVERSATION)
         # Teams' windows, Retry-After and backoff are on the worker's clock; polling, leases
         # and timeouts are about our own I/O, so they stay in real seconds at any clock speed
         self._poll = poll_interval * self.clock.speed

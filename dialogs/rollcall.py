@@ -12,7 +12,7 @@ from dialogs.turn import Outcome, Reply
 from domain.binding import find_group
 from domain.errors import DomainError, NotFound
 from domain.org import Group, Role
-from domain.rollcall.model import RollCall
+from domain.rollcall.model import RollCall, Status
 from domain.rollcall.service import ClientView, RollCallService
 
 if TYPE_CHECKING:
@@ -96,7 +96,10 @@ async def problem(router: Router, ctx: Context, action: CardAction) -> Outcome:
     """ "A problem with sound or picture": the guide privately, and the instructors told."""
     roll_call, group = await _roll_call(router, action)
     guide = await tutorial_dialogs.start(router, ctx)
-    await _service(router).problem(ctx.actor, roll_call, group)
+    told = await _service(router).problem(ctx.actor, roll_call, group)
+    sent = ctx.t("tutorial.group.sent")
+    if told and any(r.text == sent for r in guide.replies):
+        return _say(ctx.t("rollcall.problem.sent"))
     return guide
 
 
@@ -146,7 +149,10 @@ async def remind_by_text(router: Router, ctx: Context, _argument: str) -> Outcom
 async def _remind(router: Router, ctx: Context, roll_call: RollCall, group: Group) -> Outcome:
     done = await _service(router).remind(ctx.actor, roll_call, group, ctx.conversation, _aad(ctx))
     texts = [ctx.t("rollcall.reminded", sent=done.sent, already=done.already)]
-    if done.unreachable:
+    if done.unreachable and ctx.conversation.kind.is_group:
+        # the whole group reads this: a count, never clients' names
+        texts.append(ctx.t("rollcall.reminded.unreachable_count", n=len(done.unreachable)))
+    elif done.unreachable:
         texts.append(ctx.t("rollcall.reminded.unreachable", names=", ".join(done.unreachable)))
     if done.notified:
         texts.append(ctx.t("rollcall.reminded.notified", n=done.notified))
@@ -251,8 +257,11 @@ async def save(router: Router, ctx: Context, action: CardAction) -> Outcome:
             continue
         status, reason = chosen
         mark, left = current[person_id]
-        if status.value == "left_early" and left:
+        if status is Status.LEFT_EARLY and left:
             continue
+        # someone left early who gets another status: the check-out was a mistake and goes
+        if left and await service.undo_checkout(ctx.actor, roll_call, group, person_id, status):
+            changed += 1
         if mark is not None and mark.status is status and mark.reason is reason:
             continue
         if await service.correct(ctx.actor, roll_call, group, person_id, status, reason):

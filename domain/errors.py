@@ -29,3 +29,7 @@ class ConcurrentUpdate(Exception):
 
 class StoreUnavailable(Exception):
     """The database cannot be reached right now."""
+
+
+class TeamsUnavailable(Exception):
+    """Teams did not answer a question the turn depends on (e.g. who the sender is)."""

@@ -18,6 +18,9 @@ Limits = Sequence[tuple[float, int]]
 
 # per bot per thread: 7 per second, 8 per 2 s, 60 per 30 s, 1800 per hour (teams-facts §1)
 PER_CONVERSATION: Limits = ((1.0, 7), (2.0, 8), (30.0, 60), (3600.0, 1800))
+# what the outbox allows itself per conversation: one less in each window, left for the
+# answers the bot gives during turns (they are not counted here, and other replicas send too)
+OUTBOX_PER_CONVERSATION: Limits = ((1.0, 6), (2.0, 7), (30.0, 55), (3600.0, 1750))
 # per app per tenant, every request
 GLOBAL: Limits = ((1.0, 50),)
 

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    delete,
     func,
     insert,
     select,
@@ -521,6 +522,29 @@ class SqlRollCallStore:
                 .returning(CheckoutRow.id)
             )
             if not inserted.all():
+                return False
+            await s.execute(insert(ChangeRow).values(**_change_values(change)))
+            await _messages(s, messages)
+        return True
+
+    async def undo_checkout(
+        self,
+        group_id: int,
+        day: date,
+        person_id: int,
+        change: Change,
+        messages: Sequence[OutboxMessage] = (),
+    ) -> bool:
+        """Remove a check-out (with its audited change); False if there was none."""
+        async with self._db.write() as s:
+            result = await s.execute(
+                delete(CheckoutRow).where(
+                    CheckoutRow.group_id == group_id,
+                    CheckoutRow.day == day,
+                    CheckoutRow.person_id == person_id,
+                )
+            )
+            if getattr(result, "rowcount", 0) != 1:
                 return False
             await s.execute(insert(ChangeRow).values(**_change_values(change)))
             await _messages(s, messages)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any, Protocol
 
@@ -25,7 +28,7 @@ from bot.teams.translate import (
 )
 from dialogs.router import Router
 from dialogs.turn import Outcome, Reply, Turn, TurnKind
-from domain.errors import ConcurrentUpdate, StoreUnavailable
+from domain.errors import ConcurrentUpdate, StoreUnavailable, TeamsUnavailable
 from domain.i18n import language_for_locale, text
 from domain.org import DEFAULT_LANGUAGE
 from domain.outbox import OutboxMessage
@@ -39,6 +42,33 @@ MEETING_EVENTS = {
     "application/vnd.microsoft.meetingStart": TurnKind.MEETING_START,
     "application/vnd.microsoft.meetingEnd": TurnKind.MEETING_END,
 }
+
+
+ROSTER_SECONDS = 120.0
+
+
+@dataclass
+class _Roster:
+    """A conversation's members' UPNs by Teams id, and when to read them again."""
+
+    upns: dict[str, str] = field(default_factory=dict)
+    expires: float = 0.0
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+async def _read_roster(turn_context: TurnContext) -> dict[str, str]:
+    upns: dict[str, str] = {}
+    token: str | None = None
+    for _ in range(100):  # 100 pages of 500: far more than any group
+        page = await TeamsInfo.get_paged_members(turn_context, token, 500)
+        for member in page.members or []:
+            found = getattr(member, "user_principal_name", None) or getattr(member, "email", None)
+            if member.id and found:
+                upns[member.id] = str(found)
+        token = page.continuation_token
+        if not token:
+            break
+    return upns
 
 
 class NeedsFullTurn(Exception):
@@ -79,6 +109,9 @@ class EtapaivaBot(TeamsActivityHandler):  # type: ignore[misc]
         self._router = router
         self._inbox = inbox
         self._outbox = outbox
+        self._rosters: dict[str, _Roster] = {}
+        # told of each answer sent during a turn: the outbox counts it in Teams' limits
+        self.on_direct_send: Callable[[str], None] = lambda _conversation_id: None
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         """Handle each activity once (Teams may redeliver), with one error path for all."""
@@ -105,7 +138,7 @@ class EtapaivaBot(TeamsActivityHandler):  # type: ignore[misc]
             log.warning("could not release activity claim %s", activity_id, exc_info=True)
 
     async def _apologise(self, turn_context: TurnContext, error: Exception) -> None:
-        busy = isinstance(error, StoreUnavailable | ConcurrentUpdate)
+        busy = isinstance(error, StoreUnavailable | ConcurrentUpdate | TeamsUnavailable)
         if busy:
             log.warning("turn failed, storage busy or unreachable: %s", type(error).__name__)
         else:
@@ -118,7 +151,7 @@ class EtapaivaBot(TeamsActivityHandler):  # type: ignore[misc]
                 body = {"statusCode": 200, "type": MESSAGE_CONTENT_TYPE, "value": message}
                 await self._invoke_response(turn_context, InvokeResponse(status=200, body=body))
             elif activity.type == ActivityTypes.message:
-                await turn_context.send_activity(reply_activity(Reply(text=message)))
+                await self._send(turn_context, reply_activity(Reply(text=message)))
         except Exception:
             log.warning("could not tell the user about the failure", exc_info=True)
 
@@ -141,25 +174,56 @@ class EtapaivaBot(TeamsActivityHandler):  # type: ignore[misc]
             **fields,
         )
 
-    @staticmethod
-    def _upn_lookup(turn_context: TurnContext) -> Callable[[], Awaitable[str | None]]:
+    async def _send(self, turn_context: TurnContext, activity: Activity) -> None:
+        await turn_context.send_activity(activity)
+        conversation = turn_context.activity.conversation
+        if conversation is not None and conversation.id:
+            self.on_direct_send(conversation.id.split(";messageid=", 1)[0])
+
+    def _upn_lookup(self, turn_context: TurnContext) -> Callable[[], Awaitable[str | None]]:
         async def lookup() -> str | None:
-            try:
-                member = await TeamsInfo.get_member(
-                    turn_context, turn_context.activity.from_property.id
-                )
-            except Exception:
-                log.info("could not look up the sender's UPN", exc_info=True)
-                return None
-            found = getattr(member, "user_principal_name", None) or getattr(member, "email", None)
-            return str(found) if found else None
+            return await self._roster_upn(turn_context)
 
         return lookup
+
+    async def _roster_upn(self, turn_context: TurnContext) -> str | None:
+        """The sender's UPN from the conversation's roster, read once for everyone.
+
+        Thirty clients tapping for the first time would otherwise be thirty member lookups at
+        once, and Teams throttles the roster API: one paged read per conversation serves them
+        all for ROSTER_SECONDS. A failed read is not "nobody": it raises TeamsUnavailable so
+        the person is asked to try again instead of becoming a stranger.
+        """
+        activity = turn_context.activity
+        key = activity.conversation.id.split(";messageid=", 1)[0]
+        sender = activity.from_property.id
+        roster = self._rosters.setdefault(key, _Roster())
+        async with roster.lock:
+            now = time.monotonic()
+            try:
+                if now >= roster.expires:
+                    roster.upns = await _read_roster(turn_context)
+                    roster.expires = now + ROSTER_SECONDS
+                if sender not in roster.upns:
+                    # joined after the roster was read: ask for this one member
+                    member = await TeamsInfo.get_member(turn_context, sender)
+                    found = getattr(member, "user_principal_name", None) or getattr(
+                        member, "email", None
+                    )
+                    if found:
+                        roster.upns[sender] = str(found)
+            except Exception as exc:
+                status = getattr(getattr(exc, "response", None), "status_code", None)
+                if status in (400, 403, 404):
+                    return None  # Teams will not tell: not a member it can show us
+                log.info("could not read the roster: %s %s", type(exc).__name__, status)
+                raise TeamsUnavailable("roster lookup failed") from exc
+            return roster.upns.get(sender)
 
     async def _run(self, turn_context: TurnContext, turn: Turn) -> Outcome:
         outcome = await self._router.handle(turn)
         for reply in outcome.replies:
-            await turn_context.send_activity(reply_activity(reply))
+            await self._send(turn_context, reply_activity(reply))
         return outcome
 
     # --- activity types ----------------------------------------------------------------
@@ -216,7 +280,7 @@ class EtapaivaBot(TeamsActivityHandler):  # type: ignore[misc]
         outcome = await self._router.handle(turn)
         body, replies = invoke_body(outcome)
         for reply in replies:
-            await turn_context.send_activity(reply_activity(reply))
+            await self._send(turn_context, reply_activity(reply))
         # hand the body over unserialised: we write the HTTP response ourselves (teams-facts §11.2)
         return InvokeResponse(status=int(HTTPStatus.OK), body=body)
 
@@ -272,7 +336,7 @@ class EtapaivaBot(TeamsActivityHandler):  # type: ignore[misc]
         except Exception as error:
             if claim:
                 await self._release(*claim)
-            busy = isinstance(error, StoreUnavailable | ConcurrentUpdate)
+            busy = isinstance(error, StoreUnavailable | ConcurrentUpdate | TeamsUnavailable)
             log.log(
                 logging.WARNING if busy else logging.ERROR,
                 "turn failed: %s",

@@ -43,6 +43,7 @@ MESSAGES: dict[str, str] = {
     "rollcall.already_closed": "The roll call was already closed.",
     "rollcall.reminded": "I reminded {sent} people. Reminded earlier: {already}.",
     "rollcall.reminded.unreachable": "I could not reach: {names}. They have not talked to me yet.",
+    "rollcall.reminded.unreachable_count": "I could not reach {n} people. You see their names in the roll call's instructor view.",
     "rollcall.reminded.notified": "In the meeting I showed a notice to {n} people.",
     "rollcall.not_allowed": "Only an instructor can do this.",
     "rollcall.not_bound": "This chat is not joined to a group. Instructor: write this is group.",

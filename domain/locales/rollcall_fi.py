@@ -43,6 +43,7 @@ MESSAGES: dict[str, str] = {
     "rollcall.already_closed": "Nimenhuuto oli jo suljettu.",
     "rollcall.reminded": "Muistutin {sent} henkilöä. Aiemmin muistutettu: {already}.",
     "rollcall.reminded.unreachable": "En saanut yhteyttä: {names}. He eivät ole vielä puhuneet kanssani.",
+    "rollcall.reminded.unreachable_count": "En saanut yhteyttä {n} henkilöön. Näet nimet nimenhuudon ohjaajanäkymästä.",
     "rollcall.reminded.notified": "Kokouksessa näytin ilmoituksen {n} henkilölle.",
     "rollcall.not_allowed": "Vain ohjaaja voi tehdä tämän.",
     "rollcall.not_bound": "Tätä keskustelua ei ole liitetty ryhmään. Ohjaaja: kirjoita tämä on ryhmä.",

@@ -43,6 +43,7 @@ MESSAGES: dict[str, str] = {
     "rollcall.already_closed": "Uppropet var redan stängt.",
     "rollcall.reminded": "Jag påminde {sent} personer. Påminda tidigare: {already}.",
     "rollcall.reminded.unreachable": "Jag fick inte kontakt med: {names}. De har inte pratat med mig ännu.",
+    "rollcall.reminded.unreachable_count": "Jag fick inte kontakt med {n} personer. Du ser namnen i uppropets handledarvy.",
     "rollcall.reminded.notified": "I mötet visade jag ett meddelande för {n} personer.",
     "rollcall.not_allowed": "Bara en handledare kan göra det här.",
     "rollcall.not_bound": "Den här chatten är inte kopplad till en grupp. Handledare: skriv detta är gruppen.",

@@ -79,6 +79,14 @@ class RollCallStore(Protocol):
         self, checkout: Checkout, change: Change, messages: Sequence[OutboxMessage] = ()
     ) -> bool: ...
     async def checkouts(self, group_id: int, day: date) -> dict[int, Checkout]: ...
+    async def undo_checkout(
+        self,
+        group_id: int,
+        day: date,
+        person_id: int,
+        change: Change,
+        messages: Sequence[OutboxMessage] = (),
+    ) -> bool: ...
     async def changes(self, group_id: int, day: date) -> list[Change]: ...
 
 
@@ -642,12 +650,14 @@ class RollCallService:
         now = self.now()
         if status is Status.LEFT_EARLY:
             checkout = Checkout(group.id, roll_call.day, person_id, now)
+            before = marks.get(person_id)
             change = Change(
                 group_id=group.id,
                 day=roll_call.day,
                 person_id=person_id,
                 roll_call_id=roll_call.id,
                 at=now,
+                before=before.status if before else None,
                 after=Status.LEFT_EARLY,
                 by=actor.person_id,
             )
@@ -708,12 +718,44 @@ class RollCallService:
             after=Status.LEFT_EARLY,
             by=actor.person_id,
         )
-        recorded = await self._store.checkout(checkout, change)
+        recorded = await self._store.checkout(
+            checkout, replace(change, before=await self._last_status(group, day, actor.person_id))
+        )
         if not recorded:
             earlier = (await self._store.checkouts(group.id, day)).get(actor.person_id)
             if earlier is not None:
                 now = earlier.at
         return group, now, recorded
+
+    async def _last_status(self, group: Group, day: date, person_id: int) -> Status | None:
+        """The person's status in the latest roll call of the day that has them."""
+        assert group.id is not None
+        marks = await self._store.marks_of_day(group.id, day)
+        for roll_call in reversed(await self._store.of_day(group.id, day)):
+            mark = marks.get(roll_call.id or 0, {}).get(person_id)
+            if mark is not None:
+                return mark.status
+        return None
+
+    async def undo_checkout(
+        self, actor: Actor, roll_call: RollCall, group: Group, person_id: int, status: Status
+    ) -> bool:
+        """An instructor takes back a check-out marked by mistake; audited."""
+        await self._check(actor, group, None, None)
+        assert group.id is not None
+        change = Change(
+            group_id=group.id,
+            day=roll_call.day,
+            person_id=person_id,
+            roll_call_id=roll_call.id,
+            at=self.now(),
+            before=Status.LEFT_EARLY,
+            after=status,
+            by=actor.person_id,
+        )
+        return await self._store.undo_checkout(
+            group.id, roll_call.day, person_id, change, [self._refresh(roll_call)]
+        )
 
     # --- the day's record ----------------------------------------------------------------
 
