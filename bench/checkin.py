@@ -509,17 +509,14 @@ async def bind_and_open(
         raise SetupError(f"could not bind the chat of {group.key}: the bot answered {answer!r}")
 
     if WARM_CLIENTS:
-        # the clients have used the bot before (the usual day: it is not their first contact)
+        # the clients have used the bot before (the usual day: not their first contact);
+        # each in their own 1:1 chat, so the group chat's send limits stay untouched
         for client in group.clients:
             await post_json(
                 http,
                 bot.messages_url,
                 message(
-                    "moi",
-                    conversation=conv,
-                    sender=client,
-                    service_url=connector.url,
-                    mentions_bot=True,
+                    "moi", conversation=Conv.personal(), sender=client, service_url=connector.url
                 ),
             )
 

@@ -116,6 +116,18 @@ class Router:
     def __init__(self, services: Services) -> None:
         self.s = services
 
+    @staticmethod
+    def needs_dedupe(turn: Turn) -> bool:
+        """False for card verbs whose handling is idempotent by construction.
+
+        A check-in recorded twice is still one mark (compare-and-set per person), and a
+        refresh only reads: handling a redelivered one again gives the same answer, so the
+        inbox (one more write per tap) can be skipped for them.
+        """
+        if turn.kind is not TurnKind.ACTION or not isinstance(turn.action, dict):
+            return True
+        return turn.action.get("verb") not in IDEMPOTENT_VERBS
+
     async def handle(self, turn: Turn) -> Outcome:
         """Handle one turn and return what to answer."""
         if turn.kind is TurnKind.UNINSTALLED:
@@ -304,6 +316,8 @@ COMMANDS: dict[Command, Handler] = {
     Command.ATTENDANCE: rollcall_dialogs.attendance,
     Command.LEAVE: rollcall_dialogs.leave,
 }
+
+IDEMPOTENT_VERBS = frozenset({HERE_VERB, ROLLCALL_REFRESH_VERB})
 
 ACTIONS: dict[str, ActionHandler] = {
     BIND_VERB: Router.bind_chosen,

@@ -160,6 +160,10 @@ class CachedOrgRepository(SqlOrgRepository):
             self._forget_person(person)
             raise
         self._forget_person(person, stored)
+        # the next turn of this person (their first tap) needs exactly this: keep it
+        if stored.teams_id:
+            self.cache.put(("teams", stored.teams_id), stored)
+        self.cache.put(("person", stored.id), stored)
         return stored
 
     async def set_language(self, person_id: int, language: Language) -> None:

@@ -310,7 +310,7 @@ class EtapaivaBot(TeamsActivityHandler):  # type: ignore[misc]
         )
         claim = None
         try:
-            if turn.activity_id:
+            if turn.activity_id and self._router.needs_dedupe(turn):
                 if not await self._inbox.claim(turn.conversation.conversation_id, turn.activity_id):
                     log.info("duplicate activity %s ignored", turn.activity_id)
                     return {}

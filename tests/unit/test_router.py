@@ -370,3 +370,22 @@ async def test_uninstalling_marks_the_conversation_inactive(world: World) -> Non
     outcome = await world.router.handle(Turn(TurnKind.UNINSTALLED, chat(), user(world.client)))
     assert outcome.replies == []
     assert world.conversations.conversations["a:personal"].active is False
+
+
+def test_only_idempotent_card_verbs_skip_the_inbox() -> None:
+    from dialogs.router import IDEMPOTENT_VERBS, Router
+    from dialogs.turn import Turn, TurnKind
+    from domain.model import Conversation, ConversationKind, TeamsUser
+
+    conv = Conversation("19:x@thread.v2", ConversationKind.GROUP_CHAT, "https://s", {})
+    user = TeamsUser("29:a", "A")
+
+    def action(verb: str) -> Turn:
+        return Turn(TurnKind.ACTION, conv, user, action={"verb": verb}, is_invoke=True)
+
+    assert {"rollcall.here", "rollcall.refresh"} == IDEMPOTENT_VERBS
+    assert not Router.needs_dedupe(action("rollcall.here"))
+    assert not Router.needs_dedupe(action("rollcall.refresh"))
+    for verb in ("rollcall.close", "attendance.save", "help.take", "agenda.steer", "tutorial.go"):
+        assert Router.needs_dedupe(action(verb))
+    assert Router.needs_dedupe(Turn(TurnKind.MESSAGE, conv, user, text="nimenhuuto"))
