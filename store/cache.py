@@ -81,10 +81,19 @@ class CachedOrgRepository(SqlOrgRepository):
         return value
 
     async def person_by_teams_id(self, teams_id: str) -> Person | None:
-        """The person with this Teams user id (cached)."""
-        load = super().person_by_teams_id
-        found: Person | None = await self._cached(("teams", teams_id), lambda: load(teams_id))
-        return found
+        """The person with this Teams user id (cached; their roles are read along)."""
+        value = self.cache.get(("teams", teams_id))
+        if value is not _MISSING:
+            found: Person | None = value
+            return found
+        both = await self.person_and_grants(teams_id)
+        person = both[0] if both else None
+        self.cache.put(("teams", teams_id), person)
+        if both is not None:
+            # every turn asks for the roles next: one session instead of two
+            self.cache.put(("grants", both[0].id), both[1])
+            self.cache.put(("person", both[0].id), both[0])
+        return person
 
     async def person_by_id(self, person_id: int) -> Person | None:
         """The person with this stored id (cached)."""

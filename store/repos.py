@@ -96,6 +96,27 @@ def _scope(membership_role: Role, group_id: int | None, unit_id: int | None) -> 
     return "*"
 
 
+async def _grants_in(s: AsyncSession, person_id: int) -> tuple[RoleGrant, ...]:
+    rows = (
+        await s.execute(
+            select(MembershipRow, GroupRow, UnitRow)
+            .outerjoin(GroupRow, MembershipRow.group_id == GroupRow.id)
+            .outerjoin(
+                UnitRow,
+                func.coalesce(MembershipRow.unit_id, GroupRow.unit_id) == UnitRow.id,
+            )
+            .where(MembershipRow.person_id == person_id)
+            .order_by(MembershipRow.id)
+        )
+    ).all()
+    grants = []
+    for m, g, u in rows:
+        unit = _unit(u) if u is not None else None
+        group = _group(g, unit.key) if g is not None and unit is not None else None
+        grants.append(RoleGrant(role=Role(m.role), group=group, unit=unit if m.unit_id else None))
+    return tuple(grants)
+
+
 class _Repo:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -198,26 +219,17 @@ class SqlOrgRepository(_Repo):
     async def grants_of(self, person_id: int) -> tuple[RoleGrant, ...]:
         """Every role the person holds, with the group or unit resolved."""
         async with self._db.read() as s:
-            rows = (
-                await s.execute(
-                    select(MembershipRow, GroupRow, UnitRow)
-                    .outerjoin(GroupRow, MembershipRow.group_id == GroupRow.id)
-                    .outerjoin(
-                        UnitRow,
-                        func.coalesce(MembershipRow.unit_id, GroupRow.unit_id) == UnitRow.id,
-                    )
-                    .where(MembershipRow.person_id == person_id)
-                    .order_by(MembershipRow.id)
-                )
-            ).all()
-        grants = []
-        for m, g, u in rows:
-            unit = _unit(u) if u is not None else None
-            group = _group(g, unit.key) if g is not None and unit is not None else None
-            grants.append(
-                RoleGrant(role=Role(m.role), group=group, unit=unit if m.unit_id else None)
-            )
-        return tuple(grants)
+            return await _grants_in(s, person_id)
+
+    async def person_and_grants(self, teams_id: str) -> tuple[Person, tuple[RoleGrant, ...]] | None:
+        """The person with this Teams id and their roles, read together (one session)."""
+        async with self._db.read() as s:
+            row = (
+                await s.execute(select(PersonRow).filter_by(teams_id=teams_id))
+            ).scalar_one_or_none()
+            if row is None:
+                return None
+            return _person(row), await _grants_in(s, row.id)
 
     async def group_by_id(self, group_id: int) -> Group | None:
         """One group by its id."""
