@@ -79,18 +79,8 @@ def build_services(
         agenda=agenda,
         plans=plans,
         tutorial=tutorial,
-        tutorial_cards=tutorial_cards(tutorial),
         rollcall=rollcall,
     )
-
-
-def tutorial_cards(tutorial: TutorialService | None) -> TutorialCardRenderer | None:
-    """The card renderer the tutorial service draws with, for the dialogs to use too."""
-    if tutorial is None:
-        return None
-    cards = tutorial.cards
-    assert isinstance(cards, TutorialCardRenderer)
-    return cards
 
 
 def utc_now() -> datetime:

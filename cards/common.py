@@ -52,3 +52,22 @@ def execute(title: str, action: CardAction) -> dict[str, Any]:
         "data": data,
         "fallback": {"type": "Action.Submit", "title": title, "data": data},
     }
+
+
+def small(value: str) -> dict[str, Any]:
+    """A small, subtle line (where the person is)."""
+    return {"type": "TextBlock", "text": value, "wrap": True, "isSubtle": True, "size": "Small"}
+
+
+def strong(value: str) -> dict[str, Any]:
+    """A bold paragraph (a note about what just happened, a keyboard shortcut)."""
+    return {"type": "TextBlock", "text": value, "wrap": True, "weight": "Bolder"}
+
+
+def styled(action: dict[str, Any], style: str) -> dict[str, Any]:
+    """A button with Teams' positive/destructive style (its words carry the meaning too)."""
+    action["style"] = style
+    fallback = action.get("fallback")
+    if isinstance(fallback, dict):
+        fallback["style"] = style
+    return action

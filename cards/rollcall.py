@@ -11,9 +11,8 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from cards.common import Card, card, execute, heading, paragraph
+from cards.common import Card, card, execute, heading, paragraph, small, strong, styled
 from cards.payload import CardAction
-from cards.tutorial import small, strong, styled
 from domain.i18n import text
 from domain.org import Language
 from domain.rollcall.model import Mark, Reason, RollCall, Status

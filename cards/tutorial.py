@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cards.common import Card, card, execute, heading, paragraph
+from cards.common import Card, card, execute, heading, paragraph, small, strong, styled
 from cards.payload import CardAction
 from domain.i18n import text
 from domain.org import Language
@@ -27,25 +27,6 @@ TAKE_VERB = "help.take"
 RESOLVE_VERB = "help.resolve"
 
 Element = dict[str, Any]
-
-
-def small(value: str) -> Element:
-    """A small, subtle line (where the person is)."""
-    return {"type": "TextBlock", "text": value, "wrap": True, "isSubtle": True, "size": "Small"}
-
-
-def strong(value: str) -> Element:
-    """A bold paragraph (a note about what just happened, a keyboard shortcut)."""
-    return {"type": "TextBlock", "text": value, "wrap": True, "weight": "Bolder"}
-
-
-def styled(action: Element, style: str) -> Element:
-    """A button with Teams' positive/destructive style (its words carry the meaning too)."""
-    action["style"] = style
-    for fallback in (action.get("fallback"),):
-        if isinstance(fallback, dict):
-            fallback["style"] = style
-    return action
 
 
 class TutorialCardRenderer:

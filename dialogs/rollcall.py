@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from cards.payload import CardAction, row_id
 from cards.rollcall import RollCallCardRenderer, clock, parse_choice
 from dialogs import tutorial as tutorial_dialogs
-from dialogs.turn import Outcome, Reply
+from dialogs.turn import Outcome, Reply, card_in_place
 from domain.binding import find_group
 from domain.errors import DomainError, NotFound
 from domain.org import Group, Role
@@ -218,11 +218,7 @@ async def show(router: Router, ctx: Context, action: CardAction) -> Outcome:
     roll_call, group = await _roll_call(router, action)
     view = await _service(router).attendance(ctx.actor, group, ctx.language, roll_call.day)
     card = _cards(router).attendance(view, roll_call)
-    return (
-        Outcome(card_update=card)
-        if ctx.turn.is_invoke or ctx.turn.reply_to_id
-        else Outcome(replies=[Reply(card=card)])
-    )
+    return card_in_place(ctx.turn, card)
 
 
 async def history(router: Router, ctx: Context, action: CardAction) -> Outcome:
@@ -230,11 +226,7 @@ async def history(router: Router, ctx: Context, action: CardAction) -> Outcome:
     roll_call, group = await _roll_call(router, action)
     view = await _service(router).attendance(ctx.actor, group, ctx.language, roll_call.day)
     card = _cards(router).history(view, roll_call)
-    return (
-        Outcome(card_update=card)
-        if ctx.turn.is_invoke or ctx.turn.reply_to_id
-        else Outcome(replies=[Reply(card=card)])
-    )
+    return card_in_place(ctx.turn, card)
 
 
 async def save(router: Router, ctx: Context, action: CardAction) -> Outcome:

@@ -26,7 +26,6 @@ from cards.tutorial import (
     SEND_VERB,
     START_VERB,
     TAKE_VERB,
-    TutorialCardRenderer,
 )
 from dialogs import agenda as agenda_dialogs
 from dialogs import rollcall as rollcall_dialogs
@@ -83,7 +82,6 @@ class Services:
     agenda: AgendaService | None = None
     plans: PlanLibrary | None = None
     tutorial: TutorialService | None = None
-    tutorial_cards: TutorialCardRenderer | None = None
     rollcall: RollCallService | None = None
 
 

@@ -56,3 +56,10 @@ class Outcome:
 
     replies: list[Reply] = field(default_factory=list)
     card_update: dict[str, Any] | None = None
+
+
+def card_in_place(turn: Turn, card: dict[str, Any]) -> Outcome:
+    """Replace the tapped card with card; a new message when there is no card to replace."""
+    if turn.is_invoke or turn.reply_to_id:
+        return Outcome(card_update=card)
+    return Outcome(replies=[Reply(card=card)])

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from cards.payload import CardAction, row_id
 from cards.tutorial import TutorialCardRenderer
-from dialogs.turn import Outcome, Reply
+from dialogs.turn import Outcome, Reply, card_in_place
 from domain.errors import DomainError
 from domain.org import Role
 from domain.tutorial.content import Device
@@ -26,8 +26,9 @@ def _service(router: Router) -> TutorialService:
 
 
 def _renderer(router: Router) -> TutorialCardRenderer:
-    assert router.s.tutorial_cards is not None
-    return router.s.tutorial_cards
+    cards = _service(router).cards
+    assert isinstance(cards, TutorialCardRenderer)
+    return cards
 
 
 def _card(router: Router, view: View) -> Outcome:
@@ -81,9 +82,7 @@ async def go(router: Router, ctx: Context, action: CardAction) -> Outcome:
             return Outcome(replies=[Reply(text=ctx.t("card.stale"))])
     view = await service.act(ctx.actor, ctx.language, action.data.get("t", ""), event, device)
     card = _renderer(router).tutorial(view)
-    if ctx.turn.is_invoke or ctx.turn.reply_to_id:
-        return Outcome(card_update=card)
-    return Outcome(replies=[Reply(card=card)])
+    return card_in_place(ctx.turn, card)
 
 
 async def send(router: Router, ctx: Context, argument: str) -> Outcome:

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from domain.model import Conversation, RoleGrant
-from domain.org import Group, ImportSummary, Language, OrgSpec, Person, Unit
+from domain.org import Group, ImportSummary, Language, OrgSpec, Person, Role, Unit
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,3 +80,31 @@ class GroupListing(Protocol):
     async def all_groups(self) -> tuple[Group, ...]: ...
     async def all_units(self) -> tuple[Unit, ...]: ...
     async def bound_group_ids(self) -> frozenset[int]: ...
+
+
+class People(Protocol):
+    """The people and groups a feature needs to name and reach."""
+
+    async def person_by_id(self, person_id: int) -> Person | None: ...
+    async def group_by_id(self, group_id: int) -> Group | None: ...
+    async def people_in_group(self, group_id: int, role: Role) -> tuple[Person, ...]: ...
+
+
+class PersonalChats(Protocol):
+    """Opens a 1:1 chat between the bot and a person (Teams: create conversation)."""
+
+    async def open(self, person: Person, via: Conversation) -> Conversation | None: ...
+
+
+async def personal_chat(
+    conversations: ConversationRepository,
+    chats: PersonalChats,
+    person: Person,
+    via: Conversation | None,
+) -> Conversation | None:
+    """The person's 1:1 chat with the bot, opened through via when there is none yet."""
+    assert person.id is not None
+    chat = await conversations.personal_for(person.id)
+    if chat is None and via is not None:
+        chat = await chats.open(person, via)
+    return chat

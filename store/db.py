@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
@@ -102,6 +103,11 @@ class Database:
             return
         async with self._write_lock, self._sessions.begin() as session:
             yield session
+
+
+def insert_for(session: AsyncSession) -> Any:
+    """The dialect's INSERT that knows ON CONFLICT (PostgreSQL's or SQLite's)."""
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
 def _is_sqlite(engine: AsyncEngine) -> bool:

@@ -26,13 +26,12 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
 
 from domain.outbox import OutboxEntry, OutboxMessage, OutboxStatus
-from store.db import Database
+from store.db import Database, insert_for
 from store.tables import Base, UtcDateTime, utcnow
 
 MAX_ERROR = 200
@@ -144,10 +143,8 @@ def _notify_after_commit(session: AsyncSession) -> None:
 async def _insert_ignoring_duplicates(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
     if not rows:
         return 0
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = (
-        insert(OutboxRow)
+        insert_for(session)(OutboxRow)
         .values(rows)
         .on_conflict_do_nothing(index_elements=[OutboxRow.key])
         .returning(OutboxRow.id)

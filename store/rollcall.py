@@ -20,7 +20,6 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
@@ -28,7 +27,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from domain.errors import ConcurrentUpdate
 from domain.outbox import OutboxMessage
 from domain.rollcall.model import Change, Checkout, Mark, Reason, RollCall, Status
-from store.db import Database
+from store.db import Database, insert_for
 from store.outbox import add_to_outbox
 from store.tables import Base, GroupRow, UtcDateTime, utcnow
 
@@ -159,10 +158,6 @@ def _mark_values(mark: Mark) -> dict[str, Any]:
         "guest": mark.guest,
         "version": mark.version + 1,
     }
-
-
-def _upsert(s: AsyncSession) -> Any:
-    return postgresql.insert if s.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
 async def _messages(s: AsyncSession, messages: Sequence[OutboxMessage]) -> None:
@@ -301,7 +296,7 @@ class SqlRollCallStore:
             marked: list[int] = []
             if absent:
                 inserted = await s.execute(
-                    _upsert(s)(MarkRow)
+                    insert_for(s)(MarkRow)
                     .values(
                         [
                             {
@@ -406,7 +401,7 @@ class SqlRollCallStore:
             }
             if mark.version == 0:
                 inserted = await s.execute(
-                    _upsert(s)(MarkRow)
+                    insert_for(s)(MarkRow)
                     .values(roll_call_id=mark.roll_call_id, person_id=mark.person_id, **values)
                     .on_conflict_do_nothing(index_elements=["roll_call_id", "person_id"])
                     .returning(MarkRow.id)
@@ -461,7 +456,7 @@ class SqlRollCallStore:
                 values = _mark_values(mark)
                 if mark.version == 0:
                     inserted = await s.execute(
-                        _upsert(s)(MarkRow)
+                        insert_for(s)(MarkRow)
                         .values(roll_call_id=roll_call_id, person_id=person_id, **values)
                         .on_conflict_do_nothing(index_elements=["roll_call_id", "person_id"])
                         .returning(MarkRow.id)
@@ -511,7 +506,7 @@ class SqlRollCallStore:
         """Record a check-out (the first one of the day counts); False if there was one."""
         async with self._db.write() as s:
             inserted = await s.execute(
-                _upsert(s)(CheckoutRow)
+                insert_for(s)(CheckoutRow)
                 .values(
                     group_id=checkout.group_id,
                     day=checkout.day,

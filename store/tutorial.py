@@ -8,7 +8,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Integer, String, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.errors import ConcurrentUpdate
@@ -16,7 +15,7 @@ from domain.outbox import OutboxMessage
 from domain.tutorial.content import Device
 from domain.tutorial.flow import Outcome, Place, Problem, Progress
 from domain.tutorial.help import HelpRequest, HelpStatus
-from store.db import Database
+from store.db import Database, insert_for
 from store.outbox import add_to_outbox
 from store.tables import Base, UtcDateTime, utcnow
 
@@ -162,10 +161,8 @@ class SqlTutorialStore:
         async with self._db.write() as s:
             if progress.version == 0:
                 # two first saves may race: the loser inserts nothing and is told so
-                dialect = s.get_bind().dialect.name
-                upsert = postgresql.insert if dialect == "postgresql" else sqlite.insert
                 inserted = await s.execute(
-                    upsert(TutorialProgressRow)
+                    insert_for(s)(TutorialProgressRow)
                     .values(person_id=progress.person_id, **values)
                     .on_conflict_do_nothing(index_elements=[TutorialProgressRow.person_id])
                     .returning(TutorialProgressRow.person_id)

@@ -85,6 +85,17 @@ class ReplyOutbox(Protocol):
     async def enqueue_many(self, messages: Iterable[OutboxMessage]) -> int: ...
 
 
+def _failure_text(error: Exception, locale: str | None) -> str:
+    """Log a failed turn once and say it to the person: "busy, try again" or "went wrong"."""
+    busy = isinstance(error, StoreUnavailable | ConcurrentUpdate | TeamsUnavailable)
+    if busy:
+        log.warning("turn failed, storage busy or unreachable: %s", type(error).__name__)
+    else:
+        log.error("turn failed: %s", type(error).__name__, exc_info=error)
+    language = language_for_locale(locale) or DEFAULT_LANGUAGE
+    return text(language, "error.busy" if busy else "error.generic")
+
+
 def invoke_body(outcome: Outcome) -> tuple[dict[str, Any], list[Reply]]:
     """The adaptiveCard/action response body for an outcome, and the replies left over."""
     replies = list(outcome.replies)
@@ -138,13 +149,7 @@ class EtapaivaBot(TeamsActivityHandler):  # type: ignore[misc]
             log.warning("could not release activity claim %s", activity_id, exc_info=True)
 
     async def _apologise(self, turn_context: TurnContext, error: Exception) -> None:
-        busy = isinstance(error, StoreUnavailable | ConcurrentUpdate | TeamsUnavailable)
-        if busy:
-            log.warning("turn failed, storage busy or unreachable: %s", type(error).__name__)
-        else:
-            log.error("turn failed: %s", type(error).__name__, exc_info=error)
-        language = language_for_locale(turn_context.activity.locale) or DEFAULT_LANGUAGE
-        message = text(language, "error.busy" if busy else "error.generic")
+        message = _failure_text(error, turn_context.activity.locale)
         activity = turn_context.activity
         try:
             if activity.type == ActivityTypes.invoke:
@@ -336,13 +341,5 @@ class EtapaivaBot(TeamsActivityHandler):  # type: ignore[misc]
         except Exception as error:
             if claim:
                 await self._release(*claim)
-            busy = isinstance(error, StoreUnavailable | ConcurrentUpdate | TeamsUnavailable)
-            log.log(
-                logging.WARNING if busy else logging.ERROR,
-                "turn failed: %s",
-                type(error).__name__,
-                exc_info=None if busy else error,
-            )
-            language = language_for_locale(turn.user.locale) or DEFAULT_LANGUAGE
-            message = text(language, "error.busy" if busy else "error.generic")
+            message = _failure_text(error, turn.user.locale)
             return {"statusCode": 200, "type": MESSAGE_CONTENT_TYPE, "value": message}

@@ -16,7 +16,7 @@ from domain.meetings import MeetingRoles, is_meeting_instructor
 from domain.model import Actor, Conversation, ConversationKind
 from domain.org import Group, Language, Person, Role
 from domain.outbox import Outbox, OutboxMessage
-from domain.ports import ConversationRepository
+from domain.ports import ConversationRepository, People, PersonalChats, personal_chat
 from domain.rollcall.model import (
     DEFAULT_GRACE,
     DEFAULT_OPEN_FOR,
@@ -31,7 +31,6 @@ from domain.rollcall.model import (
     day_record,
     tap_status,
 )
-from domain.tutorial.service import People, PersonalChats
 
 log = logging.getLogger(__name__)
 
@@ -516,11 +515,7 @@ class RollCallService:
 
     async def reach(self, person: Person, via: Conversation | None) -> Conversation | None:
         """The person's 1:1 chat with the bot (opened through via when there is none yet)."""
-        assert person.id is not None
-        chat = await self._conversations.personal_for(person.id)
-        if chat is None and via is not None:
-            chat = await self._chats.open(person, via)
-        return chat
+        return await personal_chat(self._conversations, self._chats, person, via)
 
     async def send_privately(
         self,
@@ -578,9 +573,7 @@ class RollCallService:
         unreachable: list[str] = []
         for person in missing:
             assert person.id is not None
-            chat = await self._conversations.personal_for(person.id)
-            if chat is None and via is not None:
-                chat = await self._chats.open(person, via)
+            chat = await self.reach(person, via)
             if chat is None:
                 unreachable.append(person.name)
                 continue

@@ -14,7 +14,7 @@ from domain.i18n import text
 from domain.model import Actor, Conversation
 from domain.org import DEFAULT_LANGUAGE, Group, Language, Person, Role
 from domain.outbox import Outbox, OutboxMessage
-from domain.ports import ConversationRepository
+from domain.ports import ConversationRepository, People, PersonalChats, personal_chat
 from domain.tutorial import help as h
 from domain.tutorial.content import Device, Tutorial
 from domain.tutorial.flow import Event, InvalidMove, Place, Progress, move
@@ -47,20 +47,6 @@ class TutorialStore(Protocol):
     ) -> bool:
         """Compare-and-set on request.version; False if someone changed it first."""
         ...
-
-
-class People(Protocol):
-    """The people and groups the tutorial needs to name and reach."""
-
-    async def person_by_id(self, person_id: int) -> Person | None: ...
-    async def group_by_id(self, group_id: int) -> Group | None: ...
-    async def people_in_group(self, group_id: int, role: Role) -> tuple[Person, ...]: ...
-
-
-class PersonalChats(Protocol):
-    """Opens a 1:1 chat between the bot and a person (Teams: create conversation)."""
-
-    async def open(self, person: Person, via: Conversation) -> Conversation | None: ...
 
 
 class ViewKind(enum.Enum):
@@ -295,11 +281,7 @@ class TutorialService:
         return messages
 
     async def _reach(self, person: Person, via: Conversation | None) -> Conversation | None:
-        assert person.id is not None
-        chat = await self._conversations.personal_for(person.id)
-        if chat is not None or via is None:
-            return chat
-        return await self._chats.open(person, via)
+        return await personal_chat(self._conversations, self._chats, person, via)
 
     async def start_privately(
         self,
