@@ -31,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
 
 from domain.outbox import OutboxEntry, OutboxMessage, OutboxStatus
-from store.db import Database, insert_for
+from store.db import Database, insert_ignoring
 from store.tables import Base, UtcDateTime, utcnow
 
 MAX_ERROR = 200
@@ -143,12 +143,7 @@ def _notify_after_commit(session: AsyncSession) -> None:
 async def _insert_ignoring_duplicates(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
     if not rows:
         return 0
-    statement = (
-        insert_for(session)(OutboxRow)
-        .values(rows)
-        .on_conflict_do_nothing(index_elements=[OutboxRow.key])
-        .returning(OutboxRow.id)
-    )
+    statement = insert_ignoring(OutboxRow, "key").values(rows).returning(OutboxRow.id)
     added = len((await session.execute(statement)).all())
     if added:
         _notify_after_commit(session)

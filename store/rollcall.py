@@ -27,7 +27,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from domain.errors import ConcurrentUpdate
 from domain.outbox import OutboxMessage
 from domain.rollcall.model import Change, Checkout, Mark, Reason, RollCall, Status
-from store.db import Database, insert_for
+from store.db import Database, insert_ignoring
 from store.outbox import add_to_outbox
 from store.tables import Base, GroupRow, UtcDateTime, utcnow
 
@@ -296,7 +296,7 @@ class SqlRollCallStore:
             marked: list[int] = []
             if absent:
                 inserted = await s.execute(
-                    insert_for(s)(MarkRow)
+                    insert_ignoring(MarkRow, "roll_call_id", "person_id")
                     .values(
                         [
                             {
@@ -310,7 +310,6 @@ class SqlRollCallStore:
                             for pid in absent
                         ]
                     )
-                    .on_conflict_do_nothing(index_elements=["roll_call_id", "person_id"])
                     .returning(MarkRow.person_id)
                 )
                 marked = sorted(inserted.scalars().all())
@@ -401,9 +400,8 @@ class SqlRollCallStore:
             }
             if mark.version == 0:
                 inserted = await s.execute(
-                    insert_for(s)(MarkRow)
+                    insert_ignoring(MarkRow, "roll_call_id", "person_id")
                     .values(roll_call_id=mark.roll_call_id, person_id=mark.person_id, **values)
-                    .on_conflict_do_nothing(index_elements=["roll_call_id", "person_id"])
                     .returning(MarkRow.id)
                 )
                 if not inserted.all():
@@ -456,9 +454,8 @@ class SqlRollCallStore:
                 values = _mark_values(mark)
                 if mark.version == 0:
                     inserted = await s.execute(
-                        insert_for(s)(MarkRow)
+                        insert_ignoring(MarkRow, "roll_call_id", "person_id")
                         .values(roll_call_id=roll_call_id, person_id=person_id, **values)
-                        .on_conflict_do_nothing(index_elements=["roll_call_id", "person_id"])
                         .returning(MarkRow.id)
                     )
                     done = bool(inserted.all())
@@ -506,14 +503,13 @@ class SqlRollCallStore:
         """Record a check-out (the first one of the day counts); False if there was one."""
         async with self._db.write() as s:
             inserted = await s.execute(
-                insert_for(s)(CheckoutRow)
+                insert_ignoring(CheckoutRow, "group_id", "day", "person_id")
                 .values(
                     group_id=checkout.group_id,
                     day=checkout.day,
                     person_id=checkout.person_id,
                     at=checkout.at,
                 )
-                .on_conflict_do_nothing(index_elements=["group_id", "day", "person_id"])
                 .returning(CheckoutRow.id)
             )
             if not inserted.all():

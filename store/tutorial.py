@@ -15,7 +15,7 @@ from domain.outbox import OutboxMessage
 from domain.tutorial.content import Device
 from domain.tutorial.flow import Outcome, Place, Problem, Progress
 from domain.tutorial.help import HelpRequest, HelpStatus
-from store.db import Database, insert_for
+from store.db import Database, insert_ignoring
 from store.outbox import add_to_outbox
 from store.tables import Base, UtcDateTime, utcnow
 
@@ -162,9 +162,8 @@ class SqlTutorialStore:
             if progress.version == 0:
                 # two first saves may race: the loser inserts nothing and is told so
                 inserted = await s.execute(
-                    insert_for(s)(TutorialProgressRow)
+                    insert_ignoring(TutorialProgressRow, "person_id")
                     .values(person_id=progress.person_id, **values)
-                    .on_conflict_do_nothing(index_elements=[TutorialProgressRow.person_id])
                     .returning(TutorialProgressRow.person_id)
                 )
                 if not inserted.all():
