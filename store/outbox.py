@@ -18,6 +18,7 @@ from sqlalchemy import (
     Integer,
     String,
     and_,
+    bindparam,
     delete,
     event,
     exists,
@@ -140,11 +141,27 @@ def _notify_after_commit(session: AsyncSession) -> None:
     event.listen(sync, "after_rollback", rolled_back)
 
 
+# built once (their cache keys too): every check-in tap runs both
+_OUTBOX = Base.metadata.tables[OutboxRow.__tablename__]
+_INSERT = insert_ignoring(_OUTBOX, "key").returning(_OUTBOX.c.id)
+_WAITING = (
+    select(_OUTBOX.c.id)
+    .where(
+        _OUTBOX.c.coalesce_key == bindparam("coalesce"),
+        _OUTBOX.c.status == OutboxStatus.PENDING.value,
+        or_(_OUTBOX.c.lease_until.is_(None), _OUTBOX.c.lease_until < bindparam("now")),
+    )
+    .limit(1)
+)
+# on PostgreSQL the waiting row is held until this transaction commits: the worker's claim
+# skips it meanwhile, so it cannot be drawn before the change that relies on it
+_WAITING_HELD = _WAITING.with_for_update(read=True)
+
+
 async def _insert_ignoring_duplicates(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
     if not rows:
         return 0
-    statement = insert_ignoring(OutboxRow, "key").values(rows).returning(OutboxRow.id)
-    added = len((await session.execute(statement)).all())
+    added = len((await session.execute(_INSERT, rows)).all())
     if added:
         _notify_after_commit(session)
     return added
@@ -160,20 +177,10 @@ async def add_to_outbox(session: AsyncSession, message: OutboxMessage, now: date
     it yet; one it has taken may already be drawn, so then the new one is added.
     """
     if message.coalesce is not None:
-        waiting = (
-            select(OutboxRow.id)
-            .where(
-                OutboxRow.coalesce_key == message.coalesce,
-                OutboxRow.status == OutboxStatus.PENDING.value,
-                or_(OutboxRow.lease_until.is_(None), OutboxRow.lease_until < now),
-            )
-            .limit(1)
-        )
-        if session.get_bind().dialect.name == "postgresql":
-            # hold the waiting row until this transaction commits: the worker's claim skips
-            # it meanwhile, so it cannot be drawn before the change that relies on it
-            waiting = waiting.with_for_update(read=True)
-        if (await session.execute(waiting)).first() is not None:
+        postgres = session.get_bind().dialect.name == "postgresql"
+        waiting = _WAITING_HELD if postgres else _WAITING
+        found = await session.execute(waiting, {"coalesce": message.coalesce, "now": now})
+        if found.first() is not None:
             return False
     return await _insert_ignoring_duplicates(session, [_values(message, now)]) == 1
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy import bindparam, delete, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.exc import InterfaceError as SAInterfaceError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -96,25 +96,34 @@ def _scope(membership_role: Role, group_id: int | None, unit_id: int | None) -> 
     return "*"
 
 
+def _grants_from(start: Any) -> Any:
+    return (
+        start.outerjoin(GroupRow, MembershipRow.group_id == GroupRow.id)
+        .outerjoin(UnitRow, func.coalesce(MembershipRow.unit_id, GroupRow.unit_id) == UnitRow.id)
+        .order_by(MembershipRow.id)
+    )
+
+
+_GRANTS = _grants_from(select(MembershipRow, GroupRow, UnitRow)).where(
+    MembershipRow.person_id == bindparam("person_id")
+)
+# every first turn of a person in this replica (every check-in tap, say) reads this: built once
+_PERSON_AND_GRANTS = _grants_from(
+    select(MembershipRow, GroupRow, UnitRow, PersonRow)
+    .select_from(PersonRow)
+    .outerjoin(MembershipRow, MembershipRow.person_id == PersonRow.id)
+).where(PersonRow.teams_id == bindparam("teams_id"))
+
+
+def _grant(m: MembershipRow, g: GroupRow | None, u: UnitRow | None) -> RoleGrant:
+    unit = _unit(u) if u is not None else None
+    group = _group(g, unit.key) if g is not None and unit is not None else None
+    return RoleGrant(role=Role(m.role), group=group, unit=unit if m.unit_id else None)
+
+
 async def _grants_in(s: AsyncSession, person_id: int) -> tuple[RoleGrant, ...]:
-    rows = (
-        await s.execute(
-            select(MembershipRow, GroupRow, UnitRow)
-            .outerjoin(GroupRow, MembershipRow.group_id == GroupRow.id)
-            .outerjoin(
-                UnitRow,
-                func.coalesce(MembershipRow.unit_id, GroupRow.unit_id) == UnitRow.id,
-            )
-            .where(MembershipRow.person_id == person_id)
-            .order_by(MembershipRow.id)
-        )
-    ).all()
-    grants = []
-    for m, g, u in rows:
-        unit = _unit(u) if u is not None else None
-        group = _group(g, unit.key) if g is not None and unit is not None else None
-        grants.append(RoleGrant(role=Role(m.role), group=group, unit=unit if m.unit_id else None))
-    return tuple(grants)
+    rows = (await s.execute(_GRANTS, {"person_id": person_id})).all()
+    return tuple(_grant(m, g, u) for m, g, u in rows)
 
 
 class _Repo:
@@ -224,12 +233,11 @@ class SqlOrgRepository(_Repo):
     async def person_and_grants(self, teams_id: str) -> tuple[Person, tuple[RoleGrant, ...]] | None:
         """The person with this Teams id and their roles, read together (one session)."""
         async with self._db.read() as s:
-            row = (
-                await s.execute(select(PersonRow).filter_by(teams_id=teams_id))
-            ).scalar_one_or_none()
-            if row is None:
-                return None
-            return _person(row), await _grants_in(s, row.id)
+            rows = (await s.execute(_PERSON_AND_GRANTS, {"teams_id": teams_id})).all()
+        if not rows:
+            return None
+        person = rows[0][3]
+        return _person(person), tuple(_grant(m, g, u) for m, g, u, _ in rows if m is not None)
 
     async def group_by_id(self, group_id: int) -> Group | None:
         """One group by its id."""

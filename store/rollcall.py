@@ -14,12 +14,14 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    bindparam,
     delete,
     func,
     insert,
     select,
     update,
 )
+from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
@@ -109,7 +111,7 @@ def _roll_call(row: RollCallRow) -> RollCall:
     )
 
 
-def _mark(row: MarkRow) -> Mark:
+def _mark(row: MarkRow | Row[Any]) -> Mark:
     return Mark(
         roll_call_id=row.roll_call_id,
         person_id=row.person_id,
@@ -160,6 +162,79 @@ def _mark_values(mark: Mark) -> dict[str, Any]:
     }
 
 
+# The check-in path's statements, built once: SQLAlchemy then computes each one's cache key
+# once (not per tap), and Core statements on tables skip the ORM's per-execution work.
+_MARKS = Base.metadata.tables[MarkRow.__tablename__]
+_CALLS = Base.metadata.tables[RollCallRow.__tablename__]
+_INSERT_MARK = insert_ignoring(_MARKS, "roll_call_id", "person_id").returning(_MARKS.c.id)
+_UPDATE_MARK = (
+    update(_MARKS)
+    .where(
+        _MARKS.c.roll_call_id == bindparam("m_roll_call_id"),
+        _MARKS.c.person_id == bindparam("m_person_id"),
+        _MARKS.c.version == bindparam("m_version"),
+    )
+    .values(
+        status=bindparam("status"),
+        at=bindparam("at"),
+        reason=bindparam("reason"),
+        guest=bindparam("guest"),
+        version=bindparam("new_version"),
+    )
+)
+_INSERT_CHANGE = insert(Base.metadata.tables[ChangeRow.__tablename__])
+_SELECT_MARK = select(_MARKS).where(
+    _MARKS.c.roll_call_id == bindparam("roll_call_id"),
+    _MARKS.c.person_id == bindparam("person_id"),
+)
+_SELECT_CLOSED = select(_CALLS.c.closed_at).where(_CALLS.c.id == bindparam("roll_call_id"))
+# the roll call's closing time and its counts by status and guest, in one round trip
+_COUNTS_AND_CLOSING = (
+    select(_CALLS.c.closed_at, _MARKS.c.status, _MARKS.c.guest, func.count(_MARKS.c.id))
+    .select_from(_CALLS.outerjoin(_MARKS, _MARKS.c.roll_call_id == _CALLS.c.id))
+    .where(_CALLS.c.id == bindparam("roll_call_id"))
+    .group_by(_CALLS.c.closed_at, _MARKS.c.status, _MARKS.c.guest)
+)
+
+
+class _DecidedOnStaleState(Exception):
+    """A first tap was written as if the roll call were open, and it had closed meanwhile."""
+
+
+async def _write_mark(s: AsyncSession, mark: Mark, change: Change) -> bool:
+    """Insert (version 0) or update (same version) the mark and audit it; False if not done."""
+    values = _mark_values(mark)
+    if mark.version == 0:
+        inserted = await s.execute(
+            _INSERT_MARK, {"roll_call_id": mark.roll_call_id, "person_id": mark.person_id, **values}
+        )
+        if not inserted.all():
+            return False
+    else:
+        result = await s.execute(
+            _UPDATE_MARK,
+            {
+                "m_roll_call_id": mark.roll_call_id,
+                "m_person_id": mark.person_id,
+                "m_version": mark.version,
+                "new_version": values.pop("version"),
+                **values,
+            },
+        )
+        if getattr(result, "rowcount", 0) != 1:
+            return False
+    await s.execute(_INSERT_CHANGE, _change_values(change))
+    return True
+
+
+async def _counts_and_closing(
+    s: AsyncSession, roll_call_id: int
+) -> tuple[dict[tuple[Status, bool], int], datetime | None]:
+    rows = (await s.execute(_COUNTS_AND_CLOSING, {"roll_call_id": roll_call_id})).all()
+    counts = {(Status(st), bool(g)): int(n) for _, st, g, n in rows if st is not None}
+    return counts, rows[0][0] if rows else None
+
+
 async def _messages(s: AsyncSession, messages: Sequence[OutboxMessage]) -> None:
     now = utcnow()
     for message in messages:
@@ -167,12 +242,7 @@ async def _messages(s: AsyncSession, messages: Sequence[OutboxMessage]) -> None:
 
 
 async def _counts(s: AsyncSession, roll_call_id: int) -> dict[tuple[Status, bool], int]:
-    rows = await s.execute(
-        select(MarkRow.status, MarkRow.guest, func.count())
-        .where(MarkRow.roll_call_id == roll_call_id)
-        .group_by(MarkRow.status, MarkRow.guest)
-    )
-    return {(Status(st), bool(g)): int(n) for st, g, n in rows.all()}
+    return (await _counts_and_closing(s, roll_call_id))[0]
 
 
 class SqlRollCallStore:
@@ -391,34 +461,8 @@ class SqlRollCallStore:
         the roll call's counts after it come back from the same transaction.
         """
         async with self._db.write() as s:
-            values = {
-                "status": mark.status.value,
-                "at": mark.at,
-                "reason": mark.reason.value if mark.reason else None,
-                "guest": mark.guest,
-                "version": mark.version + 1,
-            }
-            if mark.version == 0:
-                inserted = await s.execute(
-                    insert_ignoring(MarkRow, "roll_call_id", "person_id")
-                    .values(roll_call_id=mark.roll_call_id, person_id=mark.person_id, **values)
-                    .returning(MarkRow.id)
-                )
-                if not inserted.all():
-                    return None
-            else:
-                result = await s.execute(
-                    update(MarkRow)
-                    .where(
-                        MarkRow.roll_call_id == mark.roll_call_id,
-                        MarkRow.person_id == mark.person_id,
-                        MarkRow.version == mark.version,
-                    )
-                    .values(**values)
-                )
-                if getattr(result, "rowcount", 0) != 1:
-                    return None
-            await s.execute(insert(ChangeRow).values(**_change_values(change)))
+            if not await _write_mark(s, mark, change):
+                return None
             await _messages(s, messages)
             return await _counts(s, mark.roll_call_id) if count else {}
 
@@ -436,58 +480,73 @@ class SqlRollCallStore:
         racing first insert by someone else is read back and decided again. Returns the mark
         the person has now and the roll call's counts.
         """
+        try:
+            async with self._db.write() as s:
+                first = await self._first_tap(s, roll_call_id, person_id, decide, messages)
+                if first is not None:
+                    return first
+                return await self._tap(s, roll_call_id, person_id, decide, messages)
+        except _DecidedOnStaleState:
+            pass  # rolled back: decide again knowing the closing time
         async with self._db.write() as s:
-            closed_at = (
-                await s.execute(select(RollCallRow.closed_at).where(RollCallRow.id == roll_call_id))
-            ).scalar_one()
-            current: Mark | None = None
-            guessed = True  # most taps are a person's first: insert without reading first
-            for _ in range(3):
-                decided = decide(closed_at, current)
-                if decided is None:
-                    if guessed:
-                        current = await self._mark_in(s, roll_call_id, person_id)
-                        guessed = False
-                        continue
-                    break
-                mark, change = decided
-                values = _mark_values(mark)
-                if mark.version == 0:
-                    inserted = await s.execute(
-                        insert_ignoring(MarkRow, "roll_call_id", "person_id")
-                        .values(roll_call_id=roll_call_id, person_id=person_id, **values)
-                        .returning(MarkRow.id)
-                    )
-                    done = bool(inserted.all())
-                else:
-                    result = await s.execute(
-                        update(MarkRow)
-                        .where(
-                            MarkRow.roll_call_id == roll_call_id,
-                            MarkRow.person_id == person_id,
-                            MarkRow.version == mark.version,
-                        )
-                        .values(**values)
-                    )
-                    done = getattr(result, "rowcount", 0) == 1
-                if done:
-                    await s.execute(insert(ChangeRow).values(**_change_values(change)))
-                    await _messages(s, messages)
-                    current = replace(mark, version=mark.version + 1)
-                    break
-                current = await self._mark_in(s, roll_call_id, person_id)
-                guessed = False
-            return current, await _counts(s, roll_call_id)
+            return await self._tap(s, roll_call_id, person_id, decide, messages)
+
+    @staticmethod
+    async def _first_tap(
+        s: AsyncSession,
+        roll_call_id: int,
+        person_id: int,
+        decide: Callable[[datetime | None, Mark | None], tuple[Mark, Change] | None],
+        messages: Sequence[OutboxMessage],
+    ) -> tuple[Mark | None, dict[tuple[Status, bool], int]] | None:
+        """Most taps are a person's first in an open roll call: write at once, check after.
+
+        None when the person had a mark already (nothing written). The closing time is read
+        with the counts, after the write; had the roll call closed and that changes the
+        decision, _DecidedOnStaleState rolls everything back.
+        """
+        decided = decide(None, None)
+        if decided is None or decided[0].version != 0:
+            return None
+        mark, change = decided
+        if not await _write_mark(s, mark, change):
+            return None
+        await _messages(s, messages)
+        counts, closed_at = await _counts_and_closing(s, roll_call_id)
+        if closed_at is not None:
+            again = decide(closed_at, None)
+            if again is None or again[0].status != mark.status:
+                raise _DecidedOnStaleState
+        return replace(mark, version=1), counts
+
+    async def _tap(
+        self,
+        s: AsyncSession,
+        roll_call_id: int,
+        person_id: int,
+        decide: Callable[[datetime | None, Mark | None], tuple[Mark, Change] | None],
+        messages: Sequence[OutboxMessage],
+    ) -> tuple[Mark | None, dict[tuple[Status, bool], int]]:
+        """The general case: read the closing time and the person's mark, decide, write."""
+        closed_at = (await s.execute(_SELECT_CLOSED, {"roll_call_id": roll_call_id})).scalar_one()
+        current = await self._mark_in(s, roll_call_id, person_id)
+        for _ in range(3):
+            decided = decide(closed_at, current)
+            if decided is None:
+                break
+            mark, change = decided
+            if await _write_mark(s, mark, change):
+                await _messages(s, messages)
+                current = replace(mark, version=mark.version + 1)
+                break
+            current = await self._mark_in(s, roll_call_id, person_id)  # someone was first
+        return current, await _counts(s, roll_call_id)
 
     @staticmethod
     async def _mark_in(s: AsyncSession, roll_call_id: int, person_id: int) -> Mark | None:
         row = (
-            await s.execute(
-                select(MarkRow).where(
-                    MarkRow.roll_call_id == roll_call_id, MarkRow.person_id == person_id
-                )
-            )
-        ).scalar_one_or_none()
+            await s.execute(_SELECT_MARK, {"roll_call_id": roll_call_id, "person_id": person_id})
+        ).first()
         return _mark(row) if row else None
 
     async def counts(self, roll_call_id: int) -> dict[tuple[Status, bool], int]:

@@ -466,6 +466,25 @@ async def test_a_tap_decides_on_the_closing_time_read_in_its_transaction(store: 
     assert (last.person_id, last.before, last.after) == (org.erkki, Status.ABSENT, Status.LATE)
 
 
+async def test_a_first_tap_after_closing_is_late_and_written_once(store: Store) -> None:
+    # the store writes a first tap before it reads the closing time (one round trip less);
+    # when the closing changes the decision, that write is undone and the tap decided again
+    org = await arrange(store)
+    roll_call = await opened(store, org)
+    assert roll_call.id is not None
+    await store.rollcall.close(roll_call, [], T0 + timedelta(minutes=3), org.maija)
+    at = T0 + timedelta(minutes=4)  # within the grace, but closed
+    mark, counts = await store.rollcall.tap(
+        roll_call.id, org.jari, decider(roll_call, org.jari, at), refresh("late-tap")
+    )
+    assert mark == Mark(roll_call.id, org.jari, Status.LATE, at, version=1)
+    assert counts == {(Status.LATE, False): 1}
+    assert await store.rollcall.mark_of(roll_call.id, org.jari) == mark
+    changes = [c for c in await store.rollcall.changes(org.group, DAY) if c.person_id == org.jari]
+    assert [(c.before, c.after) for c in changes] == [(None, Status.LATE)]
+    assert await store.outbox.entry_for_key("late-tap") is not None
+
+
 async def test_racing_taps_record_once_each(store: Store) -> None:
     org = await arrange(store)
     roll_call = await opened(store, org)

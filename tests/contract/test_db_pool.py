@@ -1,0 +1,63 @@
+"""PostgreSQL pool: an idle connection the server dropped is replaced before anyone uses it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from store.db import create_engine, sessionmaker
+from tests.conftest import _drop_pg_database, _fresh_pg_database
+
+
+@pytest.fixture
+async def pg_url(pg_admin_url: str) -> AsyncIterator[str]:
+    url, name = await _fresh_pg_database(pg_admin_url)
+    try:
+        yield url
+    finally:
+        await _drop_pg_database(pg_admin_url, name)
+
+
+async def _drop_other_connections(url: str) -> int:
+    """What a server restart or an idle-dropping proxy does to the pool's connections."""
+    admin = create_async_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as conn:
+            killed = await conn.execute(
+                text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            )
+            return int(killed.scalar_one())
+    finally:
+        await admin.dispose()
+
+
+async def _read_twice(url: str, idle_ping_seconds: float) -> int:
+    engine = create_engine(url, idle_ping_seconds=idle_ping_seconds)
+    db = sessionmaker(engine)
+    try:
+        async with db.read() as s:
+            assert (await s.execute(text("SELECT 1"))).scalar_one() == 1
+        assert await _drop_other_connections(url) == 1
+        async with db.read() as s:
+            return int((await s.execute(text("SELECT 2"))).scalar_one())
+    finally:
+        await engine.dispose()
+
+
+async def test_an_idle_connection_is_pinged_and_replaced(pg_url: str) -> None:
+    # idle_ping_seconds=0: every returned connection counts as idle
+    assert await _read_twice(pg_url, idle_ping_seconds=0) == 2
+
+
+async def test_a_connection_used_a_moment_ago_is_not_pinged(pg_url: str) -> None:
+    # the other side of the trade: within the idle time a dropped connection fails once
+    # (and the pool is then invalidated); this shows the ping above is what saves the read
+    with pytest.raises(DBAPIError):
+        await _read_twice(pg_url, idle_ping_seconds=3600)
