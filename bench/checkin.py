@@ -1057,6 +1057,19 @@ def report_p2(
         f"  latency p50 / p99 / max     {percentile(latencies, 0.5) * 1000:.0f} / "
         f"{percentile(latencies, 0.99) * 1000:.0f} / {max(latencies) * 1000:.0f} ms"
     )
+    # whether latency grows second by second (more arriving than served) or jumps (a stall)
+    first = min(r.sent for r in results)
+    by_second: dict[int, list[float]] = {}
+    for r in results:
+        by_second.setdefault(int(r.sent - first), []).append(r.latency)
+    print(
+        "  by second of sending        "
+        + "  ".join(
+            f"{sec}: {percentile(lat, 0.5) * 1000:.0f}/{max(lat) * 1000:.0f}"
+            for sec, lat in sorted(by_second.items())
+        )
+        + "  (p50/max ms)"
+    )
     recorded = duplicates = 0
     if marks is not None:
         recorded = sum(m.distinct for m in marks.values())

@@ -63,6 +63,8 @@ class RateLimiter:
         self.per_conversation = tuple(per_conversation)
         self.global_limits = tuple(global_limits)
         self._longest = max((w for w, _ in self.per_conversation), default=0.0)
+        # fewer sends than this (sent and in flight) cannot fill any per-conversation window
+        self._fewest = min((n for _, n in self.per_conversation), default=0)
         self._global_longest = max((w for w, _ in self.global_limits), default=0.0)
         self._tracks: dict[str, _Track] = {}
         self._global = _Track()
@@ -122,9 +124,12 @@ class RateLimiter:
         result: dict[str, float] = {}
         for conversation_id, track in list(self._tracks.items()):
             _prune(track, self._longest, now)
-            if not track.stamps and not track.in_flight and track.blocked_until <= now:
-                del self._tracks[conversation_id]
-                continue
+            if track.blocked_until <= now:
+                if not track.stamps and not track.in_flight:
+                    del self._tracks[conversation_id]
+                    continue
+                if len(track.stamps) + track.in_flight < self._fewest:
+                    continue  # most tracks (one reply in a 1:1 chat): no window can be full
             when = self.conversation_earliest(conversation_id, now)
             if when > now:
                 result[conversation_id] = when

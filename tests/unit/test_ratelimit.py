@@ -117,3 +117,29 @@ def test_random_answer_delays_never_let_the_server_see_too_many() -> None:
         now = answered
     for window, limit in limits:
         assert _max_in_window(sorted(received), window) <= limit
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_waiting_agrees_with_asking_each_conversation(seed: int) -> None:
+    """waiting() skips conversations with too few sends to fill a window: same answer."""
+    rng = random.Random(seed)
+    limiter = RateLimiter()
+    conversations = [f"19:c{i}@thread.v2" for i in range(12)]
+    now = 0.0
+    for _ in range(400):
+        now += rng.expovariate(20.0)
+        conversation = rng.choice(conversations[: rng.randint(1, len(conversations))])
+        roll = rng.random()
+        if roll < 0.6:
+            limiter.record(conversation, now)
+        elif roll < 0.8:
+            limiter.begin(conversation)
+        elif roll < 0.95:
+            limiter.end(conversation, now)
+        else:
+            limiter.block_until(conversation, now + rng.uniform(0.0, 3.0))
+        tracked = set(limiter.tracked())
+        expected = {
+            c: when for c in tracked if (when := limiter.conversation_earliest(c, now)) > now
+        }
+        assert limiter.waiting(now) == expected
