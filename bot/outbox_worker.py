@@ -92,6 +92,7 @@ class OutboxQueue(Protocol):
     ) -> list[OutboxEntry]: ...
     async def mark_sent(self, entry_id: int, activity_id: str | None, now: datetime) -> None: ...
     async def mark_retry(self, entry_id: int, next_attempt_at: datetime, error: str) -> None: ...
+    async def fold_coalesced(self, entry_id: int, coalesce: str, now: datetime) -> int: ...
     async def mark_dead(self, entry_id: int, error: str, *, attempted: bool = True) -> None: ...
     async def kill_conversation(self, conversation_id: str, error: str) -> int: ...
     async def release(self, entry_ids: Collection[int]) -> None: ...
@@ -143,6 +144,7 @@ class WorkerStats:
     throttled: int = 0
     dead: int = 0
     conversations_gone: int = 0
+    coalesced: int = 0  # rows settled by another drawing of the same card
 
 
 @dataclass(slots=True)
@@ -164,6 +166,14 @@ class _Held:
 class _Unrecorded:
     activity_id: str | None
     sent_at: datetime
+
+
+# Seconds (worker clock) between two sends to a conversation after a coalesced one (a roll-call
+# card redrawn with the latest count). Teams would allow several per second, but each redraw is
+# a claim, reads, a draw and an HTTP call: at one per tap, a group of 50 tapping over 10 s cost
+# the leader as much again as the taps themselves. Spaced, the taps in between fold into the
+# one waiting update, which is drawn when it is sent, so the last count is still right.
+COALESCED_SPACING = 2.0
 
 
 class OutboxWorker:
@@ -191,8 +201,10 @@ class OutboxWorker:
         backoff_cap: float = 60.0,
         rng: random.Random | None = None,
         renderer: Renderer | None = None,
+        coalesced_spacing: float = COALESCED_SPACING,
     ) -> None:
         self._outbox = outbox
+        self._coalesced_spacing = coalesced_spacing
         self._renderer = renderer
         self._conversations = conversations
         self._sender = sender
@@ -457,6 +469,8 @@ class OutboxWorker:
         try:
             message = entry.message
             if message.render is not None and self._renderer is not None:
+                if message.coalesce is not None:
+                    await self._fold(entry.id, message.coalesce)
                 # drawn now, after the claim: whatever changed before this shows
                 drawn = await self._renderer(message)
                 if drawn is None:
@@ -482,8 +496,21 @@ class OutboxWorker:
         except BaseException:
             self.limiter.end(conversation_id, self.clock.monotonic())
             raise
-        self.limiter.end(conversation_id, self.clock.monotonic())
+        done = self.clock.monotonic()
+        self.limiter.end(conversation_id, done)
+        if entry.message.coalesce is not None:
+            # the next redraw of this card waits: taps meanwhile fold into one update
+            self.limiter.block_until(conversation_id, done + self._coalesced_spacing)
         await self._record_sent(entry, activity_id or ready.replace_id)
+
+    async def _fold(self, entry_id: int, coalesce: str) -> None:
+        # rows of taps that overlapped (each saw no waiting row) need no send of their own
+        try:
+            folded = await self._outbox.fold_coalesced(entry_id, coalesce, self.clock.now())
+        except Exception as exc:  # they are then sent one by one: slower, still right
+            log.warning("outbox: could not fold coalesced rows (%s)", type(exc).__name__)
+            return
+        self.stats.coalesced += folded
 
     async def _record_sent(self, entry: OutboxEntry, activity_id: str | None) -> None:
         sent_at = self.clock.now()

@@ -36,6 +36,8 @@ from store.db import Database, insert_ignoring
 from store.tables import Base, UtcDateTime, utcnow
 
 MAX_ERROR = 200
+# last_error of a row settled without a send because another drawing of the same card showed it
+COALESCED = "coalesced"
 DEFAULT_LEASE = timedelta(minutes=2)
 
 
@@ -289,6 +291,34 @@ class SqlOutbox:
                     lease_until=None,
                 )
             )
+
+    async def fold_coalesced(self, entry_id: int, coalesce: str, now: datetime) -> int:
+        """Settle the other waiting rows with this coalesce value: entry_id's drawing shows them.
+
+        Concurrent producers each add a row when none of theirs is visible yet (their
+        transactions overlap). Called before entry_id is drawn: a row visible here was committed
+        with its change, which the drawing that follows then shows (on PostgreSQL the UPDATE
+        waits for a producer still holding its waiting row). Rows settled here are counted as
+        sent without a send (no sent_at, so no rate-limit memory). Returns how many.
+        """
+        async with self._db.write() as s:
+            result = await s.execute(
+                update(OutboxRow)
+                .where(
+                    OutboxRow.coalesce_key == coalesce,
+                    OutboxRow.status == OutboxStatus.PENDING.value,
+                    OutboxRow.id != entry_id,
+                    or_(OutboxRow.lease_until.is_(None), OutboxRow.lease_until < now),
+                )
+                .values(
+                    status=OutboxStatus.SENT.value,
+                    last_error=COALESCED,
+                    lease_owner=None,
+                    lease_until=None,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            return int(getattr(result, "rowcount", 0) or 0)
 
     async def mark_retry(self, entry_id: int, next_attempt_at: datetime, error: str) -> None:
         """Count a failed attempt and try again at next_attempt_at."""

@@ -348,3 +348,44 @@ async def test_a_burst_of_refreshes_goes_out_once_with_the_final_state(db: Datab
         (refresh(21).key, {"type": "AdaptiveCard", "count": 21}, f"act-{CARD}"),
     ]
     assert (await outbox.counts())[OutboxStatus.SENT] == 3
+
+
+async def test_overlapping_producers_rows_fold_into_the_one_drawn(db: Database) -> None:
+    """Taps whose transactions overlap each add a row (none saw the other's): the worker settles
+    the others before drawing the one it took, so the card is updated once, not once each."""
+    clock = Clock()
+    outbox = SqlOutbox(db, clock=clock)
+
+    async def producer(n: int, go: asyncio.Event) -> bool:
+        async with db.write() as s:
+            added = await add_to_outbox(s, refresh(n), T0)
+            await go.wait()  # all of them decide before any commits
+            return added
+
+    go = asyncio.Event()
+    # SQLite runs writers one at a time: there the second sees the first's row and skips
+    postgres = db.engine.dialect.name == "postgresql"
+    tasks = [asyncio.create_task(producer(n, go)) for n in range(1, 6 if postgres else 2)]
+    await asyncio.sleep(0.2)
+    go.set()
+    added = sum(await asyncio.gather(*tasks))
+    assert added == (5 if postgres else 1)
+    other = OutboxMessage(
+        "rollcall:8:card:1", CHAT, render="rollcall:8", coalesce="rollcall:8:card"
+    )
+    assert await outbox.enqueue(other) is True
+    (taken,) = await outbox.claim_due(T0, 10, owner="worker")
+    assert await outbox.fold_coalesced(taken.id, CARD, T0) == added - 1
+    counts = await outbox.counts()
+    assert counts[OutboxStatus.PENDING] == 2  # the one taken, and another card's row
+    folded = [
+        e
+        for n in range(1, 6)
+        if (e := await outbox.entry_for_key(refresh(n).key)) is not None and e.id != taken.id
+    ]
+    assert all(e.status is OutboxStatus.SENT and e.sent_at is None for e in folded)
+    assert all(e.last_error == "coalesced" for e in folded)
+    # folded rows are no sends: the rate limiter's memory after a restart does not count them
+    assert await outbox.recent_sends(T0 - timedelta(hours=1)) == []
+    # nothing to fold the second time
+    assert await outbox.fold_coalesced(taken.id, CARD, T0) == 0

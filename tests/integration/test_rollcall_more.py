@@ -781,10 +781,10 @@ async def test_a_burst_of_taps_ends_with_the_right_count_in_few_updates_within_t
     assert text(FI, "rollcall.count", here=30, expected=30) in texts_of(card)
     group_requests = [r for r in room.connector.requests if r.conversation_id == room.conv.id]
     updates = [r for r in group_requests if r.route == "update" and r.ok]
-    # 40 taps; without coalescing there would be one update each. How many there are depends
-    # on how fast the worker claims rows against the taps' transactions (Teams' limit, checked
-    # below, allows 7 per 2 s): 6-9 before the tap path lost its round trips, 11-14 after.
-    assert 1 <= len(updates) <= 20, len(updates)
+    # 40 taps; without coalescing there would be one update each. With it: rows of overlapping
+    # taps are folded into the drawing the worker takes, and a card's redraws are spaced
+    # (COALESCED_SPACING), so a burst like this one gives a handful.
+    assert 1 <= len(updates) <= 10, len(updates)
     start = group_requests[0].timestamp
     timeline = [
         (r.route, r.status, round(r.timestamp - start, 3))

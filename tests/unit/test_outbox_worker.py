@@ -76,6 +76,19 @@ class MemoryOutbox:
             attempts=e.attempts + 1,
         )
 
+    async def fold_coalesced(self, entry_id: int, coalesce: str, now: datetime) -> int:
+        folded = [
+            e.id
+            for e in self.rows.values()
+            if e.message.coalesce == coalesce
+            and e.status is OutboxStatus.PENDING
+            and e.id != entry_id
+            and (e.id not in self.leased or self.leased[e.id] < now)
+        ]
+        for entry_id_ in folded:
+            self._set(entry_id_, status=OutboxStatus.SENT, last_error="coalesced")
+        return len(folded)
+
     async def mark_retry(self, entry_id: int, next_attempt_at: datetime, error: str) -> None:
         e = self.rows[entry_id]
         self._set(
@@ -346,3 +359,32 @@ async def test_waking_outbox_wakes_the_worker_for_new_rows_only() -> None:
 def test_clock_speed_must_be_positive(speed: float) -> None:
     with pytest.raises(ValueError, match="positive"):
         WorkerClock(speed)
+
+
+async def test_sends_after_a_coalesced_update_are_spaced_in_its_conversation_only() -> None:
+    outbox, sender = MemoryOutbox(), FakeSender()
+    sent_at: dict[str, float] = {}
+    send = sender.send
+
+    async def timed(conversation: Conversation, message: OutboxMessage, *args: object) -> str:
+        sent_at[message.key] = asyncio.get_running_loop().time()
+        return await send(conversation, message, *args)  # type: ignore[arg-type]
+
+    sender.send = timed  # type: ignore[method-assign]
+    card = "rollcall:1"
+    await _run(
+        outbox,
+        sender,
+        [
+            OutboxMessage("a0", A, text="count 1", coalesce=card),
+            OutboxMessage("a1", A, text="count 2", coalesce=card),
+            OutboxMessage("a2", A, text="a plain message"),
+            OutboxMessage("b0", B, text="x"),
+            OutboxMessage("b1", B, text="x"),
+        ],
+        coalesced_spacing=50.0,  # worker seconds: 0.5 s at 100x
+    )
+    assert [k for k, _ in sender.sent if k.startswith("a")] == ["a0", "a1", "a2"]
+    assert sent_at["a1"] - sent_at["a0"] >= 0.5
+    assert sent_at["a2"] - sent_at["a1"] >= 0.5  # whatever comes next in that conversation
+    assert sent_at["b1"] < sent_at["a1"]  # other conversations are not held back
