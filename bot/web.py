@@ -1,4 +1,7 @@
-"""The aiohttp application: /api/messages, /healthz, /readyz. No Bot Framework imports here."""
+"""The aiohttp application: /api/messages, /healthz, /readyz, /privacy, /terms.
+
+No Bot Framework imports here.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
+from bot.about_pages import add_about_routes
 from bot.settings import MAX_BODY_BYTES
 
 log = logging.getLogger(__name__)
@@ -96,4 +100,5 @@ def create_web_app() -> web.Application:
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
+    add_about_routes(app)
     return app

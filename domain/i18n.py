@@ -5,6 +5,9 @@ from __future__ import annotations
 import string
 
 from domain.locales import (
+    about_en,
+    about_fi,
+    about_sv,
     en,
     fi,
     page_en,
@@ -27,18 +30,21 @@ CATALOGS: dict[Language, dict[str, str]] = {
         **tutorial_fi.MESSAGES,
         **page_fi.MESSAGES,
         **rollcall_fi.MESSAGES,
+        **about_fi.MESSAGES,
     },
     Language.SV: {
         **sv.MESSAGES,
         **tutorial_sv.MESSAGES,
         **page_sv.MESSAGES,
         **rollcall_sv.MESSAGES,
+        **about_sv.MESSAGES,
     },
     Language.EN: {
         **en.MESSAGES,
         **tutorial_en.MESSAGES,
         **page_en.MESSAGES,
         **rollcall_en.MESSAGES,
+        **about_en.MESSAGES,
     },
 }
 
