@@ -1,4 +1,4 @@
-"""The `etapaiva` command: serve, db, org."""
+"""The `etapaiva` command: serve, db, org, plans, outbox, manifest."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from importlib import metadata
+from pathlib import Path
 
 from bot.orgfile import load_org_file
 from bot.planfile import load_plan_file
@@ -235,6 +237,52 @@ def format_dead_letters(entries: Sequence[OutboxEntry]) -> str:
     return "\n".join(lines)
 
 
+def package_version() -> str:
+    """The version of this program (the default Teams app version)."""
+    try:
+        return metadata.version("etapaiva")
+    except metadata.PackageNotFoundError:
+        return "0.1.0"
+
+
+def _manifest_build(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.manifest_build import PackageError, PackageOptions, build_package
+    from bot.manifest_check import MANIFEST_VERSION
+
+    app_id = args.app_id or settings.app_id
+    public_url = args.public_url or settings.public_url
+    version = args.app_version or package_version()
+    out = Path(args.out or f"etapaiva-teams-{version}.zip")
+    if out.is_dir():
+        out = out / f"etapaiva-teams-{version}.zip"
+    problems = []
+    if not app_id:
+        problems.append("--app-id: not given, and MicrosoftAppId is not set")
+    if not public_url:
+        problems.append("--public-url: not given, and PUBLIC_URL is not set")
+    if not problems:
+        options = PackageOptions(
+            app_id=app_id,
+            public_url=public_url,
+            version=version,
+            website_url=args.website_url,
+            privacy_url=args.privacy_url,
+            terms_url=args.terms_url,
+        )
+        try:
+            names = build_package(options, out)
+        except PackageError as exc:
+            problems = exc.problems
+    if problems:
+        print(f"etapaiva manifest build: {out} was not written:", file=sys.stderr)
+        for problem in problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 2
+    print(f"wrote {out} ({out.stat().st_size} bytes): {', '.join(names)}")
+    print(f"valid against the Teams app manifest schema v{MANIFEST_VERSION}; icons checked")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line interface."""
     parser = argparse.ArgumentParser(prog="etapaiva", description="Etäpäivä Teams bot")
@@ -270,6 +318,21 @@ def build_parser() -> argparse.ArgumentParser:
     outbox_mode = outbox.add_mutually_exclusive_group()
     outbox_mode.add_argument("--retry", type=int, metavar="ID", help="send a dead letter again")
     outbox_mode.add_argument("--pending", action="store_true", help="count messages by status")
+    manifest = sub.add_parser("manifest", help="the Teams app package").add_subparsers(
+        dest="manifest_command", required=True
+    )
+    build = manifest.add_parser("build", help="fill, check and zip the Teams app package")
+    build.add_argument("--app-id", help="the bot's Entra application id (default MicrosoftAppId)")
+    build.add_argument("--public-url", help="the service's https address (default PUBLIC_URL)")
+    build.add_argument(
+        "--version",
+        dest="app_version",
+        help="app version MAJOR.MINOR.PATCH; raise it for every update (default: etapaiva's)",
+    )
+    build.add_argument("--out", help="zip file to write (default etapaiva-teams-VERSION.zip)")
+    build.add_argument("--website-url", help="support page (default PUBLIC_URL/tutorial)")
+    build.add_argument("--privacy-url", help="privacy page (default PUBLIC_URL/privacy)")
+    build.add_argument("--terms-url", help="terms of use page (default PUBLIC_URL/terms)")
     return parser
 
 
@@ -304,6 +367,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_plans_list(settings))
     if args.command == "outbox":
         return asyncio.run(_outbox(settings, args.retry, args.pending))
+    if args.command == "manifest":
+        return _manifest_build(settings, args)
     if args.org_command == "import":
         return asyncio.run(_org_import(settings, args.file, args.dry_run))
     return asyncio.run(_org_show(settings))
