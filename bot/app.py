@@ -42,7 +42,7 @@ from scheduler.agenda_timer import AgendaTimer
 from scheduler.clock import ScaledClock
 from scheduler.leader import Leadership
 from scheduler.runner import Scheduler
-from store.db import create_engine, is_sqlite, normalise_url, sessionmaker
+from store.db import create_engine, is_sqlite, normalise_url, sessionmaker, warm_pool
 from store.leader import LeaderLock
 from store.migrate import current_revision, head_revision, upgrade
 from store.repos import Store
@@ -118,6 +118,8 @@ def create_app(
                 raise RuntimeError(
                     "The PostgreSQL database is not at the newest schema: run `etapaiva db upgrade`"
                 )
+            else:
+                await warm_pool(engine)
             store = Store(sessionmaker(engine), cache_seconds=settings.cache_seconds)
             scheduler = Scheduler(
                 store.inbox, inbox_retention=timedelta(hours=settings.inbox_retention_hours)

@@ -46,7 +46,7 @@ def create_engine(
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         kwargs["connect_args"] = {"timeout": 30}
     else:
-        kwargs.update(pool_size=10, max_overflow=10, pool_recycle=1800)
+        kwargs.update(pool_size=POOL_SIZE, max_overflow=POOL_SIZE, pool_recycle=1800)
     engine = create_async_engine(url, **kwargs)
     if is_sqlite(url):
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
@@ -55,6 +55,22 @@ def create_engine(
         event.listen(engine.sync_engine.pool, "checkin", _returned)
         event.listen(engine.sync_engine.pool, "checkout", _ping_idle(idle_ping_seconds))
     return engine
+
+
+POOL_SIZE = 10
+
+
+async def warm_pool(engine: AsyncEngine, connections: int = POOL_SIZE) -> None:
+    """Open the pool's connections now, so the first burst of requests does not pay for them.
+
+    A new PostgreSQL connection costs a TCP and authentication handshake and the driver's setup
+    queries; a roll call's first seconds would otherwise open them all at once. SQLite: nothing.
+    """
+    if _is_sqlite(engine):
+        return
+    held = [await engine.connect() for _ in range(connections)]
+    for conn in held:
+        await conn.close()
 
 
 # SQLAlchemy's pool_pre_ping costs three round trips on asyncpg (BEGIN, ";", ROLLBACK) at every

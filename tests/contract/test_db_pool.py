@@ -9,7 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from store.db import create_engine, sessionmaker
+from store.db import create_engine, sessionmaker, warm_pool
 from tests.conftest import _drop_pg_database, _fresh_pg_database
 
 
@@ -61,3 +61,15 @@ async def test_a_connection_used_a_moment_ago_is_not_pinged(pg_url: str) -> None
     # (and the pool is then invalidated); this shows the ping above is what saves the read
     with pytest.raises(DBAPIError):
         await _read_twice(pg_url, idle_ping_seconds=3600)
+
+
+async def test_warm_pool_opens_the_pools_connections_up_front(pg_url: str) -> None:
+    engine = create_engine(pg_url)
+    try:
+        assert engine.sync_engine.pool.checkedin() == 0
+        await warm_pool(engine, 4)
+        assert engine.sync_engine.pool.checkedin() == 4
+        async with sessionmaker(engine).read() as s:  # and they work
+            assert (await s.execute(text("SELECT 3"))).scalar_one() == 3
+    finally:
+        await engine.dispose()
