@@ -30,6 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
+from sqlalchemy.sql.elements import ColumnElement
 
 from domain.outbox import OutboxEntry, OutboxMessage, OutboxStatus
 from store.db import Database, insert_ignoring
@@ -146,15 +147,18 @@ def _notify_after_commit(session: AsyncSession) -> None:
 # built once (their cache keys too): every check-in tap runs both
 _OUTBOX = Base.metadata.tables[OutboxRow.__tablename__]
 _INSERT = insert_ignoring(_OUTBOX, "key").returning(_OUTBOX.c.id)
-_WAITING = (
-    select(_OUTBOX.c.id)
-    .where(
-        _OUTBOX.c.coalesce_key == bindparam("coalesce"),
+
+
+def _waiting(coalesce: Any, now: Any) -> ColumnElement[bool]:
+    """Unsent rows with this coalesce value that no worker holds (one of them will be drawn)."""
+    return and_(
+        _OUTBOX.c.coalesce_key == coalesce,
         _OUTBOX.c.status == OutboxStatus.PENDING.value,
-        or_(_OUTBOX.c.lease_until.is_(None), _OUTBOX.c.lease_until < bindparam("now")),
+        or_(_OUTBOX.c.lease_until.is_(None), _OUTBOX.c.lease_until < now),
     )
-    .limit(1)
-)
+
+
+_WAITING = select(_OUTBOX.c.id).where(_waiting(bindparam("coalesce"), bindparam("now"))).limit(1)
 # on PostgreSQL the waiting row is held until this transaction commits: the worker's claim
 # skips it meanwhile, so it cannot be drawn before the change that relies on it
 _WAITING_HELD = _WAITING.with_for_update(read=True)
@@ -303,20 +307,14 @@ class SqlOutbox:
         """
         async with self._db.write() as s:
             result = await s.execute(
-                update(OutboxRow)
-                .where(
-                    OutboxRow.coalesce_key == coalesce,
-                    OutboxRow.status == OutboxStatus.PENDING.value,
-                    OutboxRow.id != entry_id,
-                    or_(OutboxRow.lease_until.is_(None), OutboxRow.lease_until < now),
-                )
+                update(_OUTBOX)
+                .where(_waiting(coalesce, now), _OUTBOX.c.id != entry_id)
                 .values(
                     status=OutboxStatus.SENT.value,
                     last_error=COALESCED,
                     lease_owner=None,
                     lease_until=None,
                 )
-                .execution_options(synchronize_session=False)
             )
             return int(getattr(result, "rowcount", 0) or 0)
 

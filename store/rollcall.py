@@ -428,14 +428,7 @@ class SqlRollCallStore:
     async def mark_of(self, roll_call_id: int, person_id: int) -> Mark | None:
         """One person's mark in a roll call."""
         async with self._db.read() as s:
-            row = (
-                await s.execute(
-                    select(MarkRow).where(
-                        MarkRow.roll_call_id == roll_call_id, MarkRow.person_id == person_id
-                    )
-                )
-            ).scalar_one_or_none()
-            return _mark(row) if row else None
+            return await self._mark_in(s, roll_call_id, person_id)
 
     async def record(
         self,
