@@ -131,7 +131,7 @@ def _for_authentication(body: dict[str, Any]) -> Activity:
 
 
 class TeamsEndpoint:
-    """Runs an incoming activity through the CloudAdapter and our bot."""
+    """Checks and authenticates an incoming activity, then hands it to our bot."""
 
     def __init__(self, adapter: CloudAdapter, bot: EtapaivaBot) -> None:
         self._adapter = adapter
@@ -153,21 +153,6 @@ class TeamsEndpoint:
         problem = check_activity(body)
         if problem:
             return 400, {"error": problem}
-        if body.get("type") == "invoke" and body.get("name") == "adaptiveCard/action":
-            # card taps: authenticated like any activity, then answered without the SDK's turn
-            if await self._authenticate(_for_authentication(body), auth_header) is None:
-                return 401, {"error": "unauthorized"}
-            answer = await self._bot.quick_invoke(body)
-            if answer is not None:
-                return 200, answer
-        try:
-            activity = Activity().deserialize(body)
-        except Exception:
-            return 400, {"error": "activity could not be read"}
-        auth = await self._authenticate(activity, auth_header)
-        if auth is None:
+        if await self._authenticate(_for_authentication(body), auth_header) is None:
             return 401, {"error": "unauthorized"}
-        response = await self._adapter.process_activity(auth, activity, self._bot.on_turn)
-        if response is None:
-            return 201, None
-        return int(response.status), response.body
+        return await self._bot.handle(body)

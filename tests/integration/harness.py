@@ -9,7 +9,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from bot.app import STORE, create_app
+from bot.app import SIGNER, STORE, create_app
 from bot.settings import Settings
 from domain.model import Conversation, ConversationKind
 from scheduler.clock import ScaledClock
@@ -36,8 +36,42 @@ class BotServer:
         """The service's own store (for arranging data and checking results)."""
         return self.runner.app[STORE]  # type: ignore[union-attr]
 
-    async def post(self, activity: dict[str, Any], *, token: str | None = None) -> tuple[int, Any]:
-        """POST an activity to /api/messages; return status and JSON body (or None)."""
+    def sign(self, activity: dict[str, Any]) -> dict[str, Any]:
+        """The activity with its tap data signed as a card the bot sent there would carry it.
+
+        Card taps are verified against the conversation (bot/teams/signing.py). Tests that tap
+        a button build the data by hand, as the bot's card would hold it; this gives it the
+        signature such a card would have. Data already signed is left as it is.
+        """
+        signer = self.runner.app[SIGNER]  # type: ignore[union-attr]
+        account = activity.get("conversation")
+        if not isinstance(account, dict):
+            return activity  # a malformed activity: nothing to sign
+        conversation = str(account.get("id"))
+        value = activity.get("value")
+        if activity.get("type") == "invoke" and isinstance(value, dict):
+            action = value.get("action")
+            if isinstance(action, dict) and "sig" not in (action.get("data") or {}):
+                card = {"type": "Action.Execute", **action}
+                if not isinstance(card.get("data"), dict):
+                    card["data"] = {}
+                signed = signer.sign(card, conversation)
+                value = {**value, "action": {**action, "data": signed["data"]}}
+                return {**activity, "value": value}
+        if activity.get("type") == "message" and isinstance(value, dict) and "sig" not in value:
+            signed = signer.sign({"type": "Action.Submit", "data": value}, conversation)
+            return {**activity, "value": signed["data"]}
+        return activity
+
+    async def post(
+        self, activity: dict[str, Any], *, token: str | None = None, signed: bool = True
+    ) -> tuple[int, Any]:
+        """POST an activity to /api/messages; return status and JSON body (or None).
+
+        signed: sign a card tap's data (see `sign`); False posts it exactly as given.
+        """
+        if signed:
+            activity = self.sign(activity)
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         async with self.http.post(
             f"{self.url}/api/messages", json=activity, headers=headers
