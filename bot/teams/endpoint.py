@@ -8,6 +8,7 @@ from typing import Any
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity, ChannelAccount
 
+from bot.settings import MAX_JSON_DEPTH
 from bot.teams.handler import EtapaivaBot
 
 log = logging.getLogger(__name__)
@@ -104,16 +105,20 @@ def _check_lengths(body: dict[str, Any]) -> str | None:
     return None
 
 
-def _has_nul(value: Any, depth: int = 0) -> bool:
-    """True if any string (key or value) holds U+0000, which PostgreSQL text cannot store."""
+def _has_nul(value: Any, depth: int = 1) -> bool:
+    """True if a string (key or value) holds U+0000 or objects and arrays nest too deeply.
+
+    PostgreSQL text cannot store U+0000. Depth is counted as the web layer counts it on the
+    raw body (the body is 1), so the two limits agree.
+    """
     if isinstance(value, str):
         return "\x00" in value
-    if depth > 32:
-        return True
     if isinstance(value, dict):
-        return any(_has_nul(k, depth) or _has_nul(v, depth + 1) for k, v in value.items())
+        return depth > MAX_JSON_DEPTH or any(
+            _has_nul(k) or _has_nul(v, depth + 1) for k, v in value.items()
+        )
     if isinstance(value, list):
-        return any(_has_nul(v, depth + 1) for v in value)
+        return depth > MAX_JSON_DEPTH or any(_has_nul(v, depth + 1) for v in value)
     return False
 
 

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import logging
+from typing import Any
+
+import pytest
 
 from tests.fakes.activities import Conv, User, message
 from tests.fakes.connector import FakeConnector
@@ -64,6 +68,70 @@ async def test_body_just_under_the_limit_is_read(bot: BotServer, connector: Fake
         "apua", conversation=Conv.personal(), sender=User(), service_url=connector.url
     )
     activity["channelData"]["padding"] = "x" * (250 * 1024)
+    status, body = await bot.post(activity)
+    assert status == 201, body
+    await connector.wait_for_count(1)
+
+
+def _activity_with(raw_value: bytes, where: str = "text") -> bytes:
+    """A well-formed message activity with raw JSON bytes as its text, isGroup or a key."""
+    activity = message(
+        "apua", conversation=Conv.personal(), sender=User(), service_url="http://127.0.0.1:9/"
+    )
+    if where == "key":
+        activity["channelData"]["PLACEHOLDER"] = 1
+    elif where == "isGroup":
+        activity["conversation"]["isGroup"] = "PLACEHOLDER"
+    else:
+        activity["text"] = "PLACEHOLDER"
+    return json.dumps(activity).encode().replace(b'"PLACEHOLDER"', raw_value)
+
+
+def _nested(depth: int) -> bytes:
+    """A message activity whose channelData holds a number inside `depth` containers in all."""
+    inner = b"[" * (depth - 2) + b"1" + b"]" * (depth - 2)
+    return _activity_with(b'"apua"').replace(
+        b'"channelData": {', b'"channelData": {"deep": ' + inner + b", ", 1
+    )
+
+
+UNUSABLE_BODIES: dict[str, bytes] = {
+    "1,000 nested arrays": b"[" * 1000 + b"]" * 1000,
+    "1,000 nested objects": b'{"a":' * 1000 + b"1" + b"}" * 1000,
+    "nesting past the limit inside an activity": _nested(33),
+    "deep and unterminated": b'{"type": "message", "x": ' + b"[" * 5000,
+    "a number of 5,000 digits": _activity_with(b"7" * 5000, "isGroup"),
+    "NaN": _activity_with(b"NaN", "isGroup"),
+    "-Infinity": _activity_with(b"-Infinity", "isGroup"),
+    "a float beyond float": _activity_with(b"1e400", "isGroup"),
+    "UTF-8 of a surrogate": _activity_with(b'"\xed\xa0\x80"'),
+    "nothing": b"",
+    "a BOM and nothing": b"\xef\xbb\xbf",
+}
+
+
+async def test_bodies_the_service_cannot_use_are_400_without_a_traceback(
+    bot: BotServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    for label, raw in UNUSABLE_BODIES.items():
+        status, body = await bot.post_raw(raw)
+        assert status == 400, (label, body)
+        assert isinstance(body["error"], str), label
+        assert len(body["error"]) < 100, label
+    noisy = [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
+    assert [r.getMessage() for r in noisy] == []
+
+
+async def test_nesting_up_to_the_limit_is_served(bot: BotServer, connector: FakeConnector) -> None:
+    activity = message(
+        "apua", conversation=Conv.personal(), sender=User(), service_url=connector.url
+    )
+    deep: Any = {"x": "y"}
+    for _ in range(32 - 3):  # the body, channelData and this object make 32 with the rest
+        deep = [deep]
+    activity["channelData"]["deep"] = deep
+    activity["channelData"]["emoji"] = "\U0001f600"  # a surrogate pair in JSON, which is fine
     status, body = await bot.post(activity)
     assert status == 201, body
     await connector.wait_for_count(1)
