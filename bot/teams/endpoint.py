@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from botbuilder.integration.aiohttp import CloudAdapter
@@ -101,18 +102,22 @@ def _check_lengths(body: dict[str, Any]) -> str | None:
         if value is not None and not isinstance(value, dict | list):
             return f"activity {field} has the wrong shape"
     if _has_nul(body):
-        return "activity contains NUL characters or nests too deeply"
+        return "activity contains characters we cannot store or nests too deeply"
     return None
 
 
-def _has_nul(value: Any, depth: int = 1) -> bool:
-    """True if a string (key or value) holds U+0000 or objects and arrays nest too deeply.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
-    PostgreSQL text cannot store U+0000. Depth is counted as the web layer counts it on the
-    raw body (the body is 1), so the two limits agree.
+
+def _has_nul(value: Any, depth: int = 1) -> bool:
+    """True if a string (key or value) holds U+0000 or a lone surrogate, or nesting is too deep.
+
+    PostgreSQL text cannot store U+0000 and UTF-8 cannot encode a surrogate (JSON's "\\ud800"
+    escapes make them). Depth is counted as the web layer counts it on the raw body (the body
+    is 1), so the two limits agree.
     """
     if isinstance(value, str):
-        return "\x00" in value
+        return _UNSTORABLE.search(value) is not None
     if isinstance(value, dict):
         return depth > MAX_JSON_DEPTH or any(
             _has_nul(k) or _has_nul(v, depth + 1) for k, v in value.items()

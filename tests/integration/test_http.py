@@ -104,6 +104,11 @@ UNUSABLE_BODIES: dict[str, bytes] = {
     "NaN": _activity_with(b"NaN", "isGroup"),
     "-Infinity": _activity_with(b"-Infinity", "isGroup"),
     "a float beyond float": _activity_with(b"1e400", "isGroup"),
+    "a lone surrogate": _activity_with(b'"\\ud800 apua"'),
+    "a lone surrogate in a name": _activity_with(b'"apua"').replace(
+        b'"name": "', b'"name": "\\udbff', 1
+    ),
+    "a lone surrogate in a key": _activity_with(b'"\\udfff"', "key"),
     "UTF-8 of a surrogate": _activity_with(b'"\xed\xa0\x80"'),
     "nothing": b"",
     "a BOM and nothing": b"\xef\xbb\xbf",
