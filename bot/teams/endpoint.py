@@ -8,6 +8,7 @@ from typing import Any
 
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity, ChannelAccount
+from botframework.connector.auth import AuthenticationConstants, ClaimsIdentity
 
 from bot.settings import MAX_JSON_DEPTH
 from bot.teams.handler import EtapaivaBot
@@ -140,6 +141,26 @@ def _for_authentication(body: dict[str, Any]) -> Activity:
     )
 
 
+def _token_gap(identity: ClaimsIdentity, activity: Activity) -> str | None:
+    """What botbuilder let through in a token it accepted, or None if nothing.
+
+    Its claims are the payload whose signature botbuilder has verified, so they are read, not
+    verified again. PyJWT (through botbuilder) has checked the signature with RS256 only, the
+    issuer, exp and nbf *when present* with a 300 s leeway, and botbuilder the audience, the
+    serviceurl claim and the key's endorsement of the activity's channel. Left to us: a token
+    without exp would never expire, and an activity naming no channel skips the endorsement.
+    Local mode (no app id, no header) has the anonymous identity and no claims at all.
+    """
+    if identity.authentication_type == AuthenticationConstants.ANONYMOUS_AUTH_TYPE:
+        return None
+    if identity.claims.get("exp") is None:
+        return "token has no exp claim"
+    channel = activity.channel_id
+    if not isinstance(channel, str) or not channel.strip():
+        return "activity names no channel to check the token's endorsement against"
+    return None
+
+
 class TeamsEndpoint:
     """Runs an incoming activity through the CloudAdapter and our bot."""
 
@@ -149,7 +170,7 @@ class TeamsEndpoint:
 
     async def _authenticate(self, activity: Activity, auth_header: str) -> Any:
         try:
-            return await self._adapter.bot_framework_authentication.authenticate_request(
+            result = await self._adapter.bot_framework_authentication.authenticate_request(
                 activity, auth_header
             )
         except Exception as exc:
@@ -157,6 +178,11 @@ class TeamsEndpoint:
             # AttributeError for others (forged, expired, unknown key): all of them mean 401
             log.info("request refused: authentication failed (%s)", type(exc).__name__)
             return None
+        problem = _token_gap(result.claims_identity, activity)
+        if problem:
+            log.info("request refused: %s", problem)
+            return None
+        return result
 
     async def process(self, body: dict[str, Any], auth_header: str) -> tuple[int, Any]:
         """Return the HTTP status and JSON body (or None) to answer the request with."""
