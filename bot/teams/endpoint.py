@@ -71,37 +71,77 @@ def _get(body: dict[str, Any], *path: str) -> Any:
     return value
 
 
-# identifiers we store, with the longest value we accept (Teams' own are far shorter)
+# identifiers we store, with the longest value we accept (Teams' own are far shorter). They are
+# printable ASCII, as Teams' are, and not "." or "..": they go back out as URL path segments and
+# in HTTP headers (x-ms-conversation-id), which cannot carry anything else.
 ID_LIMITS: tuple[tuple[tuple[str, ...], int], ...] = (
     (("id",), 200),
     (("replyToId",), 200),
     (("conversation", "id"), 400),
+    (("conversation", "tenantId"), 64),
     (("from", "id"), 200),
     (("from", "aadObjectId"), 36),
-    (("from", "name"), 400),
+    (("recipient", "id"), 200),
     (("serviceUrl",), 500),
+    (("channelId",), 40),
     (("channelData", "tenant", "id"), 64),
     (("channelData", "team", "id"), 400),
     (("channelData", "channel", "id"), 400),
     (("channelData", "meeting", "id"), 400),
     (("locale",), 20),
 )
+# the other strings we read, with the longest value we accept
+TEXT_LIMITS: tuple[tuple[tuple[str, ...], int], ...] = (
+    (("text",), MAX_TEXT),
+    (("name",), 200),
+    (("action",), 40),
+    (("textFormat",), 20),
+    (("timestamp",), 40),
+    (("localTimestamp",), 40),
+    (("localTimezone",), 100),
+    (("from", "name"), 400),
+    (("recipient", "name"), 400),
+    (("conversation", "name"), 400),
+    (("conversation", "conversationType"), 40),
+)
+# fields that are objects, and lists of objects, in the Bot Framework schema
+OBJECTS: tuple[tuple[str, ...], ...] = (
+    ("channelData",),
+    ("channelData", "tenant"),
+    ("channelData", "team"),
+    ("channelData", "channel"),
+    ("channelData", "meeting"),
+)
+LISTS_OF_OBJECTS = ("entities", "attachments", "membersAdded", "membersRemoved")
 
 
 def _check_lengths(body: dict[str, Any]) -> str | None:
+    """Why a known field has the wrong JSON type or length, or None (null counts as absent)."""
+    for path in OBJECTS:
+        if not isinstance(_get(body, *path), dict | None):
+            return f"activity {'.'.join(path)} is not an object"
+    for field in LISTS_OF_OBJECTS:
+        items = body.get(field)
+        if items is not None and not (
+            isinstance(items, list) and all(isinstance(item, dict) for item in items)
+        ):
+            return f"activity {field} is not a list of objects"
+    if not isinstance(_get(body, "conversation", "isGroup"), bool | None):
+        return "activity conversation.isGroup is not true or false"
     for path, limit in ID_LIMITS:
         value = _get(body, *path)
-        if value is None:
-            continue
-        if not isinstance(value, str) or len(value) > limit:
+        if value is not None and not (
+            isinstance(value, str)
+            and len(value) <= limit
+            and value.isascii()
+            and value.isprintable()
+            and value not in (".", "..")
+        ):
+            return f"activity {'.'.join(path)} is not an identifier of at most {limit} characters"
+    for path, limit in TEXT_LIMITS:
+        value = _get(body, *path)
+        if value is not None and not (isinstance(value, str) and len(value) <= limit):
             return f"activity {'.'.join(path)} is not a string of at most {limit} characters"
-    text = body.get("text")
-    if text is not None and (not isinstance(text, str) or len(text) > MAX_TEXT):
-        return "activity text is not a string or is too long"
-    for field in ("channelData", "entities", "membersAdded", "membersRemoved"):
-        value = body.get(field)
-        if value is not None and not isinstance(value, dict | list):
-            return f"activity {field} has the wrong shape"
     if _has_nul(body):
         return "activity contains characters we cannot store or nests too deeply"
     return None

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.fakes.activities import Conv, User, message
+from tests.fakes.activities import Conv, User, clone, invoke_execute, message
 from tests.fakes.connector import FakeConnector
 from tests.integration.harness import BotServer
 
@@ -54,6 +54,43 @@ async def test_activities_missing_essentials_are_400(bot: BotServer) -> None:
         assert status == 400, activity
         assert isinstance(body["error"], str)
         assert "Traceback" not in body["error"]
+
+
+async def test_fields_of_the_wrong_type_or_unusable_ids_are_400(
+    bot: BotServer, connector: FakeConnector, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    conv, user, url = Conv.group_chat(), User(), connector.url
+    base = message("apua", conversation=conv, sender=user, service_url=url)
+    tap = invoke_execute(
+        "rollcall.here", {"rollcall": "1"}, conversation=conv, sender=user, service_url=url
+    )
+    broken = [
+        clone(base, attachments="x"),
+        clone(base, attachments=["x"]),
+        clone(base, entities={"type": "clientInfo"}),
+        clone(base, channelData=[]),
+        clone(base, channelData={"tenant": 5}),
+        clone(base, channelData={"meeting": "m"}),
+        clone(base, name=5),
+        clone(base, recipient={"id": 5}),
+        clone(base, conversation={**base["conversation"], "isGroup": "yes"}),
+        clone(base, conversation={**base["conversation"], "tenantId": ["t"]}),
+        clone(base, conversation={**base["conversation"], "id": "19:ä@thread.v2"}),
+        clone(base, conversation={**base["conversation"], "id": "19:x\r\nX-Injected: 1"}),
+        clone(base, conversation={**base["conversation"], "id": ".."}),
+        clone(base, id=".."),
+        clone(tap, timestamp=5),
+        clone(tap, conversation={**tap["conversation"], "tenantId": {"id": "t"}}),
+        clone(tap, **{"from": {**tap["from"], "aadObjectId": "ä"}}),
+    ]
+    for activity in broken:
+        status, body = await bot.post(activity)
+        assert status == 400, (activity, body)
+        assert isinstance(body["error"], str)
+    assert connector.requests == []
+    noisy = [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
+    assert [r.getMessage() for r in noisy] == []
 
 
 async def test_body_over_256_kib_is_413(bot: BotServer) -> None:
