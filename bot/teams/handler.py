@@ -18,6 +18,7 @@ still running in this process it waits for that turn and gives the same answer.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import uuid
 from collections.abc import Sequence
@@ -293,9 +294,11 @@ class EtapaivaBot:
         conversation = turn.conversation
         raw_id = str((body.get("conversation") or {}).get("id"))
         thread = raw_id if raw_id != conversation.conversation_id else None
-        # keys make a queued answer unique: a redelivered turn queues it once
+        # keys make a queued answer unique: a redelivered turn queues it once (hashed: ids are
+        # long, the outbox's keys are not)
         origin = turn.activity_id or uuid.uuid4().hex
-        prefix = f"reply:{raw_id}:{origin}" + (":apology" if apology else "")
+        digest = hashlib.sha256(f"{raw_id}\n{origin}".encode()).hexdigest()[:40]
+        prefix = f"reply:{digest}" + (":apology" if apology else "")
         messages: list[OutboxMessage] = []
         if update is not None:
             messages.append(

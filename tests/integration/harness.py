@@ -8,11 +8,13 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
+from sqlalchemy import func, inspect, select, table
 
 from bot.app import SIGNER, STORE, create_app
 from bot.settings import Settings
 from domain.model import Conversation, ConversationKind
 from scheduler.clock import ScaledClock
+from store.db import create_engine
 from store.repos import Store
 
 
@@ -64,15 +66,23 @@ class BotServer:
         return activity
 
     async def post(
-        self, activity: dict[str, Any], *, token: str | None = None, signed: bool = True
+        self,
+        activity: dict[str, Any],
+        *,
+        token: str | None = None,
+        authorization: str | None = None,
+        signed: bool = True,
     ) -> tuple[int, Any]:
         """POST an activity to /api/messages; return status and JSON body (or None).
 
+        token is sent as "Bearer <token>"; authorization is sent as the whole header.
         signed: sign a card tap's data (see `sign`); False posts it exactly as given.
         """
         if signed:
             activity = self.sign(activity)
         headers = {"Authorization": f"Bearer {token}"} if token else {}
+        if authorization is not None:
+            headers["Authorization"] = authorization
         async with self.http.post(
             f"{self.url}/api/messages", json=activity, headers=headers
         ) as resp:
@@ -130,3 +140,18 @@ async def bound_group_chat(
         )
     )
     await store.conversations.bind(conversation_id, group_id, person_id)
+
+
+async def row_counts(database_url: str) -> dict[str, int]:
+    """The number of rows in every table of the database (as found there, not as modelled)."""
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as conn:
+            names = await conn.run_sync(lambda sync: inspect(sync).get_table_names())
+            counts: dict[str, int] = {}
+            for name in sorted(names):
+                query = select(func.count()).select_from(table(name))
+                counts[name] = (await conn.execute(query)).scalar_one()
+            return counts
+    finally:
+        await engine.dispose()
