@@ -142,6 +142,7 @@ class Seen:
     activity_id: str | None
     body: Any
     response: Any
+    at: float = 0.0  # when the connector got it (time.monotonic: the clock fire() uses)
 
     @property
     def sent(self) -> bool:
@@ -163,9 +164,12 @@ class Seen:
         return str(found) if found else None
 
 
-def _connector_main(pipe: Connection) -> None:
+def _connector_main(pipe: Connection, teams_limits: bool = False) -> None:
     """Child process: serve a FakeConnector and answer "since N" queries over the pipe."""
-    with FakeConnector() as connector:
+    limits: dict[str, Any] = (
+        {"enforce_teams_limits": True, "global_limit": 50} if teams_limits else {}
+    )
+    with FakeConnector(**limits) as connector:
         pipe.send(connector.url)
         while True:
             try:
@@ -176,7 +180,15 @@ def _connector_main(pipe: Connection) -> None:
                 return
             pipe.send(
                 [
-                    (r.route, r.status, r.conversation_id, r.activity_id, r.json, r.response)
+                    (
+                        r.route,
+                        r.status,
+                        r.conversation_id,
+                        r.activity_id,
+                        r.json,
+                        r.response,
+                        r.timestamp,
+                    )
                     for r in connector.requests[offset:]
                 ]
             )
@@ -185,11 +197,14 @@ def _connector_main(pipe: Connection) -> None:
 class ConnectorProcess:
     """A FakeConnector (tests/fakes/connector.py) in a child process, with what it saw."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, teams_limits: bool = False) -> None:
         context = multiprocessing.get_context("spawn")
         self._pipe, child = context.Pipe()
         self._process = context.Process(
-            target=_connector_main, args=(child,), name="fake-connector", daemon=True
+            target=_connector_main,
+            args=(child, teams_limits),
+            name="fake-connector",
+            daemon=True,
         )
         self._process.start()
         child.close()
@@ -405,6 +420,7 @@ class BenchGroup:
     clients: list[User]
     roll_call: Any = None
     card_id: str | None = None
+    here_data: dict[str, Any] | None = None  # the card's action data (signed by the bot)
 
 
 def make_groups(run: str, label: str, count: int, clients: int) -> list[BenchGroup]:
@@ -554,6 +570,7 @@ async def bind_and_open(
     action = next(find_actions(found.body, HERE_VERB))
     group.roll_call = action["data"][ROLL_CALL_DATA_KEY]
     group.card_id = found.posted_id
+    group.here_data = dict(action["data"])
 
 
 async def prepare_groups(
@@ -680,7 +697,7 @@ def echo_taps(
 def check_in_tap(url: str, connector_url: str, group: BenchGroup, client: User) -> Tap:
     activity = invoke_execute(
         HERE_VERB,
-        {"verb": HERE_VERB, ROLL_CALL_DATA_KEY: group.roll_call},
+        group.here_data or {"verb": HERE_VERB, ROLL_CALL_DATA_KEY: group.roll_call},
         conversation=group.conv,
         sender=client,
         service_url=connector_url,
@@ -977,6 +994,244 @@ async def run_p1(args: argparse.Namespace, tmp: Path, database_url: str, backend
         connector.close()
 
 
+# --- P1t: text commands ----------------------------------------------------------------------
+
+TEXT_COMMAND = "apua"  # a client's "help": the help lines and the guide's first card
+TEXT_THROUGHPUT_TARGET = 2.5
+TEXT_P99_TARGET = 0.5
+
+
+@dataclass
+class TextBurst:
+    """One burst of text commands: HTTP answers, and when each one's replies reached Teams."""
+
+    results: list[TapResult]
+    replies: list[list[float]]  # per command, when the connector got each reply (same clock)
+    cpu: float | None = None
+
+    @property
+    def answered(self) -> int:
+        """Commands with an HTTP 2xx and at least one reply at the connector."""
+        return sum(1 for r, got in zip(self.results, self.replies, strict=True) if r.ok and got)
+
+    @property
+    def ends(self) -> list[float]:
+        """Per command: when it was fully answered (HTTP answer and every reply delivered)."""
+        return [max([r.done, *got]) for r, got in zip(self.results, self.replies, strict=True)]
+
+    @property
+    def latencies(self) -> list[float]:
+        return [end - r.sent for end, r in zip(self.ends, self.results, strict=True)]
+
+    @property
+    def http_latencies(self) -> list[float]:
+        return [r.latency for r in self.results]
+
+    @property
+    def throughput(self) -> float:
+        return len(self.results) / (max(self.ends) - min(r.sent for r in self.results))
+
+
+def text_commands(
+    url: str, connector_url: str, clients: Sequence[User], chats: Sequence[Conv], tag: str
+) -> tuple[list[Tap], list[str]]:
+    """Each client says TEXT_COMMAND in their chat (one shared chat: the bot is @mentioned)."""
+    taps, ids = [], []
+    for i, (client, chat) in enumerate(zip(clients, chats, strict=True)):
+        activity_id = f"{tag}-{i}"
+        activity = message(
+            TEXT_COMMAND,
+            conversation=chat,
+            sender=client,
+            service_url=connector_url,
+            mentions_bot=chat.kind != "personal",
+            id=activity_id,
+        )
+        taps.append(Tap(url, json.dumps(activity).encode()))
+        ids.append(activity_id)
+    return taps, ids
+
+
+def replies_by_activity(seen: Sequence[Seen], ids: Sequence[str]) -> list[list[float]]:
+    """When the connector got each successful reply to each activity (replies name it)."""
+    found: dict[str, list[float]] = {i: [] for i in ids}
+    for s in seen:
+        if s.route == "reply" and 200 <= s.status < 300 and s.activity_id in found:
+            found[s.activity_id].append(s.at)
+    return [found[i] for i in ids]
+
+
+def report_text(a: list[TextBurst], b: list[TextBurst], clients: int, where: str) -> None:
+    """P1t's table: end-to-end (every reply delivered) and HTTP-only figures, side by side."""
+
+    def side(bursts: list[TextBurst]) -> dict[str, float]:
+        latencies = [x for burst in bursts for x in burst.latencies]
+        http = [x for burst in bursts for x in burst.http_latencies]
+        cpu = [burst.cpu for burst in bursts]
+        n = sum(len(burst.results) for burst in bursts)
+        return {
+            "n": n,
+            "answered": sum(burst.answered for burst in bursts),
+            "replies": sum(len(got) for burst in bursts for got in burst.replies),
+            "errors": sum(1 for burst in bursts for r in burst.results if not r.ok),
+            "p50": percentile(latencies, 0.5),
+            "p99": percentile(latencies, 0.99),
+            "http_p99": percentile(http, 0.99),
+            "throughput": statistics.fmean(burst.throughput for burst in bursts),
+            "cpu": (sum(c or 0.0 for c in cpu) / n) if all(c is not None for c in cpu) else -1,
+        }
+
+    fa, fb = side(a), side(b)
+    print(
+        f"\nP1t text commands: {clients} clients say {TEXT_COMMAND!r} within "
+        f"{BURST_WINDOW_S * 1000:.0f} ms, {where}, {len(a)} bursts per side interleaved A B"
+    )
+    print("A = stock botbuilder echo bot, B = Etäpäivä; a command counts as answered when its")
+    print("HTTP request was answered and every reply had reached the connector\n")
+    print(_row("", "A echo bot", "B Etäpäivä", "B / A", "target"))
+    print("-" * 92)
+    print(_row("commands", str(fa["n"]), str(fb["n"])))
+    print(_row("answered (2xx + replies)", str(fa["answered"]), str(fb["answered"])))
+    print(_row("replies delivered", str(fa["replies"]), str(fb["replies"])))
+    print(_row("HTTP errors / no answer", str(fa["errors"]), str(fb["errors"])))
+    print(
+        _row(
+            "p50 to last reply (ms)", _ms(fa["p50"]), _ms(fb["p50"]), f"{fb['p50'] / fa['p50']:.2f}"
+        )
+    )
+    ratio_p99 = fb["p99"] / fa["p99"]
+    print(
+        _row(
+            "p99 to last reply (ms)",
+            _ms(fa["p99"]),
+            _ms(fb["p99"]),
+            f"{ratio_p99:.2f}",
+            f"≤ {TEXT_P99_TARGET}",
+        )
+    )
+    print(
+        _row(
+            "p99 HTTP only (ms)",
+            _ms(fa["http_p99"]),
+            _ms(fb["http_p99"]),
+            f"{fb['http_p99'] / fa['http_p99']:.2f}",
+        )
+    )
+    ratio_tp = fb["throughput"] / fa["throughput"]
+    print(
+        _row(
+            "throughput (commands/s)",
+            f"{fa['throughput']:.1f}",
+            f"{fb['throughput']:.1f}",
+            f"{ratio_tp:.2f}",
+            f"≥ {TEXT_THROUGHPUT_TARGET}",
+        )
+    )
+    cpu_a, cpu_b = fa["cpu"], fb["cpu"]
+    if cpu_a > 0 and cpu_b >= 0:
+        print(_row("bot CPU per command (ms)", _ms(cpu_a), _ms(cpu_b), f"{cpu_b / cpu_a:.2f}"))
+    print()
+    every = fb["answered"] == fb["n"] and fb["errors"] == 0
+    print(f"P1t answered: {_verdict(every)} (B answered every command, replies delivered)")
+    print(f"P1t throughput: {_verdict(ratio_tp >= TEXT_THROUGHPUT_TARGET)} (B/A {ratio_tp:.2f})")
+    print(f"P1t p99: {_verdict(ratio_p99 <= TEXT_P99_TARGET)} (B/A {ratio_p99:.2f})")
+
+
+async def run_text(args: argparse.Namespace, tmp: Path, database_url: str, backend: str) -> None:
+    """P1t: A and B each get bursts of text commands; per-chat (default) or in one chat."""
+    run = uuid.uuid4().hex[:6]
+    rounds = args.warmup + args.bursts
+    groups = make_groups(run, "p1t", rounds, args.clients)
+    services: list[Service] = []
+    connector = ConnectorProcess(teams_limits=args.one_chat)
+    where = (
+        "all in one group chat, the connector enforcing Teams' limits"
+        if args.one_chat
+        else "each in their own 1:1 chat"
+    )
+    try:
+        echo = await start_echo_bot(tmp)
+        services.append(echo)
+        etapaiva_cli(["db", "upgrade"], database_url, tmp)
+        import_org(groups, run, database_url, tmp)
+        ours = await start_etapaiva("etapaiva", database_url, tmp)
+        services.append(ours)
+
+        def chats_for(clients: Sequence[User]) -> list[Conv]:
+            if args.one_chat:
+                shared = Conv.group_chat()
+                return [shared] * len(clients)
+            return [Conv.personal() for _ in clients]
+
+        plan = []
+        for n, group in enumerate(groups):
+            a_clients = [User(name=f"Asiakas A{n}-{c}") for c in range(args.clients)]
+            plan.append((a_clients, chats_for(a_clients), group.clients, chats_for(group.clients)))
+        side_a: list[TextBurst] = []
+        side_b: list[TextBurst] = []
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
+            if WARM_CLIENTS:  # everyone has talked to the bot before (the usual morning)
+                for a_clients, a_chats, b_clients, b_chats in plan:
+                    for bot, clients, chats in (
+                        (echo, a_clients, a_chats),
+                        (ours, b_clients, b_chats),
+                    ):
+                        for client, chat in zip(clients, chats, strict=True):
+                            hello = message(
+                                "moi",
+                                conversation=chat,
+                                sender=client,
+                                service_url=connector.url,
+                                mentions_bot=chat.kind != "personal",
+                            )
+                            await post_json(http, bot.messages_url, hello)
+                await asyncio.sleep(2.0 if not args.one_chat else 15.0)  # let the hellos go out
+
+            async def burst(bot: Service, taps: list[Tap], ids: list[str]) -> TextBurst:
+                before_cpu = bot.cpu_seconds()
+                results = await fire(http, taps, BURST_WINDOW_S)
+                await asyncio.sleep(args.pause)
+                # replies held back by Teams' limits may take a while: wait for them
+                deadline = time.monotonic() + (30.0 if args.one_chat else 5.0)
+                while True:
+                    replies = replies_by_activity(await connector.poll(), ids)
+                    if all(replies) or time.monotonic() > deadline:
+                        break
+                    await asyncio.sleep(0.1)
+                after_cpu = bot.cpu_seconds()
+                cpu = (
+                    after_cpu - before_cpu
+                    if after_cpu is not None and before_cpu is not None
+                    else None
+                )
+                return TextBurst(results, replies, cpu)
+
+            for n, (a_clients, a_chats, b_clients, b_chats) in enumerate(plan):
+                taps_a, ids_a = text_commands(
+                    echo.messages_url, connector.url, a_clients, a_chats, f"{run}-a{n}"
+                )
+                burst_a = await burst(echo, taps_a, ids_a)
+                taps_b, ids_b = text_commands(
+                    ours.messages_url, connector.url, b_clients, b_chats, f"{run}-b{n}"
+                )
+                burst_b = await burst(ours, taps_b, ids_b)
+                if n < args.warmup:
+                    print("warm-up burst done")
+                    continue
+                side_a.append(burst_a)
+                side_b.append(burst_b)
+                print(
+                    f"burst {n - args.warmup + 1}/{args.bursts}: A {burst_a.throughput:.1f}/s "
+                    f"({burst_a.answered} answered), B {burst_b.throughput:.1f}/s "
+                    f"({burst_b.answered} answered)"
+                )
+        report_text(side_a, side_b, args.clients, f"{where} ({backend}, 127.0.0.1)")
+    finally:
+        for service in services:
+            service.stop()
+        connector.close()
+
+
 # --- P2 --------------------------------------------------------------------------------------
 
 
@@ -1112,6 +1367,9 @@ async def main_async(args: argparse.Namespace) -> int:
             if args.p2:
                 assert url is not None
                 await run_p2(args, tmp, url)
+            elif args.text:
+                backend = "PostgreSQL" if url else "SQLite"
+                await run_text(args, tmp, url or f"sqlite+aiosqlite:///{tmp / 'bench.db'}", backend)
             else:
                 backend = "PostgreSQL" if url else "SQLite"
                 await run_p1(args, tmp, url or f"sqlite+aiosqlite:///{tmp / 'bench.db'}", backend)
@@ -1135,6 +1393,14 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--groups", type=int, default=P2_GROUPS, help="P2 group days")
     parser.add_argument("--spread", type=float, default=P2_SPREAD_S, help="P2 seconds of arrivals")
     parser.add_argument("--echo-only", action="store_true", help="P1 with the echo bot alone")
+    parser.add_argument(
+        "--text", action="store_true", help="P1t: text commands instead of card taps"
+    )
+    parser.add_argument(
+        "--one-chat",
+        action="store_true",
+        help="P1t in one group chat, the connector enforcing Teams' limits (else 1:1 chats)",
+    )
     parser.add_argument(
         "--quick", action="store_true", help="a smoke run: 2 bursts (P2: 4 groups, same rate)"
     )

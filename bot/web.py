@@ -82,6 +82,26 @@ def _finite(text: str) -> float:
     return number
 
 
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def has_unstorable(value: Any, depth: int = 1) -> bool:
+    """True if a string (key or value) holds U+0000 or a lone surrogate, or nesting is too deep.
+
+    PostgreSQL text cannot store U+0000 and UTF-8 cannot encode a surrogate (JSON's "\\ud800"
+    escapes make them). Depth is counted as `nests_too_deeply` counts it (the body is 1).
+    """
+    if isinstance(value, str):
+        return _UNSTORABLE.search(value) is not None
+    if isinstance(value, dict):
+        return depth > MAX_JSON_DEPTH or any(
+            has_unstorable(k) or has_unstorable(v, depth + 1) for k, v in value.items()
+        )
+    if isinstance(value, list):
+        return depth > MAX_JSON_DEPTH or any(has_unstorable(v, depth + 1) for v in value)
+    return False
+
+
 def parse_body(raw: bytes) -> Any:
     """The JSON value of a request body; ValueError with a short reason if it is unusable.
 
@@ -93,9 +113,14 @@ def parse_body(raw: bytes) -> Any:
     if nests_too_deeply(raw):
         raise ValueError(f"body nests deeper than {MAX_JSON_DEPTH} levels")
     try:
-        return json.loads(raw.decode("utf-8"), parse_constant=_no_constant, parse_float=_finite)
+        value = json.loads(raw.decode("utf-8"), parse_constant=_no_constant, parse_float=_finite)
     except (ValueError, RecursionError) as exc:  # UnicodeDecodeError, JSONDecodeError included
         raise ValueError(f"body is not valid JSON ({type(exc).__name__})") from None
+    # strict UTF-8 JSON holds no raw NUL or surrogate: they come only from \u escapes, so a
+    # body without any is not walked (most are not; the walk is a tenth of a turn)
+    if b"\\u" in raw and has_unstorable(value):
+        raise ValueError("body contains characters we cannot store (NUL, lone surrogates)")
+    return value
 
 
 async def messages(request: web.Request) -> web.Response:

@@ -58,6 +58,29 @@ class Outcome:
     card_update: dict[str, Any] | None = None
 
 
+def joined(replies: list[Reply]) -> list[Reply]:
+    """The replies as few messages as they fit in: texts run together, a card under its text.
+
+    Each message is a notification to the person and a send Teams counts against its limits
+    (7 a second per chat, 50 a second for the bot): "help" answered with the help lines and
+    the guide's first card is one message, not two. A card is never merged with another card.
+    """
+    merged: list[Reply] = []
+    for reply in replies:
+        last = merged[-1] if merged else None
+        if last is None or last.card is not None:
+            merged.append(reply)
+            continue
+        texts = [t for t in (last.text, reply.text) if t]
+        speech = [t for t in (last.speak, reply.speak) if t]
+        merged[-1] = Reply(
+            text="\n\n".join(texts) or None,
+            card=reply.card,
+            speak=" ".join(speech) or None,
+        )
+    return merged
+
+
 def card_in_place(turn: Turn, card: dict[str, Any]) -> Outcome:
     """Replace the tapped card with card; a new message when there is no card to replace."""
     if turn.is_invoke or turn.reply_to_id:

@@ -168,6 +168,18 @@ def _waiting(coalesce: Any, now: Any) -> ColumnElement[bool]:
     )
 
 
+_ANY_DUE = (
+    select(_OUTBOX.c.id)
+    .where(
+        _OUTBOX.c.status == OutboxStatus.PENDING.value,
+        or_(
+            and_(_OUTBOX.c.attempts == 0, _OUTBOX.c.throttles == 0),
+            _OUTBOX.c.next_attempt_at <= bindparam("now"),
+        ),
+        or_(_OUTBOX.c.lease_until.is_(None), _OUTBOX.c.lease_until < bindparam("now")),
+    )
+    .limit(1)
+)
 _WAITING = select(_OUTBOX.c.id).where(_waiting(bindparam("coalesce"), bindparam("now"))).limit(1)
 # on PostgreSQL the waiting row is held until this transaction commits: the worker's claim
 # skips it meanwhile, so it cannot be drawn before the change that relies on it
@@ -255,6 +267,11 @@ class SqlOutbox:
         """
         if limit <= 0:
             return []
+        # most polls find nothing: say so with one indexed read, without taking the write lock
+        # (on SQLite the one writer would hold up every turn meanwhile)
+        async with self._db.read() as s:
+            if (await s.execute(_ANY_DUE, {"now": now})).first() is None:
+                return []
         # aliases keep the subquery from correlating with the UPDATE's own table
         row = aliased(OutboxRow, name="candidate")
         earlier = aliased(OutboxRow, name="earlier")

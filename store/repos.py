@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, select, text, update
+from sqlalchemy import bindparam, delete, func, insert, select, text, tuple_, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.exc import InterfaceError as SAInterfaceError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,6 +26,7 @@ from domain.org import (
     Unit,
 )
 from domain.ports import OrgView
+from store.batch import GroupCommit
 from store.days import SqlDayRepository, SqlPlanRepository
 from store.db import Database, insert_ignoring
 from store.instance import Instance
@@ -73,6 +74,12 @@ def _person(row: PersonRow) -> Person:
         language=Language(row.language) if row.language else None,
         id=row.id,
     )
+
+
+# every turn in a conversation not cached at the moment reads this: built once, Core rows
+_CONVERSATION = select(*Base.metadata.tables[ConversationRow.__tablename__].c).where(
+    Base.metadata.tables[ConversationRow.__tablename__].c.conversation_id == bindparam("cid")
+)
 
 
 def _conversation(row: ConversationRow) -> Conversation:
@@ -482,10 +489,8 @@ class SqlConversationRepository(_Repo):
     async def get(self, conversation_id: str) -> Conversation | None:
         """One conversation by its Teams id."""
         async with self._db.read() as s:
-            row = (
-                await s.execute(select(ConversationRow).filter_by(conversation_id=conversation_id))
-            ).scalar_one_or_none()
-            return _conversation(row) if row else None
+            row = (await s.execute(_CONVERSATION, {"cid": conversation_id})).first()
+            return _conversation(row) if row else None  # type: ignore[arg-type]
 
     async def personal_for(self, person_id: int) -> Conversation | None:
         """The person's 1:1 chat with the bot, if known."""
@@ -588,19 +593,11 @@ class SqlStateRepository(_Repo):
 _PROCESSED = Base.metadata.tables[ProcessedActivityRow.__tablename__]
 # built once: every message turn runs both
 _CLAIM = insert_ignoring(_PROCESSED, "conversation_id", "activity_id").returning(
-    _PROCESSED.c.activity_id
+    _PROCESSED.c.conversation_id, _PROCESSED.c.activity_id
 )
 _CLAIMED = select(_PROCESSED.c.owner, _PROCESSED.c.done).where(
     _PROCESSED.c.conversation_id == bindparam("conversation_id"),
     _PROCESSED.c.activity_id == bindparam("activity_id"),
-)
-_FINISH = (
-    update(_PROCESSED)
-    .where(
-        _PROCESSED.c.conversation_id == bindparam("c_id"),
-        _PROCESSED.c.activity_id == bindparam("a_id"),
-    )
-    .values(done=True)
 )
 # handled activity ids kept at most (the housekeeping job trims the oldest beyond this)
 MAX_CLAIMS = 200_000
@@ -618,6 +615,32 @@ class SqlInboxRepository(_Repo):
     def __init__(self, db: Database, instance: Instance | None = None) -> None:
         super().__init__(db)
         self._instance = instance
+        self._claims: GroupCommit[tuple[str, str], bool] = GroupCommit(self._insert_claims)
+        self._finishes: GroupCommit[tuple[str, str], None] = GroupCommit(self._finish_all)
+
+    async def _insert_claims(self, keys: Sequence[tuple[str, str]]) -> list[bool]:
+        """Claim many activities in one transaction; True for each that was new."""
+        now = utcnow()
+        rows = [
+            {"conversation_id": c, "activity_id": a, "received_at": now, "owner": self.owner}
+            for c, a in dict.fromkeys(keys)
+        ]
+        async with self._db.write() as s:
+            added = {tuple(r) for r in (await s.execute(_CLAIM, rows)).all()}
+        return [key in added for key in keys]
+
+    async def _finish_all(self, keys: Sequence[tuple[str, str]]) -> list[None]:
+        async with self._db.write() as s:
+            await s.execute(
+                update(_PROCESSED)
+                .where(
+                    tuple_(_PROCESSED.c.conversation_id, _PROCESSED.c.activity_id).in_(
+                        list(dict.fromkeys(keys))
+                    )
+                )
+                .values(done=True)
+            )
+        return [None] * len(keys)
 
     @property
     def owner(self) -> str | None:
@@ -633,12 +656,8 @@ class SqlInboxRepository(_Repo):
         """NEW (claimed now), RETAKEN (a dead process's claim, now ours), DONE or BUSY."""
         key = {"conversation_id": conversation_id, "activity_id": activity_id}
         for _ in range(3):
-            async with self._db.write() as s:
-                added = await s.execute(
-                    _CLAIM, {**key, "received_at": utcnow(), "owner": self.owner}
-                )
-                if added.first() is not None:
-                    return Claim.NEW
+            if await self._claims.submit((conversation_id, activity_id)):
+                return Claim.NEW
             async with self._db.read() as s:
                 found = (await s.execute(_CLAIMED, key)).first()
             if found is None:
@@ -667,8 +686,7 @@ class SqlInboxRepository(_Repo):
 
     async def finish(self, conversation_id: str, activity_id: str) -> None:
         """The turn has finished: a redelivery from now on is a duplicate."""
-        async with self._db.write() as s:
-            await s.execute(_FINISH, {"c_id": conversation_id, "a_id": activity_id})
+        await self._finishes.submit((conversation_id, activity_id))
 
     async def release(self, conversation_id: str, activity_id: str) -> None:
         """Forget a claim whose handling failed, so a redelivery is handled."""

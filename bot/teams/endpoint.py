@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity, ChannelAccount
 from botframework.connector.auth import AuthenticationConstants, ClaimsIdentity
 
-from bot.settings import MAX_JSON_DEPTH
 from bot.teams.handler import EtapaivaBot
 
 log = logging.getLogger(__name__)
@@ -142,30 +140,9 @@ def _check_lengths(body: dict[str, Any]) -> str | None:
         value = _get(body, *path)
         if value is not None and not (isinstance(value, str) and len(value) <= limit):
             return f"activity {'.'.join(path)} is not a string of at most {limit} characters"
-    if _has_nul(body):
-        return "activity contains characters we cannot store or nests too deeply"
+    # NUL, lone surrogates and nesting depth are refused by the web layer (bot/web.py), which
+    # sees the raw body: they need escapes there, and most bodies have none
     return None
-
-
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
-
-
-def _has_nul(value: Any, depth: int = 1) -> bool:
-    """True if a string (key or value) holds U+0000 or a lone surrogate, or nesting is too deep.
-
-    PostgreSQL text cannot store U+0000 and UTF-8 cannot encode a surrogate (JSON's "\\ud800"
-    escapes make them). Depth is counted as the web layer counts it on the raw body (the body
-    is 1), so the two limits agree.
-    """
-    if isinstance(value, str):
-        return _UNSTORABLE.search(value) is not None
-    if isinstance(value, dict):
-        return depth > MAX_JSON_DEPTH or any(
-            _has_nul(k) or _has_nul(v, depth + 1) for k, v in value.items()
-        )
-    if isinstance(value, list):
-        return depth > MAX_JSON_DEPTH or any(_has_nul(v, depth + 1) for v in value)
-    return False
 
 
 def _for_authentication(body: dict[str, Any]) -> Activity:

@@ -35,7 +35,7 @@ from bot.teams.translate import (
     raw_user,
 )
 from dialogs.router import Router
-from dialogs.turn import Outcome, Reply, Turn, TurnKind
+from dialogs.turn import Outcome, Reply, Turn, TurnKind, joined
 from domain.errors import ConcurrentUpdate, StoreUnavailable, TeamsUnavailable
 from domain.i18n import language_for_locale, text
 from domain.inbox import Claim
@@ -81,18 +81,25 @@ def _failure_text(error: Exception, locale: str | None) -> str:
 
 
 def invoke_body(outcome: Outcome) -> tuple[dict[str, Any], list[Reply]]:
-    """The adaptiveCard/action response body for an outcome, and the replies left over."""
-    replies = list(outcome.replies)
+    """The adaptiveCard/action response body for an outcome, and the replies left over.
+
+    The replies are joined into as few messages as they fit (`joined`). Without a card update,
+    a first reply of text only becomes the response's message; one that carries a card is sent
+    as a message (its card would be lost in the response) and its text is shown as well.
+    """
+    replies = joined(list(outcome.replies))
     if outcome.card_update is not None:
         body: dict[str, Any] = {
             "statusCode": 200,
             "type": CARD_CONTENT_TYPE,
             "value": outcome.card_update,
         }
-    else:
-        first = replies.pop(0).text if replies else ""
-        body = {"statusCode": 200, "type": MESSAGE_CONTENT_TYPE, "value": first or ""}
-    return body, replies
+        return body, replies
+    first = replies[0] if replies else None
+    if first is not None and first.card is None:
+        replies.pop(0)
+    said = first.text if first is not None else ""
+    return {"statusCode": 200, "type": MESSAGE_CONTENT_TYPE, "value": said or ""}, replies
 
 
 def _message_invoke(value: str) -> dict[str, Any]:
@@ -272,7 +279,7 @@ class EtapaivaBot:
                 )
             await self._send(turn, body, replies)
             return int(HTTPStatus.OK), answer
-        replies = list(outcome.replies)
+        replies = joined(list(outcome.replies))
         update = None
         if turn.kind is TurnKind.ACTION and outcome.card_update is not None and turn.reply_to_id:
             # an Action.Submit tap: the tapped card is replaced in place

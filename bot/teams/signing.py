@@ -16,7 +16,6 @@ turn's group and person — the signature is the outer wall, not the only one.
 from __future__ import annotations
 
 import base64
-import copy
 import hashlib
 import hmac
 import json
@@ -64,31 +63,29 @@ class CardSigner:
 
     def sign(self, card: dict[str, Any], conversation_id: str) -> dict[str, Any]:
         """A copy of card whose every Action.Execute / Action.Submit data carries a signature."""
-        signed = copy.deepcopy(card)
-        self._walk(signed, conversation_id)
+        signed = self._copy(card, conversation_id)
+        assert isinstance(signed, dict)
         return signed
 
-    def _walk(self, node: Any, conversation_id: str) -> None:
+    def _copy(self, node: Any, conversation_id: str) -> Any:
+        # a card is JSON: dicts, lists and plain values (cheaper than copy.deepcopy's memo)
         if isinstance(node, list):
-            for item in node:
-                self._walk(item, conversation_id)
-            return
+            return [self._copy(item, conversation_id) for item in node]
         if not isinstance(node, dict):
-            return
-        if node.get("type") in ACTION_TYPES:
-            data = node.get("data")
+            return node
+        copied = {key: self._copy(value, conversation_id) for key, value in node.items()}
+        if copied.get("type") in ACTION_TYPES:
+            data = copied.get("data")
             if data is None or isinstance(data, dict):
                 data = dict(data or {})
                 payload = dict(data)
-                if node.get("type") == "Action.Execute" and isinstance(node.get("verb"), str):
-                    payload["verb"] = node["verb"]
+                if copied.get("type") == "Action.Execute" and isinstance(copied.get("verb"), str):
+                    payload["verb"] = copied["verb"]
                 fields = _signed_fields(payload)
                 mac = self._mac(conversation_id, fields, payload)
                 data[SIGNATURE] = f"{','.join(fields)}:{mac}"
-                node["data"] = data
-        for value in node.values():
-            if isinstance(value, dict | list):
-                self._walk(value, conversation_id)
+                copied["data"] = data
+        return copied
 
     def verify(self, data: Any, conversation_id: str) -> dict[str, Any] | None:
         """data without its signature if the signature holds for this conversation, else None.
