@@ -39,13 +39,19 @@ def _aad(ctx: Context) -> str | None:
     return ctx.turn.user.aad_object_id or ctx.actor.person.aad_object_id
 
 
-async def _roll_call(router: Router, ctx: Context, action: CardAction) -> tuple[RollCall, Group]:
-    """The roll call a card names, if this turn may reach it (else NotFound)."""
+async def _roll_call(
+    router: Router, ctx: Context, action: CardAction, *, staff: bool = True
+) -> tuple[RollCall, Group]:
+    """The roll call a card names, if this turn may reach it (else NotFound).
+
+    staff: a verb of the instructors' view or the attendance list (reachable by the group's
+    staff from their 1:1 chat); False for the clients' own buttons.
+    """
     roll_call_id = row_id(action.data.get("rollcall", ""))
     if roll_call_id is None:
         raise NotFound("rollcall.unknown")
     roll_call, group = await _service(router).roll_call(roll_call_id)
-    _service(router).check_reach(ctx.actor, roll_call, group, ctx.conversation)
+    _service(router).check_reach(ctx.actor, roll_call, group, ctx.conversation, staff=staff)
     return roll_call, group
 
 
@@ -87,7 +93,7 @@ def _private_update(ctx: Context, card: dict[str, object]) -> Outcome:
 async def refresh(router: Router, ctx: Context, action: CardAction) -> Outcome:
     """Teams asks for a person's view: instructors get the names, others their own status."""
     service = _service(router)
-    roll_call, group = await _roll_call(router, ctx, action)
+    roll_call, group = await _roll_call(router, ctx, action, staff=False)
     if await service.may_run(ctx.actor, group, ctx.conversation, _aad(ctx)):
         view = await service.instructor_view(roll_call, group, ctx.language)
         return _private_update(ctx, _cards(router).instructor(view))
@@ -98,7 +104,7 @@ async def refresh(router: Router, ctx: Context, action: CardAction) -> Outcome:
 
 async def problem(router: Router, ctx: Context, action: CardAction) -> Outcome:
     """ "A problem with sound or picture": the guide privately, and the instructors told."""
-    roll_call, group = await _roll_call(router, ctx, action)
+    roll_call, group = await _roll_call(router, ctx, action, staff=False)
     guide = await tutorial_dialogs.start(router, ctx)
     told = await _service(router).problem(ctx.actor, roll_call, group)
     sent = ctx.t("tutorial.group.sent")

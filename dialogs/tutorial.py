@@ -123,6 +123,9 @@ async def take(router: Router, ctx: Context, action: CardAction) -> Outcome:
     }[result]
     own = view.request.taken_by == ctx.actor.person_id
     card = _renderer(router).help_request(ctx.language, view, own=own)
+    if ctx.conversation.kind.is_group:
+        # a client's name never goes into a group conversation: the card says it to the tapper
+        return Outcome(card_update=card)
     return Outcome(replies=[Reply(text=ctx.t(key, **params))], card_update=card)
 
 

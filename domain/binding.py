@@ -77,6 +77,12 @@ class Binder:
             raise NotAllowed("bind.not_instructor")
         if conversation.group_id == group.id:
             return BindOutcome(group, BindResult.ALREADY)
+        if conversation.group_id is not None and not any(
+            g.id == conversation.group_id for g in groups
+        ):
+            # the chat is another group's: taking it would leave that group without its chat,
+            # and its instructors unasked
+            raise NotAllowed("bind.taken")
         previous = await self._conversations.bind(
             conversation.conversation_id, group.id, actor.person_id
         )

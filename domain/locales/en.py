@@ -38,6 +38,7 @@ MESSAGES: dict[str, str] = {
         "group chat or channel."
     ),
     "bind.not_instructor": "Only an instructor of a group can join this chat to a group.",
+    "bind.taken": "This chat already belongs to another group. Only an instructor of that group can change the group.",
     "bind.no_groups": "You do not have any groups yet. Ask an administrator to add them.",
     "bind.choose.title": "Which group is this chat for?",
     "bind.choose.text": "Choose one group. Its group days will then use this chat.",

@@ -38,6 +38,7 @@ MESSAGES: dict[str, str] = {
         "ryhmäkeskusteluun tai kanavalle."
     ),
     "bind.not_instructor": "Vain ryhmän ohjaaja voi liittää keskustelun ryhmään.",
+    "bind.taken": "Tämä keskustelu kuuluu jo toiselle ryhmälle. Vain sen ryhmän ohjaaja voi vaihtaa ryhmää.",
     "bind.no_groups": "Sinulla ei ole vielä ryhmiä. Pyydä ylläpitäjää lisäämään ne.",
     "bind.choose.title": "Minkä ryhmän keskustelu tämä on?",
     "bind.choose.text": "Valitse yksi ryhmä. Sen ryhmäpäivät käyttävät sitten tätä keskustelua.",

@@ -38,6 +38,7 @@ MESSAGES: dict[str, str] = {
         "gruppchatt eller kanal."
     ),
     "bind.not_instructor": "Bara en handledare för gruppen kan koppla chatten till en grupp.",
+    "bind.taken": "Den här chatten hör redan till en annan grupp. Bara en handledare för den gruppen kan byta grupp.",
     "bind.no_groups": "Du har inga grupper än. Be en administratör att lägga till dem.",
     "bind.choose.title": "Vilken grupp är den här chatten för?",
     "bind.choose.text": "Välj en grupp. Gruppens gruppdagar använder sedan den här chatten.",

@@ -275,17 +275,24 @@ class RollCallService:
         raise NotAllowed("rollcall.not_allowed")
 
     def check_reach(
-        self, actor: Actor, roll_call: RollCall, group: Group, conversation: Conversation
+        self,
+        actor: Actor,
+        roll_call: RollCall,
+        group: Group,
+        conversation: Conversation,
+        *,
+        staff: bool = False,
     ) -> None:
         """A tap names a roll call this turn may touch; NotFound (nothing changes) if not.
 
-        Card data is hostile: a roll call is reached from its own group conversation, from a
-        reminder in the 1:1 chat of one of its group's clients, or by the staff who see the
-        group's record (their attendance list in a 1:1 chat; what they may do is checked after).
+        Card data is hostile: a roll call is reached from its own group conversation, or from a
+        reminder in the 1:1 chat of one of its group's clients. staff: a verb of the instructors'
+        view or the attendance list, which the staff who see the group's record also use from
+        their 1:1 chat (what they may do is checked after); "I'm here" and "a problem" are not.
         """
         if conversation.conversation_id == roll_call.conversation_id:
             return
-        if self.sees_record(actor, group):
+        if staff and self.sees_record(actor, group):
             return
         if (
             conversation.kind is ConversationKind.PERSONAL
