@@ -165,7 +165,14 @@ class Seen:
 
 def _connector_main(pipe: Connection) -> None:
     """Child process: serve a FakeConnector and answer "since N" queries over the pipe."""
-    with FakeConnector() as connector:
+    # As measured so far: no Teams limits and no conversation or body checks (the fake's
+    # defaults are now as strict as Teams; P1/P2 measure the bots, not the connector).
+    with FakeConnector(
+        enforce_teams_limits=False,
+        global_limit=None,
+        check_conversations=False,
+        check_activities=False,
+    ) as connector:
         pipe.send(connector.url)
         while True:
             try:

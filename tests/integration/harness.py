@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import socket
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +16,7 @@ from bot.settings import Settings
 from domain.model import Conversation, ConversationKind
 from scheduler.clock import ScaledClock
 from store.repos import Store
+from tests.fakes.connector import learn_conversation, learn_conversation_of
 
 
 def free_port() -> int:
@@ -37,7 +40,12 @@ class BotServer:
         return self.runner.app[STORE]  # type: ignore[union-attr]
 
     async def post(self, activity: dict[str, Any], *, token: str | None = None) -> tuple[int, Any]:
-        """POST an activity to /api/messages; return status and JSON body (or None)."""
+        """POST an activity to /api/messages; return status and JSON body (or None).
+
+        Teams has the conversation an activity comes from: a fake connector serving its
+        serviceUrl learns it first.
+        """
+        learn_conversation_of(activity)
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         async with self.http.post(
             f"{self.url}/api/messages", json=activity, headers=headers
@@ -48,7 +56,9 @@ class BotServer:
     async def post_raw(
         self, data: bytes, content_type: str = "application/json"
     ) -> tuple[int, Any]:
-        """POST raw bytes to /api/messages."""
+        """POST raw bytes to /api/messages (a fake connector learns the conversation, as `post`)."""
+        with contextlib.suppress(ValueError):  # not JSON: nothing Teams would have sent
+            learn_conversation_of(json.loads(data))
         async with self.http.post(
             f"{self.url}/api/messages", data=data, headers={"Content-Type": content_type}
         ) as resp:
@@ -80,7 +90,11 @@ async def stop_bot(server: BotServer) -> None:
 async def bound_group_chat(
     store: Store, conversation_id: str, service_url: str, group_id: int, person_id: int
 ) -> None:
-    """Store a group chat as an install would, and bind it to a group (arranging tests)."""
+    """Store a group chat as an install would, and bind it to a group (arranging tests).
+
+    The chat exists in Teams: a fake connector serving ``service_url`` learns it.
+    """
+    learn_conversation(service_url, conversation_id)
     await store.conversations.remember(
         Conversation(
             conversation_id=conversation_id,
