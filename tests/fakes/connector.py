@@ -429,17 +429,19 @@ class FakeConnector:
             return thread_key(conversation_id) in self._conversations
 
     def learn(self, activity: JSON) -> None:
-        """Learn the conversation (and, in a team, its team and channel) of an inbound activity."""
-        ids: list[Any] = [(activity.get("conversation") or {}).get("id")]
-        data = activity.get("channelData")
-        if isinstance(data, dict):
-            ids += [
-                data.get("teamsChannelId"),
-                data.get("teamsTeamId"),
-                (data.get("channel") or {}).get("id"),
-                (data.get("team") or {}).get("id"),
-                ((data.get("settings") or {}).get("selectedChannel") or {}).get("id"),
-            ]
+        """Learn the conversation (and, in a team, its team and channel) of an inbound activity.
+
+        Shapes are not trusted (hostile tests post anything): what is not a string is skipped.
+        """
+        data = _at(activity, "channelData")
+        ids = [
+            _at(activity, "conversation", "id"),
+            _at(data, "teamsChannelId"),
+            _at(data, "teamsTeamId"),
+            _at(data, "channel", "id"),
+            _at(data, "team", "id"),
+            _at(data, "settings", "selectedChannel", "id"),
+        ]
         for conversation_id in ids:
             if isinstance(conversation_id, str) and conversation_id:
                 self.add_conversation(conversation_id)
@@ -1102,6 +1104,15 @@ class FakeConnector:
                 400, error_body(400, "BadArgument", "At most 50 recipients per notification.")
             )
         return _Reply(202)
+
+
+def _at(value: Any, *keys: str) -> Any:
+    """value[k1][k2]… through dicts only; None where the path does not exist."""
+    for key in keys:
+        if not isinstance(value, dict):
+            return None
+        value = value.get(key)
+    return value
 
 
 def _format_seconds(value: float) -> str:

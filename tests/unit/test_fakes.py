@@ -508,6 +508,24 @@ async def test_conversations_are_learned_as_teams_has_them() -> None:
     assert [r.status for r in fc.requests] == [201] * 6 + [404]
 
 
+async def test_learning_ignores_shapes_teams_never_sends() -> None:
+    async with FakeConnector() as fc:
+        for hostile in (
+            {"serviceUrl": fc.url, "conversation": "'; DROP TABLE people; --"},
+            {"serviceUrl": fc.url, "conversation": {"id": 5}, "channelData": []},
+            {
+                "serviceUrl": fc.url,
+                "channelData": {"team": "x", "settings": {"selectedChannel": 1}},
+            },
+            {"serviceUrl": 5},
+            ["not", "an", "activity"],
+        ):
+            learn_conversation_of(hostile)
+        learn_conversation_of({"serviceUrl": fc.url, "channelData": {"team": {"id": "19:t"}}})
+    assert fc.knows("19:t")
+    assert not fc.knows("5")
+
+
 async def test_update_or_delete_of_an_activity_never_issued_there_is_404() -> None:
     async with FakeConnector() as fc, _anonymous_client(fc) as client:
         fc.add_conversation("a:1one")
