@@ -20,7 +20,7 @@ from bot.teams.sender import TeamsSender, retry_after_seconds, speed_up_msrest
 from domain.model import Conversation, ConversationKind
 from domain.outbox import OutboxMessage
 from tests.fakes.activities import BOT, new_group_chat_id
-from tests.fakes.connector import FakeConnector
+from tests.fakes.connector import FakeConnector, learn_conversation
 from tests.integration.harness import free_port
 
 CARD = {"type": "AdaptiveCard", "version": "1.5", "body": [{"type": "TextBlock", "text": "1"}]}
@@ -34,8 +34,9 @@ def connector() -> Iterator[FakeConnector]:
 
 
 def conversation(service_url: str) -> Conversation:
-    """A stored group chat whose reference points at service_url."""
+    """A stored group chat whose reference points at service_url (Teams has it there)."""
     cid = new_group_chat_id()
+    learn_conversation(service_url, cid)
     reference = {
         "bot": dict(BOT),
         "conversation": {"id": cid, "isGroup": True, "conversationType": "groupChat"},
