@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
+import secrets
 from collections.abc import AsyncIterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -16,10 +15,13 @@ from bot.outbox_worker import OutboxWorker, WorkerClock
 from bot.settings import Settings
 from bot.teams.adapter import build_adapter
 from bot.teams.chats import TeamsPersonalChats
+from bot.teams.connector import BotConnector, TokenSource
 from bot.teams.endpoint import TeamsEndpoint
 from bot.teams.handler import EtapaivaBot
 from bot.teams.meetings import TeamsMeetings
+from bot.teams.roster import Rosters
 from bot.teams.sender import TeamsSender
+from bot.teams.signing import CardSigner
 from bot.tutorial_page import add_tutorial_routes, notice_url
 from bot.web import ENDPOINT, READY, create_web_app
 from cards.agenda import CardRenderer
@@ -43,6 +45,7 @@ from scheduler.clock import ScaledClock
 from scheduler.leader import Leadership
 from scheduler.runner import Scheduler
 from store.db import create_engine, is_sqlite, normalise_url, sessionmaker, warm_pool
+from store.instance import Instance
 from store.leader import LeaderLock
 from store.migrate import current_revision, head_revision, upgrade
 from store.repos import Store
@@ -55,10 +58,11 @@ AGENDA = web.AppKey("agenda", AgendaService)
 TIMER = web.AppKey("timer", AgendaTimer)
 LEADERSHIP = web.AppKey("leadership", Leadership)
 OUTBOX_WORKER = web.AppKey("outbox_worker", OutboxWorker)
+SIGNER = web.AppKey("signer", CardSigner)
 RECURRENCE_JOB = "agenda:recurrence"
 ROLLCALL_CLOSE_JOB = "rollcall:close"
 ROLLCALL_CLOSE_SECONDS = 15
-HTTP_THREADS = 64
+CARD_KEY = "card-signing-key"
 
 
 def build_services(
@@ -88,6 +92,10 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def _new_key() -> str:
+    return secrets.token_hex(32)
+
+
 def create_app(
     settings: Settings,
     *,
@@ -105,12 +113,9 @@ def create_app(
 
     async def resources(app: web.Application) -> AsyncIterator[None]:
         url = normalise_url(settings.database_url)
-        # botbuilder's connector (msrest) runs each HTTP call in the loop's default thread pool,
-        # which has only cores + 4 threads: at Teams' real latency that would cap sends far
-        # below the 50/s the outbox may use
-        http_threads = ThreadPoolExecutor(max_workers=HTTP_THREADS, thread_name_prefix="http")
-        asyncio.get_running_loop().set_default_executor(http_threads)
         engine = create_engine(url)
+        instance = Instance(engine)
+        connector = BotConnector(TokenSource(settings, credentials_factory))
         try:
             if is_sqlite(url):
                 await upgrade(engine)
@@ -120,7 +125,13 @@ def create_app(
                 )
             else:
                 await warm_pool(engine)
-            store = Store(sessionmaker(engine), cache_seconds=settings.cache_seconds)
+            await instance.start()
+            store = Store(
+                sessionmaker(engine), cache_seconds=settings.cache_seconds, instance=instance
+            )
+            signer = CardSigner(
+                bytes.fromhex(await store.secrets.get_or_create(CARD_KEY, _new_key))
+            )
             scheduler = Scheduler(
                 store.inbox, inbox_retention=timedelta(hours=settings.inbox_retention_hours)
             )
@@ -155,6 +166,10 @@ def create_app(
                 )
 
             async def elected() -> None:
+                # a killed leader's claimed messages go out now, not when their leases run out
+                freed = await store.outbox.release_dead_leases(instance.alive, instance.owner)
+                if freed:
+                    log.info("outbox: took over %d messages of a replica that died", freed)
                 outbox_worker.start()
                 await timer.start()
                 scheduler.aps.add_job(
@@ -186,8 +201,12 @@ def create_app(
 
             leadership = Leadership(LeaderLock(engine), elected, deposed)
             adapter = build_adapter(settings, credentials_factory)
-            chats = TeamsPersonalChats(adapter, settings.app_id, store.conversations)
-            meetings = TeamsMeetings(settings, credentials_factory)
+            chats = TeamsPersonalChats(connector, store.conversations)
+            meetings = TeamsMeetings(
+                settings,
+                credentials_factory,
+                connector=connector,
+            )
             tutorial = TutorialService(
                 content,
                 store.tutorial,
@@ -224,13 +243,12 @@ def create_app(
 
             agenda.on_check_in = check_in
             services = build_services(store, agenda, library, tutorial, rollcall)
-            bot = EtapaivaBot(Router(services), store.inbox, store.outbox)
             app[STORE] = store
+            app[SIGNER] = signer
             app[SCHEDULER] = scheduler
             app[AGENDA] = agenda
             app[TIMER] = timer
             app[LEADERSHIP] = leadership
-            app[ENDPOINT] = TeamsEndpoint(adapter, bot)
 
             async def render(message: OutboxMessage) -> OutboxMessage | None:
                 # cards drawn at the moment they are sent (a roll call's running count)
@@ -244,19 +262,18 @@ def create_app(
             outbox_worker = OutboxWorker(
                 store.outbox,
                 store.conversations,
-                TeamsSender(adapter, settings.app_id, meetings),
+                TeamsSender(connector, signer, meetings),
                 clock=WorkerClock(clock.speed, wall=clock) if clock else None,
                 renderer=render,
+                owner=instance.owner,
             )
             app[OUTBOX_WORKER] = outbox_worker
-
-            def direct_send(conversation_id: str) -> None:
-                # answers in turns count against the same per-conversation limits in Teams
-                limiter = outbox_worker.limiter
-                limiter.begin(conversation_id)
-                limiter.end(conversation_id, outbox_worker.clock.monotonic())
-
-            bot.on_direct_send = direct_send
+            # answers during turns share the worker's limiter and retry policy (on every replica;
+            # what cannot go at once waits in the outbox for the leader's worker)
+            bot = EtapaivaBot(
+                Router(services), store.inbox, outbox_worker, Rosters(connector), signer
+            )
+            app[ENDPOINT] = TeamsEndpoint(adapter, bot)
 
             async def ready() -> dict[str, Any]:
                 report: dict[str, Any] = {"scheduler": scheduler.state}
@@ -284,8 +301,9 @@ def create_app(
                 scheduler.shutdown()
                 await meetings.close()
         finally:
+            await connector.close()
+            await instance.stop()
             await engine.dispose()
-            http_threads.shutdown(wait=False, cancel_futures=True)
 
     app.cleanup_ctx.append(resources)
     return app

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import enum
 import logging
 import os
 import random
 import socket
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Collection, Coroutine
+from collections.abc import Awaitable, Callable, Collection, Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -37,6 +38,29 @@ log = logging.getLogger(__name__)
 RETRYABLE = frozenset({401, 408, 412, 429, 500, 502, 503, 504})
 # the bot was removed or blocked, or the conversation no longer exists
 GONE = frozenset({403, 404})
+# a message Teams throttled this often is given up (429s do not count toward max_attempts)
+MAX_THROTTLES = 100
+MAX_RETRY_AFTER = 3600.0
+# an answer during a turn that gets no answer from Teams within this is queued for the worker
+REPLY_TIMEOUT = 10.0
+
+
+class Fate(enum.Enum):
+    """What becomes of a message after a failed send."""
+
+    RETRY = "retry"
+    DEAD = "dead"
+    GONE = "gone"  # the bot cannot reach the conversation any more
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """A failed send's fate, how long to wait before the next try, and whether it was a 429."""
+
+    fate: Fate
+    delay: float = 0.0
+    throttled: bool = False
+    gave_up: bool = False  # dead after too many tries (not refused outright)
 
 
 class SendFailed(Exception):
@@ -91,7 +115,9 @@ class OutboxQueue(Protocol):
         lease: timedelta = ...,
     ) -> list[OutboxEntry]: ...
     async def mark_sent(self, entry_id: int, activity_id: str | None, now: datetime) -> None: ...
-    async def mark_retry(self, entry_id: int, next_attempt_at: datetime, error: str) -> None: ...
+    async def mark_retry(
+        self, entry_id: int, next_attempt_at: datetime, error: str, *, throttled: bool = False
+    ) -> None: ...
     async def fold_coalesced(self, entry_id: int, coalesce: str, now: datetime) -> int: ...
     async def mark_dead(self, entry_id: int, error: str, *, attempted: bool = True) -> None: ...
     async def kill_conversation(self, conversation_id: str, error: str) -> int: ...
@@ -100,6 +126,16 @@ class OutboxQueue(Protocol):
     async def recent_sends(self, since: datetime) -> list[tuple[str, datetime]]: ...
     def subscribe(self, callback: Callable[[], None]) -> Callable[[], None]: ...
     async def enqueue(self, message: OutboxMessage) -> bool: ...
+    async def enqueue_failed(
+        self,
+        message: OutboxMessage,
+        *,
+        next_attempt_at: datetime,
+        error: str,
+        attempts: int = 0,
+        throttles: int = 0,
+        dead: bool = False,
+    ) -> bool: ...
 
 
 class WorkerClock:
@@ -145,6 +181,8 @@ class WorkerStats:
     dead: int = 0
     conversations_gone: int = 0
     coalesced: int = 0  # rows settled by another drawing of the same card
+    sent_now: int = 0  # answers sent during turns
+    queued_answers: int = 0  # answers during turns that went to the outbox instead
 
 
 @dataclass(slots=True)
@@ -202,6 +240,8 @@ class OutboxWorker:
         rng: random.Random | None = None,
         renderer: Renderer | None = None,
         coalesced_spacing: float = COALESCED_SPACING,
+        owner: str | None = None,
+        reply_timeout: float = REPLY_TIMEOUT,
     ) -> None:
         self._outbox = outbox
         self._coalesced_spacing = coalesced_spacing
@@ -221,7 +261,8 @@ class OutboxWorker:
         self._backoff_base = backoff_base
         self._backoff_cap = backoff_cap
         self._rng = rng or random.Random()
-        self._owner = f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._owner = owner or f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._reply_timeout = reply_timeout
         self.stats = WorkerStats()
         self._held: dict[str, _Held] = {}
         self._busy: set[str] = set()
@@ -449,7 +490,7 @@ class OutboxWorker:
             self.stats.dead += 1
             log.info("outbox: message %d dead: %s", entry.id, reason)
             return None
-        replace_id: str | None = None
+        replace_id: str | None = message.replace_id
         if message.update_of:
             original = await self._outbox.entry_for_key(message.update_of)
             if original is not None and original.status is OutboxStatus.PENDING:
@@ -500,7 +541,7 @@ class OutboxWorker:
         self.limiter.end(conversation_id, done)
         if entry.message.coalesce is not None:
             # the next redraw of this card waits: taps meanwhile fold into one update
-            self.limiter.block_until(conversation_id, done + self._coalesced_spacing)
+            self.limiter.space_until(conversation_id, done + self._coalesced_spacing)
         await self._record_sent(entry, activity_id or ready.replace_id)
 
     async def _fold(self, entry_id: int, coalesce: str) -> None:
@@ -537,64 +578,187 @@ class OutboxWorker:
         await self._outbox.mark_sent(entry.id, late.activity_id, late.sent_at)
         del self._unrecorded[entry.id]
 
+    def verdict(
+        self, failure: SendFailed, attempts: int, throttles: int, *, is_update: bool = False
+    ) -> Verdict:
+        """What to do after a failed send: the one retry policy for every send.
+
+        attempts and throttles count the failures before this one. 403/404: the bot is gone
+        from the conversation (a 404 on a card update only means the card is gone). 429: wait
+        for Retry-After; it does not count toward the dead-letter limit (Teams asked us to wait,
+        nothing failed), but a message throttled MAX_THROTTLES times is given up. Other
+        retryable answers and no answer at all: backoff with jitter, dead after max_attempts.
+        400, 413 and the like: the same request will never succeed.
+        """
+        status = failure.status
+        if status in GONE and not (is_update and status == 404):
+            return Verdict(Fate.GONE)
+        if status == 429:
+            if throttles + 1 >= MAX_THROTTLES:
+                return Verdict(Fate.DEAD, throttled=True, gave_up=True)
+            if failure.retry_after is not None:
+                delay = min(max(failure.retry_after, 0.0), MAX_RETRY_AFTER)
+            else:
+                delay = self.backoff(throttles + 1)
+            return Verdict(Fate.RETRY, delay, throttled=True)
+        if status is None or status in RETRYABLE or (status >= 500 and status not in (501, 505)):
+            if attempts + 1 >= self.max_attempts:
+                return Verdict(Fate.DEAD, gave_up=True)
+            if failure.retry_after is not None:
+                delay = min(max(failure.retry_after, 0.0), MAX_RETRY_AFTER)
+            else:
+                delay = self.backoff(attempts + 1)
+            return Verdict(Fate.RETRY, delay)
+        return Verdict(Fate.DEAD)
+
+    async def _gone(self, conversation_id: str, error: str) -> int:
+        await self._conversations.set_active(conversation_id, False)
+        killed = await self._outbox.kill_conversation(
+            conversation_id, f"{error}: bot removed or blocked, or conversation gone"
+        )
+        self.stats.dead += killed
+        self.stats.conversations_gone += 1
+        log.info(
+            "outbox: conversation %s unreachable (%s); marked inactive, %d messages dead",
+            conversation_id,
+            error,
+            killed,
+        )
+        return killed
+
     async def _failed(
         self, entry: OutboxEntry, failure: SendFailed, *, is_update: bool = False
     ) -> None:
         conversation_id = entry.message.conversation_id
-        status = failure.status
         error = failure.describe()
-        if status == 429:
+        if failure.status == 429:
             self.stats.throttled += 1
-        if status in GONE and not (is_update and status == 404):
-            await self._conversations.set_active(conversation_id, False)
-            killed = await self._outbox.kill_conversation(
-                conversation_id, f"{error}: bot removed or blocked, or conversation gone"
-            )
-            self.stats.dead += killed
-            self.stats.conversations_gone += 1
-            log.info(
-                "outbox: conversation %s unreachable (%s); marked inactive, %d messages dead",
-                conversation_id,
-                error,
-                killed,
-            )
+        verdict = self.verdict(failure, entry.attempts, entry.throttles, is_update=is_update)
+        if verdict.fate is Fate.GONE:
+            await self._gone(conversation_id, error)
             return
-        attempts = entry.attempts + 1
-        if status is None or status in RETRYABLE or (status >= 500 and status not in (501, 505)):
-            if attempts >= self.max_attempts:
-                await self._outbox.mark_dead(entry.id, f"{error} (gave up after {attempts})")
-                self.stats.dead += 1
-                log.info(
-                    "outbox: message %d dead after %d attempts (%s)", entry.id, attempts, error
+        if verdict.fate is Fate.DEAD:
+            tried = entry.attempts + entry.throttles + 1
+            reason = f"{error} (gave up after {tried})" if verdict.gave_up else error
+            await self._outbox.mark_dead(entry.id, reason)
+            self.stats.dead += 1
+            log.info("outbox: message %d dead after %d tries (%s)", entry.id, tried, error)
+            return
+        if failure.retry_after is not None:
+            self.limiter.block_until(conversation_id, self.clock.monotonic() + verdict.delay)
+        await self._outbox.mark_retry(
+            entry.id,
+            self.clock.now() + timedelta(seconds=verdict.delay),
+            error,
+            throttled=verdict.throttled,
+        )
+        self.stats.retried += 1
+        self._next_claim_at = min(self._next_claim_at, self.clock.monotonic() + verdict.delay)
+        log.info(
+            "outbox: message %d to retry in %.1f s (attempt %d, %s)",
+            entry.id,
+            verdict.delay,
+            entry.attempts + 1,
+            error,
+        )
+
+    # ------------------------------------------------------------------ answers in turns
+
+    async def send_now(self, conversation: Conversation, messages: Sequence[OutboxMessage]) -> int:
+        """Answers given during a turn: sent at once, in order, under the outbox's limits.
+
+        The first one that cannot go now (the limits say wait, Teams said 429 or failed, no
+        answer) and every one after it are stored in the outbox with what happened, and the
+        worker retries them by the same policy; nothing is dropped. Returns how many were
+        queued. A 400-like refusal dead-letters that one message (admins see it); the next
+        ones still go.
+        """
+        key = conversation.conversation_id
+        for index, message in enumerate(messages):
+            mono = self.clock.monotonic()
+            when = self.limiter.earliest(key, mono, spaced=False)
+            if when > mono:
+                delay = when - mono if when != float("inf") else self.backoff(1)
+                await self._queue(messages[index:], delay, "waiting for Teams' limits")
+                return len(messages) - index
+            self.limiter.begin(key)
+            try:
+                await asyncio.wait_for(
+                    self._sender.send(conversation, message, message.replace_id),
+                    self._reply_timeout,
                 )
-                return
-            if failure.retry_after is not None:
-                delay = min(max(failure.retry_after, 0.0), 3600.0)
-                self.limiter.block_until(conversation_id, self.clock.monotonic() + delay)
-            else:
-                delay = self.backoff(attempts)
-            await self._outbox.mark_retry(
-                entry.id, self.clock.now() + timedelta(seconds=delay), error
+            except Exception as exc:
+                self.limiter.end(key, self.clock.monotonic())
+                failure = _as_failure(exc)
+                if failure.status == 429:
+                    self.stats.throttled += 1
+                verdict = self.verdict(failure, 0, 0, is_update=message.replace_id is not None)
+                error = failure.describe()
+                if verdict.fate is Fate.GONE:
+                    await self._gone(key, error)
+                    await self._queue(messages[index:], 0.0, error, dead=True)
+                    return 0
+                if verdict.fate is Fate.DEAD:
+                    await self._queue([message], 0.0, error, dead=True)
+                    continue
+                if failure.retry_after is not None:
+                    self.limiter.block_until(key, self.clock.monotonic() + verdict.delay)
+                await self._queue(
+                    messages[index:],
+                    verdict.delay,
+                    error,
+                    attempts=0 if verdict.throttled else 1,
+                    throttles=1 if verdict.throttled else 0,
+                )
+                return len(messages) - index
+            self.limiter.end(key, self.clock.monotonic())
+            self.stats.sent_now += 1
+        return 0
+
+    async def _queue(
+        self,
+        messages: Sequence[OutboxMessage],
+        delay: float,
+        error: str,
+        *,
+        attempts: int = 0,
+        throttles: int = 0,
+        dead: bool = False,
+    ) -> None:
+        """Store messages after a failed or postponed answer: the first carries the failure.
+
+        The rest wait behind it (the worker takes the oldest row of a conversation first).
+        """
+        when = self.clock.now() + timedelta(seconds=delay)
+        for i, message in enumerate(messages):
+            first = i == 0
+            added = await self._outbox.enqueue_failed(
+                message,
+                next_attempt_at=when,
+                error=error if first else "queued behind an earlier answer",
+                attempts=attempts if first else 0,
+                throttles=throttles if first else 0,
+                dead=dead,
             )
-            self.stats.retried += 1
-            self._next_claim_at = min(self._next_claim_at, self.clock.monotonic() + delay)
-            log.info(
-                "outbox: message %d to retry in %.1f s (attempt %d, %s)",
-                entry.id,
-                delay,
-                attempts,
-                error,
-            )
-            return
-        # 400, 413 and the like: the same request will never succeed
-        await self._outbox.mark_dead(entry.id, error)
-        self.stats.dead += 1
-        log.info("outbox: message %d dead (%s)", entry.id, error)
+            if added and dead:
+                self.stats.dead += 1
+            elif added:
+                self.stats.queued_answers += 1
+        self.wake()
 
     def backoff(self, attempts: int) -> float:
         """Seconds to wait after the attempts-th failure: doubling, capped, ±20 % jitter."""
         delay = min(self._backoff_cap, self._backoff_base * 2 ** max(0, attempts - 1))
         return float(delay * self._rng.uniform(0.8, 1.2))
+
+
+def _as_failure(exc: BaseException) -> SendFailed:
+    if isinstance(exc, SendFailed):
+        return exc
+    if isinstance(exc, TimeoutError):
+        return SendFailed(None, reason="timed out")
+    log.warning("outbox: sender failed", exc_info=exc)
+    return SendFailed(None, reason=type(exc).__name__)
 
 
 class WakingOutbox:

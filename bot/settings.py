@@ -10,6 +10,8 @@ from pathlib import Path
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/etapaiva.db"
 MAX_BODY_BYTES = 256 * 1024
+# the most nested objects and arrays a request body may have, the body itself included
+MAX_JSON_DEPTH = 32
 
 
 FULL_DAY_RULES = ("first_and_last", "all", "any")

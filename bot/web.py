@@ -7,13 +7,17 @@ from __future__ import annotations
 
 import json
 import logging
+import math
+import operator
+import re
 from collections.abc import Awaitable, Callable
+from itertools import accumulate, count
 from typing import Any, Protocol
 
 from aiohttp import web
 
 from bot.about_pages import add_about_routes
-from bot.settings import MAX_BODY_BYTES
+from bot.settings import MAX_BODY_BYTES, MAX_JSON_DEPTH
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +50,54 @@ async def _read_limited(request: web.Request, limit: int) -> bytes | None:
     return b"".join(chunks)
 
 
+# a JSON string, or an unterminated one up to the end (the parser gives up there too): every
+# quote starts a match, so one pass over the body is enough however the quotes fall
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*(?:"|\\?\Z)', re.DOTALL)
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_OPEN_IS_2_CLOSE_IS_0 = bytes.maketrans(b"[]{}", b"\x02\x00\x02\x00")
+
+
+def nests_too_deeply(raw: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
+    """True if brackets outside strings nest deeper than limit (linear, before any parsing).
+
+    A close bracket too many ends the parser's work where it stands, so a running depth that
+    dips below zero hides nothing the parser would still reach.
+    """
+    brackets = _STRING.sub(b"", raw).translate(None, _NOT_BRACKETS)
+    if brackets.count(b"[") + brackets.count(b"{") <= limit:
+        return False
+    steps = brackets.translate(_OPEN_IS_2_CLOSE_IS_0)  # depth after i steps: sum - i
+    deepest: int = max(map(operator.sub, accumulate(steps), count(1)))
+    return deepest > limit
+
+
+def _no_constant(name: str) -> float:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError("number out of range")
+    return number
+
+
+def parse_body(raw: bytes) -> Any:
+    """The JSON value of a request body; ValueError with a short reason if it is unusable.
+
+    Only strict UTF-8 (json.loads on bytes would also take UTF-16/32 and UTF-8-encoded
+    surrogates) and only what JSON allows: no NaN or Infinity, no number that overflows a
+    float (they could not be written back as JSON). Python refuses integers of more than
+    4,300 digits with a plain ValueError, caught with the rest.
+    """
+    if nests_too_deeply(raw):
+        raise ValueError(f"body nests deeper than {MAX_JSON_DEPTH} levels")
+    try:
+        return json.loads(raw.decode("utf-8"), parse_constant=_no_constant, parse_float=_finite)
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError, JSONDecodeError included
+        raise ValueError(f"body is not valid JSON ({type(exc).__name__})") from None
+
+
 async def messages(request: web.Request) -> web.Response:
     """POST /api/messages: the Bot Connector delivers activities here."""
     if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
@@ -54,9 +106,9 @@ async def messages(request: web.Request) -> web.Response:
     if raw is None:
         return _error(413, "request body is larger than 256 KiB")
     try:
-        body = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return _error(400, f"body is not valid JSON ({type(exc).__name__})")
+        body = parse_body(raw)
+    except ValueError as exc:
+        return _error(400, str(exc))
     if not isinstance(body, dict):
         return _error(400, "body is not a JSON object")
     status, payload = await request.app[ENDPOINT].process(

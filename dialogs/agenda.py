@@ -132,7 +132,7 @@ async def back(router: Router, ctx: Context, action: CardAction) -> Outcome:
         index = int(action.data.get("item", ""))
     except ValueError as exc:
         raise NotFound("card.stale") from exc
-    count = await agenda.back(ctx.actor, day_id, index)
+    count = await agenda.back(ctx.actor, day_id, index, ctx.conversation)
     day = await agenda.day(day_id)
     return Outcome(card_update=back_card(day, index, count) if day is not None else None)
 

@@ -39,11 +39,14 @@ def _aad(ctx: Context) -> str | None:
     return ctx.turn.user.aad_object_id or ctx.actor.person.aad_object_id
 
 
-async def _roll_call(router: Router, action: CardAction) -> tuple[RollCall, Group]:
+async def _roll_call(router: Router, ctx: Context, action: CardAction) -> tuple[RollCall, Group]:
+    """The roll call a card names, if this turn may reach it (else NotFound)."""
     roll_call_id = row_id(action.data.get("rollcall", ""))
     if roll_call_id is None:
         raise NotFound("rollcall.unknown")
-    return await _service(router).roll_call(roll_call_id)
+    roll_call, group = await _service(router).roll_call(roll_call_id)
+    _service(router).check_reach(ctx.actor, roll_call, group, ctx.conversation)
+    return roll_call, group
 
 
 # --- the group conversation --------------------------------------------------------------
@@ -64,6 +67,7 @@ async def here(router: Router, ctx: Context, action: CardAction) -> Outcome:
     if roll_call_id is None:
         raise NotFound("rollcall.unknown")
     roll_call, group = await service.roll_call_for_tap(roll_call_id)
+    service.check_reach(ctx.actor, roll_call, group, ctx.conversation)
     # stored roles only: asking Teams for every client's meeting role would slow each tap
     if service.runs_by_role(ctx.actor, group):
         roll_call, group = await service.roll_call(roll_call_id)
@@ -83,7 +87,7 @@ def _private_update(ctx: Context, card: dict[str, object]) -> Outcome:
 async def refresh(router: Router, ctx: Context, action: CardAction) -> Outcome:
     """Teams asks for a person's view: instructors get the names, others their own status."""
     service = _service(router)
-    roll_call, group = await _roll_call(router, action)
+    roll_call, group = await _roll_call(router, ctx, action)
     if await service.may_run(ctx.actor, group, ctx.conversation, _aad(ctx)):
         view = await service.instructor_view(roll_call, group, ctx.language)
         return _private_update(ctx, _cards(router).instructor(view))
@@ -94,7 +98,7 @@ async def refresh(router: Router, ctx: Context, action: CardAction) -> Outcome:
 
 async def problem(router: Router, ctx: Context, action: CardAction) -> Outcome:
     """ "A problem with sound or picture": the guide privately, and the instructors told."""
-    roll_call, group = await _roll_call(router, action)
+    roll_call, group = await _roll_call(router, ctx, action)
     guide = await tutorial_dialogs.start(router, ctx)
     told = await _service(router).problem(ctx.actor, roll_call, group)
     sent = ctx.t("tutorial.group.sent")
@@ -114,7 +118,7 @@ async def _instructor_update(
 
 async def close(router: Router, ctx: Context, action: CardAction) -> Outcome:
     """The instructor view's "Close the roll call"."""
-    roll_call, group = await _roll_call(router, action)
+    roll_call, group = await _roll_call(router, ctx, action)
     return await _close(router, ctx, roll_call, group)
 
 
@@ -136,7 +140,7 @@ async def _close(router: Router, ctx: Context, roll_call: RollCall, group: Group
 
 async def remind(router: Router, ctx: Context, action: CardAction) -> Outcome:
     """The instructor view's "Remind the missing"."""
-    roll_call, group = await _roll_call(router, action)
+    roll_call, group = await _roll_call(router, ctx, action)
     return await _remind(router, ctx, roll_call, group)
 
 
@@ -215,7 +219,7 @@ async def _attendance_group(router: Router, ctx: Context, argument: str) -> Grou
 
 async def show(router: Router, ctx: Context, action: CardAction) -> Outcome:
     """Another roll call of the day on the attendance list (or back from the history)."""
-    roll_call, group = await _roll_call(router, action)
+    roll_call, group = await _roll_call(router, ctx, action)
     view = await _service(router).attendance(ctx.actor, group, ctx.language, roll_call.day)
     card = _cards(router).attendance(view, roll_call)
     return card_in_place(ctx.turn, card)
@@ -223,7 +227,7 @@ async def show(router: Router, ctx: Context, action: CardAction) -> Outcome:
 
 async def history(router: Router, ctx: Context, action: CardAction) -> Outcome:
     """The day's change history."""
-    roll_call, group = await _roll_call(router, action)
+    roll_call, group = await _roll_call(router, ctx, action)
     view = await _service(router).attendance(ctx.actor, group, ctx.language, roll_call.day)
     card = _cards(router).history(view, roll_call)
     return card_in_place(ctx.turn, card)
@@ -232,7 +236,7 @@ async def history(router: Router, ctx: Context, action: CardAction) -> Outcome:
 async def save(router: Router, ctx: Context, action: CardAction) -> Outcome:
     """ "Save the changes" on the attendance list: each changed choice is one audited change."""
     service = _service(router)
-    roll_call, group = await _roll_call(router, action)
+    roll_call, group = await _roll_call(router, ctx, action)
     view = await service.attendance(ctx.actor, group, ctx.language, roll_call.day)
     index = view.roll_calls.index(roll_call) if roll_call in view.roll_calls else None
     current = {

@@ -124,7 +124,8 @@ class Router:
         """
         if turn.kind is not TurnKind.ACTION or not isinstance(turn.action, dict):
             return True
-        return turn.action.get("verb") not in IDEMPOTENT_VERBS
+        verb = turn.action.get("verb")
+        return not isinstance(verb, str) or verb not in IDEMPOTENT_VERBS
 
     async def handle(self, turn: Turn) -> Outcome:
         """Handle one turn and return what to answer."""

@@ -437,12 +437,20 @@ class AgendaService:
                 await self._changed(stored)
         return created
 
-    async def back(self, actor: Actor, day_id: int, index: int) -> int:
-        """A client says they are back from break index; returns how many are back."""
+    async def back(
+        self, actor: Actor, day_id: int, index: int, conversation: Conversation | None = None
+    ) -> int:
+        """A client says they are back from break index; returns how many are back.
+
+        The card is posted in the group's conversation: a tap from any other conversation
+        (card data naming another group's day) changes nothing.
+        """
         for _attempt in range(MAX_ATTEMPTS):
             day = await self._days.get(day_id)
             if day is None or not 0 <= index < len(day.items):
                 raise NotFound("day.none_today")
+            if conversation is not None and conversation.group_id != day.group_id:
+                raise NotFound("card.stale")
             new, count = d.record_back(day, index, actor.person_id)
             if new.backs == day.backs:
                 return count

@@ -1,7 +1,9 @@
 """Teams meeting roles and targeted in-meeting notifications: the ports the domain needs (pure).
 
-Roles are asked for when they matter and never cached (Teams: "Do not cache participant roles");
-a notification opens a dialog on the meeting stage of the named participants only.
+Roles are asked for when they matter and never cached (Teams: "Do not cache participant roles").
+A meeting role never grants a role of ours: Teams lets every attendee present by default, so
+a presenter may be a client; the roles are only used to explain a refusal to an organizer.
+A notification opens a dialog on the meeting stage of the named participants only.
 """
 
 from __future__ import annotations
@@ -20,11 +22,6 @@ class MeetingRole(enum.StrEnum):
     ORGANIZER = "Organizer"
     PRESENTER = "Presenter"
     ATTENDEE = "Attendee"
-
-
-def is_meeting_instructor(role: MeetingRole | None) -> bool:
-    """True for the organizer and presenters: the people who run the meeting."""
-    return role is MeetingRole.ORGANIZER or role is MeetingRole.PRESENTER
 
 
 class MeetingRoles(Protocol):

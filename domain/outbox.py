@@ -19,6 +19,11 @@ class OutboxMessage:
     message with the same coalesce value waits (not yet taken by the worker), a new one is not
     added — with render, the waiting one will show the latest state anyway. notification: a
     targeted in-meeting notification (recipients, title, url) instead of a chat message.
+
+    An answer given during a turn that could not go out at once is queued too: reply_to is the
+    incoming activity it answers, thread the conversation id to post into when it differs from
+    conversation_id (a channel thread, "19:…;messageid=…"), and replace_id a Teams activity id
+    whose card it replaces (an Action.Submit tap updates the tapped card).
     """
 
     key: str
@@ -30,6 +35,9 @@ class OutboxMessage:
     render: str | None = None
     coalesce: str | None = None
     notification: dict[str, Any] | None = None
+    reply_to: str | None = None
+    thread: str | None = None
+    replace_id: str | None = None
 
 
 class OutboxStatus(enum.StrEnum):
@@ -53,6 +61,7 @@ class OutboxEntry:
     sent_at: datetime | None = None
     activity_id: str | None = None
     last_error: str | None = None
+    throttles: int = 0
 
 
 class Outbox(Protocol):

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from domain.inbox import Claim
 from domain.model import Conversation, RoleGrant
 from domain.org import Group, ImportSummary, Language, OrgSpec, Person, Role, Unit
 
@@ -63,7 +64,8 @@ class StateRepository(Protocol):
 class InboxRepository(Protocol):
     """Activity ids already handled, so a redelivered activity is handled once."""
 
-    async def claim(self, conversation_id: str, activity_id: str) -> bool: ...
+    async def claim(self, conversation_id: str, activity_id: str) -> Claim: ...
+    async def finish(self, conversation_id: str, activity_id: str) -> None: ...
     async def release(self, conversation_id: str, activity_id: str) -> None: ...
     async def purge_before(self, when: datetime) -> int: ...
 

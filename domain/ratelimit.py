@@ -30,6 +30,7 @@ class _Track:
     stamps: list[float] = field(default_factory=list)
     in_flight: int = 0
     blocked_until: float = -math.inf
+    spaced_until: float = -math.inf
 
 
 def _window_earliest(track: _Track, limits: Limits, now: float) -> float:
@@ -69,10 +70,12 @@ class RateLimiter:
         self._tracks: dict[str, _Track] = {}
         self._global = _Track()
 
-    def earliest(self, conversation_id: str, now: float) -> float:
+    def earliest(self, conversation_id: str, now: float, *, spaced: bool = True) -> float:
         """When the next send to conversation_id may start (now, later, or inf while blocked).
 
-        inf means a send still in flight must end first (call again after `end`).
+        inf means a send still in flight must end first (call again after `end`). spaced=False
+        ignores the pause we keep after a card redraw (`space_until`): an answer to a person
+        need not wait for it, only for Teams' limits and Retry-After.
         """
         track = self._tracks.get(conversation_id)
         earliest = _window_earliest(self._global, self.global_limits, now)
@@ -80,6 +83,7 @@ class RateLimiter:
             earliest = max(
                 earliest,
                 track.blocked_until,
+                track.spaced_until if spaced else -math.inf,
                 _window_earliest(track, self.per_conversation, now),
             )
         return earliest
@@ -89,7 +93,12 @@ class RateLimiter:
         track = self._tracks.get(conversation_id)
         if track is None:
             return now
-        return max(now, track.blocked_until, _window_earliest(track, self.per_conversation, now))
+        return max(
+            now,
+            track.blocked_until,
+            track.spaced_until,
+            _window_earliest(track, self.per_conversation, now),
+        )
 
     def begin(self, conversation_id: str) -> None:
         """A send to conversation_id starts now; it counts until `end`."""
@@ -119,12 +128,17 @@ class RateLimiter:
         track = self._tracks.setdefault(conversation_id, _Track())
         track.blocked_until = max(track.blocked_until, t)
 
+    def space_until(self, conversation_id: str, t: float) -> None:
+        """Our own pause: the worker sends nothing more to conversation_id before t."""
+        track = self._tracks.setdefault(conversation_id, _Track())
+        track.spaced_until = max(track.spaced_until, t)
+
     def waiting(self, now: float) -> dict[str, float]:
         """Conversations that may not be sent to at now, with when they may; forgets idle ones."""
         result: dict[str, float] = {}
         for conversation_id, track in list(self._tracks.items()):
             _prune(track, self._longest, now)
-            if track.blocked_until <= now:
+            if track.blocked_until <= now and track.spaced_until <= now:
                 if not track.stamps and not track.in_flight:
                     del self._tracks[conversation_id]
                     continue

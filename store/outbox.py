@@ -7,7 +7,7 @@ a single UPDATE statement, which SQLite runs under its one write lock.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Awaitable, Callable, Collection, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -56,6 +56,8 @@ class OutboxRow(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(8), default=OutboxStatus.PENDING.value)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # 429 answers: retried after Retry-After, not counted in attempts (the dead-letter limit)
+    throttles: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
@@ -75,6 +77,9 @@ def _payload(message: OutboxMessage) -> dict[str, Any]:
         "update_of": message.update_of,
         "render": message.render,
         "notification": message.notification,
+        "reply_to": message.reply_to,
+        "thread": message.thread,
+        "replace_id": message.replace_id,
     }
 
 
@@ -92,6 +97,9 @@ def _entry(row: OutboxRow) -> OutboxEntry:
             render=payload.get("render"),
             coalesce=row.coalesce_key,
             notification=payload.get("notification"),
+            reply_to=payload.get("reply_to"),
+            thread=payload.get("thread"),
+            replace_id=payload.get("replace_id"),
         ),
         status=OutboxStatus(row.status),
         attempts=row.attempts,
@@ -100,6 +108,7 @@ def _entry(row: OutboxRow) -> OutboxEntry:
         sent_at=row.sent_at,
         activity_id=row.activity_id,
         last_error=row.last_error,
+        throttles=row.throttles or 0,
     )
 
 
@@ -115,6 +124,7 @@ def _values(message: OutboxMessage, now: datetime) -> dict[str, Any]:
         "coalesce_key": message.coalesce,
         "status": OutboxStatus.PENDING.value,
         "attempts": 0,
+        "throttles": 0,
         "next_attempt_at": now,
         "created_at": now,
     }
@@ -254,7 +264,7 @@ class SqlOutbox:
             .where(
                 row.status == pending,
                 # a row never tried is due at once, whatever clock its producer used
-                or_(row.attempts == 0, row.next_attempt_at <= now),
+                or_(and_(row.attempts == 0, row.throttles == 0), row.next_attempt_at <= now),
                 or_(row.lease_until.is_(None), row.lease_until < now),
                 ~exists().where(
                     earlier.conversation_id == row.conversation_id,
@@ -318,14 +328,21 @@ class SqlOutbox:
             )
             return int(getattr(result, "rowcount", 0) or 0)
 
-    async def mark_retry(self, entry_id: int, next_attempt_at: datetime, error: str) -> None:
-        """Count a failed attempt and try again at next_attempt_at."""
+    async def mark_retry(
+        self, entry_id: int, next_attempt_at: datetime, error: str, *, throttled: bool = False
+    ) -> None:
+        """Count a failed attempt (or a 429: throttled) and try again at next_attempt_at."""
+        counted = (
+            {"throttles": OutboxRow.throttles + 1}
+            if throttled
+            else {"attempts": OutboxRow.attempts + 1}
+        )
         async with self._db.write() as s:
             await s.execute(
                 update(OutboxRow)
                 .where(OutboxRow.id == entry_id, OutboxRow.status == OutboxStatus.PENDING.value)
                 .values(
-                    attempts=OutboxRow.attempts + 1,
+                    **counted,
                     next_attempt_at=next_attempt_at,
                     last_error=_short(error),
                     lease_owner=None,
@@ -363,6 +380,59 @@ class SqlOutbox:
                     lease_owner=None,
                     lease_until=None,
                 )
+            )
+            return int(getattr(result, "rowcount", 0) or 0)
+
+    async def enqueue_failed(
+        self,
+        message: OutboxMessage,
+        *,
+        next_attempt_at: datetime,
+        error: str,
+        attempts: int = 0,
+        throttles: int = 0,
+        dead: bool = False,
+    ) -> bool:
+        """Store a message that was tried once already (an answer given during a turn).
+
+        It is then retried (or kept as a dead letter) like any outbox row. False if its key
+        was used before.
+        """
+        values = _values(message, self._clock())
+        values.update(
+            attempts=attempts,
+            throttles=throttles,
+            next_attempt_at=next_attempt_at,
+            last_error=_short(error),
+            status=(OutboxStatus.DEAD if dead else OutboxStatus.PENDING).value,
+        )
+        async with self._db.write() as s:
+            return await _insert_ignoring_duplicates(s, [values]) == 1
+
+    async def release_dead_leases(
+        self, alive: Callable[[str], Awaitable[bool]], keep: str | None = None
+    ) -> int:
+        """Free the leases of owners that no longer live (a killed leader's claimed rows).
+
+        keep: an owner known to be alive (this worker). Returns how many rows were freed.
+        """
+        async with self._db.read() as s:
+            owners = (
+                await s.execute(
+                    select(OutboxRow.lease_owner)
+                    .where(OutboxRow.lease_owner.is_not(None))
+                    .distinct()
+                )
+            ).scalars()
+            candidates = [o for o in owners if o is not None and o != keep]
+        dead = [o for o in candidates if not await alive(o)]
+        if not dead:
+            return 0
+        async with self._db.write() as s:
+            result = await s.execute(
+                update(OutboxRow)
+                .where(OutboxRow.lease_owner.in_(dead))
+                .values(lease_owner=None, lease_until=None)
             )
             return int(getattr(result, "rowcount", 0) or 0)
 
@@ -435,6 +505,7 @@ class SqlOutbox:
                 .values(
                     status=OutboxStatus.PENDING.value,
                     attempts=0,
+                    throttles=0,
                     next_attempt_at=self._clock(),
                     lease_owner=None,
                     lease_until=None,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +13,7 @@ from sqlalchemy.exc import InterfaceError as SAInterfaceError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.errors import ConcurrentUpdate, StoreUnavailable
+from domain.inbox import Claim
 from domain.model import Conversation, ConversationKind, RoleGrant
 from domain.org import (
     Group,
@@ -26,11 +27,14 @@ from domain.org import (
 )
 from domain.ports import OrgView
 from store.days import SqlDayRepository, SqlPlanRepository
-from store.db import Database
+from store.db import Database, insert_ignoring
+from store.instance import Instance
 from store.outbox import SqlOutbox
 from store.rollcall import SqlRollCallStore
 from store.tables import (
+    AppSecretRow,
     AuditRow,
+    Base,
     ConversationRow,
     DialogStateRow,
     GroupRow,
@@ -581,23 +585,90 @@ class SqlStateRepository(_Repo):
             return expected_version + 1
 
 
-class SqlInboxRepository(_Repo):
-    """Remembers handled activity ids so Teams' redeliveries are handled once."""
+_PROCESSED = Base.metadata.tables[ProcessedActivityRow.__tablename__]
+# built once: every message turn runs both
+_CLAIM = insert_ignoring(_PROCESSED, "conversation_id", "activity_id").returning(
+    _PROCESSED.c.activity_id
+)
+_CLAIMED = select(_PROCESSED.c.owner, _PROCESSED.c.done).where(
+    _PROCESSED.c.conversation_id == bindparam("conversation_id"),
+    _PROCESSED.c.activity_id == bindparam("activity_id"),
+)
+_FINISH = (
+    update(_PROCESSED)
+    .where(
+        _PROCESSED.c.conversation_id == bindparam("c_id"),
+        _PROCESSED.c.activity_id == bindparam("a_id"),
+    )
+    .values(done=True)
+)
+# handled activity ids kept at most (the housekeeping job trims the oldest beyond this)
+MAX_CLAIMS = 200_000
 
-    async def claim(self, conversation_id: str, activity_id: str) -> bool:
-        """True if this activity is new (and now claimed); False if it was seen before."""
-        try:
+
+class SqlInboxRepository(_Repo):
+    """Claims on incoming activities, so each is handled once even across crashes.
+
+    A claim names the process handling the activity (store.instance) and is marked done when
+    the turn has finished. A redelivery finds the claim: done, it is a duplicate; held by a
+    live process, it is being handled; held by a dead one (killed mid-turn), it is taken over
+    and the turn runs again, its writes being idempotent.
+    """
+
+    def __init__(self, db: Database, instance: Instance | None = None) -> None:
+        super().__init__(db)
+        self._instance = instance
+
+    @property
+    def owner(self) -> str | None:
+        """This process's name in its claims."""
+        return self._instance.owner if self._instance is not None else None
+
+    async def _alive(self, owner: str | None) -> bool:
+        if self._instance is None:
+            return True  # nobody to ask: never take over
+        return await self._instance.alive(owner)
+
+    async def claim(self, conversation_id: str, activity_id: str) -> Claim:
+        """NEW (claimed now), RETAKEN (a dead process's claim, now ours), DONE or BUSY."""
+        key = {"conversation_id": conversation_id, "activity_id": activity_id}
+        for _ in range(3):
             async with self._db.write() as s:
-                await s.execute(
-                    insert(ProcessedActivityRow).values(
-                        conversation_id=conversation_id,
-                        activity_id=activity_id,
-                        received_at=utcnow(),
-                    )
+                added = await s.execute(
+                    _CLAIM, {**key, "received_at": utcnow(), "owner": self.owner}
                 )
-        except IntegrityError:
-            return False
-        return True
+                if added.first() is not None:
+                    return Claim.NEW
+            async with self._db.read() as s:
+                found = (await s.execute(_CLAIMED, key)).first()
+            if found is None:
+                continue  # released meanwhile: claim it afresh
+            owner, done = found
+            if done:
+                return Claim.DONE
+            if await self._alive(owner):
+                return Claim.BUSY
+            async with self._db.write() as s:
+                taken = await s.execute(
+                    update(ProcessedActivityRow)
+                    .where(
+                        ProcessedActivityRow.conversation_id == conversation_id,
+                        ProcessedActivityRow.activity_id == activity_id,
+                        ProcessedActivityRow.owner.is_(None)
+                        if owner is None
+                        else ProcessedActivityRow.owner == owner,
+                        ProcessedActivityRow.done.is_(False),
+                    )
+                    .values(owner=self.owner, received_at=utcnow())
+                )
+                if getattr(taken, "rowcount", 0) == 1:
+                    return Claim.RETAKEN
+        return Claim.BUSY
+
+    async def finish(self, conversation_id: str, activity_id: str) -> None:
+        """The turn has finished: a redelivery from now on is a duplicate."""
+        async with self._db.write() as s:
+            await s.execute(_FINISH, {"c_id": conversation_id, "a_id": activity_id})
 
     async def release(self, conversation_id: str, activity_id: str) -> None:
         """Forget a claim whose handling failed, so a redelivery is handled."""
@@ -609,19 +680,56 @@ class SqlInboxRepository(_Repo):
                 )
             )
 
-    async def purge_before(self, when: datetime) -> int:
-        """Drop claims older than when; return how many."""
+    async def purge_before(self, when: datetime, *, keep_at_most: int = MAX_CLAIMS) -> int:
+        """Drop claims older than when, and the oldest beyond keep_at_most; return how many."""
         async with self._db.write() as s:
             result = await s.execute(
                 delete(ProcessedActivityRow).where(ProcessedActivityRow.received_at < when)
             )
-            return int(getattr(result, "rowcount", 0) or 0)
+            removed = int(getattr(result, "rowcount", 0) or 0)
+            total = (
+                await s.execute(select(func.count()).select_from(ProcessedActivityRow))
+            ).scalar()
+            excess = int(total or 0) - keep_at_most
+            if excess > 0:
+                # garbage ids from a flood must not grow the table without bound
+                cut = (
+                    await s.execute(
+                        select(ProcessedActivityRow.received_at)
+                        .order_by(ProcessedActivityRow.received_at)
+                        .offset(excess - 1)
+                        .limit(1)
+                    )
+                ).scalar()
+                if cut is not None:
+                    more = await s.execute(
+                        delete(ProcessedActivityRow).where(ProcessedActivityRow.received_at <= cut)
+                    )
+                    removed += int(getattr(more, "rowcount", 0) or 0)
+            return removed
+
+
+class SqlSecrets(_Repo):
+    """Secrets the service makes for itself, the same for every replica."""
+
+    async def get_or_create(self, name: str, make: Callable[[], str]) -> str:
+        """The secret called name; made with make() the first time any replica asks."""
+        async with self._db.write() as s:
+            await s.execute(
+                insert_ignoring(AppSecretRow, "name").values(
+                    name=name, value=make(), created_at=utcnow()
+                )
+            )
+            found = await s.execute(select(AppSecretRow.value).where(AppSecretRow.name == name))
+            return str(found.scalar_one())
 
 
 class Store:
     """All repositories over one session factory."""
 
-    def __init__(self, db: Database, *, cache_seconds: float = 0.0) -> None:
+    def __init__(
+        self, db: Database, *, cache_seconds: float = 0.0, instance: Instance | None = None
+    ) -> None:
         if cache_seconds > 0:
             from store.cache import CachedConversationRepository, CachedOrgRepository
 
@@ -634,7 +742,8 @@ class Store:
             self.org = SqlOrgRepository(db)
             self.conversations = SqlConversationRepository(db)
         self.state = SqlStateRepository(db)
-        self.inbox = SqlInboxRepository(db)
+        self.inbox = SqlInboxRepository(db, instance)
+        self.secrets = SqlSecrets(db)
         self.health = SqlHealth(db)
         self.outbox = SqlOutbox(db)
         self.days = SqlDayRepository(db)

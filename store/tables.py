@@ -16,6 +16,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -139,6 +140,18 @@ class ProcessedActivityRow(Base):
     conversation_id: Mapped[str] = mapped_column(String(400), primary_key=True)
     activity_id: Mapped[str] = mapped_column(String(200), primary_key=True)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, index=True)
+    # the process handling it (store.instance); done once its turn has finished
+    owner: Mapped[str | None] = mapped_column(String(100))
+    done: Mapped[bool] = mapped_column(Boolean, default=False, server_default=true())
+
+
+class AppSecretRow(Base):
+    """Secrets the service makes for itself (the card-signing key), shared by every replica."""
+
+    __tablename__ = "app_secrets"
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class AuditRow(Base):

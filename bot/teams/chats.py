@@ -5,11 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from botbuilder.core import TurnContext
-from botbuilder.integration.aiohttp import CloudAdapter
-from botbuilder.schema import ChannelAccount, ConversationParameters
-
-from bot.teams.sender import disable_sdk_retries
+from bot.outbox_worker import SendFailed
+from bot.teams.connector import BotConnector
 from domain.model import Conversation, ConversationKind
 from domain.org import Person
 from domain.ports import ConversationRepository
@@ -17,14 +14,23 @@ from domain.ports import ConversationRepository
 log = logging.getLogger(__name__)
 
 
-class TeamsPersonalChats:
-    """PersonalChats over botbuilder's CloudAdapter; the new chat is remembered for later."""
+def conversation_parameters(person: Person, via: Conversation) -> dict[str, Any]:
+    """The create-conversation body botbuilder sends for a 1:1 chat (ConversationParameters)."""
+    bot = dict(via.reference.get("bot") or {})
+    return {
+        "isGroup": False,
+        "bot": {k: v for k, v in (("id", bot.get("id")), ("name", bot.get("name"))) if v},
+        "members": [{"id": person.teams_id}],
+        "tenantID": via.tenant_id,  # botbuilder spells it so; the connector reads any case
+        "channelData": {"tenant": {"id": via.tenant_id}},
+    }
 
-    def __init__(
-        self, adapter: CloudAdapter, app_id: str, conversations: ConversationRepository
-    ) -> None:
-        self._adapter = adapter
-        self._app_id = app_id
+
+class TeamsPersonalChats:
+    """PersonalChats over the Bot Connector; the new chat is remembered for later."""
+
+    def __init__(self, connector: BotConnector, conversations: ConversationRepository) -> None:
+        self._connector = connector
         self._conversations = conversations
 
     async def open(self, person: Person, via: Conversation) -> Conversation | None:
@@ -35,37 +41,26 @@ class TeamsPersonalChats:
         """
         if not person.teams_id or not via.tenant_id or person.id is None:
             return None
-        bot = dict(via.reference.get("bot") or {})
-        parameters = ConversationParameters(
-            is_group=False,
-            bot=ChannelAccount(id=bot.get("id"), name=bot.get("name")),
-            members=[ChannelAccount(id=person.teams_id)],
-            tenant_id=via.tenant_id,
-            channel_data={"tenant": {"id": via.tenant_id}},
-        )
-        found: dict[str, Any] = {}
-
-        async def created(turn_context: TurnContext) -> None:
-            disable_sdk_retries(turn_context, self._adapter)
-            reference = TurnContext.get_conversation_reference(turn_context.activity).serialize()
-            reference.pop("activityId", None)
-            found["id"] = turn_context.activity.conversation.id
-            found["reference"] = reference
-
         try:
-            await self._adapter.create_conversation(
-                self._app_id, created, parameters, "msteams", via.service_url
+            answer = await self._connector.create_conversation(
+                via.service_url, conversation_parameters(person, via)
             )
-        except Exception as exc:
-            log.info("could not open a 1:1 chat with person %s: %s", person.id, type(exc).__name__)
+        except SendFailed as exc:
+            log.info("could not open a 1:1 chat with person %s: %s", person.id, exc.describe())
             return None
-        if not found.get("id"):
+        conversation_id = answer.get("id")
+        if not isinstance(conversation_id, str) or not conversation_id:
             return None
-        reference = found["reference"]
-        reference["user"] = {"id": person.teams_id, "name": person.name}
-        reference.setdefault("conversation", {})["conversationType"] = "personal"
+        bot = dict(via.reference.get("bot") or {})
+        reference: dict[str, Any] = {
+            "bot": {k: v for k, v in bot.items() if k in ("id", "name") and v},
+            "user": {"id": person.teams_id, "name": person.name},
+            "conversation": {"id": conversation_id, "conversationType": "personal"},
+            "channelId": "msteams",
+            "serviceUrl": via.service_url,
+        }
         conversation = Conversation(
-            conversation_id=found["id"],
+            conversation_id=conversation_id,
             kind=ConversationKind.PERSONAL,
             service_url=via.service_url,
             reference=reference,

@@ -1,35 +1,45 @@
-"""The Teams activity handler: translates activities into turns for the router, and back."""
+"""The Teams activity handler: activity JSON in, a turn for the router, answers back out.
+
+Every activity is read from its JSON (bot/teams/translate.py) and answered without botbuilder's
+per-turn machinery: CloudAdapter.process_activity builds a connector client, a token client and
+their models for each turn (teams-facts §11.6), which cost more than the rest of a turn. botbuilder
+still authenticates each request (bot/teams/endpoint.py) and provides the bot's outbound token.
+
+Answers given during a turn go out at once through the outbox worker's `send_now`: the same rate
+limiter and retry policy as proactive messages, and whatever cannot go now is stored in the
+outbox, not dropped. A card tap's own answer is the invoke response.
+
+Each activity is handled once, also across crashes: a claim names the process handling it and is
+marked done when the turn has finished. A redelivery of a finished turn is a duplicate; of a
+turn whose process died (kill -9) it runs again, the turn's writes being idempotent; of a turn
+still running in this process it waits for that turn and gives the same answer.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
-import time
-from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
+import uuid
+from collections.abc import Sequence
 from http import HTTPStatus
 from typing import Any, Protocol
 
-from botbuilder.core import InvokeResponse, TurnContext
-from botbuilder.core.teams import TeamsActivityHandler, TeamsInfo
-from botbuilder.schema import Activity, ActivityTypes
-
+from bot.teams.roster import Rosters
+from bot.teams.signing import CardSigner
 from bot.teams.translate import (
     action_data,
-    card_update_activity,
-    client_platform,
-    conversation_of,
-    message_text,
     raw_conversation,
     raw_platform,
+    raw_text,
     raw_user,
-    reply_activity,
-    user_of,
 )
 from dialogs.router import Router
 from dialogs.turn import Outcome, Reply, Turn, TurnKind
 from domain.errors import ConcurrentUpdate, StoreUnavailable, TeamsUnavailable
 from domain.i18n import language_for_locale, text
+from domain.inbox import Claim
+from domain.model import Conversation
 from domain.org import DEFAULT_LANGUAGE
 from domain.outbox import OutboxMessage
 from domain.ports import InboxRepository
@@ -42,47 +52,21 @@ MEETING_EVENTS = {
     "application/vnd.microsoft.meetingStart": TurnKind.MEETING_START,
     "application/vnd.microsoft.meetingEnd": TurnKind.MEETING_END,
 }
+INSTALL_ACTIONS = {"add": TurnKind.INSTALLED, "add-upgrade": TurnKind.INSTALLED}
+UNINSTALL_ACTIONS = {"remove": TurnKind.UNINSTALLED, "remove-upgrade": TurnKind.UNINSTALLED}
+# a redelivery of a turn still running here waits this long for its answer
+DUPLICATE_WAIT_SECONDS = 20.0
+
+Answer = tuple[int, Any]
+ACCEPTED: Answer = (int(HTTPStatus.CREATED), None)
 
 
-ROSTER_SECONDS = 120.0
+class Replies(Protocol):
+    """Sends a turn's answers now, or stores them in the outbox (OutboxWorker.send_now)."""
 
-
-@dataclass
-class _Roster:
-    """A conversation's members' UPNs by Teams id, and when to read them again."""
-
-    upns: dict[str, str] = field(default_factory=dict)
-    expires: float = 0.0
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-
-
-async def _read_roster(turn_context: TurnContext) -> dict[str, str]:
-    upns: dict[str, str] = {}
-    token: str | None = None
-    for _ in range(100):  # 100 pages of 500: far more than any group
-        page = await TeamsInfo.get_paged_members(turn_context, token, 500)
-        for member in page.members or []:
-            found = getattr(member, "user_principal_name", None) or getattr(member, "email", None)
-            if member.id and found:
-                upns[member.id] = str(found)
-        token = page.continuation_token
-        if not token:
-            break
-    return upns
-
-
-class NeedsFullTurn(Exception):
-    """The fast path cannot finish this turn (it would need the SDK's turn context)."""
-
-
-async def _needs_full_turn() -> str | None:
-    raise NeedsFullTurn
-
-
-class ReplyOutbox(Protocol):
-    """Where the fast path puts replies that do not fit in the invoke response."""
-
-    async def enqueue_many(self, messages: Iterable[OutboxMessage]) -> int: ...
+    async def send_now(
+        self, conversation: Conversation, messages: Sequence[OutboxMessage]
+    ) -> int: ...
 
 
 def _failure_text(error: Exception, locale: str | None) -> str:
@@ -111,36 +95,155 @@ def invoke_body(outcome: Outcome) -> tuple[dict[str, Any], list[Reply]]:
     return body, replies
 
 
-class EtapaivaBot(TeamsActivityHandler):  # type: ignore[misc]
+def _message_invoke(value: str) -> dict[str, Any]:
+    return {"statusCode": 200, "type": MESSAGE_CONTENT_TYPE, "value": value}
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _members_include(members: Any, member_id: str | None) -> bool:
+    if not member_id or not isinstance(members, list):
+        return False
+    return any(isinstance(m, dict) and m.get("id") == member_id for m in members)
+
+
+class EtapaivaBot:
     """Handles every Teams activity type we care about; everything else is acknowledged."""
 
     def __init__(
-        self, router: Router, inbox: InboxRepository, outbox: ReplyOutbox | None = None
+        self,
+        router: Router,
+        inbox: InboxRepository,
+        replies: Replies,
+        rosters: Rosters,
+        signer: CardSigner,
     ) -> None:
         self._router = router
         self._inbox = inbox
-        self._outbox = outbox
-        self._rosters: dict[str, _Roster] = {}
-        # told of each answer sent during a turn: the outbox counts it in Teams' limits
-        self.on_direct_send: Callable[[str], None] = lambda _conversation_id: None
+        self._replies = replies
+        self._rosters = rosters
+        self._signer = signer
+        self._running: dict[tuple[str, str], asyncio.Future[Answer]] = {}
 
-    async def on_turn(self, turn_context: TurnContext) -> None:
-        """Handle each activity once (Teams may redeliver), with one error path for all."""
-        activity = turn_context.activity
-        claim = None
+    # --- reading the activity ------------------------------------------------------------
+
+    def _kind(self, body: dict[str, Any]) -> TurnKind | None:
+        kind = body.get("type")
+        if kind == "message":
+            if body.get("value") is not None and not str(body.get("text") or "").strip():
+                return TurnKind.ACTION  # an Action.Submit from a card
+            return TurnKind.MESSAGE
+        if kind == "invoke":
+            return TurnKind.ACTION
+        if kind == "installationUpdate":
+            action = str(body.get("action") or "")
+            return INSTALL_ACTIONS.get(action) or UNINSTALL_ACTIONS.get(action)
+        if kind == "conversationUpdate":
+            bot_id = _str((body.get("recipient") or {}).get("id"))
+            if _members_include(body.get("membersAdded"), bot_id):
+                return TurnKind.INSTALLED
+            if _members_include(body.get("membersRemoved"), bot_id):
+                return TurnKind.UNINSTALLED
+            return None
+        if kind == "event":
+            return MEETING_EVENTS.get(str(body.get("name") or ""))
+        return None
+
+    def _turn(self, body: dict[str, Any], kind: TurnKind) -> Turn:
+        conversation = raw_conversation(body)
+        raw_id = str((body.get("conversation") or {}).get("id"))
+        team_id = conversation.team_id
+        service_url = conversation.service_url
+        sender = raw_user(body)
+
+        async def lookup_upn() -> str | None:
+            # in a team, Teams lists the team's members (as TeamsInfo does)
+            return await self._rosters.upn(service_url, team_id or raw_id, sender.teams_id)
+
+        fields: dict[str, Any] = {}
+        if kind is TurnKind.MESSAGE:
+            fields["text"] = raw_text(body)
+        elif kind is TurnKind.ACTION:
+            is_invoke = body.get("type") == "invoke"
+            data = action_data(body.get("value")) if is_invoke else body.get("value")
+            # a tap may only name what a card sent to this conversation named
+            fields["action"] = self._signer.verify(data, raw_id)
+            fields["is_invoke"] = is_invoke
+            if fields["action"] is None:
+                log.info("refused card data: signature missing or wrong for this conversation")
+        return Turn(
+            kind=kind,
+            conversation=conversation,
+            user=sender,
+            activity_id=_str(body.get("id")),
+            reply_to_id=_str(body.get("replyToId")),
+            platform=raw_platform(body),
+            lookup_upn=lookup_upn,
+            **fields,
+        )
+
+    # --- handling ------------------------------------------------------------------------
+
+    async def handle(self, body: dict[str, Any]) -> Answer:
+        """Handle one checked, authenticated activity; the HTTP status and body to answer."""
+        is_invoke = body.get("type") == "invoke"
+        if is_invoke and body.get("name") != "adaptiveCard/action":
+            # a client asking for something we do not offer is a 4xx (the SDK's default is 501)
+            return int(HTTPStatus.BAD_REQUEST), {"error": "unsupported invoke"}
+        kind = self._kind(body)
+        if kind is None:
+            return ACCEPTED
+        turn = self._turn(body, kind)
+        raw_id = str((body.get("conversation") or {}).get("id"))
+        if turn.activity_id is None or not self._router.needs_dedupe(turn):
+            return await self._answer(turn, body)
+        key = (raw_id, turn.activity_id)
+        running = self._running.get(key)
+        if running is not None:
+            log.info("activity %s redelivered while it runs: same answer", turn.activity_id)
+            return await asyncio.wait_for(asyncio.shield(running), DUPLICATE_WAIT_SECONDS)
+        future: asyncio.Future[Answer] = asyncio.get_running_loop().create_future()
+        self._running[key] = future
         try:
-            if activity.id and activity.conversation and activity.conversation.id:
-                if not await self._inbox.claim(activity.conversation.id, activity.id):
-                    log.info("duplicate activity %s ignored", activity.id)
-                    if activity.type == ActivityTypes.invoke:
-                        await self._invoke_response(turn_context, InvokeResponse(status=200))
-                    return
-                claim = (activity.conversation.id, activity.id)
-            await super().on_turn(turn_context)
+            answer = await self._claimed(turn, body, key)
+            future.set_result(answer)
+            return answer
+        except BaseException as error:
+            future.set_exception(error)
+            future.exception()  # retrieved: a waiting duplicate gets it, nobody else needs to
+            raise
+        finally:
+            del self._running[key]
+
+    async def _claimed(self, turn: Turn, body: dict[str, Any], key: tuple[str, str]) -> Answer:
+        try:
+            claim = await self._inbox.claim(*key)
         except Exception as error:
-            if claim:
-                await self._release(*claim)
-            await self._apologise(turn_context, error)
+            return await self._apologise(turn, body, error)
+        if claim in (Claim.DONE, Claim.BUSY):
+            log.info("duplicate activity %s ignored (%s)", turn.activity_id, claim.value)
+            return (int(HTTPStatus.OK), {}) if turn.is_invoke else ACCEPTED
+        if claim is Claim.RETAKEN:
+            log.info("activity %s redelivered after its handler died: handled again", key[1])
+        try:
+            answer = await self._run(turn, body)
+        except Exception as error:
+            await self._release(*key)
+            return await self._apologise(turn, body, error)
+        try:
+            await self._inbox.finish(*key)
+        except Exception:
+            # the turn is done; a redelivery would run it again, its writes being idempotent
+            log.warning("could not record activity %s as handled", key[1], exc_info=True)
+        return answer
+
+    async def _answer(self, turn: Turn, body: dict[str, Any]) -> Answer:
+        try:
+            return await self._run(turn, body)
+        except Exception as error:
+            return await self._apologise(turn, body, error)
 
     async def _release(self, conversation_id: str, activity_id: str) -> None:
         try:
@@ -148,198 +251,75 @@ class EtapaivaBot(TeamsActivityHandler):  # type: ignore[misc]
         except Exception:
             log.warning("could not release activity claim %s", activity_id, exc_info=True)
 
-    async def _apologise(self, turn_context: TurnContext, error: Exception) -> None:
-        message = _failure_text(error, turn_context.activity.locale)
-        activity = turn_context.activity
-        try:
-            if activity.type == ActivityTypes.invoke:
-                body = {"statusCode": 200, "type": MESSAGE_CONTENT_TYPE, "value": message}
-                await self._invoke_response(turn_context, InvokeResponse(status=200, body=body))
-            elif activity.type == ActivityTypes.message:
-                await self._send(turn_context, reply_activity(Reply(text=message)))
-        except Exception:
-            log.warning("could not tell the user about the failure", exc_info=True)
-
-    @staticmethod
-    async def _invoke_response(turn_context: TurnContext, response: InvokeResponse) -> None:
-        await turn_context.send_activity(
-            Activity(type=ActivityTypes.invoke_response, value=response)
-        )
-
-    def _turn(self, turn_context: TurnContext, kind: TurnKind, **fields: Any) -> Turn:
-        activity = turn_context.activity
-        return Turn(
-            kind=kind,
-            conversation=conversation_of(activity),
-            user=user_of(activity),
-            activity_id=activity.id,
-            reply_to_id=activity.reply_to_id,
-            platform=client_platform(activity),
-            lookup_upn=self._upn_lookup(turn_context),
-            **fields,
-        )
-
-    async def _send(self, turn_context: TurnContext, activity: Activity) -> None:
-        await turn_context.send_activity(activity)
-        conversation = turn_context.activity.conversation
-        if conversation is not None and conversation.id:
-            self.on_direct_send(conversation.id.split(";messageid=", 1)[0])
-
-    def _upn_lookup(self, turn_context: TurnContext) -> Callable[[], Awaitable[str | None]]:
-        async def lookup() -> str | None:
-            return await self._roster_upn(turn_context)
-
-        return lookup
-
-    async def _roster_upn(self, turn_context: TurnContext) -> str | None:
-        """The sender's UPN from the conversation's roster, read once for everyone.
-
-        Thirty clients tapping for the first time would otherwise be thirty member lookups at
-        once, and Teams throttles the roster API: one paged read per conversation serves them
-        all for ROSTER_SECONDS. A failed read is not "nobody": it raises TeamsUnavailable so
-        the person is asked to try again instead of becoming a stranger.
-        """
-        activity = turn_context.activity
-        key = activity.conversation.id.split(";messageid=", 1)[0]
-        sender = activity.from_property.id
-        roster = self._rosters.setdefault(key, _Roster())
-        async with roster.lock:
-            now = time.monotonic()
+    async def _apologise(self, turn: Turn, body: dict[str, Any], error: Exception) -> Answer:
+        message = _failure_text(error, turn.user.locale)
+        if turn.is_invoke:
+            return int(HTTPStatus.OK), _message_invoke(message)
+        if turn.kind in (TurnKind.MESSAGE, TurnKind.ACTION):
             try:
-                if now >= roster.expires:
-                    roster.upns = await _read_roster(turn_context)
-                    roster.expires = now + ROSTER_SECONDS
-                if sender not in roster.upns:
-                    # joined after the roster was read: ask for this one member
-                    member = await TeamsInfo.get_member(turn_context, sender)
-                    found = getattr(member, "user_principal_name", None) or getattr(
-                        member, "email", None
-                    )
-                    if found:
-                        roster.upns[sender] = str(found)
-            except Exception as exc:
-                status = getattr(getattr(exc, "response", None), "status_code", None)
-                if status in (400, 403, 404):
-                    return None  # Teams will not tell: not a member it can show us
-                log.info("could not read the roster: %s %s", type(exc).__name__, status)
-                raise TeamsUnavailable("roster lookup failed") from exc
-            return roster.upns.get(sender)
+                await self._send(turn, body, [Reply(text=message)], apology=True)
+            except Exception:
+                log.warning("could not tell the user about the failure", exc_info=True)
+        return ACCEPTED
 
-    async def _run(self, turn_context: TurnContext, turn: Turn) -> Outcome:
+    async def _run(self, turn: Turn, body: dict[str, Any]) -> Answer:
         outcome = await self._router.handle(turn)
-        for reply in outcome.replies:
-            await self._send(turn_context, reply_activity(reply))
-        return outcome
-
-    # --- activity types ----------------------------------------------------------------
-
-    async def on_message_activity(self, turn_context: TurnContext) -> None:
-        """A typed message, or an Action.Submit from a card (value, no text)."""
-        activity = turn_context.activity
-        if activity.value is not None and not (activity.text or "").strip():
-            turn = self._turn(turn_context, TurnKind.ACTION, action=activity.value)
-            outcome = await self._run(turn_context, turn)
-            if outcome.card_update is not None and activity.reply_to_id:
-                await turn_context.update_activity(
-                    card_update_activity(activity.reply_to_id, outcome.card_update)
-                )
-            return
-        await self._run(
-            turn_context, self._turn(turn_context, TurnKind.MESSAGE, text=message_text(activity))
-        )
-
-    async def on_installation_update_add(self, turn_context: TurnContext) -> None:
-        """The app was installed in a personal chat, group chat, meeting or team."""
-        await self._run(turn_context, self._turn(turn_context, TurnKind.INSTALLED))
-
-    async def on_installation_update_remove(self, turn_context: TurnContext) -> None:
-        """The app was removed: stop messaging that conversation."""
-        await self._run(turn_context, self._turn(turn_context, TurnKind.UNINSTALLED))
-
-    async def on_conversation_update_activity(self, turn_context: TurnContext) -> None:
-        """Members added or removed; only the bot's own arrival or removal matters here."""
-        activity = turn_context.activity
-        bot_id = activity.recipient.id if activity.recipient else None
-        if any(m.id == bot_id for m in activity.members_added or []):
-            await self._run(turn_context, self._turn(turn_context, TurnKind.INSTALLED))
-        elif any(m.id == bot_id for m in activity.members_removed or []):
-            await self._run(turn_context, self._turn(turn_context, TurnKind.UNINSTALLED))
-
-    async def on_event_activity(self, turn_context: TurnContext) -> None:
-        """Teams meeting start/end in a meeting chat (participant events are not relied on)."""
-        name = turn_context.activity.name
-        kind = MEETING_EVENTS.get(name or "")
-        if kind is not None:
-            await self._run(turn_context, self._turn(turn_context, kind))
-
-    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
-        """Universal Actions (adaptiveCard/action); other invokes are not implemented."""
-        activity = turn_context.activity
-        if activity.name != "adaptiveCard/action":
-            # the SDK's default is 501; a client asking for something we do not offer is a 4xx
-            return InvokeResponse(
-                status=int(HTTPStatus.BAD_REQUEST), body={"error": "unsupported invoke"}
-            )
-        data = action_data(activity.value)
-        turn = self._turn(turn_context, TurnKind.ACTION, action=data, is_invoke=True)
-        outcome = await self._router.handle(turn)
-        body, replies = invoke_body(outcome)
-        for reply in replies:
-            await self._send(turn_context, reply_activity(reply))
-        # hand the body over unserialised: we write the HTTP response ourselves (teams-facts §11.2)
-        return InvokeResponse(status=int(HTTPStatus.OK), body=body)
-
-    # --- the fast path for card taps ---------------------------------------------------
-
-    async def quick_invoke(self, body: dict[str, Any]) -> dict[str, Any] | None:
-        """An authenticated adaptiveCard/action straight from its JSON, without the SDK turn.
-
-        A check-in burst is 50 of these at once; botbuilder would build a connector client,
-        a token client and its models for each (teams-facts §11.6) although the answer goes
-        back in the HTTP response. Further replies go through the outbox. None: this one
-        needs the full turn (a first contact that must look up the sender's UPN in the
-        roster); nothing has been changed then.
-        """
-        if body.get("type") != "invoke" or body.get("name") != "adaptiveCard/action":
-            return None
-        turn = Turn(
-            kind=TurnKind.ACTION,
-            conversation=raw_conversation(body),
-            user=raw_user(body),
-            action=action_data(body.get("value")),
-            is_invoke=True,
-            activity_id=body.get("id") if isinstance(body.get("id"), str) else None,
-            reply_to_id=body.get("replyToId") if isinstance(body.get("replyToId"), str) else None,
-            platform=raw_platform(body),
-            lookup_upn=_needs_full_turn,
-        )
-        claim = None
-        try:
-            if turn.activity_id and self._router.needs_dedupe(turn):
-                if not await self._inbox.claim(turn.conversation.conversation_id, turn.activity_id):
-                    log.info("duplicate activity %s ignored", turn.activity_id)
-                    return {}
-                claim = (turn.conversation.conversation_id, turn.activity_id)
-            outcome = await self._router.handle(turn)
+        if turn.is_invoke:
             answer, replies = invoke_body(outcome)
-            if replies and self._outbox is not None:
-                await self._outbox.enqueue_many(
-                    OutboxMessage(
-                        key=f"reply:{turn.conversation.conversation_id}:{turn.activity_id}:{i}",
-                        conversation_id=turn.conversation.conversation_id,
-                        text=r.text,
-                        card=r.card,
-                        speak=r.speak,
-                    )
-                    for i, r in enumerate(replies)
+            if answer["type"] == CARD_CONTENT_TYPE:
+                answer["value"] = self._signer.sign(
+                    answer["value"], turn.conversation.conversation_id
                 )
-            return answer
-        except NeedsFullTurn:
-            if claim:
-                await self._release(*claim)
-            return None
-        except Exception as error:
-            if claim:
-                await self._release(*claim)
-            message = _failure_text(error, turn.user.locale)
-            return {"statusCode": 200, "type": MESSAGE_CONTENT_TYPE, "value": message}
+            await self._send(turn, body, replies)
+            return int(HTTPStatus.OK), answer
+        replies = list(outcome.replies)
+        update = None
+        if turn.kind is TurnKind.ACTION and outcome.card_update is not None and turn.reply_to_id:
+            # an Action.Submit tap: the tapped card is replaced in place
+            update = outcome.card_update
+        await self._send(turn, body, replies, update=update)
+        return ACCEPTED
+
+    async def _send(
+        self,
+        turn: Turn,
+        body: dict[str, Any],
+        replies: Sequence[Reply],
+        *,
+        update: dict[str, Any] | None = None,
+        apology: bool = False,
+    ) -> None:
+        if not replies and update is None:
+            return
+        conversation = turn.conversation
+        raw_id = str((body.get("conversation") or {}).get("id"))
+        thread = raw_id if raw_id != conversation.conversation_id else None
+        # keys make a queued answer unique: a redelivered turn queues it once (hashed: ids are
+        # long, the outbox's keys are not)
+        origin = turn.activity_id or uuid.uuid4().hex
+        digest = hashlib.sha256(f"{raw_id}\n{origin}".encode()).hexdigest()[:40]
+        prefix = f"reply:{digest}" + (":apology" if apology else "")
+        messages: list[OutboxMessage] = []
+        if update is not None:
+            messages.append(
+                OutboxMessage(
+                    key=f"{prefix}:update",
+                    conversation_id=conversation.conversation_id,
+                    card=update,
+                    thread=thread,
+                    replace_id=turn.reply_to_id,
+                )
+            )
+        messages.extend(
+            OutboxMessage(
+                key=f"{prefix}:{i}",
+                conversation_id=conversation.conversation_id,
+                text=reply.text,
+                card=reply.card,
+                speak=reply.speak,
+                thread=thread,
+                reply_to=turn.activity_id,
+            )
+            for i, reply in enumerate(replies)
+        )
+        await self._replies.send_now(conversation, messages)

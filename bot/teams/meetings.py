@@ -15,21 +15,25 @@ Path and query values are quoted the way botframework-connector's TeamsOperation
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
 import aiohttp
-from botbuilder.integration.aiohttp import ConfigurationServiceClientCredentialFactory
 from botframework.connector.auth import ServiceClientCredentialsFactory
 from yarl import URL
 
 from bot.outbox_worker import SendFailed
 from bot.settings import Settings
-from bot.teams.adapter import BOT_FRAMEWORK_LOGIN_URL, BOT_FRAMEWORK_SCOPE, bot_framework_config
-from bot.teams.sender import retry_after_seconds
+from bot.teams.connector import (
+    BotConnector,
+    TokenSource,
+    error_code,
+    get_key,
+    json_or_none,
+    retry_after_seconds,
+)
 from domain.meetings import MeetingRole, NotificationResult
 from domain.model import Conversation
 
@@ -87,29 +91,14 @@ def notification_body(
     }
 
 
-def _get(data: Mapping[str, Any], name: str) -> Any:
-    """data[name], matching keys case-insensitively and ignoring stray spaces.
-
-    The Bot Connector reads JSON case-insensitively (some of Microsoft's own samples answer
-    "RecipientsFailureInfo"), and the participant doc shows a key "role " with a space.
-    """
-    if name in data:
-        return data[name]
-    wanted = name.lower()
-    for key, value in data.items():
-        if isinstance(key, str) and key.strip().lower() == wanted:
-            return value
-    return None
-
-
 def role_from_participant(body: Any) -> MeetingRole | None:
     """meeting.role of a Get participant answer, or None if absent or not a known role."""
     if not isinstance(body, Mapping):
         return None
-    meeting = _get(body, "meeting")
+    meeting = get_key(body, "meeting")
     if not isinstance(meeting, Mapping):
         return None
-    role = _get(meeting, "role")
+    role = get_key(meeting, "role")
     if not isinstance(role, str):
         return None
     wanted = role.strip().lower()
@@ -120,30 +109,15 @@ def failed_recipients(body: Any) -> list[str]:
     """recipientsFailureInfo[].recipientMri of a notification answer (207: partly refused)."""
     if not isinstance(body, Mapping):
         return []
-    infos = _get(body, "recipientsFailureInfo")
+    infos = get_key(body, "recipientsFailureInfo")
     if not isinstance(infos, list):
         return []
     found: list[str] = []
     for info in infos:
-        mri = _get(info, "recipientMri") if isinstance(info, Mapping) else None
+        mri = get_key(info, "recipientMri") if isinstance(info, Mapping) else None
         if isinstance(mri, str) and mri:
             found.append(mri)
     return found
-
-
-def _error_code(body: Any) -> str:
-    error = _get(body, "error") if isinstance(body, Mapping) else None
-    code = _get(error, "code") if isinstance(error, Mapping) else None
-    return str(code)[:60] if code else ""
-
-
-def _json_or_none(text: str) -> Any:
-    if not text.strip():
-        return None
-    try:
-        return json.loads(text)
-    except ValueError:
-        return None
 
 
 class MeetingNotificationFailed(SendFailed):
@@ -182,49 +156,26 @@ class TeamsMeetings:
         *,
         role_timeout: float = ROLE_TIMEOUT_SECONDS,
         notify_timeout: float = NOTIFY_TIMEOUT_SECONDS,
+        connector: BotConnector | None = None,
     ) -> None:
-        self._app_id = settings.app_id
-        self._factory: ServiceClientCredentialsFactory | None = credentials_factory
-        self._settings = settings
+        self._owns_connector = connector is None
+        self._connector = connector or BotConnector(TokenSource(settings, credentials_factory))
         self._role_timeout = role_timeout
         self._notify_timeout = notify_timeout
-        self._session: aiohttp.ClientSession | None = None
-        self._credentials: Any = None
-        self._credentials_lock = asyncio.Lock()
 
     # ----------------------------------------------------------------- plumbing
 
     def _http(self) -> aiohttp.ClientSession:
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(
-                timeout=aiohttp.ClientTimeout(total=None),
-                headers={"Accept": "application/json"},
-            )
-        return self._session
+        return self._connector.http()
 
     async def close(self) -> None:
-        """Close the HTTP session (idempotent)."""
-        session, self._session = self._session, None
-        if session is not None and not session.closed:
-            await session.close()
+        """Close the HTTP session if it is this object's own (idempotent)."""
+        if self._owns_connector:
+            await self._connector.close()
 
     async def _headers(self) -> dict[str, str]:
         """The Authorization header (none in local mode); the token fetch runs in a thread."""
-        if not self._app_id:
-            return {}
-        async with self._credentials_lock:
-            if self._credentials is None:
-                factory = self._factory or ConfigurationServiceClientCredentialFactory(
-                    bot_framework_config(self._settings), logger=log
-                )
-                self._factory = factory
-                self._credentials = await factory.create_credentials(
-                    self._app_id, BOT_FRAMEWORK_SCOPE, BOT_FRAMEWORK_LOGIN_URL, True
-                )
-        credentials = self._credentials
-        # MSAL's token call is blocking HTTP (and cached inside the credentials object)
-        token = await asyncio.to_thread(credentials.get_access_token)
-        return {"Authorization": f"Bearer {token}"}
+        return await self._connector.tokens.headers()
 
     # ----------------------------------------------------------------- roles
 
@@ -252,10 +203,10 @@ class TeamsMeetings:
             log.info("meeting role: lookup failed: %s", type(exc).__name__)
             return None
         if status != 200:
-            body = _json_or_none(text)
-            log.info("meeting role: Teams answered %s %s", status, _error_code(body))
+            body = json_or_none(text)
+            log.info("meeting role: Teams answered %s %s", status, error_code(body))
             return None
-        return role_from_participant(_json_or_none(text))
+        return role_from_participant(json_or_none(text))
 
     # ----------------------------------------------------------------- notifications
 
@@ -321,8 +272,8 @@ class TeamsMeetings:
         except Exception as exc:  # the token could not be obtained
             log.warning("meeting notification: no bot token: %s", type(exc).__name__)
             raise SendFailed(None, reason=f"token {type(exc).__name__}"[:60]) from exc
-        answer = _json_or_none(text)
+        answer = json_or_none(text)
         if 200 <= status < 300:
             # 202: everyone accepted; 207: some refused, listed in recipientsFailureInfo
             return failed_recipients(answer)
-        raise SendFailed(status, retry_after_seconds(retry_after), _error_code(answer))
+        raise SendFailed(status, retry_after_seconds(retry_after), error_code(answer))

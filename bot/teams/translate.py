@@ -1,4 +1,10 @@
-"""Translation between botbuilder Activities and our own types (both directions)."""
+"""Translation between the Bot Framework's activity JSON and our own types (both directions).
+
+Incoming activities are read from their JSON as Teams sent it (botbuilder's models are not
+needed to read the few fields we use, and building them costs more than the rest of a turn);
+outgoing ones are written in the shape botbuilder 4.17 gives them (`MessageFactory` plus
+`TurnContext.apply_conversation_reference`), which tests/unit/test_translate_raw.py compares.
+"""
 
 from __future__ import annotations
 
@@ -6,25 +12,14 @@ import html
 import re
 from typing import Any
 
-from botbuilder.core import CardFactory, MessageFactory, TurnContext
-from botbuilder.schema import Activity, ActivityTypes, Attachment
-
-from dialogs.turn import Reply
 from domain.model import Conversation, ConversationKind, TeamsUser
+from domain.outbox import OutboxMessage
 
 _AT_TAG = re.compile(r"<at[^>]*>.*?</at>", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")
 
 
-def channel_data(activity: Activity) -> dict[str, Any]:
-    """The activity's channelData as a plain dict (it may arrive as dict or model)."""
-    data = activity.channel_data
-    if data is None:
-        return {}
-    if isinstance(data, dict):
-        return data
-    serialized = data.serialize() if hasattr(data, "serialize") else {}
-    return serialized if isinstance(serialized, dict) else {}
+CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 
 
 def _id_of(obj: Any) -> str | None:
@@ -32,105 +27,6 @@ def _id_of(obj: Any) -> str | None:
         value = obj.get("id")
         return value if isinstance(value, str) and value else None
     return None
-
-
-def conversation_of(activity: Activity) -> Conversation:
-    """Our Conversation for the activity, with the reference needed for proactive messages."""
-    data = channel_data(activity)
-    conv = activity.conversation
-    meeting_id = _id_of(data.get("meeting"))
-    raw_type = (conv.conversation_type or "").strip() if conv else ""
-    if raw_type == "channel" or _id_of(data.get("channel")):
-        kind = ConversationKind.CHANNEL
-    elif raw_type == "groupChat" or (conv is not None and conv.is_group):
-        kind = ConversationKind.MEETING if meeting_id else ConversationKind.GROUP_CHAT
-    else:
-        kind = ConversationKind.PERSONAL
-    reference = TurnContext.get_conversation_reference(activity).serialize()
-    reference.pop("activityId", None)
-    conversation_id = conv.id
-    if kind is ConversationKind.CHANNEL:
-        # a reply thread is "<channel>;messageid=<root>": the conversation is the channel itself
-        conversation_id = conversation_id.split(";messageid=", 1)[0]
-        reference.setdefault("conversation", {})["id"] = conversation_id
-    return Conversation(
-        conversation_id=conversation_id,
-        kind=kind,
-        service_url=activity.service_url,
-        reference=reference,
-        tenant_id=_id_of(data.get("tenant")) or (conv.tenant_id if conv else None),
-        team_id=_id_of(data.get("team")),
-        channel_id=_id_of(data.get("channel")),
-        meeting_id=meeting_id,
-    )
-
-
-def user_of(activity: Activity) -> TeamsUser:
-    """The sender as a TeamsUser."""
-    sender = activity.from_property
-    return TeamsUser(
-        teams_id=sender.id,
-        name=(sender.name or "").strip()[:200],
-        aad_object_id=sender.aad_object_id or None,
-        locale=activity.locale,
-    )
-
-
-def client_platform(activity: Activity) -> str | None:
-    """Teams' clientInfo platform ("Windows", "Mac", "Web", "iOS", "Android"), if sent."""
-    for entity in activity.entities or []:
-        if getattr(entity, "type", None) != "clientInfo":
-            continue
-        props = getattr(entity, "additional_properties", None) or {}
-        platform = props.get("platform")
-        if isinstance(platform, str) and platform.strip():
-            return platform.strip()[:40]
-    return None
-
-
-def message_text(activity: Activity) -> str:
-    """The typed text without the bot's @mention and without HTML."""
-    text = activity.text if isinstance(activity.text, str) else ""
-    bot_id = activity.recipient.id if activity.recipient is not None else None
-    for entity in activity.entities or []:
-        # read the raw properties: botbuilder's own helper fails on a mention without text
-        props = getattr(entity, "additional_properties", None) or {}
-        mentioned = props.get("mentioned")
-        if (
-            getattr(entity, "type", None) == "mention"
-            and isinstance(mentioned, dict)
-            and mentioned.get("id") == bot_id
-            and isinstance(props.get("text"), str)
-        ):
-            text = text.replace(props["text"], " ")
-    text = _AT_TAG.sub(" ", text)
-    text = _TAG.sub(" ", text)
-    return " ".join(html.unescape(text).split())
-
-
-def card_attachment(card: dict[str, Any]) -> Attachment:
-    """An Adaptive Card attachment."""
-    return CardFactory.adaptive_card(card)
-
-
-def reply_activity(reply: Reply) -> Activity:
-    """A message activity for one of our replies."""
-    if reply.card is not None:
-        activity = MessageFactory.attachment(card_attachment(reply.card), text=reply.text)
-    else:
-        activity = MessageFactory.text(reply.text or "")
-        activity.text_format = "markdown"
-    if reply.speak:
-        activity.speak = reply.speak
-    return activity
-
-
-def card_update_activity(activity_id: str, card: dict[str, Any]) -> Activity:
-    """An activity that replaces the card message activity_id."""
-    return Activity(type=ActivityTypes.message, id=activity_id, attachments=[card_attachment(card)])
-
-
-# --- the same from the raw JSON body (the fast path for card taps skips botbuilder's models) ---
 
 
 def _dict(value: Any) -> dict[str, Any]:
@@ -217,3 +113,61 @@ def action_data(value: Any) -> dict[str, Any]:
     if isinstance(action.get("verb"), str):
         data["verb"] = action["verb"]
     return data
+
+
+def raw_text(body: dict[str, Any]) -> str:
+    """The typed text without the bot's @mention and without HTML."""
+    text = body.get("text") if isinstance(body.get("text"), str) else ""
+    assert isinstance(text, str)
+    bot_id = _dict(body.get("recipient")).get("id")
+    entities = body.get("entities")
+    for entity in entities if isinstance(entities, list) else []:
+        if not isinstance(entity, dict) or entity.get("type") != "mention":
+            continue
+        mentioned = entity.get("mentioned")
+        said = entity.get("text")
+        if isinstance(mentioned, dict) and mentioned.get("id") == bot_id and isinstance(said, str):
+            text = text.replace(said, " ") if said else text
+    text = _AT_TAG.sub(" ", text)
+    text = _TAG.sub(" ", text)
+    return " ".join(html.unescape(text).split())
+
+
+def message_json(
+    message: OutboxMessage, reference: dict[str, Any], card: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The message activity botbuilder would post for message in the referenced conversation.
+
+    card replaces message.card (the signed copy). reference is a stored conversation reference
+    (its bot, user, conversation, channelId, serviceUrl, locale).
+    """
+    card = card if card is not None else message.card
+    activity: dict[str, Any] = {"type": "message"}
+    for key, field in (("serviceUrl", "serviceUrl"), ("channelId", "channelId")):
+        if reference.get(field) is not None:
+            activity[key] = reference[field]
+    activity.setdefault("channelId", "msteams")
+    if isinstance(reference.get("bot"), dict):
+        activity["from"] = dict(reference["bot"])
+    conversation = dict(_dict(reference.get("conversation")))
+    if message.thread:
+        conversation["id"] = message.thread
+    activity["conversation"] = conversation
+    if isinstance(reference.get("user"), dict):
+        activity["recipient"] = dict(reference["user"])
+    if isinstance(reference.get("locale"), str):
+        activity["locale"] = reference["locale"]
+    if card is not None:
+        activity["attachmentLayout"] = "list"
+        if message.text:
+            activity["text"] = message.text
+        activity["attachments"] = [{"contentType": CARD_CONTENT_TYPE, "content": card}]
+    else:
+        activity["textFormat"] = "markdown"
+        activity["text"] = message.text or ""
+        activity["inputHint"] = "acceptingInput"
+    if message.speak:
+        activity["speak"] = message.speak
+    if message.reply_to:
+        activity["replyToId"] = message.reply_to
+    return activity

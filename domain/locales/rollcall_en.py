@@ -46,6 +46,7 @@ MESSAGES: dict[str, str] = {
     "rollcall.reminded.unreachable_count": "I could not reach {n} people. You see their names in the roll call's instructor view.",
     "rollcall.reminded.notified": "In the meeting I showed a notice to {n} people.",
     "rollcall.not_allowed": "Only an instructor can do this.",
+    "rollcall.not_allowed.organizer": "Only an instructor of the group {group} can do this. You organise this meeting, but you are not the group's instructor. Ask an admin to add you as the group's instructor.",
     "rollcall.not_bound": "This chat is not joined to a group. Instructor: write this is group.",
     "rollcall.unknown": "This roll call cannot be found.",
     "rollcall.none_today": "There has been no roll call today yet.",

@@ -46,6 +46,7 @@ MESSAGES: dict[str, str] = {
     "rollcall.reminded.unreachable_count": "En saanut yhteyttä {n} henkilöön. Näet nimet nimenhuudon ohjaajanäkymästä.",
     "rollcall.reminded.notified": "Kokouksessa näytin ilmoituksen {n} henkilölle.",
     "rollcall.not_allowed": "Vain ohjaaja voi tehdä tämän.",
+    "rollcall.not_allowed.organizer": "Vain ryhmän {group} ohjaaja voi tehdä tämän. Olet tämän kokouksen järjestäjä, mutta et ole ryhmän ohjaaja. Pyydä ylläpitäjää lisäämään sinut ryhmän ohjaajaksi.",
     "rollcall.not_bound": "Tätä keskustelua ei ole liitetty ryhmään. Ohjaaja: kirjoita tämä on ryhmä.",
     "rollcall.unknown": "Tätä nimenhuutoa ei löydy.",
     "rollcall.none_today": "Tänään ei ole vielä ollut nimenhuutoa.",

@@ -46,6 +46,7 @@ MESSAGES: dict[str, str] = {
     "rollcall.reminded.unreachable_count": "Jag fick inte kontakt med {n} personer. Du ser namnen i uppropets handledarvy.",
     "rollcall.reminded.notified": "I mötet visade jag ett meddelande för {n} personer.",
     "rollcall.not_allowed": "Bara en handledare kan göra det här.",
+    "rollcall.not_allowed.organizer": "Bara en handledare för gruppen {group} kan göra det här. Du har ordnat mötet, men du är inte gruppens handledare. Be en administratör att lägga till dig som handledare för gruppen.",
     "rollcall.not_bound": "Den här chatten är inte kopplad till en grupp. Handledare: skriv detta är gruppen.",
     "rollcall.unknown": "Det här uppropet finns inte.",
     "rollcall.none_today": "I dag har det inte varit något upprop ännu.",

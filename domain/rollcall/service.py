@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from domain.errors import DomainError, NotAllowed, NotFound
 from domain.i18n import text
-from domain.meetings import MeetingRoles, is_meeting_instructor
+from domain.meetings import MeetingRole, MeetingRoles
 from domain.model import Actor, Conversation, ConversationKind
 from domain.org import Group, Language, Person, Role
 from domain.outbox import Outbox, OutboxMessage
@@ -244,28 +244,61 @@ class RollCallService:
     async def may_run(
         self, actor: Actor, group: Group, conversation: Conversation | None, aad: str | None
     ) -> bool:
-        """Stored instructors of the group, admins, and the meeting's organizer or presenters."""
-        if actor.is_admin or any(g.id == group.id for g in actor.groups_as(Role.INSTRUCTOR)):
-            return True
-        if (
-            conversation is not None
-            and conversation.kind is ConversationKind.MEETING
-            and conversation.group_id == group.id
-            and aad
-        ):
-            # asked each time: Teams says roles change during a meeting and must not be cached
-            return is_meeting_instructor(await self._meetings.role_of(conversation, aad))
-        return False
+        """Stored instructors of the group and admins, nobody else.
+
+        A Teams meeting role never grants this: Teams lets every attendee present by default,
+        so a presenter may well be a client (conversation and aad are asked only to explain a
+        refusal to the meeting's organizer).
+        """
+        del conversation, aad
+        return self.runs_by_role(actor, group)
 
     def runs_by_role(self, actor: Actor, group: Group) -> bool:
-        """A stored instructor of the group or an admin (no question to Teams needed)."""
+        """A stored instructor of the group or an admin."""
         return actor.is_admin or any(g.id == group.id for g in actor.groups_as(Role.INSTRUCTOR))
 
     async def _check(
         self, actor: Actor, group: Group, conversation: Conversation | None, aad: str | None
     ) -> None:
-        if not await self.may_run(actor, group, conversation, aad):
-            raise NotAllowed("rollcall.not_allowed")
+        if self.runs_by_role(actor, group):
+            return
+        if (
+            conversation is not None
+            and conversation.kind is ConversationKind.MEETING
+            and conversation.group_id == group.id
+            and aad
+            and await self._meetings.role_of(conversation, aad) is MeetingRole.ORGANIZER
+        ):
+            # they organise the meeting but are not the group's instructor in our records:
+            # say how to become one (an admin's change to the organisation file), grant nothing
+            raise NotAllowed("rollcall.not_allowed.organizer", group=group.name)
+        raise NotAllowed("rollcall.not_allowed")
+
+    def check_reach(
+        self, actor: Actor, roll_call: RollCall, group: Group, conversation: Conversation
+    ) -> None:
+        """A tap names a roll call this turn may touch; NotFound (nothing changes) if not.
+
+        Card data is hostile: a roll call is reached from its own group conversation, from a
+        reminder in the 1:1 chat of one of its group's clients, or by the staff who see the
+        group's record (their attendance list in a 1:1 chat; what they may do is checked after).
+        """
+        if conversation.conversation_id == roll_call.conversation_id:
+            return
+        if self.sees_record(actor, group):
+            return
+        if (
+            conversation.kind is ConversationKind.PERSONAL
+            and conversation.person_id in (None, actor.person_id)
+            and any(g.id == group.id for g in actor.groups_as(Role.CLIENT))
+        ):
+            return
+        log.info(
+            "refused a tap on roll call %s from another conversation (person %s)",
+            roll_call.id,
+            actor.person_id,
+        )
+        raise NotFound("rollcall.unknown")
 
     async def _group(self, group_id: int) -> Group:
         group = await self._people.group_by_id(group_id)
@@ -617,7 +650,11 @@ class RollCallService:
 
     async def may_see(self, actor: Actor, group: Group) -> bool:
         """Instructors of the group, coordinators of its unit and admins see the record."""
-        if await self.may_run(actor, group, None, None):
+        return self.sees_record(actor, group)
+
+    def sees_record(self, actor: Actor, group: Group) -> bool:
+        """Instructors of the group, coordinators of its unit and admins."""
+        if self.runs_by_role(actor, group):
             return True
         return any(u.key == group.unit_key for u in actor.units_as(Role.COORDINATOR))
 

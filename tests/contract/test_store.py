@@ -12,6 +12,7 @@ from sqlalchemy import make_url
 from bot.orgfile import load_org_file
 from dialogs.state import CONVERSATION, StateAccess
 from domain.errors import ConcurrentUpdate, StoreUnavailable
+from domain.inbox import Claim
 from domain.model import Conversation, ConversationKind
 from domain.org import Language, Person, Role
 from store.db import create_engine, sessionmaker
@@ -158,11 +159,11 @@ async def test_racing_turns_lose_no_update(store: Store) -> None:
 
 
 async def test_inbox_claims_once_and_purges(store: Store) -> None:
-    assert await store.inbox.claim("c", "a1") is True
-    assert await store.inbox.claim("c", "a1") is False
-    assert await store.inbox.claim("other", "a1") is True
+    assert await store.inbox.claim("c", "a1") is Claim.NEW
+    assert await store.inbox.claim("c", "a1") is Claim.BUSY
+    assert await store.inbox.claim("other", "a1") is Claim.NEW
     await store.inbox.release("c", "a1")
-    assert await store.inbox.claim("c", "a1") is True
+    assert await store.inbox.claim("c", "a1") is Claim.NEW
     assert await store.inbox.purge_before(datetime.now(UTC) - timedelta(hours=1)) == 0
     assert await store.inbox.purge_before(datetime.now(UTC) + timedelta(seconds=1)) == 2
 

@@ -21,6 +21,9 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
+import hmac
+import json
 import time
 import uuid
 from types import TracebackType
@@ -33,6 +36,7 @@ from botframework.connector.auth import (
     JwtTokenExtractor,
     ServiceClientCredentialsFactory,
 )
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from msrest.authentication import Authentication
 
@@ -44,9 +48,16 @@ BOT_FRAMEWORK_LOGIN_URL = "https://login.microsoftonline.com/botframework.com"
 CLOCK_TOLERANCE_SECONDS = 300  # botframework-connector's leeway
 
 
-def _b64url_uint(value: int) -> str:
-    raw = value.to_bytes((value.bit_length() + 7) // 8, "big")
+def _b64url(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _b64url_uint(value: int) -> str:
+    return _b64url(value.to_bytes((value.bit_length() + 7) // 8, "big"))
+
+
+def _b64url_json(value: dict[str, Any]) -> str:
+    return _b64url(json.dumps(value, separators=(",", ":")).encode())
 
 
 def new_signing_key(key_size: int = 2048) -> rsa.RSAPrivateKey:
@@ -70,6 +81,8 @@ class FakeIdentityProvider:
         self.key_size = key_size
         self.signing_key = new_signing_key(key_size)
         self._forger_key: rsa.RSAPrivateKey | None = None
+        # a second published key endorsed for other channels (see `other_channel`)
+        self._other_channel: tuple[str, rsa.RSAPrivateKey, list[str]] | None = None
         self._instance = uuid.uuid4().hex
         self.fetches: list[str] = []
         app = web.Application()
@@ -154,18 +167,32 @@ class FakeIdentityProvider:
 
     # ----------------------------------------------------------------- documents
 
-    def public_jwk(self) -> dict[str, Any]:
-        """The signing key as a Bot Framework JWKS entry (with ``endorsements``)."""
-        numbers = self.signing_key.public_key().public_numbers()
+    def public_jwk(
+        self,
+        key: rsa.RSAPrivateKey | None = None,
+        kid: str | None = None,
+        endorsements: list[str] | None = None,
+    ) -> dict[str, Any]:
+        """A signing key (ours by default) as a Bot Framework JWKS entry (with endorsements)."""
+        numbers = (key or self.signing_key).public_key().public_numbers()
+        key_id = kid or self.kid
         return {
             "kty": "RSA",
             "use": "sig",
-            "kid": self.kid,
-            "x5t": self.kid,
+            "kid": key_id,
+            "x5t": key_id,
             "n": _b64url_uint(numbers.n),
             "e": _b64url_uint(numbers.e),
-            "endorsements": list(self.endorsements),
+            "endorsements": list(self.endorsements if endorsements is None else endorsements),
         }
+
+    def public_jwks(self) -> list[dict[str, Any]]:
+        """Every published key."""
+        keys = [self.public_jwk()]
+        if self._other_channel is not None:
+            kid, key, endorsements = self._other_channel
+            keys.append(self.public_jwk(key, kid, endorsements))
+        return keys
 
     def openid_metadata(self) -> dict[str, Any]:
         """The OpenID configuration document (shape of login.botframework.com's)."""
@@ -183,7 +210,7 @@ class FakeIdentityProvider:
 
     async def _keys(self, request: web.Request) -> web.Response:
         self.fetches.append("keys")
-        return web.json_response({"keys": [self.public_jwk()]})
+        return web.json_response({"keys": self.public_jwks()})
 
     # ----------------------------------------------------------------- tokens
 
@@ -198,8 +225,38 @@ class FakeIdentityProvider:
         signing_key: rsa.RSAPrivateKey | None = None,
         not_before: int | None = None,
         extra_claims: dict[str, Any] | None = None,
+        omit: tuple[str, ...] = (),
     ) -> str:
-        """A signed channel→bot RS256 token (claims aud, iss, serviceurl, nbf, exp)."""
+        """A signed channel→bot RS256 token (claims aud, iss, serviceurl, nbf, exp; less omit)."""
+        claims = self.claims(
+            app_id,
+            service_url,
+            expires_in=expires_in,
+            issuer=issuer,
+            not_before=not_before,
+            extra_claims=extra_claims,
+            omit=omit,
+        )
+        key_id = kid or self.kid
+        return jwt.encode(
+            claims,
+            signing_key or self.signing_key,
+            algorithm="RS256",
+            headers={"kid": key_id, "x5t": key_id},
+        )
+
+    @staticmethod
+    def claims(
+        app_id: str,
+        service_url: str,
+        *,
+        expires_in: int = 3600,
+        issuer: str = BOT_FRAMEWORK_ISSUER,
+        not_before: int | None = None,
+        extra_claims: dict[str, Any] | None = None,
+        omit: tuple[str, ...] = (),
+    ) -> dict[str, Any]:
+        """The claims `issue` signs."""
         now = int(time.time())
         claims: dict[str, Any] = {
             "serviceurl": service_url,
@@ -209,13 +266,36 @@ class FakeIdentityProvider:
             "aud": app_id,
         }
         claims.update(extra_claims or {})
-        key_id = kid or self.kid
-        return jwt.encode(
-            claims,
-            signing_key or self.signing_key,
-            algorithm="RS256",
-            headers={"kid": key_id, "x5t": key_id},
+        return {name: value for name, value in claims.items() if name not in omit}
+
+    def unsigned(self, app_id: str, service_url: str) -> str:
+        """The claims of `issue` with ``alg: none`` and no signature."""
+        header = {"alg": "none", "typ": "JWT", "kid": self.kid}
+        return f"{_b64url_json(header)}.{_b64url_json(self.claims(app_id, service_url))}."
+
+    def hmac_with_public_key(self, app_id: str, service_url: str) -> str:
+        """An HS256 token whose secret is our published public key (the key-confusion attack)."""
+        header = {"alg": "HS256", "typ": "JWT", "kid": self.kid}
+        signing_input = f"{_b64url_json(header)}.{_b64url_json(self.claims(app_id, service_url))}"
+        secret = self.signing_key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
         )
+        mac = hmac.new(secret, signing_input.encode(), hashlib.sha256).digest()
+        return f"{signing_input}.{_b64url(mac)}"
+
+    def other_channel(
+        self, app_id: str, service_url: str, *, endorsements: tuple[str, ...] = ("webchat",)
+    ) -> str:
+        """A valid token signed by a second published key endorsed only for other channels.
+
+        Call it before the bot's first request: botbuilder caches the key set (a new kid is
+        looked up at most once an hour).
+        """
+        if self._other_channel is None:
+            self._other_channel = (uuid.uuid4().hex, new_signing_key(self.key_size), [])
+        kid, key, published = self._other_channel
+        published[:] = endorsements
+        return self.issue(app_id, service_url, kid=kid, signing_key=key)
 
     def forged(
         self, app_id: str, service_url: str, *, kid: str | None = None, **kwargs: Any

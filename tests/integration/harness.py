@@ -10,11 +10,13 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
+from sqlalchemy import func, inspect, select, table
 
-from bot.app import STORE, create_app
+from bot.app import SIGNER, STORE, create_app
 from bot.settings import Settings
 from domain.model import Conversation, ConversationKind
 from scheduler.clock import ScaledClock
+from store.db import create_engine
 from store.repos import Store
 from tests.fakes.connector import learn_conversation, learn_conversation_of
 
@@ -39,14 +41,54 @@ class BotServer:
         """The service's own store (for arranging data and checking results)."""
         return self.runner.app[STORE]  # type: ignore[union-attr]
 
-    async def post(self, activity: dict[str, Any], *, token: str | None = None) -> tuple[int, Any]:
+    def sign(self, activity: dict[str, Any]) -> dict[str, Any]:
+        """The activity with its tap data signed as a card the bot sent there would carry it.
+
+        Card taps are verified against the conversation (bot/teams/signing.py). Tests that tap
+        a button build the data by hand, as the bot's card would hold it; this gives it the
+        signature such a card would have. Data already signed is left as it is.
+        """
+        signer = self.runner.app[SIGNER]  # type: ignore[union-attr]
+        account = activity.get("conversation")
+        if not isinstance(account, dict):
+            return activity  # a malformed activity: nothing to sign
+        conversation = str(account.get("id"))
+        value = activity.get("value")
+        if activity.get("type") == "invoke" and isinstance(value, dict):
+            action = value.get("action")
+            if isinstance(action, dict) and "sig" not in (action.get("data") or {}):
+                card = {"type": "Action.Execute", **action}
+                if not isinstance(card.get("data"), dict):
+                    card["data"] = {}
+                signed = signer.sign(card, conversation)
+                value = {**value, "action": {**action, "data": signed["data"]}}
+                return {**activity, "value": value}
+        if activity.get("type") == "message" and isinstance(value, dict) and "sig" not in value:
+            signed = signer.sign({"type": "Action.Submit", "data": value}, conversation)
+            return {**activity, "value": signed["data"]}
+        return activity
+
+    async def post(
+        self,
+        activity: dict[str, Any],
+        *,
+        token: str | None = None,
+        authorization: str | None = None,
+        signed: bool = True,
+    ) -> tuple[int, Any]:
         """POST an activity to /api/messages; return status and JSON body (or None).
 
+        token is sent as "Bearer <token>"; authorization is sent as the whole header.
+        signed: sign a card tap's data (see `sign`); False posts it exactly as given.
         Teams has the conversation an activity comes from: a fake connector serving its
         serviceUrl learns it first.
         """
         learn_conversation_of(activity)
+        if signed:
+            activity = self.sign(activity)
         headers = {"Authorization": f"Bearer {token}"} if token else {}
+        if authorization is not None:
+            headers["Authorization"] = authorization
         async with self.http.post(
             f"{self.url}/api/messages", json=activity, headers=headers
         ) as resp:
@@ -110,3 +152,18 @@ async def bound_group_chat(
         )
     )
     await store.conversations.bind(conversation_id, group_id, person_id)
+
+
+async def row_counts(database_url: str) -> dict[str, int]:
+    """The number of rows in every table of the database (as found there, not as modelled)."""
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as conn:
+            names = await conn.run_sync(lambda sync: inspect(sync).get_table_names())
+            counts: dict[str, int] = {}
+            for name in sorted(names):
+                query = select(func.count()).select_from(table(name))
+                counts[name] = (await conn.execute(query)).scalar_one()
+            return counts
+    finally:
+        await engine.dispose()

@@ -72,12 +72,15 @@ class Room:
             )
         )
         assert status == 201
+        # an answer Teams' limits hold back goes out through the outbox a moment later
+        await drained(self.bot)
+        # answers reply to the message (proactive posts, like the roll-call card, do not)
         return [
             r
             for r in self.connector.requests
             if id(r) not in seen
             and r.ok
-            and r.route in ("send", "reply")
+            and r.route == "reply"
             and r.conversation_id == self.conv.id
         ]
 

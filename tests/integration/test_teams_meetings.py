@@ -27,7 +27,7 @@ from bot.teams.meetings import (
     participant_url,
     role_from_participant,
 )
-from domain.meetings import MeetingRole, NotificationResult, is_meeting_instructor
+from domain.meetings import MeetingRole, NotificationResult
 from domain.model import Conversation, ConversationKind
 from tests.fakes.activities import BOT, BOT_APP_ID, TENANT_ID, new_group_chat_id
 from tests.fakes.connector import FakeConnector, LoopbackServer
@@ -147,13 +147,6 @@ async def test_reads_the_participant_role(
     assert request.member_id == AAD
     assert request.query == {"tenantId": TENANT_ID}
     assert request.authorization is None  # local mode: no token
-
-
-def test_instructors_are_organizers_and_presenters() -> None:
-    assert is_meeting_instructor(MeetingRole.ORGANIZER)
-    assert is_meeting_instructor(MeetingRole.PRESENTER)
-    assert not is_meeting_instructor(MeetingRole.ATTENDEE)
-    assert not is_meeting_instructor(None)
 
 
 async def test_unknown_participant_or_other_tenant_is_none(

@@ -1,22 +1,24 @@
-"""TeamsSender over botbuilder's real CloudAdapter and the fake connector: one request per send.
+"""TeamsSender over our Bot Connector client and the fake connector: one request per send.
 
-botframework-connector's HTTP layer retries on its own (a PUT on 429 and 5xx, any request whose
-connection fails); these tests fail if those retries come back.
+botframework-connector's HTTP layer retried on its own (a PUT on 429 and 5xx, any request whose
+connection failed), hiding throttling from the outbox; these tests fail if such retries appear.
+The activity posted has the shape botbuilder gives it, and every card action is signed for the
+conversation it goes to.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from msrest.universal_http.requests import ClientRetryPolicy
 
 from bot.outbox_worker import SendFailed
 from bot.settings import Settings
-from bot.teams.adapter import build_adapter
-from bot.teams.sender import TeamsSender, retry_after_seconds, speed_up_msrest
+from bot.teams.connector import BotConnector, TokenSource
+from bot.teams.sender import TeamsSender, retry_after_seconds
+from bot.teams.signing import CardSigner
 from domain.model import Conversation, ConversationKind
 from domain.outbox import OutboxMessage
 from tests.fakes.activities import BOT, new_group_chat_id
@@ -24,6 +26,18 @@ from tests.fakes.connector import FakeConnector, learn_conversation
 from tests.integration.harness import free_port
 
 CARD = {"type": "AdaptiveCard", "version": "1.5", "body": [{"type": "TextBlock", "text": "1"}]}
+BUTTON_CARD = {
+    **CARD,
+    "actions": [
+        {
+            "type": "Action.Execute",
+            "title": "Olen paikalla",
+            "verb": "rollcall.here",
+            "data": {"verb": "rollcall.here", "rollcall": "7"},
+        }
+    ],
+}
+SIGNER = CardSigner(b"k" * 32)
 
 
 @pytest.fixture
@@ -47,9 +61,13 @@ def conversation(service_url: str) -> Conversation:
 
 
 @pytest.fixture
-def sender() -> TeamsSender:
-    """A TeamsSender over the adapter the app builds (local mode)."""
-    return TeamsSender(build_adapter(Settings()), "")
+async def sender() -> AsyncIterator[TeamsSender]:
+    """A TeamsSender over the Bot Connector client the app builds (local mode)."""
+    connector = BotConnector(TokenSource(Settings()))
+    try:
+        yield TeamsSender(connector, SIGNER)
+    finally:
+        await connector.close()
 
 
 async def test_posts_text_card_and_speak_to_the_conversation(
@@ -92,7 +110,7 @@ async def test_a_refused_send_is_one_request_and_raises(
         await sender.send(conv, message, replace)
     assert caught.value.status == status
     assert caught.value.retry_after == (1.5 if status == 429 else None)
-    # msrest would repeat a PUT (and honour Retry-After in a worker thread): the outbox retries
+    # msrest repeated a PUT (and honoured Retry-After in a worker thread): the outbox retries
     assert len(connector.requests) == before + 1
 
 
@@ -111,7 +129,7 @@ async def test_a_refused_connection_fails_at_once(sender: TeamsSender) -> None:
     with pytest.raises(SendFailed) as caught:
         await sender.send(conv, OutboxMessage("k1", conv.conversation_id, text="x"))
     assert caught.value.status is None
-    assert time.monotonic() - started < 1.0  # msrest alone retries for about 5 s
+    assert time.monotonic() - started < 1.0  # msrest alone retried for about 5 s
 
 
 def test_retry_after_in_seconds_or_as_a_date() -> None:
@@ -124,18 +142,31 @@ def test_retry_after_in_seconds_or_as_a_date() -> None:
     assert retry_after_seconds(later, now) == 30.0
 
 
-def test_msrest_retry_policy_is_cheap_and_unchanged(monkeypatch: pytest.MonkeyPatch) -> None:
-    # msrest as shipped: the safe codes are a 500-item list that every ClientRetryPolicy (two
-    # per send and per turn) scans 999 times, about 6 ms of CPU each (teams-facts §11.6)
-    shipped = [*range(408), *range(409, 500), 501, 505]
-    monkeypatch.setattr(ClientRetryPolicy, "safe_codes", list(shipped))
-    expected = [i for i in range(999) if i not in shipped]
-    assert list(ClientRetryPolicy().policy.status_forcelist) == expected
-    TeamsSender(build_adapter(Settings()), "")  # as the app builds its sender
-    # a frozenset answers `in` with one hash lookup: building a policy no longer scans a list
-    codes = ClientRetryPolicy.safe_codes
-    assert isinstance(codes, frozenset)
-    assert codes == frozenset(shipped)
-    speed_up_msrest()  # idempotent
-    assert ClientRetryPolicy.safe_codes is codes
-    assert list(ClientRetryPolicy().policy.status_forcelist) == expected
+async def test_card_actions_are_signed_for_the_conversation(
+    connector: FakeConnector, sender: TeamsSender
+) -> None:
+    conv = conversation(connector.url)
+    await sender.send(conv, OutboxMessage("k1", conv.conversation_id, card=BUTTON_CARD))
+    (request,) = connector.requests
+    posted = request.json["attachments"][0]["content"]["actions"][0]
+    tapped = {**posted["data"], "verb": posted["verb"]}
+    assert SIGNER.verify(tapped, conv.conversation_id) == {"verb": "rollcall.here", "rollcall": "7"}
+    assert SIGNER.verify(tapped, "19:another@thread.v2") is None
+    assert "sig" not in BUTTON_CARD["actions"][0]["data"]  # the stored card is left as it was
+
+
+async def test_an_answer_in_a_turn_replies_to_the_activity_in_its_thread(
+    connector: FakeConnector, sender: TeamsSender
+) -> None:
+    conv = conversation(connector.url)
+    thread = f"{conv.conversation_id};messageid=1700000000000"
+    message = OutboxMessage(
+        "k1", conv.conversation_id, text="Moi", reply_to="1700000000123", thread=thread
+    )
+    await sender.send(conv, message)
+    (request,) = connector.requests
+    assert (request.route, request.conversation_id) == ("reply", thread)
+    assert request.activity_id == "1700000000123"
+    assert request.json["replyToId"] == "1700000000123"
+    assert request.json["conversation"]["id"] == thread
+    assert request.json["from"] == BOT

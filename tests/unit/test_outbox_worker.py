@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.outbox_worker import OutboxWorker, SendFailed, WakingOutbox, WorkerClock
+from bot.outbox_worker import MAX_THROTTLES, OutboxWorker, SendFailed, WakingOutbox, WorkerClock
 from domain.model import Conversation, ConversationKind
 from domain.outbox import OutboxEntry, OutboxMessage, OutboxStatus
 from tests.fakes.memory import FakeConversationRepository
@@ -52,7 +52,7 @@ class MemoryOutbox:
             e
             for c, e in heads.items()
             if c not in exclude_conversations
-            and (e.attempts == 0 or e.next_attempt_at <= now)
+            and ((e.attempts == 0 and e.throttles == 0) or e.next_attempt_at <= now)
             and (e.id not in self.leased or self.leased[e.id] < now)
         ][:limit]
         for e in due:
@@ -89,11 +89,37 @@ class MemoryOutbox:
             self._set(entry_id_, status=OutboxStatus.SENT, last_error="coalesced")
         return len(folded)
 
-    async def mark_retry(self, entry_id: int, next_attempt_at: datetime, error: str) -> None:
+    async def mark_retry(
+        self, entry_id: int, next_attempt_at: datetime, error: str, *, throttled: bool = False
+    ) -> None:
         e = self.rows[entry_id]
-        self._set(
-            entry_id, attempts=e.attempts + 1, next_attempt_at=next_attempt_at, last_error=error
+        counted = {"throttles": e.throttles + 1} if throttled else {"attempts": e.attempts + 1}
+        self._set(entry_id, next_attempt_at=next_attempt_at, last_error=error, **counted)
+
+    async def enqueue_failed(
+        self,
+        message: OutboxMessage,
+        *,
+        next_attempt_at: datetime,
+        error: str,
+        attempts: int = 0,
+        throttles: int = 0,
+        dead: bool = False,
+    ) -> bool:
+        if any(e.message.key == message.key for e in self.rows.values()):
+            return False
+        entry_id = len(self.rows) + 1
+        self.rows[entry_id] = OutboxEntry(
+            entry_id,
+            message,
+            OutboxStatus.DEAD if dead else OutboxStatus.PENDING,
+            attempts,
+            datetime.now(UTC),
+            next_attempt_at,
+            last_error=error,
+            throttles=throttles,
         )
+        return True
 
     async def mark_dead(self, entry_id: int, error: str, *, attempted: bool = True) -> None:
         e = self.rows[entry_id]
@@ -388,3 +414,122 @@ async def test_sends_after_a_coalesced_update_are_spaced_in_its_conversation_onl
     assert sent_at["a1"] - sent_at["a0"] >= 0.5
     assert sent_at["a2"] - sent_at["a1"] >= 0.5  # whatever comes next in that conversation
     assert sent_at["b1"] < sent_at["a1"]  # other conversations are not held back
+
+
+# --- one retry policy for every send: 429s, and answers given during turns ----------------
+
+
+async def test_a_429_waits_for_retry_after_and_does_not_count_toward_the_dead_letter_limit() -> (
+    None
+):
+    outbox, sender = MemoryOutbox(), FakeSender()
+    # twelve 429s, more than max_attempts: Teams asked us to wait, nothing failed
+    sender.script["busy"] = [SendFailed(429, retry_after=0.5)] * 12
+    worker, _ = await _run(outbox, sender, [OutboxMessage("busy", A, text="1")], max_attempts=4)
+    entry = outbox.status("busy")
+    assert entry.status is OutboxStatus.SENT
+    assert (entry.throttles, entry.attempts) == (12, 1)  # the one attempt is the send itself
+    assert worker.stats.throttled == 12
+
+
+async def test_a_message_throttled_without_end_is_given_up_at_last() -> None:
+    outbox, sender = MemoryOutbox(), FakeSender()
+    sender.script["never"] = [SendFailed(429, retry_after=0.01)] * (MAX_THROTTLES + 5)
+    await _run(outbox, sender, [OutboxMessage("never", A, text="1")])
+    entry = outbox.status("never")
+    assert entry.status is OutboxStatus.DEAD
+    assert entry.throttles == MAX_THROTTLES - 1
+    assert sender.attempts.count("never") == MAX_THROTTLES
+
+
+def _worker(outbox: MemoryOutbox, sender: FakeSender, **kw: object) -> OutboxWorker:
+    repo = FakeConversationRepository()
+    options: dict[str, object] = {"clock": WorkerClock(1.0), "rng": random.Random(1)}
+    options.update(kw)
+    return OutboxWorker(outbox, repo, sender, **options)  # type: ignore[arg-type]
+
+
+def _answers(*keys: str) -> list[OutboxMessage]:
+    return [OutboxMessage(k, A, text=k, reply_to="1700000000000") for k in keys]
+
+
+async def test_answers_in_a_turn_go_out_at_once_in_order() -> None:
+    outbox, sender = MemoryOutbox(), FakeSender()
+    worker = _worker(outbox, sender)
+    queued = await worker.send_now(_conversation(A), _answers("a1", "a2"))
+    assert queued == 0
+    assert [k for k, _ in sender.sent] == ["a1", "a2"]
+    assert outbox.rows == {}  # nothing stored when nothing went wrong
+    assert worker.stats.sent_now == 2
+
+
+async def test_a_throttled_answer_and_those_after_it_wait_in_the_outbox() -> None:
+    outbox, sender = MemoryOutbox(), FakeSender()
+    sender.script["a2"] = [SendFailed(429, retry_after=2.0)]
+    worker = _worker(outbox, sender)
+    before = datetime.now(UTC)
+    queued = await worker.send_now(_conversation(A), _answers("a1", "a2", "a3"))
+    assert queued == 2
+    assert [k for k, _ in sender.sent] == ["a1"]
+    throttled, behind = outbox.status("a2"), outbox.status("a3")
+    assert throttled.status is behind.status is OutboxStatus.PENDING
+    assert (throttled.attempts, throttled.throttles) == (0, 1)
+    assert throttled.next_attempt_at >= before + timedelta(seconds=2)
+    assert behind.id > throttled.id  # the worker takes a conversation's oldest row first
+    # no send to that conversation inside the Retry-After window, by any path
+    mono = worker.clock.monotonic()
+    assert worker.limiter.earliest(A, mono) >= mono + 1.9
+    assert await worker.send_now(_conversation(A), _answers("later")) == 1
+    assert [k for k, _ in sender.sent] == ["a1"]
+    # other conversations are not held back
+    assert await worker.send_now(_conversation(B), [OutboxMessage("b", B, text="b")]) == 0
+
+
+async def test_a_failed_answer_is_retried_by_the_worker_and_delivered_once() -> None:
+    outbox, sender = MemoryOutbox(), FakeSender()
+    sender.script["a1"] = [SendFailed(503)]
+    worker = _worker(outbox, sender, clock=WorkerClock(100.0), backoff_base=0.5)
+    await worker._conversations.remember(_conversation(A))  # type: ignore[attr-defined]
+    assert await worker.send_now(_conversation(A), _answers("a1")) == 1
+    entry = outbox.status("a1")
+    assert (entry.attempts, entry.throttles) == (1, 0)
+    worker.start()
+    await _eventually(lambda: outbox.status("a1").status is OutboxStatus.SENT)
+    await worker.stop()
+    assert sender.attempts == ["a1", "a1"]
+    assert [k for k, _ in sender.sent] == ["a1"]
+
+
+async def test_answers_the_limits_hold_back_are_queued_not_dropped() -> None:
+    outbox, sender = MemoryOutbox(), FakeSender()
+    worker = _worker(outbox, sender)
+    keys = [f"a{i}" for i in range(10)]
+    queued = await worker.send_now(_conversation(A), _answers(*keys))
+    allowed = min(n for _, n in worker.limiter.per_conversation)
+    assert [k for k, _ in sender.sent] == keys[:allowed]
+    assert queued == len(keys) - allowed
+    assert [e.message.key for e in sorted(outbox.rows.values(), key=lambda e: e.id)] == keys[
+        allowed:
+    ]
+
+
+async def test_an_answer_teams_refuses_outright_is_a_dead_letter_and_the_next_goes() -> None:
+    outbox, sender = MemoryOutbox(), FakeSender()
+    sender.script["huge"] = [SendFailed(413, reason="MessageSizeTooBig")]
+    worker = _worker(outbox, sender)
+    assert await worker.send_now(_conversation(A), _answers("huge", "ok")) == 0
+    assert [k for k, _ in sender.sent] == ["ok"]
+    assert outbox.status("huge").status is OutboxStatus.DEAD
+
+
+async def test_an_answer_to_a_conversation_the_bot_left_marks_it_inactive() -> None:
+    outbox, sender = MemoryOutbox(), FakeSender()
+    sender.script["a1"] = [SendFailed(403)]
+    worker = _worker(outbox, sender)
+    repo = worker._conversations  # type: ignore[attr-defined]
+    await repo.remember(_conversation(A))
+    assert await worker.send_now(_conversation(A), _answers("a1", "a2")) == 0
+    assert sender.sent == []
+    assert {outbox.status(k).status for k in ("a1", "a2")} == {OutboxStatus.DEAD}
+    stored = await repo.get(A)
+    assert stored is not None and not stored.active

@@ -517,10 +517,12 @@ MAY_RUN = {
     "stored instructor, meeting attendee": (MAIJA, MEETING, "aad-maija", "Attendee", True, 0),
     "stored instructor, no conversation": (MAIJA, None, None, None, True, 0),
     "admin": (AINO, CHAT, None, None, True, 0),
-    "meeting organizer": (MERVI, MEETING, "aad-mervi", "Organizer", True, 1),
-    "meeting presenter": (MERVI, MEETING, "aad-mervi", "Presenter", True, 1),
-    "meeting attendee": (MERVI, MEETING, "aad-mervi", "Attendee", False, 1),
-    "not in the meeting": (MERVI, MEETING, "aad-mervi", None, False, 1),
+    # a Teams meeting role never grants a role of ours (every attendee may present by default)
+    "meeting organizer": (MERVI, MEETING, "aad-mervi", "Organizer", False, 0),
+    "meeting presenter": (MERVI, MEETING, "aad-mervi", "Presenter", False, 0),
+    "client, meeting presenter": (JARI, MEETING, "aad-jari", "Presenter", False, 0),
+    "meeting attendee": (MERVI, MEETING, "aad-mervi", "Attendee", False, 0),
+    "not in the meeting": (MERVI, MEETING, "aad-mervi", None, False, 0),
     "organizer without an aad": (MERVI, MEETING, None, "Organizer", False, 0),
     "organizer, but in a group chat": (MERVI, CHAT, "aad-mervi", "Organizer", False, 0),
     "organizer of another group's meeting": (
@@ -539,10 +541,10 @@ MAY_RUN = {
         "aad-johan",
         "Attendee",
         False,
-        1,
+        0,
     ),
     "client": (JARI, CHAT, "aad-jari", None, False, 0),
-    "client, meeting attendee": (JARI, MEETING, "aad-jari", "Attendee", False, 1),
+    "client, meeting attendee": (JARI, MEETING, "aad-jari", "Attendee", False, 0),
     "coordinator": (KAISA, CHAT, None, None, False, 0),
 }
 
@@ -557,13 +559,19 @@ async def test_who_may_run_a_roll_call(world: World, name: str) -> None:
     assert len(world.meetings.calls) == lookups
 
 
-async def test_meeting_roles_are_asked_every_time(world: World) -> None:
-    world.meetings.roles["aad-mervi"] = MeetingRole.PRESENTER
-    actor = world.actor(MERVI)
-    assert await world.service.may_run(actor, IT, MEETING, "aad-mervi") is True
-    world.meetings.roles["aad-mervi"] = MeetingRole.ATTENDEE  # demoted during the meeting
-    assert await world.service.may_run(actor, IT, MEETING, "aad-mervi") is False
+async def test_a_refused_organizer_is_told_how_to_become_the_instructor(world: World) -> None:
+    world.meetings.roles["aad-mervi"] = MeetingRole.ORGANIZER
+    with pytest.raises(NotAllowed) as refused:
+        await world.service.start(world.actor(MERVI), MEETING, "aad-mervi")
+    assert refused.value.key == "rollcall.not_allowed.organizer"
+    assert refused.value.params == {"group": IT.name}
+    world.meetings.roles["aad-mervi"] = MeetingRole.PRESENTER  # roles change: asked each time
+    with pytest.raises(NotAllowed) as refused:
+        await world.service.start(world.actor(MERVI), MEETING, "aad-mervi")
+    assert refused.value.key == "rollcall.not_allowed"
     assert world.meetings.calls == [(MEETING.conversation_id, "aad-mervi")] * 2
+    assert world.store.roll_calls == {}
+    assert world.outbox.messages == {}
 
 
 @pytest.mark.parametrize("person", [JARI, JOHAN, KAISA, MERVI], ids=lambda p: p.name)
@@ -576,16 +584,21 @@ async def test_start_is_refused_for_others_and_nothing_is_opened(
     assert world.outbox.messages == {}
 
 
-async def test_a_meeting_organizer_may_start_in_the_groups_meeting(world: World) -> None:
-    world.meetings.roles["aad-mervi"] = MeetingRole.ORGANIZER
-    roll_call, opened = await world.service.start(world.actor(MERVI), MEETING, "aad-mervi")
-    assert opened
-    assert roll_call.opened_by == MERVI.id
-    assert roll_call.conversation_id == MEETING.conversation_id
-    # the same person's meeting role does not count in the group's ordinary chat
-    with pytest.raises(NotAllowed):
-        await world.service.start(world.actor(MERVI), CHAT, "aad-mervi")
-    assert len(world.store.roll_calls) == 1
+@pytest.mark.parametrize("role", list(MeetingRole))
+async def test_no_meeting_role_opens_closes_or_reminds(world: World, role: MeetingRole) -> None:
+    roll_call = await world.open()
+    world.meetings.roles["aad-jari"] = role
+    client = world.actor(JARI)
+    for attempt in (
+        world.service.start(client, MEETING, "aad-jari"),
+        world.service.close(client, roll_call, IT, MEETING, "aad-jari"),
+        world.service.remind(client, roll_call, IT, MEETING, "aad-jari"),
+    ):
+        with pytest.raises(NotAllowed):
+            await attempt
+    assert (await world.fresh(roll_call)).is_open
+    assert world.store.mark_rows == {}
+    assert [m.key for m in world.outbox.messages.values()] == [card_key(roll_call.id or 0)]
 
 
 async def test_close_remind_and_correct_are_refused_for_a_client(world: World) -> None:
