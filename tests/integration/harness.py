@@ -99,7 +99,7 @@ class BotServer:
         self, data: bytes, content_type: str = "application/json"
     ) -> tuple[int, Any]:
         """POST raw bytes to /api/messages (a fake connector learns the conversation, as `post`)."""
-        with contextlib.suppress(ValueError):  # not JSON: nothing Teams would have sent
+        with contextlib.suppress(ValueError, RecursionError):  # not JSON Teams would send
             learn_conversation_of(json.loads(data))
         async with self.http.post(
             f"{self.url}/api/messages", data=data, headers={"Content-Type": content_type}
