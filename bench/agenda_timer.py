@@ -70,7 +70,14 @@ async def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="bench-timer-"))
     print(f"database: {tmp}")
     url = args.postgres or f"sqlite+aiosqlite:///{tmp / 'bench.db'}"
-    with FakeConnector(enforce_teams_limits=True) as connector:
+    # As measured so far: per-conversation limits only; no global limit in the fake and no
+    # conversation or body checks (they are the fake's defaults now).
+    with FakeConnector(
+        enforce_teams_limits=True,
+        global_limit=None,
+        check_conversations=False,
+        check_activities=False,
+    ) as connector:
         bot = await start_bot(
             Settings(
                 port=free_port(), database_url=url, timer_grace_seconds=120, break_warning_seconds=1

@@ -34,8 +34,14 @@ async def test_exactly_one_of_two_replicas_leads_and_hands_over(database_url: st
         await asyncio.sleep(1.0)
         leaders = [r for r in replicas if r.is_leader]
         if engines[0].dialect.name == "sqlite":
-            # one process owns an embedded database: every instance in it may lead
+            # One process owns an embedded database: every instance in it leads, is elected
+            # once (not again at each of its ~5 checks) and steps down only when stopped.
             assert len(leaders) == 2
+            assert sorted(events) == ["a elected", "b elected"]
+            for replica in replicas:
+                await replica.stop()
+            assert not any(r.is_leader for r in replicas)
+            assert sorted(events) == ["a deposed", "a elected", "b deposed", "b elected"]
             return
         assert len(leaders) == 1
         leader = leaders[0]
@@ -71,6 +77,15 @@ async def test_the_lock_is_held_while_its_connection_lives(database_url: str) ->
         first, second = LeaderLock(engine), LeaderLock(other)
         assert await first.try_acquire()
         if engine.dialect.name == "sqlite":
+            # The embedded database's one process always holds it, and holding it must not
+            # keep a connection (let alone a transaction) open on the file.
+            assert await second.try_acquire()
+            assert await first.still_held()
+            assert await second.still_held()
+            assert engine.sync_engine.pool.checkedout() == 0
+            assert other.sync_engine.pool.checkedout() == 0
+            await first.release()
+            assert await first.try_acquire()
             return
         assert not await second.try_acquire()
         assert await first.still_held()

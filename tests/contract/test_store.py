@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
+from sqlalchemy import make_url
 
 from bot.orgfile import load_org_file
 from dialogs.state import CONVERSATION, StateAccess
-from domain.errors import ConcurrentUpdate
+from domain.errors import ConcurrentUpdate, StoreUnavailable
 from domain.inbox import Claim
 from domain.model import Conversation, ConversationKind
 from domain.org import Language, Person, Role
+from store.db import create_engine, sessionmaker
 from store.repos import Store
+from tests.integration.harness import free_port
 
 EXAMPLE = "examples/org.example.yaml"
 
@@ -164,8 +168,23 @@ async def test_inbox_claims_once_and_purges(store: Store) -> None:
     assert await store.inbox.purge_before(datetime.now(UTC) + timedelta(seconds=1)) == 2
 
 
-async def test_health_ping(store: Store) -> None:
+async def test_health_ping_answers_only_while_the_database_does(
+    store: Store, database_url: str, tmp_path: Path
+) -> None:
     await store.health.ping()
+    # the same repositories over a database that cannot be reached (what /readyz reports)
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        (tmp_path / "a-folder.db").mkdir()  # a folder where the database file should be
+        gone = url.set(database=str(tmp_path / "a-folder.db"))
+    else:
+        gone = url.set(host="127.0.0.1", port=free_port())  # nothing listens there
+    engine = create_engine(gone.render_as_string(hide_password=False))
+    try:
+        with pytest.raises(StoreUnavailable):
+            await Store(sessionmaker(engine)).health.ping()
+    finally:
+        await engine.dispose()
 
 
 async def test_two_turns_meeting_a_new_person_at_once(store: Store) -> None:

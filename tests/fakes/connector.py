@@ -2,8 +2,27 @@
 
 `FakeConnector` serves the Bot Connector v3 and Teams v1 meeting routes that
 botframework-connector 4.17 calls, records every request and can inject faults
-(429 with Retry-After, 5xx, a conversation the bot was removed from) and enforce
-the documented per-conversation Teams rate limits.
+(429 with Retry-After, 5xx, a conversation the bot was removed from).
+
+By default it is as strict as Teams (teams-facts §1, §5, §6):
+
+- rate limits: per conversation 7/1 s, 8/2 s, 60/30 s, 1800/h for sends, and 50 requests per
+  second for the whole bot (``enforce_teams_limits=False`` / ``global_limit=None`` turn them
+  off; say why where you do);
+- conversations: only ones Teams has are served, anything else is 404 ``ConversationNotFound``.
+  The fake learns them from activities a test posts to the bot with this fake's serviceUrl
+  (`learn_conversation_of`, called by the integration harness), from ``POST /v3/conversations``,
+  from `add_conversation` and `add_personal_conversation`. A channel thread
+  (``19:…@thread.tacv2;messageid=…``) belongs to its channel;
+- activity ids: a PUT or DELETE of an id this fake never issued in that conversation (or
+  already deleted) is 404 ``ActivityNotFoundInConversation``;
+- bodies: over 100 KB (the JSON as sent) is 413 ``MessageSizeTooBig``; an activity without a
+  known ``type``, a message with neither ``text`` nor ``attachments``, an attachment without
+  ``contentType`` or an Adaptive Card that fails the schema of its declared version (at most
+  1.5, `tests.fakes.adaptive_cards`) is 400 ``BadArgument``.
+
+``check_conversations=False`` / ``check_activities=False`` turn the last three off (the
+benchmarks use them to keep measuring what they always measured).
 
 The server runs in its own thread with its own event loop.  That matters: parts of
 botframework-connector (``TeamsOperations``: ``TeamsInfo.get_meeting_info`` and
@@ -30,6 +49,9 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
+from tests.fakes.adaptive_cards import CONTENT_TYPE as ADAPTIVE_CARD
+from tests.fakes.adaptive_cards import card_problem
+
 JSON = dict[str, Any]
 _T = TypeVar("_T")
 
@@ -52,11 +74,43 @@ ERROR_CODES: dict[int, tuple[str, str]] = {
 SEND_LIMITS: tuple[tuple[float, int], ...] = ((1, 7), (2, 8), (30, 60), (3600, 1800))
 ROSTER_LIMITS: tuple[tuple[float, int], ...] = ((1, 14), (2, 16), (30, 120), (3600, 3600))
 
+# Teams: 50 requests per second per bot (app) per tenant, every route.
+GLOBAL_LIMIT = 50
+
+# "The bot message size limit is 100 KB" (msteams-docs, format-your-bot-messages); measured
+# here on the JSON body as sent.
+MAX_MESSAGE_BYTES = 100 * 1024
+
+# Activity types of the Bot Framework schema (botbuilder-schema ActivityTypes).
+ACTIVITY_TYPES = frozenset(
+    {
+        "message",
+        "contactRelationUpdate",
+        "conversationUpdate",
+        "typing",
+        "endOfConversation",
+        "event",
+        "invoke",
+        "invokeResponse",
+        "deleteUserData",
+        "messageUpdate",
+        "messageDelete",
+        "installationUpdate",
+        "messageReaction",
+        "suggestion",
+        "trace",
+        "handoff",
+        "command",
+        "commandResult",
+    }
+)
+
 MIN_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
 MAX_NOTIFICATION_RECIPIENTS = 50
 
 _SEND_ROUTES = frozenset({"send", "reply", "update", "create_conversation"})
+_ACTIVITY_ROUTES = frozenset({"send", "reply", "update"})
 _ROSTER_ROUTES = frozenset({"get_members", "get_member", "paged_members"})
 
 
@@ -69,6 +123,65 @@ def error_body(status: int, code: str | None = None, message: str | None = None)
 def thread_key(conversation_id: str) -> str:
     """Conversation id without a channel-thread suffix (``;messageid=...``)."""
     return conversation_id.split(";messageid=", 1)[0]
+
+
+def activity_problem(activity: Any) -> str | None:
+    """Why the Bot Connector would refuse this outgoing activity (400); None when it is fine."""
+    if not isinstance(activity, dict):
+        return "The activity must be a JSON object."
+    kind = activity.get("type")
+    if not isinstance(kind, str) or not kind:
+        return "The activity has no type."
+    if kind not in ACTIVITY_TYPES:
+        return f"Unknown activity type {kind!r}."
+    attachments = activity.get("attachments")
+    if attachments is not None and not isinstance(attachments, list):
+        return "attachments must be a list."
+    if kind == "message":
+        text = activity.get("text")
+        if not (isinstance(text, str) and text) and not attachments:
+            return "A message needs text or attachments."
+    for index, attachment in enumerate(attachments or []):
+        if not isinstance(attachment, dict):
+            return f"attachments[{index}] must be an object."
+        content_type = attachment.get("contentType")
+        if not isinstance(content_type, str) or not content_type:
+            return f"attachments[{index}] has no contentType."
+        if content_type == ADAPTIVE_CARD:
+            problem = card_problem(attachment.get("content"))
+            if problem is not None:
+                return f"attachments[{index}]: {problem}"
+    return None
+
+
+_RUNNING: dict[str, FakeConnector] = {}
+_RUNNING_LOCK = threading.Lock()
+
+
+def _url_key(url: str) -> str:
+    return url.rstrip("/").lower()
+
+
+def learn_conversation_of(activity: Any) -> None:
+    """Teams has the conversation of an activity it sends to a bot: tell the fake serving it.
+
+    Called with every activity a test posts to the bot; the fake whose URL is the activity's
+    ``serviceUrl`` (if one is running in this process) learns its conversation.
+    """
+    if not isinstance(activity, dict) or not isinstance(activity.get("serviceUrl"), str):
+        return
+    with _RUNNING_LOCK:
+        fake = _RUNNING.get(_url_key(activity["serviceUrl"]))
+    if fake is not None:
+        fake.learn(activity)
+
+
+def learn_conversation(service_url: str, conversation_id: str) -> None:
+    """Tell the fake serving ``service_url`` (if any) that Teams has this conversation."""
+    with _RUNNING_LOCK:
+        fake = _RUNNING.get(_url_key(service_url))
+    if fake is not None:
+        fake.add_conversation(conversation_id)
 
 
 @dataclass(frozen=True)
@@ -208,21 +321,28 @@ class FakeConnector:
         self,
         *,
         expect_token: str | None = None,
-        enforce_teams_limits: bool = False,
-        global_limit: int | None = None,
+        enforce_teams_limits: bool = True,
+        global_limit: int | None = GLOBAL_LIMIT,
+        check_conversations: bool = True,
+        check_activities: bool = True,
         service_path: str = "/",
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         """Configure the fake; it starts serving in `start` / ``async with``.
 
+        enforce_teams_limits: the per-conversation limits (`SEND_LIMITS`, `ROSTER_LIMITS`).
         global_limit: requests per second for the whole bot, every route (Teams: 50 RPS per
         app per tenant); more within any 1 s sliding window are answered 429 + Retry-After.
+        check_conversations: 404 for conversations and activity ids Teams would not have.
+        check_activities: 413 for bodies over 100 KB, 400 for malformed activities and cards.
         """
         if not service_path.startswith("/") or not service_path.endswith("/"):
             raise ValueError("service_path must start and end with '/'")
         self.expect_token = expect_token
         self.enforce_teams_limits = enforce_teams_limits
         self.global_limit = global_limit
+        self.check_conversations = check_conversations
+        self.check_activities = check_activities
         self.service_path = service_path
         self.clock = clock
         self._lock = threading.Lock()
@@ -237,6 +357,8 @@ class FakeConnector:
         self._fault_rate: _FaultRate | None = None
         self._windows: dict[tuple[str, str], deque[float]] = defaultdict(deque)
         self._global_window: deque[float] = deque()
+        self._conversations: set[str] = set()
+        self._issued: dict[str, set[str]] = defaultdict(set)
         self._last_id = 0
         app = web.Application(client_max_size=4 * 1024 * 1024)
         app.router.add_route("*", "/{tail:.*}", self._handle)
@@ -247,10 +369,16 @@ class FakeConnector:
     def start(self) -> FakeConnector:
         """Start serving (blocking, a few milliseconds)."""
         self._server.start()
+        with _RUNNING_LOCK:
+            _RUNNING[_url_key(self.url)] = self
         return self
 
     def close(self) -> None:
         """Stop serving."""
+        if self._server.port:
+            with _RUNNING_LOCK:
+                if _RUNNING.get(_url_key(self.url)) is self:
+                    del _RUNNING[_url_key(self.url)]
         self._server.stop()
 
     async def __aenter__(self) -> FakeConnector:
@@ -289,6 +417,34 @@ class FakeConnector:
         return f"http://127.0.0.1:{self._server.port}{self.service_path}"
 
     # ----------------------------------------------------------------- test data
+
+    def add_conversation(self, conversation_id: str) -> None:
+        """Teams has this conversation (a channel id also covers its reply threads)."""
+        with self._lock:
+            self._conversations.add(thread_key(conversation_id))
+
+    def knows(self, conversation_id: str) -> bool:
+        """True when requests on this conversation are served (not 404)."""
+        with self._lock:
+            return thread_key(conversation_id) in self._conversations
+
+    def learn(self, activity: JSON) -> None:
+        """Learn the conversation (and, in a team, its team and channel) of an inbound activity.
+
+        Shapes are not trusted (hostile tests post anything): what is not a string is skipped.
+        """
+        data = _at(activity, "channelData")
+        ids = [
+            _at(activity, "conversation", "id"),
+            _at(data, "teamsChannelId"),
+            _at(data, "teamsTeamId"),
+            _at(data, "channel", "id"),
+            _at(data, "team", "id"),
+            _at(data, "settings", "selectedChannel", "id"),
+        ]
+        for conversation_id in ids:
+            if isinstance(conversation_id, str) and conversation_id:
+                self.add_conversation(conversation_id)
 
     def add_member(self, conversation_id: str, member: JSON) -> None:
         """Add a roster entry (Teams channel account dict) for member lookups."""
@@ -371,9 +527,13 @@ class FakeConnector:
             self._meetings[meeting_id] = body
 
     def add_personal_conversation(self, user_id: str, conversation_id: str, tenant_id: str) -> None:
-        """Pre-seed the 1:1 conversation id that create-conversation returns for a user."""
+        """Pre-seed the 1:1 conversation id that create-conversation returns for a user.
+
+        The chat exists in Teams (the app is installed for the user), so it is known too.
+        """
         with self._lock:
             self._personal[(tenant_id, user_id)] = conversation_id
+            self._conversations.add(conversation_id)
 
     # ----------------------------------------------------------------- faults
 
@@ -478,7 +638,7 @@ class FakeConnector:
         return [b.get("text") for b in bodies]
 
     def reset(self) -> None:
-        """Forget recorded requests and rate-limit history (test data stays)."""
+        """Forget recorded requests and rate-limit history (test data and known ids stay)."""
         with self._lock:
             self._requests.clear()
             self._windows.clear()
@@ -582,7 +742,8 @@ class FakeConnector:
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         raw_path = request.rel_url.raw_path
-        body_text = await request.text() if request.can_read_body else ""
+        raw_body = await request.read() if request.can_read_body else b""
+        body_text = raw_body.decode("utf-8", errors="replace")
         payload: Any = None
         if body_text:
             try:
@@ -598,7 +759,9 @@ class FakeConnector:
         decoded_path = "/" + "/".join(self._segments(raw_path))
 
         with self._lock:
-            reply = self._respond(request.method, route, ids, payload, headers, query, decoded_path)
+            reply = self._respond(
+                request.method, route, ids, payload, headers, query, decoded_path, len(raw_body)
+            )
             self._requests.append(
                 Recorded(
                     method=request.method,
@@ -666,6 +829,7 @@ class FakeConnector:
         headers: dict[str, str],
         query: dict[str, str],
         path: str,
+        body_size: int = 0,
     ) -> _Reply:
         if self.expect_token is not None and headers.get("Authorization") != (
             f"Bearer {self.expect_token}"
@@ -689,6 +853,10 @@ class FakeConnector:
                 return throttled
             self._global_window.append(self.clock())
 
+        refused = self._refuse(route, ids, payload, body_size)
+        if refused is not None:
+            return refused
+
         bucket = self._limit_bucket(route, ids, payload)
         if bucket is not None:
             throttled = self._check_limits(bucket)
@@ -699,6 +867,48 @@ class FakeConnector:
         if bucket is not None and 200 <= reply.status < 300:
             self._windows[bucket].append(self.clock())
         return reply
+
+    def _refuse(
+        self, route: str, ids: dict[str, str], payload: Any, body_size: int
+    ) -> _Reply | None:
+        """What Teams refuses: unknown conversations and activity ids, big or bad bodies."""
+        conversation_id = ids.get("conversation_id")
+        if self.check_conversations and conversation_id is not None:
+            if thread_key(conversation_id) not in self._conversations:
+                return _Reply(404, error_body(404))
+            activity_id = ids.get("activity_id")
+            if route in ("update", "delete") and activity_id not in self._issued.get(
+                thread_key(conversation_id), ()
+            ):
+                return _Reply(
+                    404,
+                    error_body(
+                        404,
+                        "ActivityNotFoundInConversation",
+                        "The message ID provided couldn't be found in the conversation.",
+                    ),
+                )
+        if not self.check_activities:
+            return None
+        if route in _SEND_ROUTES and body_size > MAX_MESSAGE_BYTES:
+            return _Reply(
+                413,
+                error_body(
+                    413,
+                    "MessageSizeTooBig",
+                    f"Message size too large: {body_size} bytes, the limit is {MAX_MESSAGE_BYTES}.",
+                ),
+            )
+        if route in _ACTIVITY_ROUTES:
+            activity = payload
+        elif route == "create_conversation" and isinstance(payload, dict) and "activity" in payload:
+            activity = payload["activity"]
+        else:
+            return None
+        problem = activity_problem(activity)
+        if problem is not None:
+            return _Reply(400, error_body(400, "BadArgument", problem))
+        return None
 
     def _take_fault(self, path: str) -> _Reply | None:
         for fault in self._faults:
@@ -775,10 +985,11 @@ class FakeConnector:
         if route == "create_conversation":
             return self._create_conversation(body)
         if route in ("send", "reply"):
-            return _Reply(201, {"id": self._new_activity_id()})
+            return _Reply(201, {"id": self._issue(ids["conversation_id"])})
         if route == "update":
             return _Reply(200, {"id": ids["activity_id"]})
         if route == "delete":
+            self._issued[thread_key(ids["conversation_id"])].discard(ids["activity_id"])
             return _Reply(200)
         if route == "get_members":
             return _Reply(200, list(self._members.get(thread_key(ids["conversation_id"]), [])))
@@ -807,6 +1018,11 @@ class FakeConnector:
             return self._meeting_notification(body)
         return _Reply(404, error_body(404, "NotFound", "No such route on the fake connector."))
 
+    def _issue(self, conversation_id: str) -> str:
+        activity_id = self._new_activity_id()
+        self._issued[thread_key(conversation_id)].add(activity_id)
+        return activity_id
+
     def _create_conversation(self, body: JSON) -> _Reply:
         channel_data = body.get("channelData") or {}
         # The Bot Connector reads JSON case-insensitively; the SDK sends "tenantID".
@@ -816,7 +1032,9 @@ class FakeConnector:
         activity = body.get("activity")
         if channel_id:
             # A new thread in a channel: Teams answers "<channel>;messageid=<new post id>".
-            activity_id = self._new_activity_id()
+            if self.check_conversations and thread_key(channel_id) not in self._conversations:
+                return _Reply(404, error_body(404))
+            activity_id = self._issue(channel_id)
             return _Reply(
                 201, {"id": f"{channel_id};messageid={activity_id}", "activityId": activity_id}
             )
@@ -835,9 +1053,10 @@ class FakeConnector:
         if conversation_id is None:
             conversation_id = "a:1" + uuid.uuid4().hex + uuid.uuid4().hex
             self._personal[key] = conversation_id
+        self._conversations.add(conversation_id)
         result: JSON = {"id": conversation_id}
         if isinstance(activity, dict):
-            result["activityId"] = self._new_activity_id()
+            result["activityId"] = self._issue(conversation_id)
         return _Reply(201, result)
 
     def _find_member(self, conversation_id: str, member_id: str) -> JSON | None:
@@ -885,6 +1104,15 @@ class FakeConnector:
                 400, error_body(400, "BadArgument", "At most 50 recipients per notification.")
             )
         return _Reply(202)
+
+
+def _at(value: Any, *keys: str) -> Any:
+    """value[k1][k2]… through dicts only; None where the path does not exist."""
+    for key in keys:
+        if not isinstance(value, dict):
+            return None
+        value = value.get(key)
+    return value
 
 
 def _format_seconds(value: float) -> str:

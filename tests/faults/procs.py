@@ -18,6 +18,7 @@ import aiohttp
 from bot.teams.signing import CardSigner
 from store.db import create_engine, sessionmaker
 from store.repos import Store
+from tests.fakes.connector import learn_conversation_of
 from tests.integration.harness import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -106,7 +107,12 @@ def replica(name: str, database_url: str, folder: Path) -> Replica:
 async def post(
     http: aiohttp.ClientSession, replica: Replica, activity: dict[str, Any]
 ) -> tuple[int, Any]:
-    """POST an activity; (status, JSON body or None). Raises on a connection failure."""
+    """POST an activity; (status, JSON body or None). Raises on a connection failure.
+
+    Teams has the conversation an activity comes from: a fake connector serving its serviceUrl
+    learns it first (as the integration harness does).
+    """
+    learn_conversation_of(activity)
     async with http.post(f"{replica.url}/api/messages", json=activity) as response:
         body = await response.read()
         parsed = await response.json(content_type=None) if body else None

@@ -83,6 +83,7 @@ async def test_a_killed_leaders_fan_out_is_finished_by_the_other_replica_at_once
                             cid, ConversationKind.GROUP_CHAT, connector.url, reference, TENANT_ID
                         )
                     )
+                    connector.add_conversation(cid)  # installed there: Teams has the chat
                 await store.outbox.enqueue_many(
                     OutboxMessage(f"break:{cid}", cid, text="Tauko alkaa") for cid in ids
                 )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import socket
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +18,7 @@ from domain.model import Conversation, ConversationKind
 from scheduler.clock import ScaledClock
 from store.db import create_engine
 from store.repos import Store
+from tests.fakes.connector import learn_conversation, learn_conversation_of
 
 
 def free_port() -> int:
@@ -77,7 +80,10 @@ class BotServer:
 
         token is sent as "Bearer <token>"; authorization is sent as the whole header.
         signed: sign a card tap's data (see `sign`); False posts it exactly as given.
+        Teams has the conversation an activity comes from: a fake connector serving its
+        serviceUrl learns it first.
         """
+        learn_conversation_of(activity)
         if signed:
             activity = self.sign(activity)
         headers = {"Authorization": f"Bearer {token}"} if token else {}
@@ -92,7 +98,9 @@ class BotServer:
     async def post_raw(
         self, data: bytes, content_type: str = "application/json"
     ) -> tuple[int, Any]:
-        """POST raw bytes to /api/messages."""
+        """POST raw bytes to /api/messages (a fake connector learns the conversation, as `post`)."""
+        with contextlib.suppress(ValueError, RecursionError):  # not JSON Teams would send
+            learn_conversation_of(json.loads(data))
         async with self.http.post(
             f"{self.url}/api/messages", data=data, headers={"Content-Type": content_type}
         ) as resp:
@@ -124,7 +132,11 @@ async def stop_bot(server: BotServer) -> None:
 async def bound_group_chat(
     store: Store, conversation_id: str, service_url: str, group_id: int, person_id: int
 ) -> None:
-    """Store a group chat as an install would, and bind it to a group (arranging tests)."""
+    """Store a group chat as an install would, and bind it to a group (arranging tests).
+
+    The chat exists in Teams: a fake connector serving ``service_url`` learns it.
+    """
+    learn_conversation(service_url, conversation_id)
     await store.conversations.remember(
         Conversation(
             conversation_id=conversation_id,

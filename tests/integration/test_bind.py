@@ -46,6 +46,7 @@ async def test_instructor_with_several_groups_gets_a_card_and_taps_one(
 ) -> None:
     conv = Conv.meeting_chat()
     reply = await say(org_bot, connector, conv, MAIJA, "tämä on ryhmä")
+    card_id = connector.sent_requests[-1].response["id"]  # the card Teams shows and taps on
     [attachment] = reply["attachments"]
     card = attachment["content"]
     assert attachment["contentType"] == "application/vnd.microsoft.card.adaptive"
@@ -60,7 +61,7 @@ async def test_instructor_with_several_groups_gets_a_card_and_taps_one(
             conversation=conv,
             sender=MAIJA,
             service_url=connector.url,
-            reply_to_id="card-1",
+            reply_to_id=card_id,
         )
     )
     assert status == 200
@@ -78,13 +79,14 @@ async def test_submit_fallback_binds_and_updates_the_card(
 ) -> None:
     conv = Conv.group_chat()
     await say(org_bot, connector, conv, MAIJA, "this is group", locale="en-US")
+    card_id = connector.sent_requests[-1].response["id"]  # the card the submit comes from
     status, _ = await org_bot.post(
         card_submit(
             {"verb": BIND_VERB, "group": "it-torstai"},
             conversation=conv,
             sender=MAIJA,
             service_url=connector.url,
-            reply_to_id="card-7",
+            reply_to_id=card_id,
         )
     )
     assert status == 201

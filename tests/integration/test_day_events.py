@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -94,16 +95,47 @@ async def test_meeting_start_starts_the_day_and_meeting_end_closes_it(
 async def test_meeting_start_without_a_day_or_group_changes_nothing(
     bot_at_8: BotServer, connector: FakeConnector
 ) -> None:
-    conv = Conv.meeting_chat()
-    status, _ = await bot_at_8.post(
-        meeting_start(conversation=conv, sender=MAIJA, service_url=connector.url)
+    store = bot_at_8.store
+    group = next(g for g in await store.org.all_groups() if g.key == "it-torstai")
+    assert group.id is not None
+    tomorrow = await store.days.add(
+        d.place_plan(
+            template("youth-day", Language.FI),
+            group.id,
+            TODAY + timedelta(days=1),
+            group.timezone,
+            Language.FI,
+        ),
+        [],
     )
-    assert status == 201
-    conv2 = await bound_meeting(bot_at_8, connector)
-    status, _ = await bot_at_8.post(
-        meeting_start(conversation=conv2, sender=MAIJA, service_url=connector.url)
-    )
-    assert status == 201
+
+    async def start_meeting_changes_nothing(conv: Conv) -> None:
+        sent, outbox = len(connector.requests), await store.outbox.counts()
+        days = {day.id: day for day in await store.days.open_days(TODAY, TODAY + timedelta(7))}
+        assert days, "no day the meeting could wrongly start"
+        status, _ = await bot_at_8.post(
+            meeting_start(conversation=conv, sender=MAIJA, service_url=connector.url)
+        )
+        assert status == 201
+        await asyncio.sleep(0.3)  # the outbox worker's chance to send anything enqueued
+        assert connector.requests[sent:] == []
+        assert await store.outbox.counts() == outbox
+        after = {day.id: day for day in await store.days.open_days(TODAY, TODAY + timedelta(7))}
+        assert after == days
+
+    # a bound meeting, but no day today (tomorrow's stays planned)
+    bound = await bound_meeting(bot_at_8, connector)
+    await start_meeting_changes_nothing(bound)
+    assert await store.days.for_group_on(group.id, TODAY) is None
+    stays = await store.days.get(tomorrow.id or 0)
+    assert stays is not None
+    assert stays.status is d.DayStatus.PLANNED
+    # today's day, but a meeting no group is bound to
+    today = await planned_today(bot_at_8)
+    await start_meeting_changes_nothing(Conv.meeting_chat())
+    unstarted = await store.days.get(today.id or 0)
+    assert unstarted is not None
+    assert unstarted.status is d.DayStatus.PLANNED
 
 
 async def test_back_after_a_break_counts_each_person_once(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import logging
 import random
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -21,6 +22,15 @@ from tests.fakes.activities import (
 )
 from tests.fakes.connector import FakeConnector
 from tests.integration.harness import BotServer
+
+
+@pytest.fixture
+def connector() -> Iterator[FakeConnector]:
+    """The strict fake, without Teams' rate limits: 400 turns go in as fast as they can."""
+    # what is tested is input handling; no person types 400 messages a minute
+    with FakeConnector(enforce_teams_limits=False, global_limit=None) as fc:
+        yield fc
+
 
 NASTY_VALUES: list[Any] = [
     None,

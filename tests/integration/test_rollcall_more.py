@@ -437,7 +437,9 @@ async def test_clients_cannot_start_close_or_remind_by_text(room: Room) -> None:
     await drained(room.bot)
     assert not [r for r in room.connector.requests if HERE_VERB in dump(r.json)]
 
+    await window_passed(room)  # people type at people's pace: Teams' windows hold
     rc = await open_roll_call(room)
+    await window_passed(room)
     before = await record(room, rc)
     assert [
         r.id for r in await room.bot.store.rollcall.of_day(before[0].group_id, before[0].day)
@@ -1387,6 +1389,7 @@ async def test_a_swedish_group_gets_its_card_and_answers_in_swedish(sv_room: Roo
         text(SV, "rollcall.button.remind"),
         text(SV, "rollcall.button.close"),
     ]
+    await window_passed(room)  # people type at people's pace: Teams' windows hold
     answers = await room.say(SVEN, "upprop", locale="sv-SE")
     assert [a.json.get("text") for a in answers] == [text(SV, "rollcall.already_open")]
     answers = await room.say(SVEN, "påminn de som saknas", locale="sv-SE")
@@ -1400,6 +1403,7 @@ async def test_a_swedish_group_gets_its_card_and_answers_in_swedish(sv_room: Roo
     assert [a.json.get("text") for a in answers] == [
         text(SV, "rollcall.leave.done", time=hm(SV, checkout.at))
     ]
+    await window_passed(room)
     answers = await room.say(SVEN, "stäng uppropet", locale="sv-SE")
     assert [a.json.get("text") for a in answers] == [text(SV, "rollcall.closed_now", n=2)]
     closed = await roll_call(room, rc)
@@ -1433,7 +1437,9 @@ async def test_an_english_client_sees_their_own_view_in_english_on_a_finnish_car
         text(EN, "rollcall.button.here"),
         text(EN, "rollcall.button.problem"),
     ]
-    # English commands, English answers (Maija's Teams is in English today)
+    # English commands, English answers (Maija's Teams is in English today); people type at
+    # people's pace, so Teams' windows hold
+    await window_passed(room)
     answers = await room.say(MAIJA, "roll call", locale="en-US")
     assert [a.json.get("text") for a in answers] == [text(EN, "rollcall.already_open")]
     answers = await room.say(CLIENTS[1], "roll call", locale="en-US")
@@ -1444,6 +1450,7 @@ async def test_an_english_client_sees_their_own_view_in_english_on_a_finnish_car
     assert [a.json.get("text") for a in answers] == [
         text(EN, "rollcall.leave.done", time=hm(EN, checkout.at))
     ]
+    await window_passed(room)
     answers = await room.say(MAIJA, "remind the missing", locale="en-US")
     assert str(answers[0].json.get("text")).startswith(
         text(EN, "rollcall.reminded", sent=2, already=0)

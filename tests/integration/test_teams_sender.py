@@ -22,7 +22,7 @@ from bot.teams.signing import CardSigner
 from domain.model import Conversation, ConversationKind
 from domain.outbox import OutboxMessage
 from tests.fakes.activities import BOT, new_group_chat_id
-from tests.fakes.connector import FakeConnector
+from tests.fakes.connector import FakeConnector, learn_conversation
 from tests.integration.harness import free_port
 
 CARD = {"type": "AdaptiveCard", "version": "1.5", "body": [{"type": "TextBlock", "text": "1"}]}
@@ -48,8 +48,9 @@ def connector() -> Iterator[FakeConnector]:
 
 
 def conversation(service_url: str) -> Conversation:
-    """A stored group chat whose reference points at service_url."""
+    """A stored group chat whose reference points at service_url (Teams has it there)."""
     cid = new_group_chat_id()
+    learn_conversation(service_url, cid)
     reference = {
         "bot": dict(BOT),
         "conversation": {"id": cid, "isGroup": True, "conversationType": "groupChat"},

@@ -46,10 +46,19 @@ def test_text_after_a_command_word_is_its_argument(command: Command, word: str) 
     assert parse(f"{word.upper()}  xyz") == (command, "xyz")
 
 
-@pytest.mark.parametrize("typed", ["apua?", "hjälp?", "Help?", "ryhmät?"])
-def test_a_question_mark_after_a_command_word_is_ignored(typed: str) -> None:
-    command, _ = parse(typed)
-    assert command is not None, f"{typed!r} was not understood"
+@pytest.mark.parametrize(
+    ("typed", "command"),
+    [
+        ("apua?", Command.HELP),
+        ("hjälp?", Command.HELP),
+        ("Help?", Command.HELP),
+        ("ryhmät?", Command.GROUPS),
+        ("kieli sv?", Command.LANGUAGE),
+    ],
+)
+def test_a_question_mark_after_a_command_word_is_ignored(typed: str, command: Command) -> None:
+    expected_argument = "sv" if command is Command.LANGUAGE else ""
+    assert parse(typed) == (command, expected_argument)
 
 
 def test_language_argument_is_returned() -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import hashlib
+import json
 import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
@@ -30,6 +32,7 @@ from botbuilder.schema import (
     Activity,
     AdaptiveCardInvokeResponse,
     AdaptiveCardInvokeValue,
+    Attachment,
     ChannelAccount,
     ConversationParameters,
     ErrorResponseException,
@@ -38,9 +41,12 @@ from botbuilder.schema.teams import TeamInfo, TeamsChannelAccount
 from botframework.connector.aio import ConnectorClient
 from botframework.connector.auth import JwtTokenExtractor, MicrosoftAppCredentials
 from botframework.connector.teams import TeamsConnectorClient
+from msrest.exceptions import HttpOperationError
 
 from tests.fakes import activities as A
-from tests.fakes.connector import SEND_LIMITS, FakeConnector
+from tests.fakes.adaptive_cards import SCHEMA_DIR
+from tests.fakes.adaptive_cards import VERSIONS as CARD_VERSIONS
+from tests.fakes.connector import SEND_LIMITS, FakeConnector, learn_conversation_of
 from tests.fakes.tokens import (
     FakeIdentityProvider,
     StaticTokenCredentials,
@@ -81,6 +87,7 @@ async def test_connector_binds_loopback_on_a_free_port() -> None:
         assert re.fullmatch(r"http://127\.0\.0\.1:\d+/", one.url)
         assert two.url == f"http://127.0.0.1:{two.port}/teams/"
         assert one.port != two.port
+        two.add_conversation("a:1x")
         async with _anonymous_client(two) as client:
             await client.conversations.send_to_conversation("a:1x", _message("hei"))
         assert two.requests[0].path == "/teams/v3/conversations/a:1x/activities"
@@ -92,6 +99,7 @@ async def test_connector_binds_loopback_on_a_free_port() -> None:
 @pytest.mark.parametrize("conversation_id", TEAMS_IDS)
 async def test_send_reply_update_delete_round_trip_ids(conversation_id: str) -> None:
     async with FakeConnector() as fc, _anonymous_client(fc) as client:
+        fc.add_conversation(conversation_id)
         sent = await client.conversations.send_to_conversation(conversation_id, _message("eka"))
         replied = await client.conversations.reply_to_activity(
             conversation_id, "1700000000000", _message("toka")
@@ -128,6 +136,8 @@ async def test_send_reply_update_delete_round_trip_ids(conversation_id: str) -> 
 async def test_sent_to_bare_channel_id_includes_its_threads() -> None:
     channel = "19:chan@thread.tacv2"
     async with FakeConnector() as fc, _anonymous_client(fc) as client:
+        fc.add_conversation(channel)
+        fc.add_conversation("19:other@thread.tacv2")
         await client.conversations.send_to_conversation(channel, _message("root"))
         await client.conversations.reply_to_activity(
             f"{channel};messageid=111", "111", _message("in thread")
@@ -187,6 +197,7 @@ async def test_create_conversation_in_a_channel_starts_a_thread() -> None:
         activity=_message("Uusi ketju"),
     )
     async with FakeConnector() as fc, _anonymous_client(fc) as client:
+        fc.add_conversation("19:chan@thread.tacv2")
         created = await client.conversations.create_conversation(params)
     assert created.id == f"19:chan@thread.tacv2;messageid={created.activity_id}"
     assert fc.texts("19:chan@thread.tacv2") == ["Uusi ketju"]
@@ -196,6 +207,7 @@ async def test_member_lookup_by_mri_aad_id_and_upn() -> None:
     user = A.User(name="Aino Virtanen", upn="aino.virtanen@hel.example")
     conversation = "19:meeting_abc@thread.v2"
     async with FakeConnector() as fc, _anonymous_client(fc) as client:
+        fc.add_conversation(conversation)
         fc.add_member(conversation, user.member())
         for key in (user.teams_id, user.aad_object_id, user.upn):
             assert key is not None
@@ -220,6 +232,7 @@ async def test_member_lookup_by_mri_aad_id_and_upn() -> None:
 async def test_paged_members_clamp_page_size_and_continue() -> None:
     conversation = "19:big@thread.v2"
     async with FakeConnector() as fc, _anonymous_client(fc) as client:
+        fc.add_conversation(conversation)
         for i in range(120):
             fc.add_member(conversation, A.User(name=f"Käyttäjä {i}").member())
         page = await client.conversations.get_conversation_paged_members(conversation, 10)
@@ -238,6 +251,7 @@ async def test_paged_members_clamp_page_size_and_continue() -> None:
 
 async def test_429_is_raised_once_with_retry_after_and_not_retried_by_the_sdk() -> None:
     async with FakeConnector() as fc, _anonymous_client(fc) as client:
+        fc.add_conversation("a:1x")
         fc.fail_next(1, status=429, retry_after=1.5)
         with pytest.raises(ErrorResponseException) as caught:
             await client.conversations.send_to_conversation("a:1x", _message("eka"))
@@ -253,6 +267,8 @@ async def test_429_is_raised_once_with_retry_after_and_not_retried_by_the_sdk() 
 
 async def test_fail_next_matches_path_and_sends_5xx_without_retry_after() -> None:
     async with FakeConnector() as fc, _anonymous_client(fc) as client:
+        fc.add_conversation("a:1other")
+        fc.add_conversation("a:1target")
         fc.fail_next(2, status=503, path_contains="a:1target")
         await client.conversations.send_to_conversation("a:1other", _message("ok"))
         for _ in range(2):
@@ -271,7 +287,9 @@ async def test_fail_next_matches_path_and_sends_5xx_without_retry_after() -> Non
 
 async def test_fail_rate_is_seeded_and_respects_statuses() -> None:
     async def statuses(seed: int) -> list[int]:
-        async with FakeConnector() as fc, _anonymous_client(fc) as client:
+        # Teams' own limits off: only the seeded faults may answer 429 here.
+        async with FakeConnector(enforce_teams_limits=False) as fc, _anonymous_client(fc) as client:
+            fc.add_conversation("a:1x")
             fc.fail_rate(0.5, statuses=(429, 502), seed=seed)
             for i in range(20):
                 with contextlib.suppress(ErrorResponseException):
@@ -284,6 +302,7 @@ async def test_fail_rate_is_seeded_and_respects_statuses() -> None:
     assert first == second
     assert set(first) == {201, 429, 502}
     async with FakeConnector() as fc, _anonymous_client(fc) as client:
+        fc.add_conversation("a:1x")
         fc.fail_rate(1.0, statuses=(503,))
         with pytest.raises(ErrorResponseException):
             await client.conversations.send_to_conversation("a:1x", _message("x"))
@@ -296,6 +315,7 @@ async def test_mark_gone_answers_forever_for_the_conversation_and_its_threads() 
         fc.mark_gone("19:chan@thread.tacv2")
         fc.mark_gone("a:1blocked", status=403, code="ConversationBlockedByUser")
         fc.mark_gone("a:1deleted", status=404)
+        fc.add_conversation("a:1fine")
         cases = [
             ("19:chan@thread.tacv2", 403, "BotNotInConversationRoster"),
             ("19:chan@thread.tacv2;messageid=5", 403, "BotNotInConversationRoster"),
@@ -319,6 +339,8 @@ async def test_teams_limits_use_sliding_windows_per_conversation() -> None:
         FakeConnector(enforce_teams_limits=True, clock=clock) as fc,
         _anonymous_client(fc) as client,
     ):
+        fc.add_conversation("a:1x")
+        fc.add_conversation("a:1y")
 
         async def send(conversation_id: str = "a:1x") -> int:
             with contextlib.suppress(ErrorResponseException):
@@ -353,6 +375,7 @@ async def test_global_limit_counts_every_conversation_in_a_sliding_second() -> N
     ):
 
         async def send(conversation_id: str) -> int:
+            fc.add_conversation(conversation_id)
             with contextlib.suppress(ErrorResponseException):
                 await client.conversations.send_to_conversation(conversation_id, _message("x"))
             return fc.requests[-1].status
@@ -363,13 +386,342 @@ async def test_global_limit_counts_every_conversation_in_a_sliding_second() -> N
         assert await send("a:1other") == 429  # a new conversation does not help
         clock.now += 0.5
         assert [await send(f"a:1d{i}") for i in range(6)] == [201] * 5 + [429]
+
+
+async def test_teams_limits_are_on_by_default_and_off_only_when_asked() -> None:
+    clock = _Clock()
+
+    async def statuses(fc: FakeConnector, conversation_ids: list[str]) -> list[int]:
+        async with _anonymous_client(fc) as client:
+            for conversation_id in conversation_ids:
+                fc.add_conversation(conversation_id)
+                with contextlib.suppress(ErrorResponseException):
+                    await client.conversations.send_to_conversation(conversation_id, _message("x"))
+        return [r.status for r in fc.requests]
+
+    async with FakeConnector(clock=clock) as fc:
+        assert await statuses(fc, ["a:1x"] * 8) == [201] * 7 + [429]  # 7 per second
+    async with FakeConnector(clock=clock) as fc:  # 50 per second for the whole bot
+        assert await statuses(fc, [f"a:1c{i}" for i in range(51)]) == [201] * 50 + [429]
+    async with FakeConnector(enforce_teams_limits=False, global_limit=None, clock=clock) as fc:
+        assert set(await statuses(fc, ["a:1x"] * 60)) == {201}
+
+
+# ---------------------------------------------------------------------------- as strict as Teams
+
+
+def _card(version: str = "1.5", **extra: Any) -> dict[str, Any]:
+    card: dict[str, Any] = {
+        "type": "AdaptiveCard",
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "version": version,
+        "body": [{"type": "TextBlock", "text": "Nimenhuuto", "wrap": True, "style": "heading"}],
+        "actions": [
+            {
+                "type": "Action.Execute",
+                "title": "Olen täällä",
+                "verb": "rollcall.here",
+                "data": {"verb": "rollcall.here"},
+                "fallback": {"type": "Action.Submit", "title": "Olen täällä"},
+            }
+        ],
+    }
+    card.update(extra)
+    return card
+
+
+def _card_activity(card: Any) -> dict[str, Any]:
+    return {
+        "type": "message",
+        "attachments": [
+            {"contentType": "application/vnd.microsoft.card.adaptive", "content": card}
+        ],
+    }
+
+
+async def _post(
+    http: aiohttp.ClientSession, fc: FakeConnector, path: str, body: Any, method: str = "POST"
+) -> tuple[int, Any]:
+    async with http.request(method, f"{fc.url}{path}", json=body) as resp:
+        return resp.status, (await resp.json(content_type=None)) if await resp.read() else None
+
+
+async def test_unknown_conversations_are_404_conversation_not_found() -> None:
     async with FakeConnector() as fc, _anonymous_client(fc) as client:
-        for i in range(60):  # no global limit unless asked for
-            await client.conversations.send_to_conversation(f"a:1c{i}", _message("x"))
+        calls = {
+            "send": lambda c: client.conversations.send_to_conversation(c, _message("x")),
+            "reply": lambda c: client.conversations.reply_to_activity(c, "1", _message("x")),
+            "members": lambda c: client.conversations.get_conversation_members(c),
+            "member": lambda c: client.conversations.get_conversation_member(c, "29:1x"),
+            "paged": lambda c: client.conversations.get_conversation_paged_members(c),
+        }
+        for name, call in calls.items():
+            with pytest.raises(HttpOperationError) as caught:
+                await call("a:1neverseen")
+            assert caught.value.response.status_code == 404, name
+            assert fc.requests[-1].response["error"]["code"] == "ConversationNotFound", name
+        assert not fc.sent
+        assert not fc.knows("a:1neverseen")
+
+
+async def test_conversations_are_learned_as_teams_has_them() -> None:
+    user, channel = A.User(), A.Conv.channel()
+    async with FakeConnector() as fc, FakeConnector() as other, _anonymous_client(fc) as client:
+        personal = A.message("moi", conversation=A.Conv.personal(), sender=user, service_url=fc.url)
+        in_channel = A.message("moi", conversation=channel, sender=user, service_url=fc.url)
+        for activity in (personal, in_channel):
+            learn_conversation_of(activity)
+        assert fc.knows(personal["conversation"]["id"])
+        assert not other.knows(personal["conversation"]["id"])  # only the fake at serviceUrl
+        # A post arrives in its own thread ("<channel>;messageid=<id>"): the channel is known,
+        # and so is every other thread in it.
+        assert in_channel["conversation"]["id"] != channel.id
+        assert fc.knows(channel.id)
+        await client.conversations.send_to_conversation(channel.id, _message("ketju"))
+        await client.conversations.reply_to_activity(
+            f"{channel.id};messageid=42", "42", _message("vastaus")
+        )
+        # Created conversations (1:1 and a new channel thread) are known from then on.
+        created = await client.conversations.create_conversation(
+            ConversationParameters(
+                bot=ChannelAccount(**A.BOT),
+                members=[ChannelAccount(id="29:1new")],
+                channel_data={"tenant": {"id": A.TENANT_ID}},
+            )
+        )
+        await client.conversations.send_to_conversation(created.id, _message("hei"))
+        fc.add_personal_conversation("29:1seeded", "a:1seeded", A.TENANT_ID)
+        fc.add_conversation("19:explicit@thread.v2")
+        await client.conversations.send_to_conversation("a:1seeded", _message("x"))
+        await client.conversations.send_to_conversation("19:explicit@thread.v2", _message("y"))
+        # A thread can only be started in a channel Teams has.
+        with pytest.raises(ErrorResponseException) as caught:
+            await client.conversations.create_conversation(
+                ConversationParameters(
+                    is_group=True,
+                    bot=ChannelAccount(**A.BOT),
+                    channel_data={"channel": {"id": "19:unknown@thread.tacv2"}},
+                    activity=_message("Uusi ketju"),
+                )
+            )
+        assert caught.value.response.status_code == 404
+    assert [r.status for r in fc.requests] == [201] * 6 + [404]
+
+
+async def test_learning_ignores_shapes_teams_never_sends() -> None:
+    async with FakeConnector() as fc:
+        for hostile in (
+            {"serviceUrl": fc.url, "conversation": "'; DROP TABLE people; --"},
+            {"serviceUrl": fc.url, "conversation": {"id": 5}, "channelData": []},
+            {
+                "serviceUrl": fc.url,
+                "channelData": {"team": "x", "settings": {"selectedChannel": 1}},
+            },
+            {"serviceUrl": 5},
+            ["not", "an", "activity"],
+        ):
+            learn_conversation_of(hostile)
+        learn_conversation_of({"serviceUrl": fc.url, "channelData": {"team": {"id": "19:t"}}})
+    assert fc.knows("19:t")
+    assert not fc.knows("5")
+
+
+async def test_update_or_delete_of_an_activity_never_issued_there_is_404() -> None:
+    async with FakeConnector() as fc, _anonymous_client(fc) as client:
+        fc.add_conversation("a:1one")
+        fc.add_conversation("a:1two")
+        sent = await client.conversations.send_to_conversation("a:1one", _message("eka"))
+        update = _message("muokattu")
+        for conversation_id, activity_id in (
+            ("a:1one", "1700000000000"),  # never issued
+            ("a:1two", sent.id),  # issued, but in another conversation
+        ):
+            with pytest.raises(ErrorResponseException) as caught:
+                await client.conversations.update_activity(conversation_id, activity_id, update)
+            assert caught.value.response.status_code == 404
+            assert caught.value.error.error.code == "ActivityNotFoundInConversation"
+            with pytest.raises(ErrorResponseException) as caught:
+                await client.conversations.delete_activity(conversation_id, activity_id)
+            assert caught.value.response.status_code == 404
+        await client.conversations.update_activity("a:1one", sent.id, update)
+        await client.conversations.delete_activity("a:1one", sent.id)
+        with pytest.raises(ErrorResponseException) as caught:  # gone once deleted
+            await client.conversations.update_activity("a:1one", sent.id, update)
+        assert caught.value.response.status_code == 404
+    assert fc.updates == [update.serialize()]
+    assert fc.deleted == [("a:1one", sent.id)]
+
+
+async def test_a_body_over_100_kb_is_413_message_size_too_big() -> None:
+    async with FakeConnector() as fc, aiohttp.ClientSession() as http:
+        fc.add_conversation("a:1x")
+        envelope = len(json.dumps({"type": "message", "text": ""}).encode())
+        fits = {"type": "message", "text": "x" * (100 * 1024 - envelope)}
+        too_big = {"type": "message", "text": "x" * (100 * 1024 - envelope + 1)}
+        multibyte = {"type": "message", "text": "ä" * (60 * 1024)}  # 120 KB in UTF-8
+        status, _ = await _post(http, fc, "v3/conversations/a:1x/activities", fits)
+        assert status == 201
+        assert fc.requests[-1].headers["Content-Length"] == str(100 * 1024)
+        for body in (too_big, multibyte):
+            status, answer = await _post(http, fc, "v3/conversations/a:1x/activities", body)
+            assert status == 413
+            assert answer["error"]["code"] == "MessageSizeTooBig"
+    assert [r.status for r in fc.requests] == [201, 413, 413]
+    assert len(fc.sent) == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        ({"text": "no type"}, "no type"),
+        ({"type": "", "text": "x"}, "no type"),
+        ({"type": "mesage", "text": "typo"}, "Unknown activity type"),
+        ({"type": "message"}, "text or attachments"),
+        ({"type": "message", "text": ""}, "text or attachments"),
+        ({"type": "message", "attachments": []}, "text or attachments"),
+        ({"type": "message", "speak": "vain puhetta"}, "text or attachments"),
+        ({"type": "message", "attachments": [{"content": {}}]}, "contentType"),
+        ({"type": "message", "attachments": [{"contentType": ""}]}, "contentType"),
+        ({"type": "message", "text": "x", "attachments": "card"}, "must be a list"),
+        ([{"type": "message", "text": "x"}], "JSON object"),
+    ],
+)
+async def test_malformed_activities_are_400_bad_argument(body: Any, reason: str) -> None:
+    async with FakeConnector() as fc, aiohttp.ClientSession() as http:
+        fc.add_conversation("a:1x")
+        sent = await _every_way_of_sending(http, fc, body)
+    for status, answer in sent:
+        assert status == 400
+        assert answer["error"]["code"] == "BadArgument"
+        assert reason in answer["error"]["message"]
+    assert not fc.sent
+    assert not fc.updates
+
+
+async def _every_way_of_sending(
+    http: aiohttp.ClientSession, fc: FakeConnector, body: Any
+) -> list[tuple[int, Any]]:
+    """POST, reply, PUT and create-conversation with ``body`` as the activity."""
+    first = await _post(
+        http, fc, "v3/conversations/a:1x/activities", {"type": "message", "text": "ok"}
+    )
+    issued = first[1]["id"]
+    create = {
+        "bot": A.BOT,
+        "members": [{"id": "29:1x"}],
+        "channelData": {"tenant": {"id": A.TENANT_ID}},
+        "activity": body,
+    }
+    fc.reset()
+    return [
+        await _post(http, fc, "v3/conversations/a:1x/activities", body),
+        await _post(http, fc, "v3/conversations/a:1x/activities/1700000000000", body),
+        await _post(http, fc, f"v3/conversations/a:1x/activities/{issued}", body, "PUT"),
+        await _post(http, fc, "v3/conversations", create),
+    ]
+
+
+async def test_what_botbuilder_sends_is_accepted() -> None:
+    message = MessageFactory.text("Tervetuloa!", speak="Tervetuloa", input_hint="acceptingInput")
+    message.channel_data = {"notification": {"alert": True}}
+    message.entities = [{"type": "mention", "text": "<at>Aino</at>", "mentioned": {"id": "29:1"}}]
+    card = MessageFactory.attachment(
+        Attachment(content_type="application/vnd.microsoft.card.adaptive", content=_card())
+    )
+    card_only_speak = MessageFactory.attachment(
+        Attachment(content_type="application/vnd.microsoft.card.adaptive", content=_card()),
+        speak="Kortti",
+    )
+    other = MessageFactory.attachment(
+        Attachment(content_type="application/vnd.microsoft.card.hero", content={"title": "x"})
+    )
+    typing = Activity(type="typing")
+    async with FakeConnector() as fc, _anonymous_client(fc) as client:
+        fc.add_conversation("a:1x")
+        for activity in (message, card, card_only_speak, other, typing):
+            await client.conversations.send_to_conversation("a:1x", activity)
+    assert [r.status for r in fc.requests] == [201] * 5
+    assert fc.requests[0].json["speak"] == "Tervetuloa"
+    assert fc.requests[0].json["inputHint"] == "acceptingInput"
+
+
+@pytest.mark.parametrize(
+    ("card", "reason"),
+    [
+        (_card("1.6"), "above what Teams supports"),
+        (_card("2.0"), "above what Teams supports"),
+        (_card("1.x"), "major.minor"),
+        ({k: v for k, v in _card().items() if k != "version"}, "version"),
+        (_card(type="HeroCard"), "type 'AdaptiveCard'"),
+        ('{"type": "AdaptiveCard"}', "JSON object"),
+        (_card(body=[{"type": "Bogus", "text": "x"}]), "type 'Bogus'"),
+        (_card(body=[{"type": "TextBlock"}]), "'text' is a required property"),
+        (_card(body=[{"type": "TextBlock", "text": "x", "colour": "Red"}]), "colour"),
+        (_card(actions=[{"type": "Action.OpenUrl", "title": "x"}]), "'url' is a required"),
+        (_card("1.2"), "type 'Action.Execute'"),  # Action.Execute is 1.4
+        (
+            _card("1.4", body=[{"type": "Table", "columns": [], "rows": []}], actions=[]),
+            "type 'Table'",  # Table is 1.5
+        ),
+        (_card(msteams="Full"), "msteams"),
+    ],
+)
+async def test_adaptive_cards_that_fail_their_declared_schema_are_400(
+    card: Any, reason: str
+) -> None:
+    async with FakeConnector() as fc, aiohttp.ClientSession() as http:
+        fc.add_conversation("a:1x")
+        status, answer = await _post(
+            http, fc, "v3/conversations/a:1x/activities", _card_activity(card)
+        )
+    assert status == 400
+    assert answer["error"]["code"] == "BadArgument"
+    assert reason in answer["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    "card",
+    [
+        _card(),
+        _card(msteams={"width": "Full"}),
+        _card("1.4", body=[{"type": "TextBlock", "text": "x"}]),
+        _card("1.0", body=[{"type": "TextBlock", "text": "x", "weight": "bolder"}], actions=[]),
+        _card(refresh={"action": {"type": "Action.Execute", "verb": "r"}, "userIds": ["29:1"]}),
+    ],
+)
+async def test_adaptive_cards_valid_for_their_version_are_accepted(card: Any) -> None:
+    async with FakeConnector() as fc, aiohttp.ClientSession() as http:
+        fc.add_conversation("a:1x")
+        status, _ = await _post(http, fc, "v3/conversations/a:1x/activities", _card_activity(card))
+    assert status == 201
+
+
+def test_vendored_adaptive_card_schemas_are_the_recorded_files() -> None:
+    source = (SCHEMA_DIR / "SOURCE.md").read_text(encoding="utf-8")
+    recorded = dict(re.findall(r"\| (schema-1\.\d\.json) \| ([0-9a-f]{64}) \|", source))
+    on_disk = {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in SCHEMA_DIR.glob("*.json")
+    }
+    assert on_disk == recorded
+    assert sorted(recorded) == [f"schema-{v}.json" for v in CARD_VERSIONS]
+
+
+async def test_strictness_can_be_switched_off_for_benchmarks() -> None:
+    async with (
+        FakeConnector(check_conversations=False, check_activities=False) as fc,
+        aiohttp.ClientSession() as http,
+    ):
+        for path, body, method in (
+            ("v3/conversations/a:1never/activities", {}, "POST"),
+            ("v3/conversations/a:1never/activities/123", {"type": "bogus"}, "PUT"),
+        ):
+            status, _ = await _post(http, fc, path, body, method)
+            assert status in (200, 201)
 
 
 async def test_expect_token_rejects_missing_or_wrong_bearer() -> None:
     async with FakeConnector(expect_token="oikea") as fc:
+        fc.add_conversation("a:1x")
         for credentials in (
             MicrosoftAppCredentials.empty(),
             StaticTokenCredentials(A.BOT_APP_ID, "väärä"),
@@ -387,6 +739,7 @@ async def test_expect_token_rejects_missing_or_wrong_bearer() -> None:
 
 async def test_wait_for_count_and_wait_for() -> None:
     async with FakeConnector() as fc, _anonymous_client(fc) as client:
+        fc.add_conversation("a:1x")
 
         async def later() -> None:
             await asyncio.sleep(0.05)
@@ -727,6 +1080,7 @@ async def test_teams_activity_handler_dispatch_over_http(
             A.meeting_start(conversation=meeting, sender=user, service_url=url),
         ]
         for activity in inbound:
+            learn_conversation_of(activity)  # Teams has the conversation it sends from
             resp = await client.post("/api/messages", json=activity)
             assert resp.status in (200, 201), await resp.text()
         await fc.wait_for_count(2)
@@ -887,6 +1241,7 @@ async def test_cloud_adapter_end_to_end_with_tokens_both_ways(idp: FakeIdentityP
 
             async def post(text: str, authorization: str | None) -> int:
                 activity = A.message(text, conversation=conv, sender=user, service_url=fc.url)
+                learn_conversation_of(activity)
                 headers = {"Authorization": authorization} if authorization else {}
                 resp = await client.post("/api/messages", json=activity, headers=headers)
                 return resp.status

@@ -8,20 +8,26 @@ on Mark.version with one mark per (roll call, person) decides which one is recor
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
+from typing import cast
 
 import pytest
 
-from cards.payload import parse_action
-from cards.rollcall import HERE_VERB, RollCallCardRenderer
+from cards.payload import CardAction, parse_action
+from cards.rollcall import HERE_VERB, REFRESH_VERB, REMIND_VERB, RollCallCardRenderer
+from dialogs import rollcall as rollcall_dialogs
+from dialogs.router import Context, Router
+from dialogs.turn import Turn, TurnKind
 from domain.errors import DomainError, NotAllowed, NotFound
 from domain.i18n import CATALOGS, placeholders, text
 from domain.meetings import MeetingRole
-from domain.model import Actor, Conversation, ConversationKind, RoleGrant
+from domain.model import Actor, Conversation, ConversationKind, RoleGrant, TeamsUser
 from domain.org import Group, Language, Person, Role, Unit
 from domain.outbox import OutboxMessage
 from domain.rollcall.model import (
@@ -732,6 +738,50 @@ async def test_someone_not_on_the_list_is_a_guest(world: World) -> None:
     assert view.guests == (GUSTAV,)
     assert GUSTAV not in view.missing
     assert [p.name for p in view.missing] == [SARI.name, ERKKI.name, SARA.name]
+
+
+def _tapping(world: World, person: Person, conversation: Conversation = CHAT) -> Context:
+    """An Action.Execute from ``person`` in the group conversation, as the router hands it on."""
+    user = TeamsUser(person.teams_id or f"29:{person.id}", person.name, person.aad_object_id)
+    turn = Turn(TurnKind.ACTION, conversation, user, is_invoke=True)
+    return Context(turn, world.actor(person), Language.FI, conversation)
+
+
+async def _card_for(world: World, person: Person, verb: str, roll_call: RollCall) -> str:
+    """The card ``person`` gets back for "I'm here" or a refresh, as JSON text."""
+    router = cast(Router, SimpleNamespace(s=SimpleNamespace(rollcall=world.service)))
+    handler = rollcall_dialogs.here if verb == HERE_VERB else rollcall_dialogs.refresh
+    action = CardAction(verb, {"rollcall": str(roll_call.id)})
+    outcome = await handler(router, _tapping(world, person), action)
+    assert outcome.card_update is not None
+    return json.dumps(outcome.card_update, ensure_ascii=False)
+
+
+@pytest.mark.parametrize("verb", [HERE_VERB, REFRESH_VERB])
+@pytest.mark.parametrize("person", [*CLIENTS, GUSTAV], ids=lambda p: p.name)
+async def test_a_clients_own_view_never_names_anyone_else(
+    world: World, person: Person, verb: str
+) -> None:
+    # Everyone is somewhere on the list: present, late, excused, a guest, missing (Erkki).
+    roll_call = await world.open()
+    await world.tap(JARI, roll_call)
+    await world.tap(GUSTAV, roll_call)
+    world.clock.move(GRACE + timedelta(minutes=1))
+    await world.tap(SARI, roll_call)
+    await world.service.correct(
+        world.actor(MAIJA), roll_call, IT, SARA.id or 0, Status.EXCUSED, Reason.SICK
+    )
+    everyone = [*CLIENTS, GUSTAV]
+    # The instructor's card from the same state names them: the names are there to leak.
+    instructors = await _card_for(world, MAIJA, verb, roll_call)
+    assert all(p.name in instructors for p in (SARI, ERKKI, SARA, GUSTAV))
+
+    own = await _card_for(world, person, verb, roll_call)
+    for other in everyone:
+        if other is not person:
+            assert other.name not in own
+    assert '"verb": "rollcall.here"' in own
+    assert REMIND_VERB not in own
 
 
 async def test_a_tap_after_closing_turns_absent_into_late(world: World) -> None:

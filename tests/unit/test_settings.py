@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -122,11 +123,19 @@ def test_local_mode_on_a_non_loopback_host_is_refused(host: str) -> None:
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.10", "::"])
 def test_allow_insecure_permits_local_mode_on_any_host(host: str) -> None:
-    Settings(host=host, allow_insecure=True).check()
+    settings = load_settings({"HOST": host}, dotenv=None, allow_insecure=True)
+    assert (settings.local_mode, settings.binds_loopback_only) == (True, False)
+    settings.check()
+    with pytest.raises(SettingsError):  # the flag is what lets it through
+        replace(settings, allow_insecure=False).check()
 
 
 def test_an_app_id_permits_any_host() -> None:
-    Settings(host="0.0.0.0", app_id="app").check()
+    settings = load_settings({"HOST": "0.0.0.0", "MicrosoftAppId": "app"}, dotenv=None)
+    assert (settings.local_mode, settings.binds_loopback_only) == (False, False)
+    settings.check()
+    with pytest.raises(SettingsError):  # the app id is what lets it through
+        replace(settings, app_id="").check()
 
 
 @pytest.mark.parametrize("host", ["localhost", "127.0.0.1", "127.0.0.2", "::1"])
@@ -143,7 +152,18 @@ def test_single_tenant_without_a_tenant_is_refused(app_type: str) -> None:
 
 
 def test_single_tenant_with_a_tenant_is_accepted() -> None:
-    Settings(app_id="app", app_type="SingleTenant", app_tenant_id="tenant").check()
+    settings = load_settings(
+        {
+            "MicrosoftAppId": "app",
+            "MicrosoftAppType": "SingleTenant",
+            "MicrosoftAppTenantId": "tenant",
+        },
+        dotenv=None,
+    )
+    assert (settings.app_type, settings.app_tenant_id) == ("SingleTenant", "tenant")
+    settings.check()
+    with pytest.raises(SettingsError):  # the tenant is what lets it through
+        replace(settings, app_tenant_id="").check()
 
 
 def test_read_dotenv_skips_comments_and_strips_export_and_quotes(tmp_path: Path) -> None:
