@@ -8,13 +8,18 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 NODE_STAMP := playground/node_modules/.installed
 
-.PHONY: run test lint unit-tests system-deps venv playground clean
+.PHONY: run test faults lint unit-tests system-deps venv playground clean
 
 run: $(STAMP) $(NODE_STAMP)
 	scripts/run-local.sh
 
 test: system-deps $(STAMP) $(NODE_STAMP) lint
 	scripts/run-tests.sh
+
+# the fault tests alone (kill -9 and redelivery, connector faults, failover, roles, hostile
+# input); `make test` runs them with everything else
+faults: system-deps $(STAMP)
+	scripts/run-tests.sh tests/faults tests/integration/test_fuzz.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -82,6 +82,7 @@ def _finite(text: str) -> float:
     return number
 
 
+_SUSPECT_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
@@ -116,9 +117,10 @@ def parse_body(raw: bytes) -> Any:
         value = json.loads(raw.decode("utf-8"), parse_constant=_no_constant, parse_float=_finite)
     except (ValueError, RecursionError) as exc:  # UnicodeDecodeError, JSONDecodeError included
         raise ValueError(f"body is not valid JSON ({type(exc).__name__})") from None
-    # strict UTF-8 JSON holds no raw NUL or surrogate: they come only from \u escapes, so a
-    # body without any is not walked (most are not; the walk is a tenth of a turn)
-    if b"\\u" in raw and has_unstorable(value):
+    # strict UTF-8 JSON holds no raw NUL or surrogate: they come only from the escapes \u0000
+    # and \ud800-\udfff, so a body without any is not walked (the walk was a tenth of a turn;
+    # an escaped "ä" is common, these are not)
+    if _SUSPECT_ESCAPE.search(raw) and has_unstorable(value):
         raise ValueError("body contains characters we cannot store (NUL, lone surrogates)")
     return value
 

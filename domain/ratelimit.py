@@ -137,13 +137,19 @@ class RateLimiter:
         """Conversations that may not be sent to at now, with when they may; forgets idle ones."""
         result: dict[str, float] = {}
         for conversation_id, track in list(self._tracks.items()):
-            _prune(track, self._longest, now)
-            if track.blocked_until <= now and track.spaced_until <= now:
-                if not track.stamps and not track.in_flight:
+            free = track.blocked_until <= now and track.spaced_until <= now
+            if free and len(track.stamps) + track.in_flight < self._fewest:
+                # most tracks (a reply or two in a 1:1 chat): no window can be full, and the
+                # stamps need no pruning until the track is dropped
+                if not track.in_flight and (
+                    not track.stamps or track.stamps[-1] <= now - self._longest
+                ):
                     del self._tracks[conversation_id]
-                    continue
-                if len(track.stamps) + track.in_flight < self._fewest:
-                    continue  # most tracks (one reply in a 1:1 chat): no window can be full
+                continue
+            _prune(track, self._longest, now)
+            if free and not track.stamps and not track.in_flight:
+                del self._tracks[conversation_id]
+                continue
             when = self.conversation_earliest(conversation_id, now)
             if when > now:
                 result[conversation_id] = when

@@ -192,11 +192,17 @@ class CachedOrgRepository(SqlOrgRepository):
 
 
 class CachedConversationRepository(SqlConversationRepository):
-    """Conversations with `get` and `bound_to` cached for a few seconds."""
+    """Conversations with `get` and `bound_to` cached for a few seconds.
+
+    A write forgets what it may have changed: the conversation itself and the (few) bindings;
+    the other conversations stay cached, so a first contact does not empty the cache for
+    everyone else tapping at the same moment.
+    """
 
     def __init__(self, db: Database, seconds: float) -> None:
         super().__init__(db)
         self.cache = TtlCache(seconds)
+        self.bindings = TtlCache(seconds)
 
     async def get(self, conversation_id: str) -> Conversation | None:
         """A conversation (cached)."""
@@ -209,32 +215,41 @@ class CachedConversationRepository(SqlConversationRepository):
 
     async def bound_to(self, group_id: int) -> Conversation | None:
         """The group's bound conversation (cached)."""
-        value = self.cache.get(("bound", group_id))
+        value = self.bindings.get(("bound", group_id))
         if value is _MISSING:
             value = await super().bound_to(group_id)
-            self.cache.put(("bound", group_id), value)
+            self.bindings.put(("bound", group_id), value)
         found: Conversation | None = value
         return found
+
+    def _forget(self, *conversation_ids: str) -> None:
+        self.cache.drop(*(("conv", c) for c in conversation_ids))
+        self.bindings.clear()
 
     async def remember(self, conversation: Conversation) -> Conversation:
         """Store, and forget what may have changed."""
         try:
             return await super().remember(conversation)
         finally:
-            self.cache.clear()
+            self._forget(conversation.conversation_id)
 
     async def bind(
         self, conversation_id: str, group_id: int, actor_person_id: int
     ) -> Conversation | None:
-        """Bind, and forget what may have changed."""
+        """Bind, and forget what may have changed (the group's previous chat too)."""
+        previous: Conversation | None = None
         try:
-            return await super().bind(conversation_id, group_id, actor_person_id)
+            previous = await super().bind(conversation_id, group_id, actor_person_id)
+            return previous
         finally:
-            self.cache.clear()
+            self._forget(conversation_id, *([previous.conversation_id] if previous else []))
+            if previous is None:
+                # not known whether it committed with a previous chat: forget them all
+                self.cache.clear()
 
     async def set_active(self, conversation_id: str, active: bool) -> None:
         """Mark (in)active, and forget what may have changed."""
         try:
             await super().set_active(conversation_id, active)
         finally:
-            self.cache.clear()
+            self._forget(conversation_id)

@@ -752,9 +752,11 @@ class Store:
             from store.cache import CachedConversationRepository, CachedOrgRepository
 
             self.org: SqlOrgRepository = CachedOrgRepository(db, cache_seconds)
-            # conversations change when a chat is bound on another replica: kept shorter
+            # conversations change when a chat is bound on another replica: kept shorter there;
+            # an embedded database has one process, which forgets what it writes itself
+            embedded = db.engine.dialect.name == "sqlite"
             self.conversations: SqlConversationRepository = CachedConversationRepository(
-                db, min(cache_seconds, 5.0)
+                db, cache_seconds if embedded else min(cache_seconds, 5.0)
             )
         else:
             self.org = SqlOrgRepository(db)

@@ -8,10 +8,11 @@ import pytest
 
 from domain.i18n import text
 from domain.org import Language
+from domain.outbox import OutboxStatus
 from tests.fakes.activities import Conv, User, message
 from tests.fakes.connector import FakeConnector, Recorded
 from tests.integration.conftest import ANNELI, JARI, JOHAN, MAIJA, PEKKA, STRANGER, known
-from tests.integration.harness import BotServer
+from tests.integration.harness import BotServer, free_port
 
 LOCALES = {Language.FI: "fi-FI", Language.SV: "sv-SE", Language.EN: "en-US"}
 
@@ -182,3 +183,20 @@ async def test_a_throttled_reply_waits_for_retry_after_and_is_delivered_once(
     await org_bot.post(activity)
     await asyncio.sleep(1.0)
     assert len(connector.sent) == 1
+
+
+async def test_an_unreachable_service_url_does_not_hold_the_turn(org_bot: BotServer) -> None:
+    # nothing listens there: the answer waits in the outbox, the turn is answered at once
+    dead = f"http://127.0.0.1:{free_port()}/"
+    activity = message("apua", conversation=Conv.personal(), sender=MAIJA, service_url=dead)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    status, _ = await org_bot.post(activity)
+    assert status == 201
+    assert loop.time() - started < 2.0
+    pending = [
+        e for e in await org_bot.store.outbox.dead_letters() if e.message.reply_to == activity["id"]
+    ]
+    counts = await org_bot.store.outbox.counts()
+    assert pending == []  # not given up: it is retried later
+    assert counts[OutboxStatus.PENDING] == 1
