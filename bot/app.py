@@ -266,6 +266,9 @@ def create_app(
                 clock=WorkerClock(clock.speed, wall=clock) if clock else None,
                 renderer=render,
                 owner=instance.owner,
+                # with one process nothing but this one adds rows (and it wakes the worker):
+                # the poll is a safety net; replicas' followers add rows the leader must find
+                poll_interval=2.0 if is_sqlite(url) else 0.5,
             )
             app[OUTBOX_WORKER] = outbox_worker
             # answers during turns share the worker's limiter and retry policy (on every replica;
