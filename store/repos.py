@@ -45,7 +45,7 @@ from store.tables import (
     UnitRow,
     utcnow,
 )
-from store.tutorial import SqlTutorialStore
+from store.tutorial import CachedTutorialStore, SqlTutorialStore
 
 UNAVAILABLE = (OperationalError, SAInterfaceError, OSError, ConnectionError)
 
@@ -615,32 +615,40 @@ class SqlInboxRepository(_Repo):
     def __init__(self, db: Database, instance: Instance | None = None) -> None:
         super().__init__(db)
         self._instance = instance
-        self._claims: GroupCommit[tuple[str, str], bool] = GroupCommit(self._insert_claims)
-        self._finishes: GroupCommit[tuple[str, str], None] = GroupCommit(self._finish_all)
+        # claims and "done" marks of concurrent turns share one transaction
+        self._writes: GroupCommit[tuple[bool, str, str], bool] = GroupCommit(self._write_all)
 
-    async def _insert_claims(self, keys: Sequence[tuple[str, str]]) -> list[bool]:
-        """Claim many activities in one transaction; True for each that was new."""
-        now = utcnow()
-        rows = [
-            {"conversation_id": c, "activity_id": a, "received_at": now, "owner": self.owner}
-            for c, a in dict.fromkeys(keys)
-        ]
-        async with self._db.write() as s:
-            added = {tuple(r) for r in (await s.execute(_CLAIM, rows)).all()}
-        return [key in added for key in keys]
+    async def _write_all(self, items: Sequence[tuple[bool, str, str]]) -> list[bool]:
+        """Finish (True, …) and claim (False, …) many activities in one transaction.
 
-    async def _finish_all(self, keys: Sequence[tuple[str, str]]) -> list[None]:
+        For a claim: True if it was new. Finishes are written first: a turn that ends and a
+        redelivery of it that arrives meanwhile then see the claim done.
+        """
+        finished = list(dict.fromkeys((c, a) for done, c, a in items if done))
+        claimed = list(dict.fromkeys((c, a) for done, c, a in items if not done))
+        added: set[tuple[str, str]] = set()
         async with self._db.write() as s:
-            await s.execute(
-                update(_PROCESSED)
-                .where(
-                    tuple_(_PROCESSED.c.conversation_id, _PROCESSED.c.activity_id).in_(
-                        list(dict.fromkeys(keys))
+            if finished:
+                await s.execute(
+                    update(_PROCESSED)
+                    .where(
+                        tuple_(_PROCESSED.c.conversation_id, _PROCESSED.c.activity_id).in_(finished)
                     )
+                    .values(done=True)
                 )
-                .values(done=True)
-            )
-        return [None] * len(keys)
+            if claimed:
+                now = utcnow()
+                rows = [
+                    {
+                        "conversation_id": c,
+                        "activity_id": a,
+                        "received_at": now,
+                        "owner": self.owner,
+                    }
+                    for c, a in claimed
+                ]
+                added = {tuple(r) for r in (await s.execute(_CLAIM, rows)).all()}
+        return [done or (c, a) in added for done, c, a in items]
 
     @property
     def owner(self) -> str | None:
@@ -656,7 +664,7 @@ class SqlInboxRepository(_Repo):
         """NEW (claimed now), RETAKEN (a dead process's claim, now ours), DONE or BUSY."""
         key = {"conversation_id": conversation_id, "activity_id": activity_id}
         for _ in range(3):
-            if await self._claims.submit((conversation_id, activity_id)):
+            if await self._writes.submit((False, conversation_id, activity_id)):
                 return Claim.NEW
             async with self._db.read() as s:
                 found = (await s.execute(_CLAIMED, key)).first()
@@ -686,7 +694,7 @@ class SqlInboxRepository(_Repo):
 
     async def finish(self, conversation_id: str, activity_id: str) -> None:
         """The turn has finished: a redelivery from now on is a duplicate."""
-        await self._finishes.submit((conversation_id, activity_id))
+        await self._writes.submit((True, conversation_id, activity_id))
 
     async def release(self, conversation_id: str, activity_id: str) -> None:
         """Forget a claim whose handling failed, so a redelivery is handled."""
@@ -758,9 +766,14 @@ class Store:
             self.conversations: SqlConversationRepository = CachedConversationRepository(
                 db, cache_seconds if embedded else min(cache_seconds, 5.0)
             )
+            # tutorial progress: kept only where this process is the one writer
+            self.tutorial: SqlTutorialStore = (
+                CachedTutorialStore(db, cache_seconds) if embedded else SqlTutorialStore(db)
+            )
         else:
             self.org = SqlOrgRepository(db)
             self.conversations = SqlConversationRepository(db)
+            self.tutorial = SqlTutorialStore(db)
         self.state = SqlStateRepository(db)
         self.inbox = SqlInboxRepository(db, instance)
         self.secrets = SqlSecrets(db)
@@ -768,6 +781,5 @@ class Store:
         self.outbox = SqlOutbox(db)
         self.days = SqlDayRepository(db)
         self.plans = SqlPlanRepository(db)
-        self.tutorial = SqlTutorialStore(db)
         self.rollcall = SqlRollCallStore(db)
         self.db = db

@@ -18,6 +18,7 @@ from domain.tutorial.help import HelpRequest, HelpStatus
 from store.db import Database, insert_ignoring
 from store.outbox import add_to_outbox
 from store.tables import Base, UtcDateTime, utcnow
+from store.ttl import MISSING, TtlCache
 
 
 class TutorialProgressRow(Base):
@@ -255,3 +256,41 @@ class SqlTutorialStore:
             for message in messages:
                 await add_to_outbox(s, message, now)
         return True
+
+
+class CachedTutorialStore(SqlTutorialStore):
+    """Progress kept in memory, for the embedded database only (one process writes it).
+
+    Every "help" of a client reads their progress; with SQLite the only writer is this process,
+    which keeps what it saved, so the cache is never stale. (With several replicas another one
+    may have saved meanwhile: there, progress is read every time.)
+    """
+
+    def __init__(self, db: Database, seconds: float) -> None:
+        super().__init__(db)
+        self.cache = TtlCache(seconds)
+
+    async def progress(self, person_id: int) -> Progress | None:
+        """A person's progress, if they have started (cached)."""
+        value = self.cache.get(("progress", person_id))
+        if value is MISSING:
+            value = await super().progress(person_id)
+            self.cache.put(("progress", person_id), value)
+        found: Progress | None = value
+        return found
+
+    async def save(
+        self,
+        progress: Progress,
+        *,
+        request: HelpRequest | None = None,
+        messages: Sequence[OutboxMessage] = (),
+    ) -> tuple[Progress, HelpRequest | None]:
+        """Save, and keep what was saved (forget it if the save failed)."""
+        try:
+            saved, saved_request = await super().save(progress, request=request, messages=messages)
+        except BaseException:
+            self.cache.drop(("progress", progress.person_id))
+            raise
+        self.cache.put(("progress", saved.person_id), saved)
+        return saved, saved_request
