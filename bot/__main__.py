@@ -20,7 +20,7 @@ from domain.ports import OrgView
 from domain.templates import TEMPLATE_KEYS, template_names
 from store.db import create_engine, sessionmaker
 from store.migrate import current_revision, head_revision, upgrade
-from store.repos import Store
+from store.store import Store
 
 log = logging.getLogger("etapaiva")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
-from domain.model import Actor, TeamsUser
+from domain.model import Actor, RoleGrant, TeamsUser
 from domain.org import Language, Person
 from domain.ports import OrgRepository
 
@@ -18,8 +18,19 @@ class Directory:
     def __init__(self, org: OrgRepository) -> None:
         self._org = org
 
-    async def identify(self, user: TeamsUser, lookup_upn: UpnLookup) -> Actor:
-        """Return the actor for user, matching by Teams id, AAD id, then UPN (asked lazily)."""
+    async def identify(
+        self,
+        user: TeamsUser,
+        lookup_upn: UpnLookup,
+        known: tuple[Person, tuple[RoleGrant, ...]] | None = None,
+    ) -> Actor:
+        """Return the actor for user, matching by Teams id, AAD id, then UPN (asked lazily).
+
+        known: the person stored under the user's Teams id with their roles, when the caller
+        has read them already (one trip for the whole turn).
+        """
+        if known is not None:
+            return Actor(person=await self._refresh(known[0], user), grants=known[1])
         person = await self._org.person_by_teams_id(user.teams_id)
         if person is None and user.aad_object_id:
             person = await self._org.person_by_aad(user.aad_object_id.lower())

@@ -110,3 +110,37 @@ async def personal_chat(
     if chat is None and via is not None:
         chat = await chats.open(person, via)
     return chat
+
+
+@dataclass(frozen=True, slots=True)
+class Arrival:
+    """What storage knows of a turn's speaker and conversation, read in one go."""
+
+    person: Person | None
+    grants: tuple[RoleGrant, ...]
+    conversation: Conversation | None
+    group: Group | None
+
+
+class Arrivals(Protocol):
+    """The speaker (by Teams id), their roles, the conversation and its group: one trip."""
+
+    async def arrival(self, teams_id: str, conversation_id: str) -> Arrival: ...
+
+
+class PortArrivals:
+    """Arrivals over the plain ports (several reads); storage offers a one-trip version."""
+
+    def __init__(self, org: OrgRepository, conversations: ConversationRepository) -> None:
+        self._org = org
+        self._conversations = conversations
+
+    async def arrival(self, teams_id: str, conversation_id: str) -> Arrival:
+        """Read the parts one by one."""
+        person = await self._org.person_by_teams_id(teams_id)
+        grants = await self._org.grants_of(person.id) if person and person.id is not None else ()
+        conversation = await self._conversations.get(conversation_id)
+        group = None
+        if conversation is not None and conversation.group_id is not None:
+            group = await self._org.group_by_id(conversation.group_id)
+        return Arrival(person, grants, conversation, group)

@@ -41,13 +41,34 @@ class CachedOrgRepository(SqlOrgRepository):
             found: Person | None = value
             return found
         both = await self.person_and_grants(teams_id)
-        person = both[0] if both else None
-        self.cache.put(("teams", teams_id), person)
-        if both is not None:
-            # every turn asks for the roles next: one session instead of two
-            self.cache.put(("grants", both[0].id), both[1])
-            self.cache.put(("person", both[0].id), both[0])
-        return person
+        # every turn asks for the roles next: one session instead of two
+        self.keep_person(teams_id, both)
+        return both[0] if both else None
+
+    def peek_person(self, teams_id: str) -> Any:
+        """The cached person and roles of a Teams id (None: nobody), or MISSING."""
+        person = self.cache.get(("teams", teams_id))
+        if person is _MISSING or person is None:
+            return person
+        grants = self.cache.get(("grants", person.id))
+        return _MISSING if grants is _MISSING else (person, grants)
+
+    def keep_person(
+        self, teams_id: str, found: tuple[Person, tuple[RoleGrant, ...]] | None
+    ) -> None:
+        """Cache what was read of a Teams id in a shared session."""
+        self.cache.put(("teams", teams_id), found[0] if found else None)
+        if found is not None:
+            self.cache.put(("grants", found[0].id), found[1])
+            self.cache.put(("person", found[0].id), found[0])
+
+    def peek_group(self, group_id: int) -> Any:
+        """The cached group, or MISSING."""
+        return self.cache.get(("group", group_id))
+
+    def keep_group(self, group_id: int, group: Group | None) -> None:
+        """Cache a group read in a shared session."""
+        self.cache.put(("group", group_id), group)
 
     async def person_by_id(self, person_id: int) -> Person | None:
         """The person with this stored id (cached)."""
@@ -166,6 +187,14 @@ class CachedConversationRepository(SqlConversationRepository):
             self.cache.put(("conv", conversation_id), value)
         found: Conversation | None = value
         return found
+
+    def peek(self, conversation_id: str) -> Any:
+        """The cached conversation (None: not stored), or MISSING."""
+        return self.cache.get(("conv", conversation_id))
+
+    def keep(self, conversation_id: str, conversation: Conversation | None) -> None:
+        """Cache a conversation read in a shared session."""
+        self.cache.put(("conv", conversation_id), conversation)
 
     async def bound_to(self, group_id: int) -> Conversation | None:
         """The group's bound conversation (cached)."""

@@ -27,11 +27,8 @@ from domain.org import (
 )
 from domain.ports import OrgView
 from store.batch import GroupCommit
-from store.days import SqlDayRepository, SqlPlanRepository
 from store.db import Database, insert_ignoring
 from store.instance import Instance
-from store.outbox import SqlOutbox
-from store.rollcall import SqlRollCallStore
 from store.tables import (
     AppSecretRow,
     AuditRow,
@@ -45,7 +42,7 @@ from store.tables import (
     UnitRow,
     utcnow,
 )
-from store.tutorial import CachedTutorialStore, SqlTutorialStore
+from store.ttl import MISSING
 
 UNAVAILABLE = (OperationalError, SAInterfaceError, OSError, ConnectionError)
 
@@ -135,6 +132,35 @@ def _grant(m: MembershipRow, g: GroupRow | None, u: UnitRow | None) -> RoleGrant
 async def _grants_in(s: AsyncSession, person_id: int) -> tuple[RoleGrant, ...]:
     rows = (await s.execute(_GRANTS, {"person_id": person_id})).all()
     return tuple(_grant(m, g, u) for m, g, u in rows)
+
+
+async def person_and_grants_in(
+    s: AsyncSession, teams_id: str
+) -> tuple[Person, tuple[RoleGrant, ...]] | None:
+    """The person with this Teams id and their roles, in an open session."""
+    rows = (await s.execute(_PERSON_AND_GRANTS, {"teams_id": teams_id})).all()
+    if not rows:
+        return None
+    person = rows[0][3]
+    return _person(person), tuple(_grant(m, g, u) for m, g, u, _ in rows if m is not None)
+
+
+async def group_in(s: AsyncSession, group_id: int) -> Group | None:
+    """One group by its id, in an open session."""
+    row = (
+        await s.execute(
+            select(GroupRow, UnitRow.key)
+            .join(UnitRow, GroupRow.unit_id == UnitRow.id)
+            .where(GroupRow.id == group_id)
+        )
+    ).first()
+    return _group(row[0], row[1]) if row else None
+
+
+async def conversation_in(s: AsyncSession, conversation_id: str) -> Conversation | None:
+    """One conversation by its Teams id, in an open session."""
+    row = (await s.execute(_CONVERSATION, {"cid": conversation_id})).first()
+    return _conversation(row) if row else None  # type: ignore[arg-type]
 
 
 class _Repo:
@@ -244,23 +270,29 @@ class SqlOrgRepository(_Repo):
     async def person_and_grants(self, teams_id: str) -> tuple[Person, tuple[RoleGrant, ...]] | None:
         """The person with this Teams id and their roles, read together (one session)."""
         async with self._db.read() as s:
-            rows = (await s.execute(_PERSON_AND_GRANTS, {"teams_id": teams_id})).all()
-        if not rows:
-            return None
-        person = rows[0][3]
-        return _person(person), tuple(_grant(m, g, u) for m, g, u, _ in rows if m is not None)
+            return await person_and_grants_in(s, teams_id)
 
     async def group_by_id(self, group_id: int) -> Group | None:
         """One group by its id."""
         async with self._db.read() as s:
-            row = (
-                await s.execute(
-                    select(GroupRow, UnitRow.key)
-                    .join(UnitRow, GroupRow.unit_id == UnitRow.id)
-                    .where(GroupRow.id == group_id)
-                )
-            ).first()
-            return _group(row[0], row[1]) if row else None
+            return await group_in(s, group_id)
+
+    # what a cache in front of this repository holds (nothing here; see store/cache.py)
+    def peek_person(self, teams_id: str) -> Any:
+        """The cached person and roles of a Teams id, or MISSING."""
+        return MISSING
+
+    def peek_group(self, group_id: int) -> Any:
+        """The cached group, or MISSING."""
+        return MISSING
+
+    def keep_person(
+        self, teams_id: str, found: tuple[Person, tuple[RoleGrant, ...]] | None
+    ) -> None:
+        """Remember what was read of a Teams id elsewhere (no cache here: nothing to do)."""
+
+    def keep_group(self, group_id: int, group: Group | None) -> None:
+        """Remember a group read elsewhere (no cache here: nothing to do)."""
 
     async def instructor_teams_ids(self, group_id: int) -> tuple[str, ...]:
         """Teams ids of the group's instructors who have talked to the bot (for card refresh)."""
@@ -489,8 +521,14 @@ class SqlConversationRepository(_Repo):
     async def get(self, conversation_id: str) -> Conversation | None:
         """One conversation by its Teams id."""
         async with self._db.read() as s:
-            row = (await s.execute(_CONVERSATION, {"cid": conversation_id})).first()
-            return _conversation(row) if row else None  # type: ignore[arg-type]
+            return await conversation_in(s, conversation_id)
+
+    def peek(self, conversation_id: str) -> Any:
+        """The cached conversation, or MISSING (no cache here)."""
+        return MISSING
+
+    def keep(self, conversation_id: str, conversation: Conversation | None) -> None:
+        """Remember a conversation read elsewhere (no cache here: nothing to do)."""
 
     async def personal_for(self, person_id: int) -> Conversation | None:
         """The person's 1:1 chat with the bot, if known."""
@@ -748,38 +786,3 @@ class SqlSecrets(_Repo):
             )
             found = await s.execute(select(AppSecretRow.value).where(AppSecretRow.name == name))
             return str(found.scalar_one())
-
-
-class Store:
-    """All repositories over one session factory."""
-
-    def __init__(
-        self, db: Database, *, cache_seconds: float = 0.0, instance: Instance | None = None
-    ) -> None:
-        if cache_seconds > 0:
-            from store.cache import CachedConversationRepository, CachedOrgRepository
-
-            self.org: SqlOrgRepository = CachedOrgRepository(db, cache_seconds)
-            # conversations change when a chat is bound on another replica: kept shorter there;
-            # an embedded database has one process, which forgets what it writes itself
-            embedded = db.engine.dialect.name == "sqlite"
-            self.conversations: SqlConversationRepository = CachedConversationRepository(
-                db, cache_seconds if embedded else min(cache_seconds, 5.0)
-            )
-            # tutorial progress: kept only where this process is the one writer
-            self.tutorial: SqlTutorialStore = (
-                CachedTutorialStore(db, cache_seconds) if embedded else SqlTutorialStore(db)
-            )
-        else:
-            self.org = SqlOrgRepository(db)
-            self.conversations = SqlConversationRepository(db)
-            self.tutorial = SqlTutorialStore(db)
-        self.state = SqlStateRepository(db)
-        self.inbox = SqlInboxRepository(db, instance)
-        self.secrets = SqlSecrets(db)
-        self.health = SqlHealth(db)
-        self.outbox = SqlOutbox(db)
-        self.days = SqlDayRepository(db)
-        self.plans = SqlPlanRepository(db)
-        self.rollcall = SqlRollCallStore(db)
-        self.db = db

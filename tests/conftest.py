@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from store.db import create_engine, sessionmaker
 from store.migrate import upgrade
-from store.repos import Store
+from store.store import Store
 from tests.pg import TempPostgres
 
 BACKENDS = ["sqlite", "postgresql"]

@@ -18,7 +18,7 @@ from domain.inbox import Claim
 from domain.outbox import OutboxMessage, OutboxStatus
 from store.db import create_engine, sessionmaker
 from store.instance import Instance, owner_number
-from store.repos import Store
+from store.store import Store
 from store.tables import ProcessedActivityRow
 
 T0 = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)

@@ -17,7 +17,7 @@ from domain.org import Language
 from domain.outbox import OutboxMessage
 from domain.plans import PlanFileInvalid
 from domain.templates import template
-from store.repos import Store
+from store.store import Store
 
 ON = date(2026, 12, 3)
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from domain.outbox import OutboxMessage, OutboxStatus
 from store.db import Database, create_engine, sessionmaker
 from store.outbox import SqlOutbox, add_to_outbox
-from store.repos import Store
+from store.store import Store
 from store.tables import AuditRow
 
 T0 = datetime(2026, 3, 5, 8, 0, tzinfo=UTC)

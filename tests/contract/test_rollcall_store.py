@@ -13,7 +13,7 @@ import pytest
 from bot.orgfile import parse_org_file
 from domain.outbox import OutboxMessage, OutboxStatus
 from domain.rollcall.model import Change, Checkout, Mark, Reason, RollCall, Status, tap_status
-from store.repos import Store
+from store.store import Store
 
 T0 = datetime(2026, 3, 5, 7, 0, tzinfo=UTC)
 DAY = date(2026, 3, 5)

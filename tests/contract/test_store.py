@@ -16,7 +16,7 @@ from domain.inbox import Claim
 from domain.model import Conversation, ConversationKind
 from domain.org import Language, Person, Role
 from store.db import create_engine, sessionmaker
-from store.repos import Store
+from store.store import Store
 from tests.integration.harness import free_port
 
 EXAMPLE = "examples/org.example.yaml"

@@ -17,7 +17,7 @@ from domain.outbox import OutboxMessage, OutboxStatus
 from domain.tutorial.content import Device
 from domain.tutorial.flow import Outcome, Place, Problem, Progress
 from domain.tutorial.help import HelpRequest, HelpStatus
-from store.repos import Store
+from store.store import Store
 
 T0 = datetime(2026, 3, 5, 9, 0, tzinfo=UTC)
 HELSINKI_SUMMER = timezone(timedelta(hours=3))

@@ -17,7 +17,7 @@ import aiohttp
 
 from bot.teams.signing import CardSigner
 from store.db import create_engine, sessionmaker
-from store.repos import Store
+from store.store import Store
 from tests.fakes.connector import learn_conversation_of
 from tests.integration.harness import free_port
 

@@ -27,7 +27,7 @@ from bot.orgfile import load_org_file
 from cards.rollcall import HERE_VERB
 from domain.outbox import OutboxStatus
 from store.db import create_engine, sessionmaker
-from store.repos import Store
+from store.store import Store
 from tests.fakes.activities import Conv, User, invoke_execute, message
 from tests.fakes.connector import FakeConnector
 from tests.faults.procs import Replica, post, replica, signed_tap, signer_of

@@ -19,7 +19,7 @@ from domain.model import Conversation, ConversationKind
 from domain.outbox import OutboxMessage
 from store.db import create_engine, sessionmaker
 from store.migrate import upgrade
-from store.repos import Store
+from store.store import Store
 from tests.conftest import _drop_pg_database, _fresh_pg_database
 from tests.fakes.activities import BOT, TENANT_ID
 from tests.fakes.connector import FakeConnector

@@ -17,7 +17,7 @@ from bot.settings import Settings
 from domain.model import Conversation, ConversationKind
 from scheduler.clock import ScaledClock
 from store.db import create_engine
-from store.repos import Store
+from store.store import Store
 from tests.fakes.connector import learn_conversation, learn_conversation_of
 
 

@@ -28,7 +28,7 @@ import pytest
 from bot.manifest_build import read_package
 from bot.manifest_check import package_errors
 from store.db import create_engine, sessionmaker
-from store.repos import Store
+from store.store import Store
 from tests.fakes.activities import Conv, User, message
 from tests.fakes.tokens import FakeIdentityProvider
 from tests.integration.harness import free_port

@@ -22,7 +22,7 @@ from domain.model import Conversation, ConversationKind
 from domain.outbox import OutboxMessage, OutboxStatus
 from scheduler.clock import ScaledClock
 from store.db import create_engine, sessionmaker
-from store.repos import Store
+from store.store import Store
 from tests.fakes.activities import BOT, TENANT_ID, new_group_chat_id
 from tests.fakes.connector import SEND_LIMITS, FakeConnector, Recorded
 from tests.integration.harness import BotServer, free_port, start_bot, stop_bot

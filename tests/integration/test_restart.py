@@ -17,7 +17,7 @@ from domain.org import Language
 from domain.plans import ItemKind
 from store.db import create_engine, sessionmaker
 from store.migrate import upgrade
-from store.repos import Store
+from store.store import Store
 from tests.fakes.connector import FakeConnector
 from tests.integration.harness import bound_group_chat, free_port
 

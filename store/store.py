@@ -1,0 +1,100 @@
+"""All repositories over one session factory, and the one-trip read of a turn's arrival."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.ports import Arrival
+from store.cache import CachedConversationRepository, CachedOrgRepository
+from store.days import SqlDayRepository, SqlPlanRepository
+from store.db import Database
+from store.instance import Instance
+from store.outbox import SqlOutbox
+from store.repos import (
+    SqlConversationRepository,
+    SqlHealth,
+    SqlInboxRepository,
+    SqlOrgRepository,
+    SqlSecrets,
+    SqlStateRepository,
+    conversation_in,
+    group_in,
+    person_and_grants_in,
+)
+from store.rollcall import SqlRollCallStore
+from store.ttl import MISSING
+from store.tutorial import CachedTutorialStore, SqlTutorialStore
+
+
+class SqlArrivals:
+    """Who speaks and where, for every turn: from the caches, else in one read session."""
+
+    def __init__(
+        self, db: Database, org: SqlOrgRepository, conversations: SqlConversationRepository
+    ) -> None:
+        self._db = db
+        self._org = org
+        self._conversations = conversations
+
+    async def arrival(self, teams_id: str, conversation_id: str) -> Arrival:
+        """The person under teams_id with their roles, the conversation and its group."""
+        both = self._org.peek_person(teams_id)
+        conversation = self._conversations.peek(conversation_id)
+        group = self._cached_group(conversation)
+        if both is MISSING or conversation is MISSING or group is MISSING:
+            async with self._db.read() as s:
+                if both is MISSING:
+                    both = await person_and_grants_in(s, teams_id)
+                    self._org.keep_person(teams_id, both)
+                if conversation is MISSING:
+                    conversation = await conversation_in(s, conversation_id)
+                    self._conversations.keep(conversation_id, conversation)
+                group = self._cached_group(conversation)
+                if group is MISSING:
+                    group_id = conversation.group_id
+                    group = await group_in(s, group_id)
+                    self._org.keep_group(group_id, group)
+        person, grants = both if both is not None else (None, ())
+        return Arrival(person, grants, conversation, group)
+
+    def _cached_group(self, conversation: Any) -> Any:
+        """MISSING when the conversation or its group is not at hand; None if it has no group."""
+        if conversation is MISSING:
+            return MISSING
+        if conversation is None or conversation.group_id is None:
+            return None
+        return self._org.peek_group(conversation.group_id)
+
+
+class Store:
+    """All repositories over one session factory."""
+
+    def __init__(
+        self, db: Database, *, cache_seconds: float = 0.0, instance: Instance | None = None
+    ) -> None:
+        if cache_seconds > 0:
+            self.org: SqlOrgRepository = CachedOrgRepository(db, cache_seconds)
+            # conversations change when a chat is bound on another replica: kept shorter there;
+            # an embedded database has one process, which forgets what it writes itself
+            embedded = db.engine.dialect.name == "sqlite"
+            self.conversations: SqlConversationRepository = CachedConversationRepository(
+                db, cache_seconds if embedded else min(cache_seconds, 5.0)
+            )
+            # tutorial progress: kept only where this process is the one writer
+            self.tutorial: SqlTutorialStore = (
+                CachedTutorialStore(db, cache_seconds) if embedded else SqlTutorialStore(db)
+            )
+        else:
+            self.org = SqlOrgRepository(db)
+            self.conversations = SqlConversationRepository(db)
+            self.tutorial = SqlTutorialStore(db)
+        self.arrivals = SqlArrivals(db, self.org, self.conversations)
+        self.state = SqlStateRepository(db)
+        self.inbox = SqlInboxRepository(db, instance)
+        self.secrets = SqlSecrets(db)
+        self.health = SqlHealth(db)
+        self.outbox = SqlOutbox(db)
+        self.days = SqlDayRepository(db)
+        self.plans = SqlPlanRepository(db)
+        self.rollcall = SqlRollCallStore(db)
+        self.db = db
