@@ -27,7 +27,8 @@ from bot.web import ENDPOINT, READY, create_web_app
 from cards.agenda import CardRenderer
 from cards.rollcall import RollCallCardRenderer
 from cards.tutorial import TutorialCardRenderer
-from dialogs.router import Router, Services
+from dialogs.context import Services
+from dialogs.router import Router
 from dialogs.state import StateAccess
 from domain.agenda import AgendaService, PlanLibrary, TimerSettings
 from domain.binding import Binder
@@ -48,7 +49,7 @@ from store.db import create_engine, is_sqlite, normalise_url, sessionmaker, warm
 from store.instance import Instance
 from store.leader import LeaderLock
 from store.migrate import current_revision, head_revision, upgrade
-from store.repos import Store
+from store.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +74,7 @@ def build_services(
     rollcall: RollCallService | None = None,
 ) -> Services:
     """The dialogs' services over a store."""
+    features = (agenda, plans, tutorial, rollcall)
     return Services(
         directory=Directory(store.org),
         binder=Binder(store.conversations),
@@ -80,10 +82,8 @@ def build_services(
         groups=store.org,
         conversations=store.conversations,
         state=StateAccess(store.state),
-        agenda=agenda,
-        plans=plans,
-        tutorial=tutorial,
-        rollcall=rollcall,
+        features={type(f): f for f in features if f is not None},
+        arrivals=store.arrivals,
     )
 
 

@@ -4,19 +4,26 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from cards.agenda import agenda_card, back_card, choose_plan_card
+from cards.agenda import (
+    AGENDA_VERB,
+    BACK_VERB,
+    PLAN_VERB,
+    REFRESH_VERB,
+    agenda_card,
+    back_card,
+    choose_plan_card,
+)
 from cards.payload import CardAction
-from dialogs.turn import Outcome, Reply
+from dialogs.context import Context
+from dialogs.feature import Command, Feature, Handler, HelpItem
+from dialogs.turn import Outcome, Reply, TurnKind
 from domain import days as d
 from domain.agenda import AgendaService, Change, PlanLibrary, may_steer
 from domain.errors import NotAllowed, NotFound
+from domain.model import Actor, ConversationKind
 from domain.org import Group, Role
-
-if TYPE_CHECKING:
-    from dialogs.router import Context, Router
 
 _MINUTES = re.compile(r"^([+-]?)\s*(\d{1,3})\s*(min|minuuttia|minuutilla|minuter|minutes)?$")
 
@@ -35,15 +42,16 @@ def parse_minutes(argument: str, default: int | None) -> int:
     return -value if match.group(1) == "-" else value
 
 
-def _services(router: Router) -> tuple[AgendaService, PlanLibrary]:
-    if router.s.agenda is None or router.s.plans is None:
-        raise NotFound("day.none_today")
-    return router.s.agenda, router.s.plans
+def _services(ctx: Context) -> tuple[AgendaService, PlanLibrary]:
+    return (
+        ctx.services.need(AgendaService, "day.none_today"),
+        ctx.services.need(PlanLibrary, "day.none_today"),
+    )
 
 
-async def _group(router: Router, ctx: Context) -> Group:
+async def _group(ctx: Context) -> Group:
     """The group a command is about: the conversation's, or the person's only group."""
-    agenda, _plans = _services(router)
+    agenda, _plans = _services(ctx)
     if ctx.conversation.group_id is not None:
         return await agenda.group_of(ctx.conversation)
     mine = {g.key: g for role in (Role.INSTRUCTOR, Role.CLIENT) for g in ctx.actor.groups_as(role)}
@@ -52,10 +60,10 @@ async def _group(router: Router, ctx: Context) -> Group:
     raise NotFound("day.no_group")
 
 
-async def show_agenda(router: Router, ctx: Context, _argument: str) -> Outcome:
+async def show_agenda(ctx: Context, _argument: str) -> Outcome:
     """'agenda': today's programme; an instructor with no plan yet gets the plan picker."""
-    agenda, plans = _services(router)
-    group = await _group(router, ctx)
+    agenda, plans = _services(ctx)
+    group = await _group(ctx)
     day = await agenda.today(group)
     steer = may_steer(ctx.actor, group)
     if day is None or day.status is d.DayStatus.CANCELLED:
@@ -67,9 +75,9 @@ async def show_agenda(router: Router, ctx: Context, _argument: str) -> Outcome:
     return Outcome(replies=[Reply(card=card)])
 
 
-async def choose_plan(router: Router, ctx: Context, action: CardAction) -> Outcome:
+async def choose_plan(ctx: Context, action: CardAction) -> Outcome:
     """The instructor tapped a plan: it becomes today's programme."""
-    agenda, plans = _services(router)
+    agenda, plans = _services(ctx)
     group = await agenda.group_of(ctx.conversation)
     key = action.data.get("plan", "")
     plan = await plans.find(key, group.language)
@@ -89,17 +97,17 @@ async def choose_plan(router: Router, ctx: Context, action: CardAction) -> Outco
     return outcome
 
 
-async def steer_by_text(router: Router, ctx: Context, change: Change, minutes: int) -> Outcome:
+async def steer_by_text(ctx: Context, change: Change, minutes: int) -> Outcome:
     """A typed steering command; the group hears about it through the outbox."""
-    agenda, _plans = _services(router)
+    agenda, _plans = _services(ctx)
     day = await agenda.steer(ctx.actor, ctx.conversation, change, minutes)
     # the announcement posted to the group's chat is the answer (no second message there)
     return Outcome(card_update=agenda_card(day, agenda.now(), for_instructor=True))
 
 
-async def steer_by_card(router: Router, ctx: Context, action: CardAction) -> Outcome:
+async def steer_by_card(ctx: Context, action: CardAction) -> Outcome:
     """A steering button on the agenda card."""
-    agenda, _plans = _services(router)
+    agenda, _plans = _services(ctx)
     try:
         change = Change(action.data.get("change", ""))
         minutes = int(action.data.get("minutes", "0") or 0)
@@ -113,9 +121,9 @@ async def steer_by_card(router: Router, ctx: Context, action: CardAction) -> Out
     return Outcome(card_update=agenda_card(day, agenda.now(), for_instructor=True))
 
 
-async def refresh(router: Router, ctx: Context, action: CardAction) -> Outcome:
+async def refresh(ctx: Context, action: CardAction) -> Outcome:
     """Teams refreshes the agenda card for an instructor: give them the view with buttons."""
-    agenda, _plans = _services(router)
+    agenda, _plans = _services(ctx)
     group = await agenda.group_of(ctx.conversation)
     day = await agenda.today(group)
     if day is None or str(day.id) != action.data.get("day"):
@@ -124,9 +132,9 @@ async def refresh(router: Router, ctx: Context, action: CardAction) -> Outcome:
     return Outcome(card_update=agenda_card(day, agenda.now(), for_instructor=steer))
 
 
-async def back(router: Router, ctx: Context, action: CardAction) -> Outcome:
+async def back(ctx: Context, action: CardAction) -> Outcome:
     """A client is back from the break: count them once, show the count on the card."""
-    agenda, _plans = _services(router)
+    agenda, _plans = _services(ctx)
     try:
         day_id = int(action.data.get("day", ""))
         index = int(action.data.get("item", ""))
@@ -157,9 +165,9 @@ def parse_date(word: str, today: date) -> date:
         raise NotAllowed("day.bad_date") from exc
 
 
-async def cancel_day(router: Router, ctx: Context, argument: str) -> Outcome:
+async def cancel_day(ctx: Context, argument: str) -> Outcome:
     """'cancel day 3.12.': one planned day of the group is cancelled."""
-    agenda, _plans = _services(router)
+    agenda, _plans = _services(ctx)
     group = await agenda.group_of(ctx.conversation)
     today = agenda.now().astimezone(ZoneInfo(group.timezone)).date()
     words = [w for w in argument.split() if w.casefold() not in ("to", "till", "→")]
@@ -170,9 +178,9 @@ async def cancel_day(router: Router, ctx: Context, argument: str) -> Outcome:
     return Outcome(replies=[Reply(text=ctx.t("day.cancelled", date=on.strftime("%d.%m.%Y")))])
 
 
-async def move_day(router: Router, ctx: Context, argument: str) -> Outcome:
+async def move_day(ctx: Context, argument: str) -> Outcome:
     """'move day 3.12. 4.12.': one planned day moves to another date."""
-    agenda, _plans = _services(router)
+    agenda, _plans = _services(ctx)
     group = await agenda.group_of(ctx.conversation)
     today = agenda.now().astimezone(ZoneInfo(group.timezone)).date()
     words = [w for w in argument.split() if w.casefold() not in ("to", "till", "→", "-")]
@@ -182,3 +190,108 @@ async def move_day(router: Router, ctx: Context, argument: str) -> Outcome:
     await agenda.move_day(ctx.actor, ctx.conversation, on, to)
     text = ctx.t("day.moved", date=on.strftime("%d.%m.%Y"), to=to.strftime("%d.%m.%Y"))
     return Outcome(replies=[Reply(text=text)])
+
+
+async def meeting(ctx: Context) -> Outcome:
+    """Teams' meetingStart/meetingEnd: today's day of the bound group starts or closes."""
+    agenda = ctx.services.find(AgendaService)
+    if agenda is None:
+        return Outcome()
+    if ctx.turn.kind is TurnKind.MEETING_START:
+        await agenda.meeting_started(ctx.conversation)
+    else:
+        await agenda.meeting_ended(ctx.conversation)
+    return Outcome()
+
+
+def _steer(change: Change, default: int | None = 0) -> Handler:
+    async def handler(ctx: Context, argument: str) -> Outcome:
+        minutes = parse_minutes(argument, default) if default != 0 else 0
+        return await steer_by_text(ctx, change, minutes)
+
+    return handler
+
+
+AGENDA = Command(
+    "agenda",
+    show_agenda,
+    fi=("ohjelma", "päivän ohjelma", "aikataulu"),
+    sv=("program", "dagens program", "schema"),
+    en=("agenda", "schedule", "programme"),
+)
+START_DAY = Command(
+    "start_day",
+    _steer(Change.START),
+    fi=("aloita päivä",),
+    sv=("starta dagen",),
+    en=("start day", "start the day"),
+)
+EXTEND = Command(
+    "extend", _steer(Change.EXTEND, 5), fi=("pidennä",), sv=("förläng",), en=("extend",)
+)
+SKIP = Command(
+    "skip",
+    _steer(Change.SKIP),
+    fi=("seuraava", "ohita"),
+    sv=("nästa", "hoppa över"),
+    en=("skip", "next", "next item"),
+)
+SHIFT = Command("shift", _steer(Change.SHIFT, None), fi=("siirrä",), sv=("flytta",), en=("shift",))
+LATE = Command(
+    "late",
+    _steer(Change.SHIFT, 10),
+    fi=("myöhässä", "olemme myöhässä"),
+    sv=("sena", "vi är sena"),
+    en=("late", "we are late"),
+)
+PAUSE = Command("pause", _steer(Change.PAUSE), fi=("pysäytä",), sv=("pausa",), en=("pause",))
+RESUME = Command("resume", _steer(Change.RESUME), fi=("jatka",), sv=("fortsätt",), en=("resume",))
+END_DAY = Command(
+    "end_day",
+    _steer(Change.END),
+    fi=("lopeta päivä",),
+    sv=("avsluta dagen",),
+    en=("end day", "end the day"),
+)
+CANCEL_DAY = Command(
+    "cancel_day", cancel_day, fi=("peru päivä",), sv=("ställ in dagen",), en=("cancel day",)
+)
+MOVE_DAY = Command(
+    "move_day", move_day, fi=("siirrä päivä",), sv=("flytta dagen",), en=("move day",)
+)
+
+
+def _in_a_group(actor: Actor, _kind: ConversationKind) -> dict[str, str] | None:
+    return {} if actor.roles & {Role.CLIENT, Role.INSTRUCTOR} else None
+
+
+def _instructor(actor: Actor, _kind: ConversationKind) -> dict[str, str] | None:
+    return {} if Role.INSTRUCTOR in actor.roles else None
+
+
+FEATURE = Feature(
+    name="agenda",
+    commands=(
+        AGENDA,
+        *(START_DAY, EXTEND, SKIP, SHIFT, LATE, PAUSE, RESUME, END_DAY),
+        CANCEL_DAY,
+        MOVE_DAY,
+    ),
+    actions={
+        AGENDA_VERB: steer_by_card,
+        REFRESH_VERB: refresh,
+        BACK_VERB: back,
+        PLAN_VERB: choose_plan,
+    },
+    events={TurnKind.MEETING_START: meeting, TurnKind.MEETING_END: meeting},
+    help=(
+        HelpItem(40, "help.item.agenda", _in_a_group, (AGENDA,)),
+        HelpItem(
+            100,
+            "help.item.steer",
+            _instructor,
+            (START_DAY, EXTEND, SKIP, LATE, SHIFT, PAUSE, RESUME, END_DAY),
+        ),
+        HelpItem(110, "help.item.days", _instructor, (CANCEL_DAY, MOVE_DAY)),
+    ),
+)

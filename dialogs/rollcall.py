@@ -2,31 +2,40 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from cards.payload import CardAction, row_id
-from cards.rollcall import RollCallCardRenderer, clock, parse_choice
+from cards.rollcall import (
+    CLOSE_VERB,
+    HERE_VERB,
+    HISTORY_VERB,
+    LIST_VERB,
+    PROBLEM_VERB,
+    REFRESH_VERB,
+    REMIND_VERB,
+    SAVE_VERB,
+    RollCallCardRenderer,
+    clock,
+    parse_choice,
+)
 from dialogs import tutorial as tutorial_dialogs
+from dialogs.context import Context
+from dialogs.feature import Command, Feature, HelpItem
 from dialogs.turn import Outcome, Reply, card_in_place
 from domain.binding import find_group
 from domain.errors import DomainError, NotFound
+from domain.model import Actor, ConversationKind
 from domain.org import Group, Role
 from domain.rollcall.model import RollCall, Status
 from domain.rollcall.service import ClientView, RollCallService
 
-if TYPE_CHECKING:
-    from dialogs.router import Context, Router
+
+def _service(ctx: Context) -> RollCallService:
+    return ctx.services.need(RollCallService)
 
 
-def _service(router: Router) -> RollCallService:
-    if router.s.rollcall is None:
-        raise DomainError("error.generic")
-    return router.s.rollcall
-
-
-def _cards(router: Router) -> RollCallCardRenderer:
-    cards = _service(router).cards
+def _cards(ctx: Context) -> RollCallCardRenderer:
+    cards = _service(ctx).cards
     assert isinstance(cards, RollCallCardRenderer)
     return cards
 
@@ -40,7 +49,7 @@ def _aad(ctx: Context) -> str | None:
 
 
 async def _roll_call(
-    router: Router, ctx: Context, action: CardAction, *, staff: bool = True
+    ctx: Context, action: CardAction, *, staff: bool = True
 ) -> tuple[RollCall, Group]:
     """The roll call a card names, if this turn may reach it (else NotFound).
 
@@ -50,25 +59,25 @@ async def _roll_call(
     roll_call_id = row_id(action.data.get("rollcall", ""))
     if roll_call_id is None:
         raise NotFound("rollcall.unknown")
-    roll_call, group = await _service(router).roll_call(roll_call_id)
-    _service(router).check_reach(ctx.actor, roll_call, group, ctx.conversation, staff=staff)
+    roll_call, group = await _service(ctx).roll_call(roll_call_id)
+    _service(ctx).check_reach(ctx.actor, roll_call, group, ctx.conversation, staff=staff)
     return roll_call, group
 
 
 # --- the group conversation --------------------------------------------------------------
 
 
-async def start(router: Router, ctx: Context, _argument: str) -> Outcome:
+async def start(ctx: Context, _argument: str) -> Outcome:
     """`roll call` / `nimenhuuto` / `upprop`: open one (its card comes through the outbox)."""
     if not ctx.conversation.kind.is_group:
         raise NotFound("rollcall.not_bound")
-    _, opened = await _service(router).start(ctx.actor, ctx.conversation, _aad(ctx))
+    _, opened = await _service(ctx).start(ctx.actor, ctx.conversation, _aad(ctx))
     return Outcome() if opened else _say(ctx.t("rollcall.already_open"))
 
 
-async def here(router: Router, ctx: Context, action: CardAction) -> Outcome:
+async def here(ctx: Context, action: CardAction) -> Outcome:
     """ "I'm here": the tapper's own view replaces the card for them only (invoke response)."""
-    service = _service(router)
+    service = _service(ctx)
     roll_call_id = row_id(action.data.get("rollcall", ""))
     if roll_call_id is None:
         raise NotFound("rollcall.unknown")
@@ -78,9 +87,9 @@ async def here(router: Router, ctx: Context, action: CardAction) -> Outcome:
     if service.runs_by_role(ctx.actor, group):
         roll_call, group = await service.roll_call(roll_call_id)
         view = await service.instructor_view(roll_call, group, ctx.language)
-        return _private_update(ctx, _cards(router).instructor(view))
+        return _private_update(ctx, _cards(ctx).instructor(view))
     client = await service.tap(ctx.actor, roll_call.id or 0, ctx.language, (roll_call, group))
-    return _private_update(ctx, _cards(router).client(client))
+    return _private_update(ctx, _cards(ctx).client(client))
 
 
 def _private_update(ctx: Context, card: dict[str, object]) -> Outcome:
@@ -90,74 +99,72 @@ def _private_update(ctx: Context, card: dict[str, object]) -> Outcome:
     return Outcome()
 
 
-async def refresh(router: Router, ctx: Context, action: CardAction) -> Outcome:
+async def refresh(ctx: Context, action: CardAction) -> Outcome:
     """Teams asks for a person's view: instructors get the names, others their own status."""
-    service = _service(router)
-    roll_call, group = await _roll_call(router, ctx, action, staff=False)
+    service = _service(ctx)
+    roll_call, group = await _roll_call(ctx, action, staff=False)
     if await service.may_run(ctx.actor, group, ctx.conversation, _aad(ctx)):
         view = await service.instructor_view(roll_call, group, ctx.language)
-        return _private_update(ctx, _cards(router).instructor(view))
+        return _private_update(ctx, _cards(ctx).instructor(view))
     shared = await service.shared(roll_call, group)
     mark = await service.own_mark(roll_call, ctx.actor)
-    return _private_update(ctx, _cards(router).client(ClientView(shared, mark, ctx.language)))
+    return _private_update(ctx, _cards(ctx).client(ClientView(shared, mark, ctx.language)))
 
 
-async def problem(router: Router, ctx: Context, action: CardAction) -> Outcome:
+async def problem(ctx: Context, action: CardAction) -> Outcome:
     """ "A problem with sound or picture": the guide privately, and the instructors told."""
-    roll_call, group = await _roll_call(router, ctx, action, staff=False)
-    guide = await tutorial_dialogs.start(router, ctx)
-    told = await _service(router).problem(ctx.actor, roll_call, group)
+    roll_call, group = await _roll_call(ctx, action, staff=False)
+    guide = await tutorial_dialogs.start(ctx)
+    told = await _service(ctx).problem(ctx.actor, roll_call, group)
     sent = ctx.t("tutorial.group.sent")
     if told and any(r.text == sent for r in guide.replies):
         return _say(ctx.t("rollcall.problem.sent"))
     return guide
 
 
-async def _instructor_update(
-    router: Router, ctx: Context, roll_call_id: int, *texts: str
-) -> Outcome:
-    roll_call, group = await _service(router).roll_call(roll_call_id)
-    view = await _service(router).instructor_view(roll_call, group, ctx.language)
-    update = _cards(router).instructor(view) if ctx.turn.is_invoke else None
+async def _instructor_update(ctx: Context, roll_call_id: int, *texts: str) -> Outcome:
+    roll_call, group = await _service(ctx).roll_call(roll_call_id)
+    view = await _service(ctx).instructor_view(roll_call, group, ctx.language)
+    update = _cards(ctx).instructor(view) if ctx.turn.is_invoke else None
     return _say(*texts, card_update=update)
 
 
-async def close(router: Router, ctx: Context, action: CardAction) -> Outcome:
+async def close(ctx: Context, action: CardAction) -> Outcome:
     """The instructor view's "Close the roll call"."""
-    roll_call, group = await _roll_call(router, ctx, action)
-    return await _close(router, ctx, roll_call, group)
+    roll_call, group = await _roll_call(ctx, action)
+    return await _close(ctx, roll_call, group)
 
 
-async def close_by_text(router: Router, ctx: Context, _argument: str) -> Outcome:
+async def close_by_text(ctx: Context, _argument: str) -> Outcome:
     """`close roll call` / `sulje nimenhuuto` / `stäng uppropet` in the group conversation."""
-    roll_call, group = await _service(router).current(ctx.conversation)
-    return await _close(router, ctx, roll_call, group)
+    roll_call, group = await _service(ctx).current(ctx.conversation)
+    return await _close(ctx, roll_call, group)
 
 
-async def _close(router: Router, ctx: Context, roll_call: RollCall, group: Group) -> Outcome:
-    absent = await _service(router).close(ctx.actor, roll_call, group, ctx.conversation, _aad(ctx))
+async def _close(ctx: Context, roll_call: RollCall, group: Group) -> Outcome:
+    absent = await _service(ctx).close(ctx.actor, roll_call, group, ctx.conversation, _aad(ctx))
     said = (
         ctx.t("rollcall.already_closed")
         if absent is None
         else ctx.t("rollcall.closed_now", n=len(absent))
     )
-    return await _instructor_update(router, ctx, roll_call.id or 0, said)
+    return await _instructor_update(ctx, roll_call.id or 0, said)
 
 
-async def remind(router: Router, ctx: Context, action: CardAction) -> Outcome:
+async def remind(ctx: Context, action: CardAction) -> Outcome:
     """The instructor view's "Remind the missing"."""
-    roll_call, group = await _roll_call(router, ctx, action)
-    return await _remind(router, ctx, roll_call, group)
+    roll_call, group = await _roll_call(ctx, action)
+    return await _remind(ctx, roll_call, group)
 
 
-async def remind_by_text(router: Router, ctx: Context, _argument: str) -> Outcome:
+async def remind_by_text(ctx: Context, _argument: str) -> Outcome:
     """`remind the missing` / `muistuta puuttuvia` / `påminn de som saknas`."""
-    roll_call, group = await _service(router).current(ctx.conversation)
-    return await _remind(router, ctx, roll_call, group)
+    roll_call, group = await _service(ctx).current(ctx.conversation)
+    return await _remind(ctx, roll_call, group)
 
 
-async def _remind(router: Router, ctx: Context, roll_call: RollCall, group: Group) -> Outcome:
-    done = await _service(router).remind(ctx.actor, roll_call, group, ctx.conversation, _aad(ctx))
+async def _remind(ctx: Context, roll_call: RollCall, group: Group) -> Outcome:
+    done = await _service(ctx).remind(ctx.actor, roll_call, group, ctx.conversation, _aad(ctx))
     texts = [ctx.t("rollcall.reminded", sent=done.sent, already=done.already)]
     if done.unreachable and ctx.conversation.kind.is_group:
         # the whole group reads this: a count, never clients' names
@@ -166,12 +173,12 @@ async def _remind(router: Router, ctx: Context, roll_call: RollCall, group: Grou
         texts.append(ctx.t("rollcall.reminded.unreachable", names=", ".join(done.unreachable)))
     if done.notified:
         texts.append(ctx.t("rollcall.reminded.notified", n=done.notified))
-    return await _instructor_update(router, ctx, roll_call.id or 0, " ".join(texts))
+    return await _instructor_update(ctx, roll_call.id or 0, " ".join(texts))
 
 
-async def leave(router: Router, ctx: Context, _argument: str) -> Outcome:
+async def leave(ctx: Context, _argument: str) -> Outcome:
     """`I'm leaving now` / `lähden nyt` / `jag går nu`: today's check-out."""
-    group, at, recorded = await _service(router).leave(ctx.actor, ctx.conversation)
+    group, at, recorded = await _service(ctx).leave(ctx.actor, ctx.conversation)
     time = clock(ctx.language, at, ZoneInfo(group.timezone))
     return _say(ctx.t("rollcall.leave.done" if recorded else "rollcall.leave.already", time=time))
 
@@ -179,13 +186,13 @@ async def leave(router: Router, ctx: Context, _argument: str) -> Outcome:
 # --- the attendance list -----------------------------------------------------------------
 
 
-async def attendance(router: Router, ctx: Context, argument: str) -> Outcome:
+async def attendance(ctx: Context, argument: str) -> Outcome:
     """`attendance` / `läsnäolo` / `närvaro`: today's list, privately, for staff."""
-    service = _service(router)
-    group = await _attendance_group(router, ctx, argument)
+    service = _service(ctx)
+    group = await _attendance_group(ctx, argument)
     view = await service.attendance(ctx.actor, group, ctx.language)
     latest = view.roll_calls[-1] if view.roll_calls else None
-    card = _cards(router).attendance(view, latest)
+    card = _cards(ctx).attendance(view, latest)
     if not ctx.conversation.kind.is_group:
         return Outcome(replies=[Reply(card=card)])
     asked = ctx.turn.activity_id or service.now().isoformat()
@@ -196,16 +203,16 @@ async def attendance(router: Router, ctx: Context, argument: str) -> Outcome:
     return _say(ctx.t("attendance.sent"))
 
 
-async def _attendance_group(router: Router, ctx: Context, argument: str) -> Group:
+async def _attendance_group(ctx: Context, argument: str) -> Group:
     if ctx.conversation.group_id is not None and not argument:
-        return await _service(router).bound_group(ctx.conversation)
+        return await _service(ctx).bound_group(ctx.conversation)
     staff = {
         g.id: g
         for role in (Role.INSTRUCTOR, Role.COORDINATOR, Role.ADMIN)
         for g in ctx.actor.groups_as(role)
     }
     if ctx.actor.roles & {Role.COORDINATOR, Role.ADMIN}:
-        for group in await router.s.groups.all_groups():
+        for group in await ctx.services.groups.all_groups():
             if ctx.actor.is_admin or any(
                 u.key == group.unit_key for u in ctx.actor.units_as(Role.COORDINATOR)
             ):
@@ -223,26 +230,26 @@ async def _attendance_group(router: Router, ctx: Context, argument: str) -> Grou
     raise DomainError("attendance.choose_group_text", groups=", ".join(g.name for g in groups))
 
 
-async def show(router: Router, ctx: Context, action: CardAction) -> Outcome:
+async def show(ctx: Context, action: CardAction) -> Outcome:
     """Another roll call of the day on the attendance list (or back from the history)."""
-    roll_call, group = await _roll_call(router, ctx, action)
-    view = await _service(router).attendance(ctx.actor, group, ctx.language, roll_call.day)
-    card = _cards(router).attendance(view, roll_call)
+    roll_call, group = await _roll_call(ctx, action)
+    view = await _service(ctx).attendance(ctx.actor, group, ctx.language, roll_call.day)
+    card = _cards(ctx).attendance(view, roll_call)
     return card_in_place(ctx.turn, card)
 
 
-async def history(router: Router, ctx: Context, action: CardAction) -> Outcome:
+async def history(ctx: Context, action: CardAction) -> Outcome:
     """The day's change history."""
-    roll_call, group = await _roll_call(router, ctx, action)
-    view = await _service(router).attendance(ctx.actor, group, ctx.language, roll_call.day)
-    card = _cards(router).history(view, roll_call)
+    roll_call, group = await _roll_call(ctx, action)
+    view = await _service(ctx).attendance(ctx.actor, group, ctx.language, roll_call.day)
+    card = _cards(ctx).history(view, roll_call)
     return card_in_place(ctx.turn, card)
 
 
-async def save(router: Router, ctx: Context, action: CardAction) -> Outcome:
+async def save(ctx: Context, action: CardAction) -> Outcome:
     """ "Save the changes" on the attendance list: each changed choice is one audited change."""
-    service = _service(router)
-    roll_call, group = await _roll_call(router, ctx, action)
+    service = _service(ctx)
+    roll_call, group = await _roll_call(ctx, action)
     view = await service.attendance(ctx.actor, group, ctx.language, roll_call.day)
     index = view.roll_calls.index(roll_call) if roll_call in view.roll_calls else None
     current = {
@@ -269,6 +276,75 @@ async def save(router: Router, ctx: Context, action: CardAction) -> Outcome:
         if await service.correct(ctx.actor, roll_call, group, person_id, status, reason):
             changed += 1
     view = await service.attendance(ctx.actor, group, ctx.language, roll_call.day)
-    card = _cards(router).attendance(view, roll_call)
+    card = _cards(ctx).attendance(view, roll_call)
     said = ctx.t("attendance.saved", n=changed) if changed else ctx.t("attendance.saved.none")
     return _say(said, card_update=card)
+
+
+ROLL_CALL = Command(
+    "roll_call",
+    start,
+    fi=("nimenhuuto", "aloita nimenhuuto"),
+    sv=("upprop", "starta uppropet"),
+    en=("roll call", "rollcall", "check-in", "check in"),
+)
+CLOSE_ROLL_CALL = Command(
+    "close_roll_call",
+    close_by_text,
+    fi=("sulje nimenhuuto",),
+    sv=("stäng uppropet", "stäng upprop"),
+    en=("close roll call", "close the roll call"),
+)
+REMIND = Command(
+    "remind",
+    remind_by_text,
+    fi=("muistuta puuttuvia", "muistuta"),
+    sv=("påminn de som saknas", "påminn"),
+    en=("remind the missing", "remind missing"),
+)
+ATTENDANCE = Command(
+    "attendance",
+    attendance,
+    fi=("läsnäolo", "läsnäololista"),
+    sv=("närvaro", "närvarolista"),
+    en=("attendance",),
+)
+LEAVE = Command(
+    "leave",
+    leave,
+    fi=("lähden nyt", "lähden"),
+    sv=("jag går nu", "jag går"),
+    en=("i'm leaving now", "i am leaving now", "i'm leaving", "leaving now"),
+)
+
+
+def _client(actor: Actor, _kind: ConversationKind) -> dict[str, str] | None:
+    return {} if Role.CLIENT in actor.roles else None
+
+
+def _instructor(actor: Actor, _kind: ConversationKind) -> dict[str, str] | None:
+    return {} if Role.INSTRUCTOR in actor.roles else None
+
+
+FEATURE = Feature(
+    name="rollcall",
+    commands=(ROLL_CALL, CLOSE_ROLL_CALL, REMIND, ATTENDANCE, LEAVE),
+    actions={
+        HERE_VERB: here,
+        PROBLEM_VERB: problem,
+        REFRESH_VERB: refresh,
+        CLOSE_VERB: close,
+        REMIND_VERB: remind,
+        LIST_VERB: show,
+        HISTORY_VERB: history,
+        SAVE_VERB: save,
+    },
+    # a check-in recorded twice is still one mark, and a refresh only reads
+    idempotent=frozenset({HERE_VERB, REFRESH_VERB}),
+    help=(
+        HelpItem(60, "help.item.leave", _client, (LEAVE,)),
+        HelpItem(
+            80, "help.item.rollcall", _instructor, (ROLL_CALL, CLOSE_ROLL_CALL, REMIND, ATTENDANCE)
+        ),
+    ),
+)

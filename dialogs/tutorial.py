@@ -2,69 +2,69 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from cards.payload import CardAction, row_id
-from cards.tutorial import TutorialCardRenderer
+from cards.tutorial import (
+    GO_VERB,
+    RESOLVE_VERB,
+    SEND_VERB,
+    START_VERB,
+    TAKE_VERB,
+    TutorialCardRenderer,
+)
+from dialogs.context import Context
+from dialogs.feature import Command, Feature, HelpItem, always
 from dialogs.turn import Outcome, Reply, card_in_place
-from domain.errors import DomainError
+from domain.model import Actor, ConversationKind
 from domain.org import Role
 from domain.tutorial.content import Device
 from domain.tutorial.flow import Event, device_for_platform
 from domain.tutorial.service import SendResult, TakeResult, TutorialService, View
 
-if TYPE_CHECKING:
-    from dialogs.router import Context, Router
-
 SHOW = "show"
 
 
-def _service(router: Router) -> TutorialService:
-    if router.s.tutorial is None:
-        raise DomainError("error.generic")
-    return router.s.tutorial
+def _service(ctx: Context) -> TutorialService:
+    return ctx.services.need(TutorialService)
 
 
-def _renderer(router: Router) -> TutorialCardRenderer:
-    cards = _service(router).cards
+def _renderer(ctx: Context) -> TutorialCardRenderer:
+    cards = _service(ctx).cards
     assert isinstance(cards, TutorialCardRenderer)
     return cards
 
 
-def _card(router: Router, view: View) -> Outcome:
-    return Outcome(replies=[Reply(card=_renderer(router).tutorial(view))])
+def _card(ctx: Context, view: View) -> Outcome:
+    return Outcome(replies=[Reply(card=_renderer(ctx).tutorial(view))])
 
 
-async def start(router: Router, ctx: Context, _argument: str = "") -> Outcome:
+async def start(ctx: Context, _argument: str = "") -> Outcome:
     """`tutorial` / `opastus` / `guide`: the guide in a 1:1 chat, where the person left off."""
-    service = _service(router)
+    service = _service(ctx)
     platform = device_for_platform(ctx.turn.platform)
     if not ctx.conversation.kind.is_group:
-        return _card(router, await service.begin(ctx.actor, ctx.language, platform_device=platform))
+        return _card(ctx, await service.begin(ctx.actor, ctx.language, platform_device=platform))
     result = await service.start_privately(ctx.actor, ctx.language, ctx.conversation, platform)
     if result is SendResult.UNREACHABLE:
-        url = _renderer(router).page_url(ctx.language)
+        url = _renderer(ctx).page_url(ctx.language)
         return Outcome(replies=[Reply(text=ctx.t("tutorial.group.unreachable", url=url))])
     return Outcome(replies=[Reply(text=ctx.t("tutorial.group.sent"))])
 
 
-async def help_or_tutorial(router: Router, ctx: Context, argument: str) -> Outcome:
-    """`help` / `apua` / `hjälp`: a client gets the help lines and the guide; others the lines."""
-    listed = await router.help(ctx, argument)
-    if ctx.actor.roles != {Role.CLIENT} or router.s.tutorial is None:
-        return listed
-    guide = await start(router, ctx)
-    return Outcome(replies=[*listed.replies, *guide.replies])
+async def guide_for_clients(ctx: Context) -> list[Reply]:
+    """After the help lines a client (and only a client) gets the guide too."""
+    if ctx.actor.roles != {Role.CLIENT} or ctx.services.find(TutorialService) is None:
+        return []
+    return (await start(ctx)).replies
 
 
-async def start_button(router: Router, ctx: Context, _action: CardAction) -> Outcome:
+async def start_button(ctx: Context, _action: CardAction) -> Outcome:
     """ "I have a problem with sound or picture" on a group card: the guide, privately."""
-    return await start(router, ctx)
+    return await start(ctx)
 
 
-async def go(router: Router, ctx: Context, action: CardAction) -> Outcome:
+async def go(ctx: Context, action: CardAction) -> Outcome:
     """A button on a tutorial card; the tapped card is replaced by where the person is now."""
-    service = _service(router)
+    service = _service(ctx)
     raw_event = action.data.get("e", "")
     event: Event | None
     if raw_event == SHOW:
@@ -81,22 +81,22 @@ async def go(router: Router, ctx: Context, action: CardAction) -> Outcome:
         except ValueError:
             return Outcome(replies=[Reply(text=ctx.t("card.stale"))])
     view = await service.act(ctx.actor, ctx.language, action.data.get("t", ""), event, device)
-    card = _renderer(router).tutorial(view)
+    card = _renderer(ctx).tutorial(view)
     return card_in_place(ctx.turn, card)
 
 
-async def send(router: Router, ctx: Context, argument: str) -> Outcome:
+async def send(ctx: Context, argument: str) -> Outcome:
     """`send tutorial to Maija`: an instructor sends the guide to a client of their group."""
-    result, name = await _service(router).send_to(ctx.actor, argument, ctx.conversation)
+    result, name = await _service(ctx).send_to(ctx.actor, argument, ctx.conversation)
     return _sent(ctx, result, name)
 
 
-async def send_button(router: Router, ctx: Context, action: CardAction) -> Outcome:
+async def send_button(ctx: Context, action: CardAction) -> Outcome:
     """The same from a button that carries the client's id (the attendance list)."""
     person_id = row_id(action.data.get("person", ""))
     if person_id is None:
         return Outcome(replies=[Reply(text=ctx.t("card.stale"))])
-    result, name = await _service(router).send_to_person(ctx.actor, person_id, ctx.conversation)
+    result, name = await _service(ctx).send_to_person(ctx.actor, person_id, ctx.conversation)
     return _sent(ctx, result, name)
 
 
@@ -109,9 +109,9 @@ def _sent(ctx: Context, result: SendResult, name: str) -> Outcome:
     return Outcome(replies=[Reply(text=ctx.t(key, name=name))])
 
 
-async def take(router: Router, ctx: Context, action: CardAction) -> Outcome:
+async def take(ctx: Context, action: CardAction) -> Outcome:
     """ "I'll take it" on a help request: the first instructor gets it, the others are thanked."""
-    result, view = await _service(router).take(ctx.actor, action.data.get("request", ""))
+    result, view = await _service(ctx).take(ctx.actor, action.data.get("request", ""))
     key, params = {
         TakeResult.TAKEN: ("help.take.done", {"name": view.client_name}),
         TakeResult.ALREADY_YOURS: ("help.take.already_yours", {}),
@@ -122,15 +122,59 @@ async def take(router: Router, ctx: Context, action: CardAction) -> Outcome:
         TakeResult.RESOLVED: ("help.take.was_resolved", {}),
     }[result]
     own = view.request.taken_by == ctx.actor.person_id
-    card = _renderer(router).help_request(ctx.language, view, own=own)
+    card = _renderer(ctx).help_request(ctx.language, view, own=own)
     if ctx.conversation.kind.is_group:
         # a client's name never goes into a group conversation: the card says it to the tapper
         return Outcome(card_update=card)
     return Outcome(replies=[Reply(text=ctx.t(key, **params))], card_update=card)
 
 
-async def resolve(router: Router, ctx: Context, action: CardAction) -> Outcome:
+async def resolve(ctx: Context, action: CardAction) -> Outcome:
     """ "Resolved" on a help request the instructor took."""
-    view = await _service(router).resolve(ctx.actor, action.data.get("request", ""))
-    card = _renderer(router).help_request(ctx.language, view, own=False)
+    view = await _service(ctx).resolve(ctx.actor, action.data.get("request", ""))
+    card = _renderer(ctx).help_request(ctx.language, view, own=False)
     return Outcome(replies=[Reply(text=ctx.t("help.resolve.done"))], card_update=card)
+
+
+TUTORIAL = Command(
+    "tutorial",
+    start,
+    fi=("opastus", "opas"),
+    sv=("guiden", "guide", "handledning"),
+    en=("tutorial", "guide"),
+)
+SEND_TUTORIAL = Command(
+    "send_tutorial",
+    send,
+    fi=("lähetä opastus", "lähetä opas"),
+    sv=("skicka guiden till", "skicka guide till", "skicka guiden"),
+    en=(
+        "send tutorial to",
+        "send tutorial",
+        "send the tutorial to",
+        "send guide to",
+        "send the guide to",
+    ),
+)
+
+
+def _instructor(actor: Actor, _kind: ConversationKind) -> dict[str, str] | None:
+    return {} if Role.INSTRUCTOR in actor.roles else None
+
+
+FEATURE = Feature(
+    name="tutorial",
+    commands=(TUTORIAL, SEND_TUTORIAL),
+    actions={
+        GO_VERB: go,
+        START_VERB: start_button,
+        SEND_VERB: send_button,
+        TAKE_VERB: take,
+        RESOLVE_VERB: resolve,
+    },
+    help=(
+        HelpItem(50, "help.item.tutorial", always, (TUTORIAL,)),
+        HelpItem(70, "help.item.send_tutorial", _instructor, (SEND_TUTORIAL,)),
+    ),
+    after_help=guide_for_clients,
+)

@@ -46,8 +46,8 @@ from cards.rollcall import (
 )
 from cards.rollcall import REFRESH_VERB as ROLLCALL_REFRESH_VERB
 from cards.tutorial import GO_VERB, RESOLVE_VERB, SEND_VERB, START_VERB, TAKE_VERB
-from dialogs.commands import Command
-from dialogs.router import ACTIONS, COMMANDS
+from dialogs.feature import Command
+from dialogs.features import default_registry
 from domain import days as d
 from domain.i18n import text
 from domain.org import Language
@@ -168,32 +168,36 @@ EVERYWHERE = frozenset(Where)
 
 # --- the verbs: every text command and every card verb -------------------------------------
 
+REGISTRY = default_registry()
+C = REGISTRY.commands
+COMMANDS = tuple(C.values())
+ACTIONS = REGISTRY.actions
 Verb = Command | str
 
 # what is typed for each command; a command that names a group or a person names A's
 TYPED: dict[Command, str] = {
-    Command.HELP: "apua",
-    Command.LANGUAGE: "kieli fi",
-    Command.BIND: "tämä on ryhmä ryhma-a",
-    Command.GROUPS: "ryhmät",
-    Command.AGENDA: "ohjelma",
-    Command.START_DAY: "aloita päivä",
-    Command.EXTEND: "pidennä 5",
-    Command.SKIP: "seuraava",
-    Command.SHIFT: "siirrä 10",
-    Command.LATE: "myöhässä 10",
-    Command.PAUSE: "pysäytä",
-    Command.RESUME: "jatka",
-    Command.END_DAY: "lopeta päivä",
-    Command.CANCEL_DAY: f"peru päivä {NEXT_WEEK:%d.%m.%Y}",
-    Command.MOVE_DAY: f"siirrä päivä {NEXT_WEEK:%d.%m.%Y} {NEXT_WEEK_MOVED:%d.%m.%Y}",
-    Command.TUTORIAL: "opastus",
-    Command.SEND_TUTORIAL: f"lähetä opastus {HELPED_A.name}",
-    Command.ROLL_CALL: "nimenhuuto",
-    Command.CLOSE_ROLL_CALL: "sulje nimenhuuto",
-    Command.REMIND: "muistuta puuttuvia",
-    Command.ATTENDANCE: "läsnäolo ryhma-a",
-    Command.LEAVE: "lähden nyt",
+    C["help"]: "apua",
+    C["language"]: "kieli fi",
+    C["bind"]: "tämä on ryhmä ryhma-a",
+    C["groups"]: "ryhmät",
+    C["agenda"]: "ohjelma",
+    C["start_day"]: "aloita päivä",
+    C["extend"]: "pidennä 5",
+    C["skip"]: "seuraava",
+    C["shift"]: "siirrä 10",
+    C["late"]: "myöhässä 10",
+    C["pause"]: "pysäytä",
+    C["resume"]: "jatka",
+    C["end_day"]: "lopeta päivä",
+    C["cancel_day"]: f"peru päivä {NEXT_WEEK:%d.%m.%Y}",
+    C["move_day"]: f"siirrä päivä {NEXT_WEEK:%d.%m.%Y} {NEXT_WEEK_MOVED:%d.%m.%Y}",
+    C["tutorial"]: "opastus",
+    C["send_tutorial"]: f"lähetä opastus {HELPED_A.name}",
+    C["roll_call"]: "nimenhuuto",
+    C["close_roll_call"]: "sulje nimenhuuto",
+    C["remind"]: "muistuta puuttuvia",
+    C["attendance"]: "läsnäolo ryhma-a",
+    C["leave"]: "lähden nyt",
 }
 CARD_VERBS: tuple[str, ...] = tuple(ACTIONS)
 VERBS: tuple[Verb, ...] = (*COMMANDS, *CARD_VERBS)
@@ -235,20 +239,20 @@ def rule(
 
 # verbs by what they do
 STEER: set[Verb] = {
-    *(Command.START_DAY, Command.EXTEND, Command.SKIP, Command.SHIFT, Command.LATE),
-    *(Command.PAUSE, Command.RESUME, Command.END_DAY, Command.CANCEL_DAY, Command.MOVE_DAY),
-    *(Command.ROLL_CALL, Command.CLOSE_ROLL_CALL, Command.REMIND, PLAN_VERB),
+    *(C["start_day"], C["extend"], C["skip"], C["shift"], C["late"]),
+    *(C["pause"], C["resume"], C["end_day"], C["cancel_day"], C["move_day"]),
+    *(C["roll_call"], C["close_roll_call"], C["remind"], PLAN_VERB),
 }
 RUN_ROLL_CALL_BY_CARD: set[Verb] = {CLOSE_VERB, REMIND_VERB, SAVE_VERB}
 HELP_REQUESTS: set[Verb] = {TAKE_VERB, RESOLVE_VERB}
-SEND_GUIDE: set[Verb] = {Command.SEND_TUTORIAL, SEND_VERB}
-BIND: set[Verb] = {Command.BIND, BIND_VERB}
+SEND_GUIDE: set[Verb] = {C["send_tutorial"], SEND_VERB}
+BIND: set[Verb] = {C["bind"], BIND_VERB}
 PRESENCE_BY_CARD: set[Verb] = {HERE_VERB, PROBLEM_VERB}
-SELF_SERVICE: set[Verb] = {Command.HELP, Command.LANGUAGE, Command.TUTORIAL, START_VERB}
-READ_RECORD: set[Verb] = {Command.ATTENDANCE, LIST_VERB, HISTORY_VERB}
+SELF_SERVICE: set[Verb] = {C["help"], C["language"], C["tutorial"], START_VERB}
+READ_RECORD: set[Verb] = {C["attendance"], LIST_VERB, HISTORY_VERB}
 READ_OWN_VIEW: set[Verb] = {
-    Command.GROUPS,
-    Command.AGENDA,
+    C["groups"],
+    C["agenda"],
     AGENDA_REFRESH_VERB,
     ROLLCALL_REFRESH_VERB,
     GO_VERB,
@@ -288,10 +292,10 @@ RULES: tuple[Rule, ...] = (
     # picture" (the guide privately, the instructors told), "I'm back" after a break, "I'm
     # leaving". Their own mark, nobody else's; A's staff tapping "I'm here" get their view.
     rule("anyone in A's chat", {*PRESENCE_BY_CARD, BACK_VERB}, ALL_ROLES, A_CHAT, Lands.A),
-    rule("anyone in a group's chat", {Command.LEAVE}, ALL_ROLES, BOTH_CHATS, Lands.CHAT),
+    rule("anyone in a group's chat", {C["leave"]}, ALL_ROLES, BOTH_CHATS, Lands.CHAT),
     # A's clients also tap their reminder card in their own 1:1 chat, and check out there
     rule("A's clients, their reminder", PRESENCE_BY_CARD, A_CLIENTS, OWN, Lands.A),
-    rule("clients, their 1:1", {Command.LEAVE}, {*A_CLIENTS, "client_b"}, OWN, Lands.OWN_GROUP),
+    rule("clients, their 1:1", {C["leave"]}, {*A_CLIENTS, "client_b"}, OWN, Lands.OWN_GROUP),
     # README "Attendance": instructors of A, coordinators of A's unit (read-only) and admins
     # see A's list, privately, asked from anywhere
     rule("A's record, read", READ_RECORD, A_RECORD, EVERYWHERE, Lands.READ),
@@ -844,7 +848,7 @@ def effect(
             ("people", lambda r: r["id"] == me),
             ("tutorial_progress", lambda r: r["person_id"] == me),
         ]
-        if verb is Command.LANGUAGE:
+        if verb is C["language"]:
             mine = _of(observed, "people", lambda r: r["id"] == me)
             if not mine or mine[0].row["language"] != FI.value:
                 problems.append("the actor's language was not stored")
@@ -886,15 +890,15 @@ def effect(
             problems.append(f"{side.name}'s current item was not extended by 5 minutes")
 
     steering = {
-        Command.START_DAY: lambda: day_status("planned", "running"),
-        Command.EXTEND: extended,
+        C["start_day"]: lambda: day_status("planned", "running"),
+        C["extend"]: extended,
         AGENDA_VERB: extended,
-        Command.SKIP: lambda: items_moved(1, None),
-        Command.SHIFT: lambda: items_moved(1, 10),
-        Command.LATE: lambda: items_moved(1, 10),
-        Command.PAUSE: lambda: day_status("running", "paused"),
-        Command.RESUME: lambda: day_status("paused", "running"),
-        Command.END_DAY: lambda: day_status("running", "closed"),
+        C["skip"]: lambda: items_moved(1, None),
+        C["shift"]: lambda: items_moved(1, 10),
+        C["late"]: lambda: items_moved(1, 10),
+        C["pause"]: lambda: day_status("running", "paused"),
+        C["resume"]: lambda: day_status("paused", "running"),
+        C["end_day"]: lambda: day_status("running", "closed"),
     }
     if verb in steering:
         steering[verb]()
@@ -904,12 +908,12 @@ def effect(
         if me not in (backs or {}).get("1", []):
             problems.append(f"the actor was not counted back on {side.name}'s day")
         return [("group_days", today)], problems
-    if verb is Command.CANCEL_DAY:
+    if verb is C["cancel_day"]:
         later = _of(observed, "group_days", lambda r: r["id"] == side.next_week_id)
         if not later or (later[0].after or {}).get("status") != "cancelled":
             problems.append(f"{side.name}'s day next week was not cancelled")
         return [("group_days", lambda r: r["id"] == side.next_week_id)], problems
-    if verb is Command.MOVE_DAY:
+    if verb is C["move_day"]:
 
         def touched(r: Row) -> bool:
             moved_to = r["group_id"] == group_id and r["date"] == NEXT_WEEK_MOVED
@@ -929,7 +933,7 @@ def effect(
             ("group_days", lambda r: r["group_id"] == group_id and r["date"] == TODAY)
         ], problems
     rc = side.roll_call_id
-    if verb is Command.ROLL_CALL:
+    if verb is C["roll_call"]:
         opened = _of(observed, "roll_calls", lambda r: r["group_id"] == group_id)
         if not any(
             c.before is None
@@ -946,7 +950,7 @@ def effect(
     }
     marks_of_rc: Touch = ("attendance_marks", lambda r: r["roll_call_id"] == rc)
     changes_of_group: Touch = ("attendance_changes", lambda r: r["group_id"] == group_id)
-    if verb in (Command.CLOSE_ROLL_CALL, CLOSE_VERB):
+    if verb in (C["close_roll_call"], CLOSE_VERB):
         closed = _of(observed, "roll_calls", lambda r: r["id"] == rc)
         if not closed or closed[0].row["closed_at"] is None:
             problems.append(f"{side.name}'s roll call was not closed")
@@ -958,7 +962,7 @@ def effect(
         if absent != missing:
             problems.append(f"closing made {sorted(absent)} absent, expected {sorted(missing)}")
         return [("roll_calls", lambda r: r["id"] == rc), marks_of_rc, changes_of_group], problems
-    if verb in (Command.REMIND, REMIND_VERB):
+    if verb in (C["remind"], REMIND_VERB):
         said = [
             text(FI, "rollcall.reminded", sent=n, already=len(missing) - n)
             for n in range(len(missing) + 1)
@@ -998,7 +1002,7 @@ def effect(
         ], problems
     if verb is PROBLEM_VERB:
         return [("tutorial_progress", lambda r: r["person_id"] == me)], problems
-    if verb is Command.LEAVE:
+    if verb is C["leave"]:
         left = _of(observed, "attendance_checkouts", lambda r: r["person_id"] == me)
         if not left or left[0].row["group_id"] != group_id:
             problems.append(f"no check-out of {side.name} for the actor")
@@ -1024,7 +1028,7 @@ def effect(
             problems.append(f"{side.name}'s help request was not resolved by the actor")
         return [request], problems
     helped = world.ids[HELPED_A.name]
-    if verb in (Command.SEND_TUTORIAL, SEND_VERB):
+    if verb in (C["send_tutorial"], SEND_VERB):
         said = [
             text(FI, key, name=HELPED_A.name)
             for key in ("tutorial.send.sent", "tutorial.send.already_sent")
@@ -1032,7 +1036,7 @@ def effect(
         if not any(_quoted(s) in shown for s in said):
             problems.append(f"not told that the guide went to {HELPED_A.name}")
         return [("tutorial_progress", lambda r: r["person_id"] == helped)], problems
-    if verb in (Command.BIND, BIND_VERB):
+    if verb in (C["bind"], BIND_VERB):
         if _quoted(text(FI, "bind.already", group="Ryhmä A")) not in shown:
             problems.append("not told that the chat is A's already")
         return [], problems
@@ -1160,17 +1164,17 @@ def _days(world: World) -> tuple[int, int]:
 # before these verbs both groups are put where an allowed actor's verb can act: a planned day to
 # start, a paused day to resume, a cancelled day to plan again, no roll call open to open one
 PREPARE: dict[Verb, Callable[[World], Awaitable[None]]] = {
-    Command.START_DAY: lambda w: _update(w, GROUP_DAYS, _days(w), status="planned"),
-    Command.RESUME: lambda w: _update(
+    C["start_day"]: lambda w: _update(w, GROUP_DAYS, _days(w), status="planned"),
+    C["resume"]: lambda w: _update(
         w, GROUP_DAYS, _days(w), status="paused", paused_at=MORNING.astimezone(UTC)
     ),
     PLAN_VERB: lambda w: _update(w, GROUP_DAYS, _days(w), status="cancelled"),
-    Command.ROLL_CALL: lambda w: _update(
+    C["roll_call"]: lambda w: _update(
         w, ROLL_CALLS, (w.a.roll_call_id, w.b.roll_call_id), closed_at=MORNING.astimezone(UTC)
     ),
 }
 # an allowed one of these makes the agenda timer post at once: let it, before judging
-SETTLE = frozenset({Command.SKIP, PLAN_VERB})
+SETTLE = frozenset({C["skip"], PLAN_VERB})
 
 
 async def run_cell(world: World, where: Where, verb: Verb, base: Snapshot) -> list[str]:

@@ -7,12 +7,17 @@ from collections.abc import Callable
 
 import pytest
 
-from dialogs.commands import COMMAND_WORDS, Command, parse
+from dialogs.commands import normalise
+from dialogs.feature import Command
+from dialogs.features import default_registry
 from domain.i18n import text
 from domain.org import Language
 
 NBSP = "\u00a0"
-WORDS = [(cmd, word) for cmd, words in COMMAND_WORDS.items() for word in words]
+REGISTRY = default_registry()
+C = REGISTRY.commands
+parse = REGISTRY.parse
+WORDS = [(cmd, word) for cmd in C.values() for word in cmd.words()]
 WORD_IDS = [word for _, word in WORDS]
 
 VARIANTS: dict[str, Callable[[str], str]] = {
@@ -49,38 +54,38 @@ def test_text_after_a_command_word_is_its_argument(command: Command, word: str) 
 @pytest.mark.parametrize(
     ("typed", "command"),
     [
-        ("apua?", Command.HELP),
-        ("hjälp?", Command.HELP),
-        ("Help?", Command.HELP),
-        ("ryhmät?", Command.GROUPS),
-        ("kieli sv?", Command.LANGUAGE),
+        ("apua?", C["help"]),
+        ("hjälp?", C["help"]),
+        ("Help?", C["help"]),
+        ("ryhmät?", C["groups"]),
+        ("kieli sv?", C["language"]),
     ],
 )
 def test_a_question_mark_after_a_command_word_is_ignored(typed: str, command: Command) -> None:
-    expected_argument = "sv" if command is Command.LANGUAGE else ""
+    expected_argument = "sv" if command is C["language"] else ""
     assert parse(typed) == (command, expected_argument)
 
 
 def test_language_argument_is_returned() -> None:
-    assert parse("kieli sv") == (Command.LANGUAGE, "sv")
-    assert parse("Språk på svenska!") == (Command.LANGUAGE, "på svenska")
+    assert parse("kieli sv") == (C["language"], "sv")
+    assert parse("Språk på svenska!") == (C["language"], "på svenska")
 
 
 def test_bind_returns_the_rest_as_the_group_name() -> None:
     command, argument = parse("tämä on ryhmä IT-pajan etäryhmä")
-    assert command is Command.BIND
+    assert command is C["bind"]
     assert argument.casefold() == "it-pajan etäryhmä"
 
 
 def test_longest_phrase_wins() -> None:
     command, argument = parse("this is the group IT")
-    assert (command, argument.casefold()) == (Command.BIND, "it")
+    assert (command, argument.casefold()) == (C["bind"], "it")
     command, argument = parse("tämä on ryhmän IT-paja keskustelu")
-    assert (command, argument.casefold()) == (Command.BIND, "it-paja keskustelu")
+    assert (command, argument.casefold()) == (C["bind"], "it-paja keskustelu")
 
 
 def test_question_mark_alone_is_help() -> None:
-    assert parse(" ? ") == (Command.HELP, "")
+    assert parse(" ? ") == (C["help"], "")
 
 
 @pytest.mark.parametrize(
@@ -109,31 +114,13 @@ def test_unknown_text_is_no_command(typed: str) -> None:
     assert command is None
 
 
-# The phrase each language's help text teaches for each command: the help line's key and the
-# phrase's position in the list before the dash ("a, b, c ja d – ...").
+# The phrase each language's help text teaches for each command: the help line that names it
+# (the features' registrations) and the phrase's position in the list before the dash
+# ("a, b, c ja d – ...").
 HELP_KEYS: dict[Command, tuple[str, int]] = {
-    Command.HELP: ("help.item.help", 0),
-    Command.LANGUAGE: ("help.item.language", 0),
-    Command.BIND: ("help.item.bind", 0),
-    Command.GROUPS: ("help.item.groups", 0),
-    Command.AGENDA: ("help.item.agenda", 0),
-    Command.START_DAY: ("help.item.steer", 0),
-    Command.EXTEND: ("help.item.steer", 1),
-    Command.SKIP: ("help.item.steer", 2),
-    Command.LATE: ("help.item.steer", 3),
-    Command.SHIFT: ("help.item.steer", 4),
-    Command.PAUSE: ("help.item.steer", 5),
-    Command.RESUME: ("help.item.steer", 6),
-    Command.END_DAY: ("help.item.steer", 7),
-    Command.CANCEL_DAY: ("help.item.days", 0),
-    Command.MOVE_DAY: ("help.item.days", 1),
-    Command.TUTORIAL: ("help.item.tutorial", 0),
-    Command.SEND_TUTORIAL: ("help.item.send_tutorial", 0),
-    Command.ROLL_CALL: ("help.item.rollcall", 0),
-    Command.CLOSE_ROLL_CALL: ("help.item.rollcall", 1),
-    Command.REMIND: ("help.item.rollcall", 2),
-    Command.ATTENDANCE: ("help.item.rollcall", 3),
-    Command.LEAVE: ("help.item.leave", 0),
+    command: (item.key, position)
+    for item in REGISTRY.help
+    for position, command in enumerate(item.commands)
 }
 
 
@@ -146,20 +133,26 @@ def taught_phrases(language: Language, key: str) -> list[str]:
 
 
 def test_every_command_is_taught_in_the_help_text() -> None:
-    assert set(HELP_KEYS) == set(Command)
+    assert set(HELP_KEYS) == set(C.values())
 
 
-@pytest.mark.parametrize("command", list(Command))
+@pytest.mark.parametrize("command", list(C.values()))
 @pytest.mark.parametrize("language", list(Language))
 def test_every_language_has_a_word_for_every_command(language: Language, command: Command) -> None:
     key, position = HELP_KEYS[command]
     taught = taught_phrases(language, key)[position]
     parsed, _ = parse(taught)
     assert parsed is command, f"{language.value}: help teaches {taught!r}"
+    # and it is one of the words the feature registered for that language
+    folded = normalise(taught)
+    assert any(
+        folded == word or folded.startswith(word + " ")
+        for word in map(normalise, command.words(language))
+    ), f"{language.value}: help teaches {taught!r}, not a {language.value} word of {command.name}"
 
 
 @pytest.mark.parametrize("language", list(Language))
 def test_the_instructor_hint_ends_with_a_working_bind_phrase(language: Language) -> None:
     hint = text(language, "welcome.group.instructor_hint")
     phrase = hint.rsplit(": ", 1)[1]
-    assert parse(phrase) == (Command.BIND, "")
+    assert parse(phrase) == (C["bind"], "")

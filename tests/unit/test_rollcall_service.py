@@ -14,16 +14,17 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
-from types import SimpleNamespace
-from typing import cast
 
 import pytest
 
 from cards.payload import CardAction, parse_action
 from cards.rollcall import HERE_VERB, REFRESH_VERB, REMIND_VERB, RollCallCardRenderer
 from dialogs import rollcall as rollcall_dialogs
-from dialogs.router import Context, Router
+from dialogs.context import Context, Services
+from dialogs.state import StateAccess
 from dialogs.turn import Turn, TurnKind
+from domain.binding import Binder
+from domain.directory import Directory
 from domain.errors import DomainError, NotAllowed, NotFound
 from domain.i18n import CATALOGS, placeholders, text
 from domain.meetings import MeetingRole
@@ -48,7 +49,12 @@ from domain.rollcall.service import (
     card_key,
     render_key,
 )
-from tests.fakes.memory import FakeConversationRepository
+from tests.fakes.memory import (
+    FakeConversationRepository,
+    FakeGroupListing,
+    FakeOrgRepository,
+    FakeStateRepository,
+)
 
 T0 = datetime(2026, 3, 5, 7, 0, tzinfo=UTC)  # 9.00 in Helsinki
 DAY = date(2026, 3, 5)
@@ -744,15 +750,24 @@ def _tapping(world: World, person: Person, conversation: Conversation = CHAT) ->
     """An Action.Execute from ``person`` in the group conversation, as the router hands it on."""
     user = TeamsUser(person.teams_id or f"29:{person.id}", person.name, person.aad_object_id)
     turn = Turn(TurnKind.ACTION, conversation, user, is_invoke=True)
-    return Context(turn, world.actor(person), Language.FI, conversation)
+    org = FakeOrgRepository()
+    services = Services(
+        directory=Directory(org),
+        binder=Binder(world.conversations),
+        org=org,
+        groups=FakeGroupListing(world.conversations, (), ()),
+        conversations=world.conversations,
+        state=StateAccess(FakeStateRepository()),
+        features={RollCallService: world.service},
+    )
+    return Context(turn, world.actor(person), Language.FI, conversation, services)
 
 
 async def _card_for(world: World, person: Person, verb: str, roll_call: RollCall) -> str:
     """The card ``person`` gets back for "I'm here" or a refresh, as JSON text."""
-    router = cast(Router, SimpleNamespace(s=SimpleNamespace(rollcall=world.service)))
     handler = rollcall_dialogs.here if verb == HERE_VERB else rollcall_dialogs.refresh
     action = CardAction(verb, {"rollcall": str(roll_call.id)})
-    outcome = await handler(router, _tapping(world, person), action)
+    outcome = await handler(_tapping(world, person), action)
     assert outcome.card_update is not None
     return json.dumps(outcome.card_update, ensure_ascii=False)
 

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from cards.bind import BIND_VERB
-from dialogs.router import Router, Services
+from dialogs.context import Services
+from dialogs.router import Router
 from dialogs.state import StateAccess
 from dialogs.turn import Outcome, Turn, TurnKind
 from domain.binding import Binder
@@ -372,8 +373,7 @@ async def test_uninstalling_marks_the_conversation_inactive(world: World) -> Non
     assert world.conversations.conversations["a:personal"].active is False
 
 
-def test_only_idempotent_card_verbs_skip_the_inbox() -> None:
-    from dialogs.router import IDEMPOTENT_VERBS, Router
+def test_only_idempotent_card_verbs_skip_the_inbox(world: World) -> None:
     from dialogs.turn import Turn, TurnKind
     from domain.model import Conversation, ConversationKind, TeamsUser
 
@@ -383,9 +383,10 @@ def test_only_idempotent_card_verbs_skip_the_inbox() -> None:
     def action(verb: str) -> Turn:
         return Turn(TurnKind.ACTION, conv, user, action={"verb": verb}, is_invoke=True)
 
-    assert {"rollcall.here", "rollcall.refresh"} == IDEMPOTENT_VERBS
-    assert not Router.needs_dedupe(action("rollcall.here"))
-    assert not Router.needs_dedupe(action("rollcall.refresh"))
+    router = world.router
+    assert {"rollcall.here", "rollcall.refresh"} == router.registry.idempotent
+    assert not router.needs_dedupe(action("rollcall.here"))
+    assert not router.needs_dedupe(action("rollcall.refresh"))
     for verb in ("rollcall.close", "attendance.save", "help.take", "agenda.steer", "tutorial.go"):
-        assert Router.needs_dedupe(action(verb))
-    assert Router.needs_dedupe(Turn(TurnKind.MESSAGE, conv, user, text="nimenhuuto"))
+        assert router.needs_dedupe(action(verb))
+    assert router.needs_dedupe(Turn(TurnKind.MESSAGE, conv, user, text="nimenhuuto"))

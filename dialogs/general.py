@@ -1,0 +1,212 @@
+"""What anyone can ask, whatever the feature: help, language, binding a chat, groups, welcome."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cards.bind import BIND_VERB, bound_card, choose_group_card
+from cards.payload import CardAction
+from dialogs.commands import normalise
+from dialogs.context import Context, say
+from dialogs.feature import Command, Feature, HelpItem, always
+from dialogs.state import CONVERSATION
+from dialogs.turn import Outcome, Reply, TurnKind
+from domain.binding import BindResult, find_group
+from domain.errors import NotFound
+from domain.groups import visible_groups
+from domain.i18n import text
+from domain.model import Actor, ConversationKind
+from domain.org import Language, Role
+
+LANGUAGE_WORDS: dict[str, Language] = {
+    "fi": Language.FI,
+    "suomi": Language.FI,
+    "suomeksi": Language.FI,
+    "finska": Language.FI,
+    "finnish": Language.FI,
+    "sv": Language.SV,
+    "svenska": Language.SV,
+    "ruotsi": Language.SV,
+    "ruotsiksi": Language.SV,
+    "på svenska": Language.SV,
+    "swedish": Language.SV,
+    "en": Language.EN,
+    "english": Language.EN,
+    "englanti": Language.EN,
+    "englanniksi": Language.EN,
+    "engelska": Language.EN,
+    "på engelska": Language.EN,
+}
+STAFF = frozenset({Role.INSTRUCTOR, Role.COORDINATOR, Role.ADMIN})
+
+
+def _lines(ctx: Context) -> Outcome:
+    lines = ctx.menu.help_lines(ctx.actor, ctx.conversation.kind)
+    body = "\n".join(f"- {ctx.t(line.key, **line.params)}" for line in lines)
+    return say(f"{ctx.t('help.intro')}\n\n{body}")
+
+
+async def help_(ctx: Context, _argument: str) -> Outcome:
+    """What this person can do, by role; features may add to it (the guide for a client)."""
+    listed = _lines(ctx)
+    added = await ctx.menu.after_help(ctx)
+    return Outcome(replies=[*listed.replies, *added])
+
+
+async def language(ctx: Context, argument: str) -> Outcome:
+    """Change the person's own language."""
+    chosen = LANGUAGE_WORDS.get(normalise(argument))
+    if chosen is None:
+        return say(ctx.t("language.usage"))
+    await ctx.services.directory.set_language(ctx.actor, chosen)
+    return say(text(chosen, "language.changed"))
+
+
+async def bind(ctx: Context, argument: str) -> Outcome:
+    """'This is group X': bind the group conversation, or offer a card of the groups."""
+    groups = ctx.services.binder.check_can_bind(ctx.actor, ctx.conversation)
+    if argument:
+        group = find_group(groups, argument)
+        if group is None:
+            raise NotFound("bind.unknown_group", name=argument)
+        return await _bind(ctx, group.key)
+    if len(groups) == 1:
+        return await _bind(ctx, groups[0].key)
+    return Outcome(replies=[Reply(card=choose_group_card(ctx.language, groups))])
+
+
+async def bind_chosen(ctx: Context, action: CardAction) -> Outcome:
+    """The instructor tapped a group on the bind card."""
+    return await _bind(ctx, action.data.get("group", ""))
+
+
+async def _bind(ctx: Context, group_key: str) -> Outcome:
+    result = await ctx.services.binder.bind(ctx.actor, ctx.conversation, group_key)
+    key = {
+        BindResult.BOUND: "bind.done",
+        BindResult.MOVED: "bind.moved",
+        BindResult.ALREADY: "bind.already",
+    }[result.result]
+    outcome = say(ctx.t(key, group=result.group.name))
+    outcome.card_update = bound_card(ctx.language, result.group)
+    return outcome
+
+
+async def groups(ctx: Context, _argument: str) -> Outcome:
+    """List the groups this person instructs or follows, and whether each has a chat."""
+    if not ctx.actor.roles & STAFF:
+        return _lines(ctx)
+    listing = ctx.services.groups
+    shown = visible_groups(ctx.actor, await listing.all_groups())
+    if not shown:
+        return say(ctx.t("groups.none"))
+    units = {u.key: u.name for u in await listing.all_units()}
+    bound = await listing.bound_group_ids()
+    lines = [
+        ctx.t(
+            "groups.line.bound" if g.id in bound else "groups.line.unbound",
+            group=g.name,
+            unit=units.get(g.unit_key, g.unit_key),
+        )
+        for g in shown
+    ]
+    return say(ctx.t("groups.title") + "\n\n" + "\n".join(f"- {line}" for line in lines))
+
+
+async def welcome(ctx: Context) -> Outcome:
+    """The bot was added to a conversation: say hello once."""
+    conv = ctx.conversation
+
+    async def first_time(state: dict[str, Any]) -> bool:
+        if state.get("welcomed"):
+            return False
+        state["welcomed"] = True
+        return True
+
+    if not await ctx.services.state.update(CONVERSATION, conv.conversation_id, first_time):
+        return Outcome()
+    if not conv.kind.is_group:
+        return say(ctx.t("welcome.personal"))
+    # everyone reads a group welcome: the group's language, not the installer's own
+    language = ctx.group_language
+    texts = [text(language, "welcome.group")]
+    if conv.group_id is None:
+        texts.append(text(language, "welcome.group.instructor_hint"))
+    return say("\n\n".join(texts))
+
+
+HELP = Command(
+    "help",
+    help_,
+    fi=("apua", "apu", "ohje", "ohjeet"),
+    sv=("hjälp", "hjalp"),
+    en=("help", "?"),
+)
+LANGUAGE = Command(
+    "language", language, fi=("kieli",), sv=("språk", "sprak"), en=("language", "lang")
+)
+BIND = Command(
+    "bind",
+    bind,
+    fi=("tämä on ryhmä", "tämä on ryhmän"),
+    sv=("detta är gruppen", "detta är grupp", "det här är gruppen", "det här är grupp"),
+    en=("this is group", "this is the group"),
+)
+GROUPS = Command(
+    "groups",
+    groups,
+    fi=("ryhmät", "ryhmäni"),
+    sv=("grupper", "mina grupper"),
+    en=("groups", "my groups"),
+)
+
+
+def _my_group(actor: Actor, _kind: ConversationKind) -> dict[str, str] | None:
+    client_groups = actor.groups_as(Role.CLIENT)
+    if not client_groups:
+        return None
+    return {"groups": ", ".join(g.name for g in client_groups)}
+
+
+def _no_group(actor: Actor, _kind: ConversationKind) -> dict[str, str] | None:
+    return {} if not actor.roles else None
+
+
+def _instructor(actor: Actor, _kind: ConversationKind) -> dict[str, str] | None:
+    return {} if Role.INSTRUCTOR in actor.roles else None
+
+
+def _staff(actor: Actor, _kind: ConversationKind) -> dict[str, str] | None:
+    return {} if actor.roles & STAFF else None
+
+
+def _coordinator(actor: Actor, _kind: ConversationKind) -> dict[str, str] | None:
+    units = actor.units_as(Role.COORDINATOR)
+    return {"units": ", ".join(u.name for u in units)} if units else None
+
+
+def _admin(actor: Actor, _kind: ConversationKind) -> dict[str, str] | None:
+    return {} if actor.is_admin else None
+
+
+def _in_group_chat(_actor: Actor, kind: ConversationKind) -> dict[str, str] | None:
+    return {} if kind.is_group else None
+
+
+FEATURE = Feature(
+    name="general",
+    commands=(HELP, LANGUAGE, BIND, GROUPS),
+    actions={BIND_VERB: bind_chosen},
+    events={TurnKind.INSTALLED: welcome},
+    help=(
+        HelpItem(10, "help.item.help", always, (HELP,)),
+        HelpItem(20, "help.item.language", always, (LANGUAGE,)),
+        HelpItem(30, "help.item.my_group", _my_group),
+        HelpItem(31, "help.item.no_group", _no_group),
+        HelpItem(90, "help.item.bind", _instructor, (BIND,)),
+        HelpItem(120, "help.item.groups", _staff, (GROUPS,)),
+        HelpItem(130, "help.item.coordinator", _coordinator),
+        HelpItem(140, "help.item.admin", _admin),
+        HelpItem(150, "help.mention_hint", _in_group_chat),
+    ),
+)
