@@ -2,51 +2,39 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import string
+from types import ModuleType
 
-from domain.locales import (
-    about_en,
-    about_fi,
-    about_sv,
-    en,
-    fi,
-    page_en,
-    page_fi,
-    page_sv,
-    rollcall_en,
-    rollcall_fi,
-    rollcall_sv,
-    sv,
-    tutorial_en,
-    tutorial_fi,
-    tutorial_sv,
-)
+from domain import locales
 from domain.org import DEFAULT_LANGUAGE, Language
 
-# Each language's catalog is put together from the modules of its parts.
-CATALOGS: dict[Language, dict[str, str]] = {
-    Language.FI: {
-        **fi.MESSAGES,
-        **tutorial_fi.MESSAGES,
-        **page_fi.MESSAGES,
-        **rollcall_fi.MESSAGES,
-        **about_fi.MESSAGES,
-    },
-    Language.SV: {
-        **sv.MESSAGES,
-        **tutorial_sv.MESSAGES,
-        **page_sv.MESSAGES,
-        **rollcall_sv.MESSAGES,
-        **about_sv.MESSAGES,
-    },
-    Language.EN: {
-        **en.MESSAGES,
-        **tutorial_en.MESSAGES,
-        **page_en.MESSAGES,
-        **rollcall_en.MESSAGES,
-        **about_en.MESSAGES,
-    },
-}
+
+def load_catalogs(package: ModuleType = locales) -> dict[Language, dict[str, str]]:
+    """Each language's catalog, put together from every module of package (domain/locales).
+
+    A module is named after its language (`fi.py`) or its part and language (`rollcall_fi.py`)
+    and holds MESSAGES; a feature adds its texts by adding its own modules. A key defined by
+    two modules of one language is refused, naming both.
+    """
+    catalogs: dict[Language, dict[str, str]] = {language: {} for language in Language}
+    owners: dict[tuple[Language, str], str] = {}
+    for found in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+        language = Language(found.name.rsplit("_", 1)[-1])
+        module = importlib.import_module(f"{package.__name__}.{found.name}")
+        for key, template in module.MESSAGES.items():
+            if (language, key) in owners:
+                raise ValueError(
+                    f"the text {key!r} ({language.value}) is in both "
+                    f"{owners[language, key]} and {found.name}"
+                )
+            owners[language, key] = found.name
+            catalogs[language][key] = template
+    return catalogs
+
+
+CATALOGS: dict[Language, dict[str, str]] = load_catalogs()
 
 _LOCALE_PREFIXES: dict[str, Language] = {"fi": Language.FI, "sv": Language.SV, "en": Language.EN}
 

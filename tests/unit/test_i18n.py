@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import importlib
+import sys
 import unicodedata
+from pathlib import Path
+from types import ModuleType
 
 import pytest
 
-from domain.i18n import CATALOGS, language_for_locale, placeholders, text
+from domain.i18n import CATALOGS, language_for_locale, load_catalogs, placeholders, text
 from domain.org import Language
 
 ALL_KEYS = sorted(set().union(*(catalog.keys() for catalog in CATALOGS.values())))
@@ -100,3 +104,45 @@ def test_placeholders_lists_named_parameters() -> None:
 )
 def test_language_for_locale(locale: str | None, expected: Language | None) -> None:
     assert language_for_locale(locale) is expected
+
+
+def _locale_package(tmp_path: Path, name: str, files: dict[str, str]) -> ModuleType:
+    root = tmp_path / name
+    root.mkdir()
+    (root / "__init__.py").write_text("")
+    for module, body in files.items():
+        (root / f"{module}.py").write_text(body)
+    sys.path.insert(0, str(tmp_path))
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.path.remove(str(tmp_path))
+
+
+def test_a_features_text_modules_are_found_without_being_listed(tmp_path: Path) -> None:
+    package = _locale_package(
+        tmp_path,
+        "locales_found",
+        {
+            "fi": 'MESSAGES = {"a": "A"}',
+            "feedback_fi": 'MESSAGES = {"feedback.ask": "Miten meni?"}',
+            "feedback_sv": 'MESSAGES = {"feedback.ask": "Hur gick det?"}',
+        },
+    )
+    catalogs = load_catalogs(package)
+    assert catalogs[Language.FI] == {"a": "A", "feedback.ask": "Miten meni?"}
+    assert catalogs[Language.SV] == {"feedback.ask": "Hur gick det?"}
+    assert catalogs[Language.EN] == {}
+
+
+def test_a_text_defined_by_two_modules_is_refused_naming_both(tmp_path: Path) -> None:
+    package = _locale_package(
+        tmp_path,
+        "locales_twice",
+        {
+            "fi": 'MESSAGES = {"help.intro": "Yksi"}',
+            "feedback_fi": 'MESSAGES = {"help.intro": "Kaksi"}',
+        },
+    )
+    with pytest.raises(ValueError, match=r"'help\.intro' \(fi\) is in both feedback_fi and fi"):
+        load_catalogs(package)
