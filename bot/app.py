@@ -11,7 +11,6 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.outbox_worker import OutboxWorker, WorkerClock
 from bot.settings import Settings
 from bot.teams.adapter import build_adapter
 from bot.teams.chats import TeamsPersonalChats
@@ -43,6 +42,7 @@ from domain.tutorial.service import TutorialService
 from scheduler.agenda_timer import AgendaTimer
 from scheduler.clock import ScaledClock
 from scheduler.leader import Leadership
+from scheduler.outbox_worker import OutboxWorker, WorkerClock
 from scheduler.runner import Scheduler
 from store.db import create_engine, is_sqlite, normalise_url, sessionmaker, warm_pool
 from store.instance import Instance
