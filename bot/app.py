@@ -5,13 +5,11 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import AsyncIterator
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiohttp import web
 
-from bot.outbox_worker import OutboxWorker, WorkerClock
 from bot.settings import Settings
 from bot.teams.adapter import build_adapter
 from bot.teams.chats import TeamsPersonalChats
@@ -32,18 +30,19 @@ from dialogs.router import Router
 from dialogs.state import StateAccess
 from domain.agenda import AgendaService, PlanLibrary, TimerSettings
 from domain.binding import Binder
-from domain.days import GroupDay
 from domain.directory import Directory
 from domain.errors import StoreUnavailable
-from domain.outbox import OutboxMessage
+from domain.hooks import Hooks
+from domain.rollcall import hooks as rollcall_hooks
 from domain.rollcall.model import FullDayRule
-from domain.rollcall.service import RENDER_PREFIX as ROLLCALL_RENDER
 from domain.rollcall.service import RollCallService, RollCallSettings
 from domain.tutorial.content import load_tutorial
 from domain.tutorial.service import TutorialService
 from scheduler.agenda_timer import AgendaTimer
 from scheduler.clock import ScaledClock
+from scheduler.jobs import LeaderJobs
 from scheduler.leader import Leadership
+from scheduler.outbox_worker import OutboxWorker, WorkerClock
 from scheduler.runner import Scheduler
 from store.db import create_engine, is_sqlite, normalise_url, sessionmaker, warm_pool
 from store.instance import Instance
@@ -60,9 +59,6 @@ TIMER = web.AppKey("timer", AgendaTimer)
 LEADERSHIP = web.AppKey("leadership", Leadership)
 OUTBOX_WORKER = web.AppKey("outbox_worker", OutboxWorker)
 SIGNER = web.AppKey("signer", CardSigner)
-RECURRENCE_JOB = "agenda:recurrence"
-ROLLCALL_CLOSE_JOB = "rollcall:close"
-ROLLCALL_CLOSE_SECONDS = 15
 CARD_KEY = "card-signing-key"
 
 
@@ -142,6 +138,7 @@ def create_app(
                 if timer_ref and timer_ref[0].running:
                     await timer_ref[0].reconcile(day_id)
 
+            hooks = Hooks()
             agenda = AgendaService(
                 store.days,
                 store.org,
@@ -153,6 +150,7 @@ def create_app(
                     break_warning=timedelta(seconds=settings.break_warning_seconds),
                 ),
                 on_change=day_changed,
+                hooks=hooks,
             )
             library = PlanLibrary(store.plans)
             timer = AgendaTimer(
@@ -165,41 +163,6 @@ def create_app(
                     store.plans, library, horizon_days=settings.schedule_horizon_days
                 )
 
-            async def elected() -> None:
-                # a killed leader's claimed messages go out now, not when their leases run out
-                freed = await store.outbox.release_dead_leases(instance.alive, instance.owner)
-                if freed:
-                    log.info("outbox: took over %d messages of a replica that died", freed)
-                outbox_worker.start()
-                await timer.start()
-                scheduler.aps.add_job(
-                    rollcall.close_due,
-                    "interval",
-                    seconds=ROLLCALL_CLOSE_SECONDS,
-                    id=ROLLCALL_CLOSE_JOB,
-                    replace_existing=True,
-                    coalesce=True,
-                    max_instances=1,
-                )
-                scheduler.aps.add_job(
-                    create_scheduled_days,
-                    "interval",
-                    hours=1,
-                    id=RECURRENCE_JOB,
-                    replace_existing=True,
-                    next_run_time=utc_now(),
-                    coalesce=True,
-                    max_instances=1,
-                )
-
-            async def deposed() -> None:
-                for job in (RECURRENCE_JOB, ROLLCALL_CLOSE_JOB):
-                    if scheduler.aps.get_job(job):
-                        scheduler.aps.remove_job(job)
-                await timer.stop()
-                await outbox_worker.stop()
-
-            leadership = Leadership(LeaderLock(engine), elected, deposed)
             adapter = build_adapter(settings, credentials_factory)
             chats = TeamsPersonalChats(connector, store.conversations)
             meetings = TeamsMeetings(
@@ -236,41 +199,38 @@ def create_app(
                 notice_url=lambda language: notice_url(settings.base_url, language),
             )
 
-            async def check_in(day: GroupDay) -> None:
-                conversation = await store.conversations.bound_to(day.group_id)
-                if conversation is not None and conversation.active:
-                    await rollcall.start(None, conversation)
-
-            agenda.on_check_in = check_in
+            rollcall_hooks.register(hooks, rollcall, store.conversations)
             services = build_services(store, agenda, library, tutorial, rollcall)
             app[STORE] = store
             app[SIGNER] = signer
             app[SCHEDULER] = scheduler
             app[AGENDA] = agenda
             app[TIMER] = timer
-            app[LEADERSHIP] = leadership
-
-            async def render(message: OutboxMessage) -> OutboxMessage | None:
-                # cards drawn at the moment they are sent (a roll call's running count)
-                name = message.render or ""
-                if name.startswith(ROLLCALL_RENDER) and name[len(ROLLCALL_RENDER) :].isdigit():
-                    card = await rollcall.draw(int(name[len(ROLLCALL_RENDER) :]))
-                    return replace(message, card=card) if card is not None else None
-                log.warning("outbox: nothing draws %r", name)
-                return None
-
             outbox_worker = OutboxWorker(
                 store.outbox,
                 store.conversations,
                 TeamsSender(connector, signer, meetings),
                 clock=WorkerClock(clock.speed, wall=clock) if clock else None,
-                renderer=render,
+                # cards drawn at the moment they are sent (a roll call's running count)
+                renderer=hooks.draw,
                 owner=instance.owner,
                 # with one process nothing but this one adds rows (and it wakes the worker):
                 # the poll is a safety net; replicas' followers add rows the leader must find
                 poll_interval=2.0 if is_sqlite(url) else 0.5,
             )
             app[OUTBOX_WORKER] = outbox_worker
+            jobs = LeaderJobs(
+                scheduler.aps,
+                worker=outbox_worker,
+                timer=timer,
+                close_roll_calls=rollcall.close_due,
+                create_scheduled_days=create_scheduled_days,
+                leases=store.outbox,
+                alive=instance.alive,
+                owner=instance.owner,
+            )
+            leadership = Leadership(LeaderLock(engine), jobs.elected, jobs.deposed)
+            app[LEADERSHIP] = leadership
             # answers during turns share the worker's limiter and retry policy (on every replica;
             # what cannot go at once waits in the outbox for the leader's worker)
             bot = EtapaivaBot(

@@ -1,7 +1,7 @@
 """Read and validate the plan file (YAML, version 1): day plans and weekly schedules of groups.
 
-The YAML handling, the line-precise error reporting and the generic field helpers are those of the
-organisation file parser (bot/orgfile.py); this module adds what is particular to plans.
+The YAML reading, the line-precise error reporting and the generic field helpers are
+bot/yamlfile.py's; this module adds what is particular to plans.
 """
 
 from __future__ import annotations
@@ -10,19 +10,14 @@ import re
 from datetime import date, time
 from pathlib import Path
 
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.nodes import MappingNode, SequenceNode
 
-from bot.orgfile import (
-    _INT,
-    _PLAIN_TAGS,
-    _TAG,
-    FORMAT_VERSION,
+from bot.yamlfile import (
+    Entry,
     UnreadableFile,
-    _describe,
-    _did_you_mean,
-    _Entry,
-    _is_null,
-    _Parser,
+    YamlFileParser,
+    did_you_mean,
+    is_null,
     read_utf8,
 )
 from domain.durations import parse_duration
@@ -79,53 +74,20 @@ def load_plan_file(path: str | Path) -> PlanFile:
 # -- internals -----------------------------------------------------------------------------------
 
 
-def _shown(node: Node) -> str:
-    return str(node.value) if isinstance(node, ScalarNode) else _describe(node)
+class _PlanParser(YamlFileParser):
+    """Plans and weekly schedules."""
 
-
-class _PlanParser(_Parser):
-    """The organisation file parser's machinery, reading plans and schedules instead."""
+    a_file = "a plan file"
+    files = "plan files"
 
     def plan_fail(self) -> PlanFileInvalid:
-        ordered = sorted(self.errors, key=lambda e: e.line)
-        return PlanFileInvalid([PlanFileError(e.line, e.message) for e in ordered])
-
-    def check_tag(self, node: Node) -> bool:
-        if node.tag in _PLAIN_TAGS:
-            return True
-        tag = node.tag.replace(_TAG, "!!")
-        self.error(node, f"YAML tags such as '{tag}' are not allowed in a plan file")
-        return False
-
-    def version(self, top: _Entry) -> bool:
-        if "version" not in top.fields:
-            self.error(top.line, f"'version: {FORMAT_VERSION}' is missing from {self.the_file}")
-            return True
-        key, value = top.fields["version"]
-        if isinstance(value, ScalarNode) and value.tag == _INT and value.value == "1":
-            return True
-        self.error(
-            key,
-            f"version must be {FORMAT_VERSION}, not '{_shown(value)}'; "
-            f"this program reads plan files of version {FORMAT_VERSION} only",
-        )
-        return False
+        return PlanFileInvalid([PlanFileError(p.line, p.message) for p in self.problems()])
 
     # -- whole file --------------------------------------------------------------------------
 
     def parse_plans(self, text: str) -> PlanFile:
-        root = self.compose(text)
-        if root is None or not self.check_tag(root):
-            raise self.plan_fail()
-        if not isinstance(root, MappingNode):
-            self.error(
-                root,
-                f"{self.the_file} must be a mapping starting with 'version: 1', "
-                f"not {_describe(root)}",
-            )
-            raise self.plan_fail()
-        top = self.entry(root, TOP_FIELDS, "the file", "at the top of the file")
-        if not self.version(top):
+        top = self.top(text, TOP_FIELDS)
+        if top is None:
             raise self.plan_fail()
 
         plan_defs: dict[str, int] = {}
@@ -171,7 +133,7 @@ class _PlanParser(_Parser):
             return None
         return plan
 
-    def items(self, entry: _Entry) -> list[tuple[PlanItem, int]] | None:
+    def items(self, entry: Entry) -> list[tuple[PlanItem, int]] | None:
         """The items of a plan with their lines, checked for order, overlap and midnight."""
         if "items" not in entry.fields:
             self.error(entry.line, f"{entry.label} has no 'items'")
@@ -179,7 +141,7 @@ class _PlanParser(_Parser):
         key, value = entry.fields["items"]
         nodes = self.entries(entry, "items", "item")
         if not nodes:
-            if _is_null(value) or (isinstance(value, SequenceNode) and not value.value):
+            if is_null(value) or (isinstance(value, SequenceNode) and not value.value):
                 self.error(key, f"'items' of {entry.label} is empty; list at least one item")
             return None
         parsed = [self.item(n, entry.label) for n in nodes]
@@ -208,31 +170,7 @@ class _PlanParser(_Parser):
             return None
         return PlanItem(kind=kind, title=title, start=start, duration=duration), entry.line
 
-    def scalar(self, entry: _Entry, name: str, *, required: bool) -> str | None:
-        """A field's text as written, whatever YAML would read it as (10:00, 2026-12-01, 45)."""
-        if name not in entry.fields:
-            if required:
-                self.error(entry.line, f"{entry.label} has no '{name}'")
-            return None
-        key, value = entry.fields[name]
-        if _is_null(value):
-            if required:
-                self.error(key, f"'{name}' of {entry.label} is empty")
-            return None
-        if not self.check_tag(value):
-            return None
-        if not isinstance(value, ScalarNode):
-            self.error(
-                key, f"'{name}' of {entry.label} must be a single value, not a list or mapping"
-            )
-            return None
-        result = str(value.value).strip()
-        if not result:
-            self.error(key, f"'{name}' of {entry.label} is empty")
-            return None
-        return result
-
-    def kind(self, entry: _Entry) -> ItemKind | None:
+    def kind(self, entry: Entry) -> ItemKind | None:
         value = self.scalar(entry, "kind", required=True)
         if value is None:
             return None
@@ -241,12 +179,12 @@ class _PlanParser(_Parser):
             return ItemKind(folded)
         self.error(
             entry.fields["kind"][0],
-            f"kind '{value}' of {entry.label} is not known{_did_you_mean(folded, _KINDS)}; "
+            f"kind '{value}' of {entry.label} is not known{did_you_mean(folded, _KINDS)}; "
             f"allowed kinds: {', '.join(_KINDS)}",
         )
         return None
 
-    def clock(self, entry: _Entry, name: str) -> time | None:
+    def clock(self, entry: Entry, name: str) -> time | None:
         value = self.scalar(entry, name, required=True)
         if value is None:
             return None
@@ -301,7 +239,7 @@ class _PlanParser(_Parser):
             line=entry.line,
         )
 
-    def weekday(self, entry: _Entry) -> int | None:
+    def weekday(self, entry: Entry) -> int | None:
         value = self.text(entry, "weekday", required=True)
         if value is None:
             return None
@@ -311,24 +249,24 @@ class _PlanParser(_Parser):
         self.error(
             entry.fields["weekday"][0],
             f"weekday '{value}' of {entry.label} is not a day of the week"
-            f"{_did_you_mean(folded, WEEKDAYS)}; write monday to sunday "
+            f"{did_you_mean(folded, WEEKDAYS)}; write monday to sunday "
             "(Finnish maanantai to sunnuntai and Swedish måndag to söndag also work)",
         )
         return None
 
-    def plan_ref(self, entry: _Entry, plan_defs: dict[str, int]) -> str | None:
+    def plan_ref(self, entry: Entry, plan_defs: dict[str, int]) -> str | None:
         value = self.text(entry, "plan", required=True)
         if value is None or value in plan_defs or value in TEMPLATE_KEYS:
             return value
         self.error(
             entry.fields["plan"][0],
             f"plan '{value}' of {entry.label} is neither a plan in this file nor a built-in "
-            f"template{_did_you_mean(value, [*plan_defs, *TEMPLATE_KEYS])}; "
+            f"template{did_you_mean(value, [*plan_defs, *TEMPLATE_KEYS])}; "
             f"built-in templates: {', '.join(TEMPLATE_KEYS)}",
         )
         return None
 
-    def date(self, entry: _Entry, name: str) -> date | None:
+    def date(self, entry: Entry, name: str) -> date | None:
         value = self.scalar(entry, name, required=False)
         if value is None:
             return None

@@ -13,10 +13,11 @@ from zoneinfo import ZoneInfo
 
 from domain import days as d
 from domain.errors import ConcurrentUpdate, NotAllowed, NotFound
+from domain.hooks import Hooks
 from domain.model import Actor, Conversation
 from domain.org import Group, Language, Role
 from domain.outbox import OutboxMessage
-from domain.plans import ItemKind, Plan, WeeklySchedule
+from domain.plans import Plan, WeeklySchedule
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +130,7 @@ class AgendaService:
         settings: TimerSettings,
         on_change: Callable[[int], Awaitable[None]] | None = None,
         on_messages: Callable[[], None] | None = None,
-        on_check_in: Callable[[d.GroupDay], Awaitable[None]] | None = None,
+        hooks: Hooks | None = None,
     ) -> None:
         self._days = days
         self._groups = groups
@@ -139,7 +140,7 @@ class AgendaService:
         self.settings = settings
         self._on_change = on_change
         self._on_messages = on_messages
-        self.on_check_in = on_check_in
+        self._hooks = hooks or Hooks()
 
     def now(self) -> datetime:
         """The service's clock (injectable for tests)."""
@@ -150,15 +151,10 @@ class AgendaService:
             self._on_messages()
 
     async def _posted(self, day: d.GroupDay, posted: list[d.TimerEvent]) -> None:
-        """A check-in item that has just started opens the day's roll call."""
-        if self.on_check_in is None:
-            return
+        """Tell the features that the items whose start was just posted have started."""
         for event in posted:
-            if event.kind is d.EventKind.START and day.items[event.index].kind is ItemKind.CHECK_IN:
-                try:
-                    await self.on_check_in(day)
-                except Exception:
-                    log.exception("day %s: the check-in item could not open a roll call", day.id)
+            if event.kind is d.EventKind.START:
+                await self._hooks.item_started(day.items[event.index].kind, day)
 
     async def _changed(self, day: d.GroupDay) -> None:
         if self._on_change is not None and day.id is not None:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
+
+from domain.model import Conversation
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,4 +72,47 @@ class Outbox(Protocol):
 
     async def enqueue(self, message: OutboxMessage) -> bool:
         """Store message unless its key was used before; True if it was new."""
+        ...
+
+
+class SendFailed(Exception):
+    """A send that Teams refused or that never got an answer (status None)."""
+
+    def __init__(
+        self, status: int | None, retry_after: float | None = None, reason: str = ""
+    ) -> None:
+        self.status = status
+        self.retry_after = retry_after
+        self.reason = reason
+        super().__init__(self.describe())
+
+    def describe(self) -> str:
+        """A short description for logs and dead letters (never message text)."""
+        if self.status is None:
+            text = f"no answer ({self.reason or 'connection error'})"
+        else:
+            text = f"HTTP {self.status}" + (f" {self.reason}" if self.reason else "")
+        if self.retry_after is not None:
+            text += f", Retry-After {self.retry_after:g} s"
+        return text
+
+
+class Sender(Protocol):
+    """Posts a message to a conversation, or replaces an earlier one (bot.teams.sender)."""
+
+    async def send(
+        self,
+        conversation: Conversation,
+        message: OutboxMessage,
+        replace_activity_id: str | None = None,
+    ) -> str | None:
+        """Deliver message; return the Teams activity id. Raise SendFailed when refused."""
+        ...
+
+
+class SendNow(Protocol):
+    """Sends a turn's answers at once, or stores them in the outbox (the outbox worker)."""
+
+    async def send_now(self, conversation: Conversation, messages: Sequence[OutboxMessage]) -> int:
+        """Send messages in order now; those that cannot go are queued. Returns how many were."""
         ...

@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from bot.outbox_worker import SendFailed
 from bot.teams.connector import BotConnector
 from domain.model import Conversation, ConversationKind
 from domain.org import Person
+from domain.outbox import SendFailed
 from domain.ports import ConversationRepository
 
 log = logging.getLogger(__name__)

@@ -33,9 +33,9 @@ from botbuilder.integration.aiohttp import ConfigurationServiceClientCredentialF
 from botframework.connector.auth import ServiceClientCredentialsFactory
 from yarl import URL
 
-from bot.outbox_worker import SendFailed
 from bot.settings import Settings
 from bot.teams.adapter import BOT_FRAMEWORK_LOGIN_URL, BOT_FRAMEWORK_SCOPE, bot_framework_config
+from domain.outbox import SendFailed
 
 log = logging.getLogger(__name__)
 

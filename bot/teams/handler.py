@@ -23,7 +23,7 @@ import logging
 import uuid
 from collections.abc import Sequence
 from http import HTTPStatus
-from typing import Any, Protocol
+from typing import Any
 
 from bot.teams.roster import Rosters
 from bot.teams.signing import CardSigner
@@ -39,9 +39,8 @@ from dialogs.turn import Outcome, Reply, Turn, TurnKind, joined
 from domain.errors import ConcurrentUpdate, StoreUnavailable, TeamsUnavailable
 from domain.i18n import language_for_locale, text
 from domain.inbox import Claim
-from domain.model import Conversation
 from domain.org import DEFAULT_LANGUAGE
-from domain.outbox import OutboxMessage
+from domain.outbox import OutboxMessage, SendNow
 from domain.ports import InboxRepository
 
 log = logging.getLogger(__name__)
@@ -59,14 +58,6 @@ DUPLICATE_WAIT_SECONDS = 20.0
 
 Answer = tuple[int, Any]
 ACCEPTED: Answer = (int(HTTPStatus.CREATED), None)
-
-
-class Replies(Protocol):
-    """Sends a turn's answers now, or stores them in the outbox (OutboxWorker.send_now)."""
-
-    async def send_now(
-        self, conversation: Conversation, messages: Sequence[OutboxMessage]
-    ) -> int: ...
 
 
 def _failure_text(error: Exception, locale: str | None) -> str:
@@ -123,7 +114,7 @@ class EtapaivaBot:
         self,
         router: Router,
         inbox: InboxRepository,
-        replies: Replies,
+        replies: SendNow,
         rosters: Rosters,
         signer: CardSigner,
     ) -> None:

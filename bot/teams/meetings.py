@@ -24,7 +24,6 @@ import aiohttp
 from botframework.connector.auth import ServiceClientCredentialsFactory
 from yarl import URL
 
-from bot.outbox_worker import SendFailed
 from bot.settings import Settings
 from bot.teams.connector import (
     BotConnector,
@@ -36,6 +35,7 @@ from bot.teams.connector import (
 )
 from domain.meetings import MeetingRole, NotificationResult
 from domain.model import Conversation
+from domain.outbox import SendFailed
 
 log = logging.getLogger(__name__)
 

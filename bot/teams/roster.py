@@ -14,9 +14,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.outbox_worker import SendFailed
 from bot.teams.connector import BotConnector
 from domain.errors import TeamsUnavailable
+from domain.outbox import SendFailed
 
 log = logging.getLogger(__name__)
 

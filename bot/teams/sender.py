@@ -10,13 +10,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from bot.outbox_worker import SendFailed
 from bot.teams.connector import BotConnector, retry_after_seconds
 from bot.teams.signing import CardSigner
 from bot.teams.translate import message_json
 from domain.meetings import MeetingNotifier
 from domain.model import Conversation
-from domain.outbox import OutboxMessage
+from domain.outbox import OutboxMessage, SendFailed
 
 log = logging.getLogger(__name__)
 

@@ -18,9 +18,9 @@ from typing import Any
 
 import pytest
 
-from bot.outbox_worker import OutboxWorker, WorkerClock
 from domain.model import Conversation, ConversationKind
 from domain.outbox import OutboxMessage, OutboxStatus
+from scheduler.outbox_worker import OutboxWorker, WorkerClock
 from store.db import Database, create_engine, sessionmaker
 from store.outbox import SqlOutbox, add_to_outbox
 from tests.fakes.memory import FakeConversationRepository

@@ -16,11 +16,11 @@ import pytest
 
 from bot.__main__ import main
 from bot.app import OUTBOX_WORKER
-from bot.outbox_worker import OutboxWorker, WorkerClock
 from bot.settings import Settings
 from domain.model import Conversation, ConversationKind
 from domain.outbox import OutboxMessage, OutboxStatus
 from scheduler.clock import ScaledClock
+from scheduler.outbox_worker import OutboxWorker, WorkerClock
 from store.db import create_engine, sessionmaker
 from store.store import Store
 from tests.fakes.activities import BOT, TENANT_ID, new_group_chat_id

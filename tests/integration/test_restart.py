@@ -109,7 +109,7 @@ async def test_kill_nine_mid_day_then_restart(tmp_path: Path) -> None:
                 lambda r: str((r.json or {}).get("text")).startswith("Nyt: Kohta 1."), timeout=20
             )
             # kill between two items (a kill in the instant between Teams' answer and the
-            # outbox's commit would send that one message again: see bot/outbox_worker.py)
+            # outbox's commit would send that one message again: see scheduler/outbox_worker.py)
             await asyncio.sleep(0.5)
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=10)

@@ -19,7 +19,6 @@ import pytest
 from aiohttp import web
 from msrest.serialization import Serializer
 
-from bot.outbox_worker import SendFailed
 from bot.settings import Settings
 from bot.teams.meetings import (
     MeetingNotificationFailed,
@@ -29,6 +28,7 @@ from bot.teams.meetings import (
 )
 from domain.meetings import MeetingRole, NotificationResult
 from domain.model import Conversation, ConversationKind
+from domain.outbox import SendFailed
 from tests.fakes.activities import BOT, BOT_APP_ID, TENANT_ID, new_group_chat_id
 from tests.fakes.connector import FakeConnector, LoopbackServer
 from tests.fakes.tokens import StaticTokenCredentials, StaticTokenCredentialsFactory

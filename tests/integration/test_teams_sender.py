@@ -14,13 +14,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.outbox_worker import SendFailed
 from bot.settings import Settings
 from bot.teams.connector import BotConnector, TokenSource
 from bot.teams.sender import TeamsSender, retry_after_seconds
 from bot.teams.signing import CardSigner
 from domain.model import Conversation, ConversationKind
-from domain.outbox import OutboxMessage
+from domain.outbox import OutboxMessage, SendFailed
 from tests.fakes.activities import BOT, new_group_chat_id
 from tests.fakes.connector import FakeConnector, learn_conversation
 from tests.integration.harness import free_port

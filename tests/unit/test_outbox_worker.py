@@ -10,9 +10,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.outbox_worker import MAX_THROTTLES, OutboxWorker, SendFailed, WakingOutbox, WorkerClock
 from domain.model import Conversation, ConversationKind
-from domain.outbox import OutboxEntry, OutboxMessage, OutboxStatus
+from domain.outbox import OutboxEntry, OutboxMessage, OutboxStatus, SendFailed
+from scheduler.outbox_worker import MAX_THROTTLES, OutboxWorker, WakingOutbox, WorkerClock
 from tests.fakes.memory import FakeConversationRepository
 
 A, B = "19:a@thread.v2", "19:b@thread.v2"

@@ -28,7 +28,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from domain.model import Conversation
-from domain.outbox import OutboxEntry, OutboxMessage, OutboxStatus
+from domain.outbox import OutboxEntry, OutboxMessage, OutboxStatus, Sender, SendFailed
 from domain.ports import ConversationRepository
 from domain.ratelimit import OUTBOX_PER_CONVERSATION, RateLimiter
 
@@ -61,41 +61,6 @@ class Verdict:
     delay: float = 0.0
     throttled: bool = False
     gave_up: bool = False  # dead after too many tries (not refused outright)
-
-
-class SendFailed(Exception):
-    """A send that Teams refused or that never got an answer (status None)."""
-
-    def __init__(
-        self, status: int | None, retry_after: float | None = None, reason: str = ""
-    ) -> None:
-        self.status = status
-        self.retry_after = retry_after
-        self.reason = reason
-        super().__init__(self.describe())
-
-    def describe(self) -> str:
-        """A short description for logs and dead letters (never message text)."""
-        if self.status is None:
-            text = f"no answer ({self.reason or 'connection error'})"
-        else:
-            text = f"HTTP {self.status}" + (f" {self.reason}" if self.reason else "")
-        if self.retry_after is not None:
-            text += f", Retry-After {self.retry_after:g} s"
-        return text
-
-
-class Sender(Protocol):
-    """Posts a message to a conversation, or replaces an earlier one."""
-
-    async def send(
-        self,
-        conversation: Conversation,
-        message: OutboxMessage,
-        replace_activity_id: str | None = None,
-    ) -> str | None:
-        """Deliver message; return the Teams activity id. Raise SendFailed when refused."""
-        ...
 
 
 Renderer = Callable[[OutboxMessage], Awaitable[OutboxMessage | None]]
