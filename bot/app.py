@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiohttp import web
 
+from bot.features import FEATURES, Kit, Plug, build_all
 from bot.settings import Settings
 from bot.teams.adapter import build_adapter
 from bot.teams.chats import TeamsPersonalChats
@@ -20,24 +21,17 @@ from bot.teams.meetings import TeamsMeetings
 from bot.teams.roster import Rosters
 from bot.teams.sender import TeamsSender
 from bot.teams.signing import CardSigner
-from bot.tutorial_page import add_tutorial_routes, notice_url
+from bot.tutorial_page import add_tutorial_routes
 from bot.web import ENDPOINT, READY, create_web_app
-from cards.agenda import CardRenderer
-from cards.rollcall import RollCallCardRenderer
-from cards.tutorial import TutorialCardRenderer
 from dialogs.context import Services
 from dialogs.router import Router
 from dialogs.state import StateAccess
-from domain.agenda import AgendaService, PlanLibrary, TimerSettings
+from domain.agenda import AgendaService
 from domain.binding import Binder
 from domain.directory import Directory
 from domain.errors import StoreUnavailable
 from domain.hooks import Hooks
-from domain.rollcall import hooks as rollcall_hooks
-from domain.rollcall.model import FullDayRule
-from domain.rollcall.service import RollCallService, RollCallSettings
 from domain.tutorial.content import load_tutorial
-from domain.tutorial.service import TutorialService
 from scheduler.agenda_timer import AgendaTimer
 from scheduler.clock import ScaledClock
 from scheduler.jobs import LeaderJobs
@@ -62,15 +56,8 @@ SIGNER = web.AppKey("signer", CardSigner)
 CARD_KEY = "card-signing-key"
 
 
-def build_services(
-    store: Store,
-    agenda: AgendaService | None = None,
-    plans: PlanLibrary | None = None,
-    tutorial: TutorialService | None = None,
-    rollcall: RollCallService | None = None,
-) -> Services:
-    """The dialogs' services over a store."""
-    features = (agenda, plans, tutorial, rollcall)
+def build_services(store: Store, features: Mapping[type, object] | None = None) -> Services:
+    """The dialogs' services over a store, with the features' own services by type."""
     return Services(
         directory=Directory(store.org),
         binder=Binder(store.conversations),
@@ -78,7 +65,7 @@ def build_services(
         groups=store.org,
         conversations=store.conversations,
         state=StateAccess(store.state),
-        features={type(f): f for f in features if f is not None},
+        features=dict(features or {}),
         arrivals=store.arrivals,
     )
 
@@ -97,6 +84,7 @@ def create_app(
     *,
     credentials_factory: object | None = None,
     clock: ScaledClock | None = None,
+    features: tuple[Plug, ...] = FEATURES,
 ) -> web.Application:
     """The whole service as an aiohttp application; resources live in its cleanup context.
 
@@ -131,76 +119,24 @@ def create_app(
             scheduler = Scheduler(
                 store.inbox, inbox_retention=timedelta(hours=settings.inbox_retention_hours)
             )
-            timer_ref: list[AgendaTimer] = []
-
-            async def day_changed(day_id: int) -> None:
-                # the leader replica rebuilds the day's jobs now; others are seen by its poller
-                if timer_ref and timer_ref[0].running:
-                    await timer_ref[0].reconcile(day_id)
-
             hooks = Hooks()
-            agenda = AgendaService(
-                store.days,
-                store.org,
-                store.conversations,
-                CardRenderer(),
-                clock=clock or utc_now,
-                settings=TimerSettings(
-                    grace=timedelta(seconds=settings.timer_grace_seconds),
-                    break_warning=timedelta(seconds=settings.break_warning_seconds),
-                ),
-                on_change=day_changed,
-                hooks=hooks,
-            )
-            library = PlanLibrary(store.plans)
+            adapter = build_adapter(settings, credentials_factory)
+            chats = TeamsPersonalChats(connector, store.conversations)
+            meetings = TeamsMeetings(settings, credentials_factory, connector=connector)
+            kit = Kit(settings, store, hooks, clock or utc_now, chats, meetings, content)
+            build_all(kit, features)
+            agenda = kit.need(AgendaService)
             timer = AgendaTimer(
                 scheduler.aps, agenda, store.days, to_real=clock.to_real if clock else None
             )
-            timer_ref.append(timer)
 
-            async def create_scheduled_days() -> None:
-                await agenda.create_scheduled(
-                    store.plans, library, horizon_days=settings.schedule_horizon_days
-                )
+            async def day_changed(day_id: int) -> None:
+                # the leader replica rebuilds the day's jobs now; others are seen by its poller
+                if timer.running:
+                    await timer.reconcile(day_id)
 
-            adapter = build_adapter(settings, credentials_factory)
-            chats = TeamsPersonalChats(connector, store.conversations)
-            meetings = TeamsMeetings(
-                settings,
-                credentials_factory,
-                connector=connector,
-            )
-            tutorial = TutorialService(
-                content,
-                store.tutorial,
-                store.org,
-                store.conversations,
-                chats,
-                TutorialCardRenderer(content, settings.base_url),
-                store.outbox,
-                clock=clock or utc_now,
-            )
-            rollcall = RollCallService(
-                store.rollcall,
-                store.org,
-                store.conversations,
-                meetings,
-                chats,
-                RollCallCardRenderer(),
-                store.outbox,
-                instructor_teams_ids=store.org.instructor_teams_ids,
-                day_end=agenda.day_end,
-                settings=RollCallSettings(
-                    grace=timedelta(minutes=settings.rollcall_grace_minutes),
-                    open_for=timedelta(minutes=settings.rollcall_open_minutes),
-                    rule=FullDayRule(settings.full_day_rule),
-                ),
-                clock=clock or utc_now,
-                notice_url=lambda language: notice_url(settings.base_url, language),
-            )
-
-            rollcall_hooks.register(hooks, rollcall, store.conversations)
-            services = build_services(store, agenda, library, tutorial, rollcall)
+            hooks.on_day_changed(day_changed)
+            services = build_services(store, kit.services)
             app[STORE] = store
             app[SIGNER] = signer
             app[SCHEDULER] = scheduler
@@ -223,8 +159,7 @@ def create_app(
                 scheduler.aps,
                 worker=outbox_worker,
                 timer=timer,
-                close_roll_calls=rollcall.close_due,
-                create_scheduled_days=create_scheduled_days,
+                periodic=hooks.periodic,
                 leases=store.outbox,
                 alive=instance.alive,
                 owner=instance.owner,
@@ -233,9 +168,8 @@ def create_app(
             app[LEADERSHIP] = leadership
             # answers during turns share the worker's limiter and retry policy (on every replica;
             # what cannot go at once waits in the outbox for the leader's worker)
-            bot = EtapaivaBot(
-                Router(services), store.inbox, outbox_worker, Rosters(connector), signer
-            )
+            router = Router(services, [plug.feature for plug in features])
+            bot = EtapaivaBot(router, store.inbox, outbox_worker, Rosters(connector), signer)
             app[ENDPOINT] = TeamsEndpoint(adapter, bot)
 
             async def ready() -> dict[str, Any]:

@@ -1,8 +1,7 @@
 """A feature declares itself: its command words (fi/sv/en), card verbs, help lines and events.
 
 The router merges what the features declare (`Registry.merge`) and refuses a word, a verb or an
-event claimed by two features, naming both, so adding a feature touches its own module and one
-line in `dialogs/features.py`.
+event claimed by two features, naming both. The features are listed in `bot/features/`.
 """
 
 from __future__ import annotations

@@ -8,7 +8,6 @@ from collections.abc import Iterable
 from cards.payload import BadPayload, parse_action
 from dialogs.context import Context, Services, resolve, say
 from dialogs.feature import Feature, Registry
-from dialogs.features import FEATURES
 from dialogs.turn import Outcome, Turn, TurnKind
 from domain.errors import DomainError
 
@@ -18,7 +17,7 @@ log = logging.getLogger(__name__)
 class Router:
     """Dispatches turns to the features' handlers; the one place domain errors become text."""
 
-    def __init__(self, services: Services, features: Iterable[Feature] = FEATURES) -> None:
+    def __init__(self, services: Services, features: Iterable[Feature]) -> None:
         self.s = services
         # a word, verb or event claimed by two features stops the start-up here
         self.registry = Registry.merge(features)

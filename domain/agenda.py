@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
@@ -128,7 +128,6 @@ class AgendaService:
         *,
         clock: Clock,
         settings: TimerSettings,
-        on_change: Callable[[int], Awaitable[None]] | None = None,
         on_messages: Callable[[], None] | None = None,
         hooks: Hooks | None = None,
     ) -> None:
@@ -138,7 +137,6 @@ class AgendaService:
         self._render = renderer
         self._clock = clock
         self.settings = settings
-        self._on_change = on_change
         self._on_messages = on_messages
         self._hooks = hooks or Hooks()
 
@@ -157,8 +155,8 @@ class AgendaService:
                 await self._hooks.item_started(day.items[event.index].kind, day)
 
     async def _changed(self, day: d.GroupDay) -> None:
-        if self._on_change is not None and day.id is not None:
-            await self._on_change(day.id)
+        if day.id is not None:
+            await self._hooks.day_changed(day.id)
 
     async def _target(self, day: d.GroupDay) -> str | None:
         conversation = await self._conversations.bound_to(day.group_id)

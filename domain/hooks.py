@@ -1,14 +1,16 @@
-"""What features declare for the running service: cards drawn at send time, plan events.
+"""What features declare for the running service: cards drawn at send time, plan events,
+periodic jobs.
 
 A feature fills in one Hooks object at start-up (its own `register` function); the outbox worker
-draws through `draw` and the agenda announces each plan item that starts through `item_started`.
+draws through `draw`, the agenda announces each plan item that starts through `item_started` and
+each changed day through `day_changed`, and the leader runs the `periodic` jobs.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from domain.days import GroupDay
@@ -22,6 +24,19 @@ Drawer = Callable[[str], Awaitable[Card | None]]
 """Draws a card from what follows "kind:" in OutboxMessage.render; None: nothing to send."""
 ItemListener = Callable[[GroupDay], Awaitable[None]]
 """Told that an item of a day's plan has just started."""
+DayListener = Callable[[int], Awaitable[None]]
+"""Told that a day (by id) changed."""
+Job = Callable[[], Awaitable[Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class Periodic:
+    """A job the leader runs every `seconds` (at once on election when at_once)."""
+
+    job_id: str
+    seconds: float
+    job: Job
+    at_once: bool = False
 
 
 class Hooks:
@@ -30,6 +45,8 @@ class Hooks:
     def __init__(self) -> None:
         self._drawers: dict[str, Drawer] = {}
         self._listeners: dict[ItemKind, list[ItemListener]] = {}
+        self._day_listeners: list[DayListener] = []
+        self._periodic: dict[str, Periodic] = {}
 
     def add_drawer(self, kind: str, drawer: Drawer) -> None:
         """Draw messages whose render is "kind:…" with drawer; a kind is claimed once."""
@@ -62,3 +79,25 @@ class Hooks:
             except Exception:
                 name = getattr(listener, "__qualname__", repr(listener))
                 log.exception("day %s: %s failed on the start of a %s item", day.id, name, kind)
+
+    def on_day_changed(self, listener: DayListener) -> None:
+        """Call listener with a day's id whenever the day changed (steered, planned, fired)."""
+        self._day_listeners.append(listener)
+
+    async def day_changed(self, day_id: int) -> None:
+        """Tell every day listener (a failure propagates: the change must be seen)."""
+        for listener in self._day_listeners:
+            await listener(day_id)
+
+    def every(self, job_id: str, seconds: float, job: Job, *, at_once: bool = False) -> None:
+        """Have the leader run job every seconds; a job id is claimed once."""
+        if job_id in self._periodic:
+            raise ValueError(f"a periodic job {job_id!r} is already registered")
+        if seconds <= 0:
+            raise ValueError(f"the periodic job {job_id!r} needs a positive interval")
+        self._periodic[job_id] = Periodic(job_id, seconds, job, at_once)
+
+    @property
+    def periodic(self) -> tuple[Periodic, ...]:
+        """The periodic jobs, in the order registered."""
+        return tuple(self._periodic.values())

@@ -1,25 +1,22 @@
 """What only the leader replica runs: the outbox worker, the agenda timer and periodic jobs.
 
-The periodic jobs have stable ids, so electing the same replica again replaces them instead of
-adding duplicates.
+Features register their periodic jobs (domain.hooks.Hooks.every) with stable ids, named
+"<feature>:<job>", so electing the same replica again replaces them instead of adding
+duplicates. The timer's own jobs are "day:<id>:<event>" and "agenda:poll" (agenda_timer.py).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from domain.hooks import Periodic
+
 log = logging.getLogger(__name__)
-
-RECURRENCE_JOB = "agenda:recurrence"
-ROLLCALL_CLOSE_JOB = "rollcall:close"
-ROLLCALL_CLOSE_SECONDS = 15
-
-Job = Callable[[], Awaitable[Any]]
 
 
 class Worker(Protocol):
@@ -53,8 +50,7 @@ class LeaderJobs:
         *,
         worker: Worker,
         timer: Timer,
-        close_roll_calls: Job,
-        create_scheduled_days: Job,
+        periodic: Iterable[Periodic],
         leases: Leases,
         alive: Callable[[str], Awaitable[bool]],
         owner: str,
@@ -62,8 +58,7 @@ class LeaderJobs:
         self._aps = aps
         self._worker = worker
         self._timer = timer
-        self._close_roll_calls = close_roll_calls
-        self._create_scheduled_days = create_scheduled_days
+        self._periodic = tuple(periodic)
         self._leases = leases
         self._alive = alive
         self._owner = owner
@@ -76,30 +71,22 @@ class LeaderJobs:
             log.info("outbox: took over %d messages of a replica that died", freed)
         self._worker.start()
         await self._timer.start()
-        self._aps.add_job(
-            self._close_roll_calls,
-            "interval",
-            seconds=ROLLCALL_CLOSE_SECONDS,
-            id=ROLLCALL_CLOSE_JOB,
-            replace_existing=True,
-            coalesce=True,
-            max_instances=1,
-        )
-        self._aps.add_job(
-            self._create_scheduled_days,
-            "interval",
-            hours=1,
-            id=RECURRENCE_JOB,
-            replace_existing=True,
-            next_run_time=datetime.now(UTC),
-            coalesce=True,
-            max_instances=1,
-        )
+        for periodic in self._periodic:
+            self._aps.add_job(
+                periodic.job,
+                "interval",
+                seconds=periodic.seconds,
+                id=periodic.job_id,
+                replace_existing=True,
+                coalesce=True,
+                max_instances=1,
+                **({"next_run_time": datetime.now(UTC)} if periodic.at_once else {}),
+            )
 
     async def deposed(self) -> None:
         """This replica no longer leads: remove the periodic jobs, stop the timer and worker."""
-        for job in (RECURRENCE_JOB, ROLLCALL_CLOSE_JOB):
-            if self._aps.get_job(job):
-                self._aps.remove_job(job)
+        for periodic in self._periodic:
+            if self._aps.get_job(periodic.job_id):
+                self._aps.remove_job(periodic.job_id)
         await self._timer.stop()
         await self._worker.stop()

@@ -30,6 +30,7 @@ import pytest
 from sqlalchemy import Table, and_, delete, false, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from bot.features import registry as default_registry
 from bot.orgfile import load_org_file
 from bot.settings import Settings
 from cards.agenda import AGENDA_VERB, BACK_VERB, PLAN_VERB
@@ -47,7 +48,6 @@ from cards.rollcall import (
 from cards.rollcall import REFRESH_VERB as ROLLCALL_REFRESH_VERB
 from cards.tutorial import GO_VERB, RESOLVE_VERB, SEND_VERB, START_VERB, TAKE_VERB
 from dialogs.feature import Command
-from dialogs.features import default_registry
 from domain import days as d
 from domain.i18n import text
 from domain.org import Language

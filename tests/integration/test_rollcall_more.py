@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.app import SCHEDULER
+from bot.features.rollcall import CLOSE_JOB as ROLLCALL_CLOSE_JOB
 from bot.orgfile import load_org_file
 from bot.settings import Settings
 from cards.rollcall import (
@@ -39,7 +40,6 @@ from domain.plans import ItemKind
 from domain.rollcall.model import Reason, RollCall, Status
 from domain.templates import template
 from scheduler.clock import ScaledClock
-from scheduler.jobs import ROLLCALL_CLOSE_JOB
 from tests.fakes.activities import TENANT_ID, Conv, User, invoke_execute, message
 from tests.fakes.connector import FakeConnector, Recorded
 from tests.integration.harness import free_port, start_bot, stop_bot

@@ -7,9 +7,9 @@ from collections.abc import Callable
 
 import pytest
 
+from bot.features import registry as default_registry
 from dialogs.commands import normalise
 from dialogs.feature import Command
-from dialogs.features import default_registry
 from domain.i18n import text
 from domain.org import Language
 

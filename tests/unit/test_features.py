@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from bot.features import FEATURES as PLUGS
+from bot.features import registry as default_registry
 from cards.payload import CardAction
 from cards.rollcall import HERE_VERB
 from dialogs.context import Context, Services
 from dialogs.feature import Command, DuplicateClaim, Feature, HelpItem, Registry
-from dialogs.features import FEATURES, default_registry
 from dialogs.router import Router
 from dialogs.state import StateAccess
 from dialogs.turn import Outcome, TurnKind
@@ -20,6 +21,8 @@ from tests.fakes.memory import (
     FakeOrgRepository,
     FakeStateRepository,
 )
+
+FEATURES = tuple(plug.feature for plug in PLUGS)
 
 
 async def _nothing(ctx: Context, _argument: str) -> Outcome:

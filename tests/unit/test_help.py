@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dialogs.features import default_registry
+from bot.features import registry as default_registry
 from domain.help import HelpLine
 from domain.i18n import CATALOGS, placeholders
 from domain.model import Actor, ConversationKind, RoleGrant

@@ -145,3 +145,44 @@ async def test_a_failing_listener_is_logged_with_the_day_and_does_not_stop_the_o
 
 async def test_a_kind_nobody_listens_to_does_nothing() -> None:
     await Hooks().item_started(ItemKind.CHECK_IN, _day())
+
+
+async def _job() -> None:
+    return None
+
+
+def test_periodic_jobs_keep_their_order_and_a_job_id_is_claimed_once() -> None:
+    hooks = Hooks()
+    hooks.every("agenda:recurrence", 3600, _job, at_once=True)
+    hooks.every("rollcall:close", 15, _job)
+    assert [(p.job_id, p.seconds, p.at_once) for p in hooks.periodic] == [
+        ("agenda:recurrence", 3600, True),
+        ("rollcall:close", 15, False),
+    ]
+    with pytest.raises(ValueError, match="rollcall:close"):
+        hooks.every("rollcall:close", 30, _job)
+    with pytest.raises(ValueError, match="positive"):
+        hooks.every("feedback:ask", 0, _job)
+
+
+async def test_every_day_listener_hears_a_change_and_a_failure_is_not_swallowed() -> None:
+    heard: list[tuple[str, int]] = []
+
+    async def timer(day_id: int) -> None:
+        heard.append(("timer", day_id))
+
+    async def digest(day_id: int) -> None:
+        heard.append(("digest", day_id))
+
+    hooks = Hooks()
+    hooks.on_day_changed(timer)
+    hooks.on_day_changed(digest)
+    await hooks.day_changed(5)
+    assert heard == [("timer", 5), ("digest", 5)]
+
+    async def broken(day_id: int) -> None:
+        raise RuntimeError("down")
+
+    hooks.on_day_changed(broken)
+    with pytest.raises(RuntimeError):
+        await hooks.day_changed(6)

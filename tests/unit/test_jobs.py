@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from scheduler.jobs import (
-    RECURRENCE_JOB,
-    ROLLCALL_CLOSE_JOB,
-    ROLLCALL_CLOSE_SECONDS,
-    LeaderJobs,
-)
+from bot.features.agenda import RECURRENCE_JOB, RECURRENCE_SECONDS
+from bot.features.rollcall import CLOSE_JOB as ROLLCALL_CLOSE_JOB
+from bot.features.rollcall import CLOSE_SECONDS as ROLLCALL_CLOSE_SECONDS
+from domain.hooks import Periodic
+from scheduler.jobs import LeaderJobs
 
 
 class Events:
@@ -82,8 +82,10 @@ def _jobs(aps: AsyncIOScheduler, events: Events, freed: int = 0) -> tuple[Leader
         aps,
         worker=FakeWorker(events),
         timer=FakeTimer(events),
-        close_roll_calls=_close,
-        create_scheduled_days=_create,
+        periodic=(
+            Periodic(ROLLCALL_CLOSE_JOB, ROLLCALL_CLOSE_SECONDS, _close),
+            Periodic(RECURRENCE_JOB, RECURRENCE_SECONDS, _create, at_once=True),
+        ),
         leases=leases,
         alive=_alive,
         owner="me",
@@ -109,6 +111,10 @@ async def test_elected_frees_dead_leases_then_starts_the_worker_timer_and_period
     assert recurrence.trigger.interval.total_seconds() == 3600
     assert close.max_instances == 1 and recurrence.max_instances == 1
     assert close.coalesce and recurrence.coalesce
+    # the schedule runs at once on election; the closer first after its interval
+    now = datetime.now(UTC)
+    assert recurrence.next_run_time <= now
+    assert close.next_run_time > now + timedelta(seconds=ROLLCALL_CLOSE_SECONDS - 2)
 
 
 async def test_elected_again_replaces_the_periodic_jobs(aps: AsyncIOScheduler) -> None:

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
+from bot.features import registry as default_registry
 from bot.manifest_check import MANIFEST_DIR
 from dialogs.feature import Command
-from dialogs.features import default_registry
 
 REGISTRY = default_registry()
 C = REGISTRY.commands

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from bot.features import FEATURES
 from cards.bind import BIND_VERB
 from dialogs.context import Services
 from dialogs.router import Router
@@ -82,7 +83,16 @@ def world() -> World:
         conversations=conversations,
         state=StateAccess(state),
     )
-    return World(Router(services), org, conversations, state, client, instructor, solo, svensk)
+    return World(
+        Router(services, [p.feature for p in FEATURES]),
+        org,
+        conversations,
+        state,
+        client,
+        instructor,
+        solo,
+        svensk,
+    )
 
 
 def test_fakes_implement_the_ports(world: World) -> None:
