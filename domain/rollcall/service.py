@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from domain.errors import DomainError, NotAllowed, NotFound
@@ -22,7 +21,6 @@ from domain.rollcall.model import (
     DEFAULT_OPEN_FOR,
     Change,
     Checkout,
-    DayRecord,
     FullDayRule,
     Mark,
     Reason,
@@ -31,62 +29,45 @@ from domain.rollcall.model import (
     day_record,
     tap_status,
 )
+from domain.rollcall.ports import (
+    Card,
+    DayEnd,
+    InstructorTeamsIds,
+    NoticeUrl,
+    RollCallCards,
+    RollCallStore,
+)
+from domain.rollcall.views import (
+    AttendanceView,
+    ClientView,
+    Count,
+    InstructorView,
+    PersonDay,
+    Reminded,
+    SharedView,
+)
 
 log = logging.getLogger(__name__)
 
-Card = dict[str, Any]
+__all__ = [
+    "RENDER_PREFIX",
+    "AttendanceView",
+    "Card",
+    "ClientView",
+    "Count",
+    "InstructorView",
+    "PersonDay",
+    "Reminded",
+    "RollCallCards",
+    "RollCallService",
+    "RollCallSettings",
+    "RollCallStore",
+    "SharedView",
+    "card_key",
+    "render_key",
+]
+
 RENDER_PREFIX = "rollcall:"
-
-
-class RollCallStore(Protocol):
-    """Roll calls, marks, check-outs and changes (store/ implements it)."""
-
-    async def open(
-        self,
-        roll_call: RollCall,
-        messages: Callable[[RollCall], Sequence[OutboxMessage]] | None = None,
-    ) -> tuple[RollCall, bool]: ...
-    async def get(self, roll_call_id: int) -> RollCall | None: ...
-    async def of_day(self, group_id: int, day: date) -> list[RollCall]: ...
-    async def due_to_close(self, now: datetime) -> list[RollCall]: ...
-    async def close(
-        self,
-        roll_call: RollCall,
-        absent: Sequence[int],
-        at: datetime,
-        by: int | None,
-        messages: Sequence[OutboxMessage] = (),
-    ) -> list[int] | None: ...
-    async def marks(self, roll_call_id: int) -> dict[int, Mark]: ...
-    async def marks_of_day(self, group_id: int, day: date) -> dict[int, dict[int, Mark]]: ...
-    async def mark_of(self, roll_call_id: int, person_id: int) -> Mark | None: ...
-    async def record(
-        self, mark: Mark, change: Change, messages: Sequence[OutboxMessage] = ()
-    ) -> bool: ...
-    async def record_and_count(
-        self, mark: Mark, change: Change, messages: Sequence[OutboxMessage] = ()
-    ) -> dict[tuple[Status, bool], int] | None: ...
-    async def counts(self, roll_call_id: int) -> dict[tuple[Status, bool], int]: ...
-    async def tap(
-        self,
-        roll_call_id: int,
-        person_id: int,
-        decide: Callable[[datetime | None, Mark | None], tuple[Mark, Change] | None],
-        messages: Sequence[OutboxMessage] = (),
-    ) -> tuple[Mark | None, dict[tuple[Status, bool], int]]: ...
-    async def checkout(
-        self, checkout: Checkout, change: Change, messages: Sequence[OutboxMessage] = ()
-    ) -> bool: ...
-    async def checkouts(self, group_id: int, day: date) -> dict[int, Checkout]: ...
-    async def undo_checkout(
-        self,
-        group_id: int,
-        day: date,
-        person_id: int,
-        change: Change,
-        messages: Sequence[OutboxMessage] = (),
-    ) -> bool: ...
-    async def changes(self, group_id: int, day: date) -> list[Change]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,87 +77,6 @@ class RollCallSettings:
     grace: timedelta = DEFAULT_GRACE
     open_for: timedelta = DEFAULT_OPEN_FOR
     rule: FullDayRule = FullDayRule.FIRST_AND_LAST
-
-
-@dataclass(frozen=True, slots=True)
-class Count:
-    """Expected clients here, of all expected; guests on top."""
-
-    here: int
-    expected: int
-    guests: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class SharedView:
-    """The card everyone in the group conversation sees: the count only."""
-
-    roll_call: RollCall
-    group: Group
-    count: Count
-    instructor_ids: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class ClientView:
-    """What a client sees after tapping: the count and their own status."""
-
-    shared: SharedView
-    mark: Mark | None
-    language: Language
-
-
-@dataclass(frozen=True, slots=True)
-class InstructorView:
-    """What instructors see (refresh.userIds): who is missing, late, a guest."""
-
-    shared: SharedView
-    missing: tuple[Person, ...]
-    late: tuple[tuple[Person, datetime], ...]
-    excused: tuple[tuple[Person, Reason | None], ...]
-    guests: tuple[Person, ...]
-    language: Language
-
-
-@dataclass(frozen=True, slots=True)
-class PersonDay:
-    """One person's line on the attendance list."""
-
-    person: Person
-    marks: tuple[Mark | None, ...]
-    record: DayRecord
-    guest: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class AttendanceView:
-    """A group's day: roll calls, every person's marks and day, and the audit trail."""
-
-    group: Group
-    day: date
-    roll_calls: tuple[RollCall, ...]
-    people: tuple[PersonDay, ...]
-    changes: tuple[tuple[Change, str, str | None], ...]  # change, whose name, by whom
-    editable: bool
-    language: Language
-    zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/Helsinki"))
-
-
-class RollCallCards(Protocol):
-    """Draws the roll-call cards (cards/ implements this)."""
-
-    def shared(self, view: SharedView) -> Card: ...
-    def reminder(self, language: Language, view: SharedView) -> Card: ...
-
-
-@dataclass(frozen=True, slots=True)
-class Reminded:
-    """What "remind the missing" did."""
-
-    sent: int
-    already: int
-    unreachable: tuple[str, ...]
-    notified: int = 0
 
 
 def _missing(mark: Mark | None) -> bool:
@@ -211,11 +111,11 @@ class RollCallService:
         cards: RollCallCards,
         outbox: Outbox,
         *,
-        instructor_teams_ids: Callable[[int], Awaitable[tuple[str, ...]]],
-        day_end: Callable[[Group, date], Awaitable[datetime | None]] | None = None,
+        instructor_teams_ids: InstructorTeamsIds,
+        day_end: DayEnd | None = None,
         settings: RollCallSettings | None = None,
         clock: Callable[[], datetime] = _utcnow,
-        notice_url: Callable[[Language], str] | None = None,
+        notice_url: NoticeUrl | None = None,
     ) -> None:
         self._store = store
         self._people = people

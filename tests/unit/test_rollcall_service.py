@@ -41,13 +41,12 @@ from domain.rollcall.model import (
 )
 from domain.rollcall.service import (
     RENDER_PREFIX,
-    Count,
-    Reminded,
     RollCallService,
     RollCallSettings,
     card_key,
     render_key,
 )
+from domain.rollcall.views import Count, Reminded
 from tests.fakes.memory import FakeConversationRepository
 
 T0 = datetime(2026, 3, 5, 7, 0, tzinfo=UTC)  # 9.00 in Helsinki
