@@ -7,6 +7,7 @@ Teams side (meeting roles, 1:1 chats, instructors' Teams ids); tests may fake an
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
 
@@ -18,6 +19,8 @@ from domain.rollcall.model import Change, Checkout, Mark, RollCall, Status
 from domain.rollcall.views import SharedView
 
 __all__ = [
+    "AttendanceSource",
+    "Attendee",
     "Card",
     "ConversationRepository",
     "DayEnd",
@@ -29,6 +32,7 @@ __all__ = [
     "PersonalChats",
     "RollCallCards",
     "RollCallStore",
+    "StoredAttendance",
 ]
 
 Card = dict[str, Any]
@@ -38,6 +42,33 @@ InstructorTeamsIds = Callable[[int], Awaitable[tuple[str, ...]]]
 DayEnd = Callable[[Group, date], Awaitable[datetime | None]]
 # the page a meeting notification opens, in a language
 NoticeUrl = Callable[[Language], str]
+
+
+@dataclass(frozen=True, slots=True)
+class Attendee:
+    """A person on an attendance record: the stored id and the name, nothing more."""
+
+    person_id: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class StoredAttendance:
+    """What is stored for a group's days; the attendance read model derives the record."""
+
+    clients: tuple[Attendee, ...]  # the group's clients now, in the group's order (by name)
+    roll_calls: tuple[RollCall, ...]  # of the days asked, by day and number
+    marks: tuple[Mark, ...]  # every mark in those roll calls
+    checkouts: tuple[Checkout, ...]  # the group's check-outs on those days
+    marked: tuple[Attendee, ...]  # everyone with a mark in those roll calls (guests' names)
+
+
+class AttendanceSource(Protocol):
+    """Reads a group's stored attendance over days (store/ implements it)."""
+
+    async def attendance(self, group_id: int, first: date, last: date) -> StoredAttendance:
+        """Everything stored for the group's days first..last (both included), at once."""
+        ...
 
 
 class RollCallStore(Protocol):
