@@ -71,7 +71,7 @@ class AttendanceSource(Protocol):
         ...
 
 
-class RollCallStore(Protocol):
+class RollCallStore(AttendanceSource, Protocol):
     """Roll calls, marks, check-outs and changes (store/ implements it)."""
 
     async def open(

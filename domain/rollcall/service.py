@@ -16,6 +16,7 @@ from domain.model import Actor, Conversation, ConversationKind
 from domain.org import Group, Language, Person, Role
 from domain.outbox import Outbox, OutboxMessage
 from domain.ports import ConversationRepository, People, PersonalChats, personal_chat
+from domain.rollcall.attendance import AttendanceRecords, AttendeeRole
 from domain.rollcall.model import (
     DEFAULT_GRACE,
     DEFAULT_OPEN_FOR,
@@ -26,7 +27,6 @@ from domain.rollcall.model import (
     Reason,
     RollCall,
     Status,
-    day_record,
     tap_status,
 )
 from domain.rollcall.ports import (
@@ -116,6 +116,7 @@ class RollCallService:
         settings: RollCallSettings | None = None,
         clock: Callable[[], datetime] = _utcnow,
         notice_url: NoticeUrl | None = None,
+        records: AttendanceRecords | None = None,
     ) -> None:
         self._store = store
         self._people = people
@@ -125,8 +126,8 @@ class RollCallService:
         self.cards = cards
         self._outbox = outbox
         self._instructor_ids = instructor_teams_ids
-        self._day_end = day_end
         self.settings = settings or RollCallSettings()
+        self.records = records or AttendanceRecords(store, self.settings.rule, day_end)
         self._clock = clock
         self._notice_url = notice_url
         self._known: dict[int, tuple[RollCall, Group]] = {}
@@ -703,38 +704,19 @@ class RollCallService:
         if not await self.may_see(actor, group):
             raise NotAllowed("rollcall.attendance.not_allowed")
         assert group.id is not None
-        day = day or self.today(group)
-        roll_calls = tuple(await self._store.of_day(group.id, day))
-        marks = await self._store.marks_of_day(group.id, day)
-        checkouts = await self._store.checkouts(group.id, day)
-        end = await self._day_end(group, day) if self._day_end is not None else None
-        expected = await self._expected(group)
-        people: list[PersonDay] = []
-        seen: set[int] = set()
-
-        def person_day(person: Person, guest: bool) -> PersonDay:
-            pid = person.id or 0
-            row = tuple(marks.get(rc.id or 0, {}).get(pid) for rc in roll_calls)
-            record = day_record(
-                pid,
-                [m.status if m else None for m in row],
-                checkouts.get(pid),
-                end,
-                self.settings.rule,
+        recorded = await self.records.day(group, day or self.today(group))
+        people = tuple(
+            PersonDay(
+                person=Person(line.name, id=line.person_id),
+                marks=line.marks,
+                record=line.record,
+                guest=line.role is AttendeeRole.GUEST,
             )
-            return PersonDay(person=person, marks=row, record=record, guest=guest)
-
-        for person in expected:
-            seen.add(person.id or 0)
-            people.append(person_day(person, False))
-        guest_ids = {pid for by_person in marks.values() for pid in by_person} - seen
-        for pid in sorted(guest_ids):
-            guest = await self._people.person_by_id(pid)
-            if guest is not None:
-                people.append(person_day(guest, True))
-        names: dict[int, str] = {p.person.id or 0: p.person.name for p in people}
+            for line in recorded.people
+        )
+        names: dict[int, str] = {line.person_id: line.name for line in recorded.people}
         changes: list[tuple[Change, str, str | None]] = []
-        for change in await self._store.changes(group.id, day):
+        for change in await self._store.changes(group.id, recorded.day):
             for someone in (change.person_id, change.by):
                 if someone is not None and someone not in names:
                     found = await self._people.person_by_id(someone)
@@ -743,9 +725,9 @@ class RollCallService:
             changes.append((change, names.get(change.person_id, "?"), by))
         return AttendanceView(
             group=group,
-            day=day,
-            roll_calls=roll_calls,
-            people=tuple(people),
+            day=recorded.day,
+            roll_calls=recorded.roll_calls,
+            people=people,
             changes=tuple(changes),
             editable=await self.may_run(actor, group, None, None),
             language=language,
