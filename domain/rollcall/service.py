@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
@@ -16,7 +15,9 @@ from domain.model import Actor, Conversation, ConversationKind
 from domain.org import Group, Language, Person, Role
 from domain.outbox import Outbox, OutboxMessage
 from domain.ports import ConversationRepository, People, PersonalChats, personal_chat
+from domain.rollcall import messages
 from domain.rollcall.attendance import AttendanceRecords, AttendeeRole
+from domain.rollcall.messages import RENDER_PREFIX, card_key, render_key
 from domain.rollcall.model import (
     DEFAULT_GRACE,
     DEFAULT_OPEN_FOR,
@@ -67,8 +68,6 @@ __all__ = [
     "render_key",
 ]
 
-RENDER_PREFIX = "rollcall:"
-
 
 @dataclass(frozen=True, slots=True)
 class RollCallSettings:
@@ -86,16 +85,6 @@ def _missing(mark: Mark | None) -> bool:
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-def render_key(roll_call_id: int) -> str:
-    """The outbox render name of a roll call's shared card."""
-    return f"{RENDER_PREFIX}{roll_call_id}"
-
-
-def card_key(roll_call_id: int) -> str:
-    """The outbox key of the roll call's card (updates replace it)."""
-    return f"rollcall:{roll_call_id}:card"
 
 
 class RollCallService:
@@ -251,29 +240,7 @@ class RollCallService:
             closes_at=now + self.settings.open_for,
             opened_by=actor.person_id if actor is not None else None,
         )
-
-        def card(opened: RollCall) -> list[OutboxMessage]:
-            assert opened.id is not None
-            return [
-                OutboxMessage(
-                    key=card_key(opened.id),
-                    conversation_id=opened.conversation_id,
-                    render=render_key(opened.id),
-                )
-            ]
-
-        return await self._store.open(wanted, card)
-
-    def _refresh(self, roll_call: RollCall) -> OutboxMessage:
-        """A coalesced update of the shared card, drawn when it is sent."""
-        assert roll_call.id is not None
-        return OutboxMessage(
-            key=f"{card_key(roll_call.id)}:{uuid.uuid4().hex}",
-            conversation_id=roll_call.conversation_id,
-            update_of=card_key(roll_call.id),
-            render=render_key(roll_call.id),
-            coalesce=card_key(roll_call.id),
-        )
+        return await self._store.open(wanted, lambda opened: [messages.shared_card(opened)])
 
     # --- views ---------------------------------------------------------------------------
 
@@ -370,7 +337,7 @@ class RollCallService:
         roll_call, group = found or await self.roll_call(roll_call_id)
         expected = {p.id for p in await self._expected(group)}
         guest = actor.person_id not in expected
-        refresh = self._refresh(roll_call)
+        refresh = messages.refresh(roll_call)
 
         def decide(closed_at: datetime | None, current: Mark | None) -> tuple[Mark, Change] | None:
             now = self.now()
@@ -442,7 +409,7 @@ class RollCallService:
             missing,
             self.now(),
             actor.person_id if actor is not None else None,
-            [self._refresh(roll_call)],
+            [messages.refresh(roll_call)],
         )
 
     async def close_due(self) -> int:
@@ -484,7 +451,7 @@ class RollCallService:
             sent = await self.send_privately(
                 instructor,
                 via,
-                f"rollcall:{roll_call.id}:problem:{actor.person_id}:to:{instructor.id}",
+                messages.problem_key(roll_call.id or 0, actor.person_id, instructor.id),
                 None,
                 text(language, "rollcall.problem.instructor", name=actor.person.name),
             )
@@ -519,12 +486,9 @@ class RollCallService:
                 unreachable.append(person.name)
                 continue
             language = person.language or group.language
+            card = self.cards.reminder(language, shared)
             added = await self._outbox.enqueue(
-                OutboxMessage(
-                    key=f"rollcall:{roll_call.id}:remind:{person.id}",
-                    conversation_id=chat.conversation_id,
-                    card=self.cards.reminder(language, shared),
-                )
+                messages.reminder(roll_call.id, person.id, chat.conversation_id, card)
             )
             if added:
                 sent += 1
@@ -539,14 +503,13 @@ class RollCallService:
             and self._notice_url is not None
         ):
             added = await self._outbox.enqueue(
-                OutboxMessage(
-                    key=f"rollcall:{roll_call.id}:notify:{len(marks)}",
-                    conversation_id=via.conversation_id,
-                    notification={
-                        "recipients": recipients,
-                        "title": text(group.language, "rollcall.notice.title"),
-                        "url": self._notice_url(group.language),
-                    },
+                messages.notice(
+                    roll_call.id,
+                    len(marks),
+                    via.conversation_id,
+                    recipients,
+                    text(group.language, "rollcall.notice.title"),
+                    self._notice_url(group.language),
                 )
             )
             notified = len(recipients) if added else 0
@@ -599,7 +562,7 @@ class RollCallService:
                 after=Status.LEFT_EARLY,
                 by=actor.person_id,
             )
-            return await self._store.checkout(checkout, change, [self._refresh(roll_call)])
+            return await self._store.checkout(checkout, change, [messages.refresh(roll_call)])
         if status is Status.EXCUSED and reason is None:
             reason = Reason.OTHER
         if status is not Status.EXCUSED:
@@ -628,7 +591,7 @@ class RollCallService:
                 by=actor.person_id,
                 reason=reason,
             )
-            if await self._store.record(mark, change, [self._refresh(roll_call)]):
+            if await self._store.record(mark, change, [messages.refresh(roll_call)]):
                 return True
         raise DomainError("rollcall.busy")
 
@@ -692,7 +655,7 @@ class RollCallService:
             by=actor.person_id,
         )
         return await self._store.undo_checkout(
-            group.id, roll_call.day, person_id, change, [self._refresh(roll_call)]
+            group.id, roll_call.day, person_id, change, [messages.refresh(roll_call)]
         )
 
     # --- the day's record ----------------------------------------------------------------
