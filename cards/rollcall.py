@@ -16,7 +16,7 @@ from cards.payload import CardAction
 from domain.i18n import text
 from domain.org import Language
 from domain.rollcall.model import Mark, Reason, RollCall, Status
-from domain.rollcall.service import AttendanceView, ClientView, InstructorView, SharedView
+from domain.rollcall.views import AttendanceView, ClientView, InstructorView, SharedView
 
 HERE_VERB = "rollcall.here"
 PROBLEM_VERB = "rollcall.problem"

@@ -27,7 +27,8 @@ from domain.errors import DomainError, NotFound
 from domain.model import Actor, ConversationKind
 from domain.org import Group, Role
 from domain.rollcall.model import RollCall, Status
-from domain.rollcall.service import ClientView, RollCallService
+from domain.rollcall.service import RollCallService
+from domain.rollcall.views import ClientView
 
 
 def _service(ctx: Context) -> RollCallService:

@@ -27,11 +27,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.errors import ConcurrentUpdate
+from domain.org import Role
 from domain.outbox import OutboxMessage
 from domain.rollcall.model import Change, Checkout, Mark, Reason, RollCall, Status
+from domain.rollcall.ports import Attendee, StoredAttendance
 from store.db import Database, insert_ignoring
 from store.outbox import add_to_outbox
-from store.tables import Base, GroupRow, UtcDateTime, utcnow
+from store.tables import Base, GroupRow, MembershipRow, PersonRow, UtcDateTime, utcnow
 
 
 class RollCallRow(Base):
@@ -546,6 +548,64 @@ class SqlRollCallStore:
         """How many marks of each status (and guest or not) a roll call has."""
         async with self._db.read() as s:
             return await _counts(s, roll_call_id)
+
+    # --- the attendance record -----------------------------------------------------------
+
+    async def attendance(self, group_id: int, first: date, last: date) -> StoredAttendance:
+        """Everything stored for the group's days first..last: four queries, however many days."""
+        async with self._db.read() as s:
+            clients = await s.execute(
+                select(PersonRow.id, PersonRow.name)
+                .join(MembershipRow, MembershipRow.person_id == PersonRow.id)
+                .where(MembershipRow.group_id == group_id, MembershipRow.role == Role.CLIENT.value)
+                .order_by(PersonRow.name, PersonRow.id)
+            )
+            client_rows = tuple(Attendee(pid, name) for pid, name in clients.all())
+            calls = await s.execute(
+                select(RollCallRow)
+                .where(
+                    RollCallRow.group_id == group_id,
+                    RollCallRow.day >= first,
+                    RollCallRow.day <= last,
+                )
+                .order_by(RollCallRow.day, RollCallRow.number)
+            )
+            roll_calls = tuple(_roll_call(r) for r in calls.scalars())
+            marks: list[Mark] = []
+            marked: dict[int, Attendee] = {}
+            if roll_calls:
+                rows = await s.execute(
+                    select(MarkRow, PersonRow.name)
+                    .join(RollCallRow, RollCallRow.id == MarkRow.roll_call_id)
+                    .join(PersonRow, PersonRow.id == MarkRow.person_id)
+                    .where(
+                        RollCallRow.group_id == group_id,
+                        RollCallRow.day >= first,
+                        RollCallRow.day <= last,
+                    )
+                    .order_by(MarkRow.roll_call_id, MarkRow.person_id)
+                )
+                for row, name in rows.all():
+                    marks.append(_mark(row))
+                    marked[row.person_id] = Attendee(row.person_id, name)
+            checkouts = await s.execute(
+                select(CheckoutRow)
+                .where(
+                    CheckoutRow.group_id == group_id,
+                    CheckoutRow.day >= first,
+                    CheckoutRow.day <= last,
+                )
+                .order_by(CheckoutRow.day, CheckoutRow.person_id)
+            )
+            return StoredAttendance(
+                clients=client_rows,
+                roll_calls=roll_calls,
+                marks=tuple(marks),
+                checkouts=tuple(
+                    Checkout(r.group_id, r.day, r.person_id, r.at) for r in checkouts.scalars()
+                ),
+                marked=tuple(sorted(marked.values(), key=lambda a: a.person_id)),
+            )
 
     # --- check-outs and the audit trail --------------------------------------------------
 

@@ -8,7 +8,8 @@ from domain.agenda import BoundConversations
 from domain.days import GroupDay
 from domain.hooks import Card, Hooks
 from domain.plans import ItemKind
-from domain.rollcall.service import RENDER_PREFIX, RollCallService
+from domain.rollcall.messages import RENDER_PREFIX
+from domain.rollcall.service import RollCallService
 
 log = logging.getLogger(__name__)
 

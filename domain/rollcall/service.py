@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import logging
-import uuid
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from domain.errors import DomainError, NotAllowed, NotFound
@@ -17,76 +15,39 @@ from domain.model import Actor, Conversation, ConversationKind
 from domain.org import Group, Language, Person, Role
 from domain.outbox import Outbox, OutboxMessage
 from domain.ports import ConversationRepository, People, PersonalChats, personal_chat
+from domain.rollcall import messages
+from domain.rollcall.attendance import AttendanceRecords, AttendeeRole
 from domain.rollcall.model import (
     DEFAULT_GRACE,
     DEFAULT_OPEN_FOR,
     Change,
     Checkout,
-    DayRecord,
     FullDayRule,
     Mark,
     Reason,
     RollCall,
     Status,
-    day_record,
     tap_status,
+)
+from domain.rollcall.ports import (
+    Card,
+    DayEnd,
+    InstructorTeamsIds,
+    NoticeUrl,
+    RollCallCards,
+    RollCallStore,
+)
+from domain.rollcall.views import (
+    AttendanceView,
+    ClientView,
+    Count,
+    InstructorView,
+    PersonDay,
+    Reminded,
+    SharedView,
 )
 
 log = logging.getLogger(__name__)
-
-Card = dict[str, Any]
-RENDER_PREFIX = "rollcall:"
-
-
-class RollCallStore(Protocol):
-    """Roll calls, marks, check-outs and changes (store/ implements it)."""
-
-    async def open(
-        self,
-        roll_call: RollCall,
-        messages: Callable[[RollCall], Sequence[OutboxMessage]] | None = None,
-    ) -> tuple[RollCall, bool]: ...
-    async def get(self, roll_call_id: int) -> RollCall | None: ...
-    async def of_day(self, group_id: int, day: date) -> list[RollCall]: ...
-    async def due_to_close(self, now: datetime) -> list[RollCall]: ...
-    async def close(
-        self,
-        roll_call: RollCall,
-        absent: Sequence[int],
-        at: datetime,
-        by: int | None,
-        messages: Sequence[OutboxMessage] = (),
-    ) -> list[int] | None: ...
-    async def marks(self, roll_call_id: int) -> dict[int, Mark]: ...
-    async def marks_of_day(self, group_id: int, day: date) -> dict[int, dict[int, Mark]]: ...
-    async def mark_of(self, roll_call_id: int, person_id: int) -> Mark | None: ...
-    async def record(
-        self, mark: Mark, change: Change, messages: Sequence[OutboxMessage] = ()
-    ) -> bool: ...
-    async def record_and_count(
-        self, mark: Mark, change: Change, messages: Sequence[OutboxMessage] = ()
-    ) -> dict[tuple[Status, bool], int] | None: ...
-    async def counts(self, roll_call_id: int) -> dict[tuple[Status, bool], int]: ...
-    async def tap(
-        self,
-        roll_call_id: int,
-        person_id: int,
-        decide: Callable[[datetime | None, Mark | None], tuple[Mark, Change] | None],
-        messages: Sequence[OutboxMessage] = (),
-    ) -> tuple[Mark | None, dict[tuple[Status, bool], int]]: ...
-    async def checkout(
-        self, checkout: Checkout, change: Change, messages: Sequence[OutboxMessage] = ()
-    ) -> bool: ...
-    async def checkouts(self, group_id: int, day: date) -> dict[int, Checkout]: ...
-    async def undo_checkout(
-        self,
-        group_id: int,
-        day: date,
-        person_id: int,
-        change: Change,
-        messages: Sequence[OutboxMessage] = (),
-    ) -> bool: ...
-    async def changes(self, group_id: int, day: date) -> list[Change]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,87 +59,6 @@ class RollCallSettings:
     rule: FullDayRule = FullDayRule.FIRST_AND_LAST
 
 
-@dataclass(frozen=True, slots=True)
-class Count:
-    """Expected clients here, of all expected; guests on top."""
-
-    here: int
-    expected: int
-    guests: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class SharedView:
-    """The card everyone in the group conversation sees: the count only."""
-
-    roll_call: RollCall
-    group: Group
-    count: Count
-    instructor_ids: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class ClientView:
-    """What a client sees after tapping: the count and their own status."""
-
-    shared: SharedView
-    mark: Mark | None
-    language: Language
-
-
-@dataclass(frozen=True, slots=True)
-class InstructorView:
-    """What instructors see (refresh.userIds): who is missing, late, a guest."""
-
-    shared: SharedView
-    missing: tuple[Person, ...]
-    late: tuple[tuple[Person, datetime], ...]
-    excused: tuple[tuple[Person, Reason | None], ...]
-    guests: tuple[Person, ...]
-    language: Language
-
-
-@dataclass(frozen=True, slots=True)
-class PersonDay:
-    """One person's line on the attendance list."""
-
-    person: Person
-    marks: tuple[Mark | None, ...]
-    record: DayRecord
-    guest: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class AttendanceView:
-    """A group's day: roll calls, every person's marks and day, and the audit trail."""
-
-    group: Group
-    day: date
-    roll_calls: tuple[RollCall, ...]
-    people: tuple[PersonDay, ...]
-    changes: tuple[tuple[Change, str, str | None], ...]  # change, whose name, by whom
-    editable: bool
-    language: Language
-    zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/Helsinki"))
-
-
-class RollCallCards(Protocol):
-    """Draws the roll-call cards (cards/ implements this)."""
-
-    def shared(self, view: SharedView) -> Card: ...
-    def reminder(self, language: Language, view: SharedView) -> Card: ...
-
-
-@dataclass(frozen=True, slots=True)
-class Reminded:
-    """What "remind the missing" did."""
-
-    sent: int
-    already: int
-    unreachable: tuple[str, ...]
-    notified: int = 0
-
-
 def _missing(mark: Mark | None) -> bool:
     """Not here and not excused."""
     return mark is None or mark.status is Status.ABSENT
@@ -186,16 +66,6 @@ def _missing(mark: Mark | None) -> bool:
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-def render_key(roll_call_id: int) -> str:
-    """The outbox render name of a roll call's shared card."""
-    return f"{RENDER_PREFIX}{roll_call_id}"
-
-
-def card_key(roll_call_id: int) -> str:
-    """The outbox key of the roll call's card (updates replace it)."""
-    return f"rollcall:{roll_call_id}:card"
 
 
 class RollCallService:
@@ -211,11 +81,12 @@ class RollCallService:
         cards: RollCallCards,
         outbox: Outbox,
         *,
-        instructor_teams_ids: Callable[[int], Awaitable[tuple[str, ...]]],
-        day_end: Callable[[Group, date], Awaitable[datetime | None]] | None = None,
+        instructor_teams_ids: InstructorTeamsIds,
+        day_end: DayEnd | None = None,
         settings: RollCallSettings | None = None,
         clock: Callable[[], datetime] = _utcnow,
-        notice_url: Callable[[Language], str] | None = None,
+        notice_url: NoticeUrl | None = None,
+        records: AttendanceRecords | None = None,
     ) -> None:
         self._store = store
         self._people = people
@@ -225,8 +96,8 @@ class RollCallService:
         self.cards = cards
         self._outbox = outbox
         self._instructor_ids = instructor_teams_ids
-        self._day_end = day_end
         self.settings = settings or RollCallSettings()
+        self.records = records or AttendanceRecords(store, self.settings.rule, day_end)
         self._clock = clock
         self._notice_url = notice_url
         self._known: dict[int, tuple[RollCall, Group]] = {}
@@ -350,29 +221,7 @@ class RollCallService:
             closes_at=now + self.settings.open_for,
             opened_by=actor.person_id if actor is not None else None,
         )
-
-        def card(opened: RollCall) -> list[OutboxMessage]:
-            assert opened.id is not None
-            return [
-                OutboxMessage(
-                    key=card_key(opened.id),
-                    conversation_id=opened.conversation_id,
-                    render=render_key(opened.id),
-                )
-            ]
-
-        return await self._store.open(wanted, card)
-
-    def _refresh(self, roll_call: RollCall) -> OutboxMessage:
-        """A coalesced update of the shared card, drawn when it is sent."""
-        assert roll_call.id is not None
-        return OutboxMessage(
-            key=f"{card_key(roll_call.id)}:{uuid.uuid4().hex}",
-            conversation_id=roll_call.conversation_id,
-            update_of=card_key(roll_call.id),
-            render=render_key(roll_call.id),
-            coalesce=card_key(roll_call.id),
-        )
+        return await self._store.open(wanted, lambda opened: [messages.shared_card(opened)])
 
     # --- views ---------------------------------------------------------------------------
 
@@ -469,7 +318,7 @@ class RollCallService:
         roll_call, group = found or await self.roll_call(roll_call_id)
         expected = {p.id for p in await self._expected(group)}
         guest = actor.person_id not in expected
-        refresh = self._refresh(roll_call)
+        refresh = messages.refresh(roll_call)
 
         def decide(closed_at: datetime | None, current: Mark | None) -> tuple[Mark, Change] | None:
             now = self.now()
@@ -541,7 +390,7 @@ class RollCallService:
             missing,
             self.now(),
             actor.person_id if actor is not None else None,
-            [self._refresh(roll_call)],
+            [messages.refresh(roll_call)],
         )
 
     async def close_due(self) -> int:
@@ -583,7 +432,7 @@ class RollCallService:
             sent = await self.send_privately(
                 instructor,
                 via,
-                f"rollcall:{roll_call.id}:problem:{actor.person_id}:to:{instructor.id}",
+                messages.problem_key(roll_call.id or 0, actor.person_id, instructor.id),
                 None,
                 text(language, "rollcall.problem.instructor", name=actor.person.name),
             )
@@ -618,12 +467,9 @@ class RollCallService:
                 unreachable.append(person.name)
                 continue
             language = person.language or group.language
+            card = self.cards.reminder(language, shared)
             added = await self._outbox.enqueue(
-                OutboxMessage(
-                    key=f"rollcall:{roll_call.id}:remind:{person.id}",
-                    conversation_id=chat.conversation_id,
-                    card=self.cards.reminder(language, shared),
-                )
+                messages.reminder(roll_call.id, person.id, chat.conversation_id, card)
             )
             if added:
                 sent += 1
@@ -638,14 +484,13 @@ class RollCallService:
             and self._notice_url is not None
         ):
             added = await self._outbox.enqueue(
-                OutboxMessage(
-                    key=f"rollcall:{roll_call.id}:notify:{len(marks)}",
-                    conversation_id=via.conversation_id,
-                    notification={
-                        "recipients": recipients,
-                        "title": text(group.language, "rollcall.notice.title"),
-                        "url": self._notice_url(group.language),
-                    },
+                messages.notice(
+                    roll_call.id,
+                    len(marks),
+                    via.conversation_id,
+                    recipients,
+                    text(group.language, "rollcall.notice.title"),
+                    self._notice_url(group.language),
                 )
             )
             notified = len(recipients) if added else 0
@@ -698,7 +543,7 @@ class RollCallService:
                 after=Status.LEFT_EARLY,
                 by=actor.person_id,
             )
-            return await self._store.checkout(checkout, change, [self._refresh(roll_call)])
+            return await self._store.checkout(checkout, change, [messages.refresh(roll_call)])
         if status is Status.EXCUSED and reason is None:
             reason = Reason.OTHER
         if status is not Status.EXCUSED:
@@ -727,7 +572,7 @@ class RollCallService:
                 by=actor.person_id,
                 reason=reason,
             )
-            if await self._store.record(mark, change, [self._refresh(roll_call)]):
+            if await self._store.record(mark, change, [messages.refresh(roll_call)]):
                 return True
         raise DomainError("rollcall.busy")
 
@@ -791,7 +636,7 @@ class RollCallService:
             by=actor.person_id,
         )
         return await self._store.undo_checkout(
-            group.id, roll_call.day, person_id, change, [self._refresh(roll_call)]
+            group.id, roll_call.day, person_id, change, [messages.refresh(roll_call)]
         )
 
     # --- the day's record ----------------------------------------------------------------
@@ -803,38 +648,19 @@ class RollCallService:
         if not await self.may_see(actor, group):
             raise NotAllowed("rollcall.attendance.not_allowed")
         assert group.id is not None
-        day = day or self.today(group)
-        roll_calls = tuple(await self._store.of_day(group.id, day))
-        marks = await self._store.marks_of_day(group.id, day)
-        checkouts = await self._store.checkouts(group.id, day)
-        end = await self._day_end(group, day) if self._day_end is not None else None
-        expected = await self._expected(group)
-        people: list[PersonDay] = []
-        seen: set[int] = set()
-
-        def person_day(person: Person, guest: bool) -> PersonDay:
-            pid = person.id or 0
-            row = tuple(marks.get(rc.id or 0, {}).get(pid) for rc in roll_calls)
-            record = day_record(
-                pid,
-                [m.status if m else None for m in row],
-                checkouts.get(pid),
-                end,
-                self.settings.rule,
+        recorded = await self.records.day(group, day or self.today(group))
+        people = tuple(
+            PersonDay(
+                person=Person(line.name, id=line.person_id),
+                marks=line.marks,
+                record=line.record,
+                guest=line.role is AttendeeRole.GUEST,
             )
-            return PersonDay(person=person, marks=row, record=record, guest=guest)
-
-        for person in expected:
-            seen.add(person.id or 0)
-            people.append(person_day(person, False))
-        guest_ids = {pid for by_person in marks.values() for pid in by_person} - seen
-        for pid in sorted(guest_ids):
-            guest = await self._people.person_by_id(pid)
-            if guest is not None:
-                people.append(person_day(guest, True))
-        names: dict[int, str] = {p.person.id or 0: p.person.name for p in people}
+            for line in recorded.people
+        )
+        names: dict[int, str] = {line.person_id: line.name for line in recorded.people}
         changes: list[tuple[Change, str, str | None]] = []
-        for change in await self._store.changes(group.id, day):
+        for change in await self._store.changes(group.id, recorded.day):
             for someone in (change.person_id, change.by):
                 if someone is not None and someone not in names:
                     found = await self._people.person_by_id(someone)
@@ -843,9 +669,9 @@ class RollCallService:
             changes.append((change, names.get(change.person_id, "?"), by))
         return AttendanceView(
             group=group,
-            day=day,
-            roll_calls=roll_calls,
-            people=tuple(people),
+            day=recorded.day,
+            roll_calls=recorded.roll_calls,
+            people=people,
             changes=tuple(changes),
             editable=await self.may_run(actor, group, None, None),
             language=language,

@@ -47,7 +47,7 @@ from domain.rollcall.model import (
     Status,
     day_record,
 )
-from domain.rollcall.service import (
+from domain.rollcall.views import (
     AttendanceView,
     ClientView,
     Count,

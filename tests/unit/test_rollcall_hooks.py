@@ -15,7 +15,7 @@ from domain.org import Language
 from domain.outbox import OutboxMessage
 from domain.plans import ItemKind
 from domain.rollcall.hooks import RENDER_KIND, register
-from domain.rollcall.service import render_key
+from domain.rollcall.messages import render_key
 
 
 class FakeRollCalls:

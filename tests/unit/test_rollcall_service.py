@@ -31,6 +31,8 @@ from domain.meetings import MeetingRole
 from domain.model import Actor, Conversation, ConversationKind, RoleGrant, TeamsUser
 from domain.org import Group, Language, Person, Role, Unit
 from domain.outbox import OutboxMessage
+from domain.rollcall.attendance import AttendeeRole
+from domain.rollcall.messages import RENDER_PREFIX, card_key, render_key
 from domain.rollcall.model import (
     Change,
     Checkout,
@@ -40,15 +42,9 @@ from domain.rollcall.model import (
     RollCall,
     Status,
 )
-from domain.rollcall.service import (
-    RENDER_PREFIX,
-    Count,
-    Reminded,
-    RollCallService,
-    RollCallSettings,
-    card_key,
-    render_key,
-)
+from domain.rollcall.ports import Attendee, StoredAttendance
+from domain.rollcall.service import RollCallService, RollCallSettings
+from domain.rollcall.views import Count, Reminded
 from tests.fakes.memory import (
     FakeConversationRepository,
     FakeGroupListing,
@@ -97,8 +93,9 @@ class MemoryRollCallStore:
     is what one database transaction gives.
     """
 
-    def __init__(self, outbox: MemoryOutbox) -> None:
+    def __init__(self, outbox: MemoryOutbox, people: MemoryPeople) -> None:
         self.outbox = outbox
+        self.people = people
         self.roll_calls: dict[int, RollCall] = {}
         self.mark_rows: dict[tuple[int, int], Mark] = {}
         self.checkout_rows: dict[tuple[int, date, int], Checkout] = {}
@@ -288,6 +285,29 @@ class MemoryRollCallStore:
         await asyncio.sleep(0)
         found = [c for c in self.change_rows if c.group_id == group_id and c.day == day]
         return sorted(found, key=lambda c: (c.at, c.id or 0))
+
+    async def attendance(self, group_id: int, first: date, last: date) -> StoredAttendance:
+        await asyncio.sleep(0)
+        clients = await self.people.people_in_group(group_id, Role.CLIENT)
+        calls = sorted(
+            (r for r in self.roll_calls.values() if r.group_id == group_id),
+            key=lambda r: (r.day, r.number),
+        )
+        calls = [r for r in calls if first <= r.day <= last]
+        ids = {r.id for r in calls}
+        marks = tuple(m for (rc, _), m in self.mark_rows.items() if rc in ids)
+        named = {m.person_id: self.people.people.get(m.person_id) for m in marks}
+        return StoredAttendance(
+            clients=tuple(Attendee(p.id or 0, p.name) for p in clients),
+            roll_calls=tuple(calls),
+            marks=marks,
+            checkouts=tuple(
+                c
+                for (g, d, _), c in self.checkout_rows.items()
+                if g == group_id and first <= d <= last
+            ),
+            marked=tuple(Attendee(pid, p.name) for pid, p in sorted(named.items()) if p),
+        )
 
     def changes_of(self, roll_call_id: int) -> list[Change]:
         return [c for c in self.change_rows if c.roll_call_id == roll_call_id]
@@ -481,7 +501,7 @@ def make_world(rule: FullDayRule = FullDayRule.FIRST_AND_LAST) -> World:
         BIG_CHAT,
     )
     outbox = MemoryOutbox()
-    store = MemoryRollCallStore(outbox)
+    store = MemoryRollCallStore(outbox, people)
     chats = MemoryChats(conversations)
     meetings = FakeMeetingRoles()
     clock = Clock()
@@ -1209,9 +1229,10 @@ async def test_attendance_computes_full_days_with_the_configured_rule(rule: Full
 async def test_attendance_lists_guests_after_the_expected(world: World) -> None:
     await three_roll_calls(world)
     view = await world.service.attendance(world.actor(MAIJA), IT, Language.FI)
+    # the list carries each person's stored id and name, nothing more (no Teams ids)
     assert [(line.person, line.guest) for line in view.people] == [
-        *((p, False) for p in CLIENTS),
-        (GUSTAV, True),
+        *((Person(p.name, id=p.id), False) for p in CLIENTS),
+        (Person(GUSTAV.name, id=GUSTAV.id), True),
     ]
     guest = view.people[-1]
     assert [m.status if m else None for m in guest.marks] == [None, Status.PRESENT, None]
@@ -1249,6 +1270,19 @@ async def test_attendance_shows_the_audit_trail_with_names(world: World) -> None
         (ERKKI.id, Status.ABSENT, ERKKI.name, None),
         (SARA.id, Status.ABSENT, SARA.name, None),
     ]
+
+
+async def test_the_attendance_list_shows_the_read_models_day(world: World) -> None:
+    roll_calls = await three_roll_calls(world)
+    world.clock.now = DAY_END - timedelta(hours=1)
+    await world.service.leave(world.actor(SARI), CHAT)
+    view = await world.service.attendance(world.actor(KAISA), IT, Language.FI)
+    day = await world.service.records.day(IT, DAY)
+    assert view.roll_calls == day.roll_calls == roll_calls
+    assert [(p.person.id, p.person.name, p.marks, p.record, p.guest) for p in view.people] == [
+        (p.person_id, p.name, p.marks, p.record, p.role is AttendeeRole.GUEST) for p in day.people
+    ]
+    assert day.people[1].status is Status.LEFT_EARLY  # Sari
 
 
 @pytest.mark.parametrize(

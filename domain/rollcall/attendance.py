@@ -1,0 +1,178 @@
+"""The attendance read model: a group's day record, or its days over a date range.
+
+No actor and no permission check: callers that act for someone (the instructors' attendance
+list) check first; the coordinators' digest and the exports ask directly. The record is derived
+with the same rules as the attendance list: `day_record` under the configured `FullDayRule`,
+a check-out counted against the day's planned end.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from domain.org import Group
+from domain.rollcall.model import (
+    Checkout,
+    DayRecord,
+    FullDayRule,
+    Mark,
+    RollCall,
+    Status,
+    day_record,
+)
+from domain.rollcall.ports import AttendanceSource, Attendee, DayEnd, StoredAttendance
+
+
+class AttendeeRole(enum.StrEnum):
+    """Why a person is on a group's day: a client of the group, or a guest who checked in."""
+
+    CLIENT = "client"
+    GUEST = "guest"
+
+
+@dataclass(frozen=True, slots=True)
+class PersonAttendance:
+    """One person's day in a group: their mark in each roll call, the check-out, the verdict."""
+
+    person_id: int
+    name: str
+    role: AttendeeRole
+    marks: tuple[Mark | None, ...]  # one per roll call of the day, in order (time, reason)
+    record: DayRecord
+
+    @property
+    def status(self) -> Status | None:
+        """Present, late, left early, excused or absent for the day; None: no mark at all."""
+        return self.record.status
+
+    @property
+    def full_day(self) -> bool:
+        """The day counts as a statutory activity day under the configured rule."""
+        return self.record.full_day
+
+    @property
+    def left_early(self) -> bool:
+        """Checked out before the day's planned end."""
+        return self.record.left_early
+
+    @property
+    def checkout_at(self) -> datetime | None:
+        """When they checked out ("I'm leaving now"), if they did."""
+        return self.record.checkout_at
+
+
+@dataclass(frozen=True, slots=True)
+class DayAttendance:
+    """A group's day as recorded: its roll calls and every person's line, clients then guests."""
+
+    group_id: int
+    day: date
+    roll_calls: tuple[RollCall, ...]
+    people: tuple[PersonAttendance, ...]
+
+    @property
+    def held(self) -> bool:
+        """The group had at least one roll call that day."""
+        return bool(self.roll_calls)
+
+    @property
+    def full_days(self) -> int:
+        """How many people's day counts as a statutory activity day."""
+        return sum(1 for line in self.people if line.full_day)
+
+
+def _dates(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def _line(
+    who: Attendee,
+    role: AttendeeRole,
+    roll_calls: tuple[RollCall, ...],
+    marks: Mapping[int, Mapping[int, Mark]],
+    checkout: Checkout | None,
+    end: datetime | None,
+    rule: FullDayRule,
+) -> PersonAttendance:
+    row = tuple(marks.get(rc.id or 0, {}).get(who.person_id) for rc in roll_calls)
+    statuses = [m.status if m else None for m in row]
+    record = day_record(who.person_id, statuses, checkout, end, rule)
+    return PersonAttendance(who.person_id, who.name, role, row, record)
+
+
+def assemble(
+    group_id: int,
+    first: date,
+    last: date,
+    stored: StoredAttendance,
+    ends: Mapping[date, datetime | None],
+    rule: FullDayRule,
+) -> tuple[DayAttendance, ...]:
+    """Every day first..last of the group from what is stored (a day without roll calls too).
+
+    The group's clients are on every day; anyone else with a mark that day is a guest (by id).
+    ends: the days' planned ends, needed only on days with a check-out.
+    """
+    calls: dict[date, list[RollCall]] = {}
+    for roll_call in sorted(stored.roll_calls, key=lambda r: (r.day, r.number)):
+        calls.setdefault(roll_call.day, []).append(roll_call)
+    marks: dict[int, dict[int, Mark]] = {}
+    for mark in stored.marks:
+        marks.setdefault(mark.roll_call_id, {})[mark.person_id] = mark
+    checkouts: dict[date, dict[int, Checkout]] = {}
+    for checkout in stored.checkouts:
+        checkouts.setdefault(checkout.day, {})[checkout.person_id] = checkout
+    names = {a.person_id: a for a in stored.marked}
+    clients = {c.person_id for c in stored.clients}
+    found: list[DayAttendance] = []
+    for day in _dates(first, last):
+        roll_calls = tuple(calls.get(day, ()))
+        out = checkouts.get(day, {})
+        end = ends.get(day)
+
+        people = [
+            _line(c, AttendeeRole.CLIENT, roll_calls, marks, out.get(c.person_id), end, rule)
+            for c in stored.clients
+        ]
+        guests = {pid for rc in roll_calls for pid in marks.get(rc.id or 0, {})} - clients
+        people += [
+            _line(names[pid], AttendeeRole.GUEST, roll_calls, marks, out.get(pid), end, rule)
+            for pid in sorted(guests)
+            if pid in names
+        ]
+        found.append(DayAttendance(group_id, day, roll_calls, tuple(people)))
+    return tuple(found)
+
+
+class AttendanceRecords:
+    """A group's attendance as recorded, for anyone who may see it (the caller checks that)."""
+
+    def __init__(
+        self,
+        source: AttendanceSource,
+        rule: FullDayRule = FullDayRule.FIRST_AND_LAST,
+        day_end: DayEnd | None = None,
+    ) -> None:
+        self._source = source
+        self.rule = rule
+        self._day_end = day_end
+
+    async def day(self, group: Group, day: date) -> DayAttendance:
+        """The record of the group's day (every client listed, also when no roll call was held)."""
+        return (await self.days(group, day, day))[0]
+
+    async def days(self, group: Group, first: date, last: date) -> tuple[DayAttendance, ...]:
+        """The record of every day first..last (both included; empty when last < first)."""
+        if last < first:
+            return ()
+        assert group.id is not None
+        stored = await self._source.attendance(group.id, first, last)
+        ends: dict[date, datetime | None] = {}
+        if self._day_end is not None:
+            # a day's planned end matters only to a check-out: asked for those days alone
+            for day in sorted({c.day for c in stored.checkouts if first <= c.day <= last}):
+                ends[day] = await self._day_end(group, day)
+        return assemble(group.id, first, last, stored, ends, self.rule)
