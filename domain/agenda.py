@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
@@ -33,6 +33,10 @@ class DayRepository(Protocol):
     """Stored group days; save() commits the day and its outbox messages together."""
 
     async def get(self, day_id: int) -> d.GroupDay | None: ...
+    async def get_many(self, day_ids: Sequence[int]) -> list[d.GroupDay]:
+        """The days with these ids that exist (one read)."""
+        ...
+
     async def for_group_on(self, group_id: int, on: date) -> d.GroupDay | None: ...
     async def open_days(self, first: date, last: date) -> list[d.GroupDay]: ...
     async def add(self, day: d.GroupDay, messages: list[OutboxMessage]) -> d.GroupDay: ...
@@ -210,26 +214,33 @@ class AgendaService:
             return posted
         raise ConcurrentUpdate(f"day:{day_id}")
 
-    async def fire_many(self, due: list[tuple[int, str]]) -> None:
+    async def fire_many(self, due: list[tuple[int, str]]) -> list[d.GroupDay]:
         """Events of many days due at the same moment: decided together, saved in one go.
 
-        A day that changed meanwhile is retried on its own with fire().
+        The days are read in one query and saved in one transaction; returns the days saved
+        (as stored now), so the timer reschedules them without reading them again. A day that
+        changed meanwhile is retried on its own with fire() and is not among them.
         """
         keys: dict[int, list[str]] = {}
         for day_id, key in due:
             keys.setdefault(day_id, []).append(key)
-        days = await asyncio.gather(*(self._days.get(day_id) for day_id in keys))
+        days = await self._days.get_many(list(keys))
         decisions = await asyncio.gather(
-            *(self._decide(day, keys[day.id]) for day in days if day is not None and day.id)
+            *(self._decide(day, keys[day.id]) for day in days if day.id in keys)
         )
         decided = [x for x in decisions if x is not None]
         batch = [(new, messages) for new, messages, _ in decided]
         if not batch:
-            return
+            return []
         saved = await self._days.save_many(batch)
         self._sent(
             [m for (_, messages), ok in zip(batch, saved, strict=True) if ok for m in messages]
         )
+        stored = [
+            replace(new, version=new.version + 1)
+            for (new, _), ok in zip(batch, saved, strict=True)
+            if ok
+        ]
         for (new, _, posted), ok in zip(decided, saved, strict=True):
             if ok:
                 await self._posted(new, posted)
@@ -237,6 +248,7 @@ class AgendaService:
             if not ok and new.id is not None:
                 for key in keys[new.id]:
                     await self.fire(new.id, key)
+        return stored
 
     async def _decide(
         self, day: d.GroupDay, keys: list[str]

@@ -54,7 +54,7 @@ class AgendaTimer:
         self._poll_seconds = poll_seconds
         self._versions: dict[int, int] = {}
         self._lock = asyncio.Lock()
-        self._due: list[tuple[int, str, asyncio.Future[None]]] = []
+        self._due: list[tuple[int, str, asyncio.Future[bool]]] = []
         self._flushing: asyncio.Task[None] | None = None
         self.running = False
 
@@ -163,12 +163,12 @@ class AgendaTimer:
         """Run by APScheduler. Events due together (many groups at 09:00) are batched into one
         transaction; shielded so a shutdown does not cut a firing in half."""
         loop = asyncio.get_running_loop()
-        done: asyncio.Future[None] = loop.create_future()
+        done: asyncio.Future[bool] = loop.create_future()
         self._due.append((day_id, key, done))
         if self._flushing is None or self._flushing.done():
             self._flushing = loop.create_task(self._flush())
         try:
-            await asyncio.shield(done)
+            rescheduled = await asyncio.shield(done)
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -184,6 +184,8 @@ class AgendaTimer:
                 max_instances=4,
             )
             return
+        if rescheduled:
+            return
         try:
             await self.reconcile(day_id)
         except Exception:
@@ -195,12 +197,22 @@ class AgendaTimer:
         while self._due:
             batch, self._due = self._due, []
             try:
-                await self._service.fire_many([(day_id, key) for day_id, key, _ in batch])
+                saved = await self._service.fire_many([(day_id, key) for day_id, key, _ in batch])
             except Exception as exc:
                 for _day_id, _key, done in batch:
                     if not done.done():
                         done.set_exception(exc)
-            else:
-                for _day_id, _key, done in batch:
-                    if not done.done():
-                        done.set_result(None)
+                continue
+            # the days as saved: their next jobs come from them, with no second read per day
+            rescheduled: set[int] = set()
+            for day in saved if self.running else ():
+                try:
+                    await self._schedule(day)
+                except Exception:
+                    log.warning("could not rebuild the jobs of day %s; the poller will", day.id)
+                    continue
+                if day.id is not None:
+                    rescheduled.add(day.id)
+            for day_id, _key, done in batch:
+                if not done.done():
+                    done.set_result(day_id in rescheduled)

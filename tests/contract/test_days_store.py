@@ -146,3 +146,18 @@ async def test_save_many_saves_fresh_days_and_leaves_stale_ones(store: Store) ->
     assert saved == [True, False]
     assert await store.outbox.entry_for_key("a") is not None
     assert await store.outbox.entry_for_key("b") is None
+
+
+async def test_get_many_reads_the_days_that_exist_in_one_go(store: Store) -> None:
+    group_id = await a_group_id(store)
+    plan = template("remote-cafe", Language.FI)
+    days = [
+        await store.days.add(
+            d.place_plan(plan, group_id, date(2026, 12, n), "Europe/Helsinki", Language.FI), []
+        )
+        for n in (3, 4, 5)
+    ]
+    ids = [day.id for day in days if day.id is not None]
+    found = await store.days.get_many([ids[2], ids[0], 999_999])
+    assert sorted(found, key=lambda day: day.id or 0) == [days[0], days[2]]
+    assert await store.days.get_many([]) == []
