@@ -22,7 +22,7 @@ from domain.rollcall.model import (
     RollCall,
     Status,
 )
-from store.repos import Store
+from store.store import Store
 
 T0 = datetime(2026, 3, 5, 7, 0, tzinfo=UTC)  # 9.00 in Helsinki
 DAY = date(2026, 3, 5)
