@@ -287,8 +287,9 @@ class YamlFileParser:
         self.error(node, f"YAML tags such as '{tag}' are not allowed in {self.a_file}")
         return False
 
-    def text(self, entry: Entry, name: str, *, required: bool) -> str | None:
-        """A text field, stripped; None when absent or empty (reported if required)."""
+    def _given(self, entry: Entry, name: str, *, required: bool) -> tuple[Node, Node] | None:
+        """A field's key and value nodes; None when absent, empty (reported if required) or
+        tagged (reported)."""
         if name not in entry.fields:
             if required:
                 self.error(entry.line, f"{entry.label} has no '{name}'")
@@ -300,6 +301,14 @@ class YamlFileParser:
             return None
         if not self.check_tag(value):
             return None
+        return key, value
+
+    def text(self, entry: Entry, name: str, *, required: bool) -> str | None:
+        """A text field, stripped; None when absent or empty (reported if required)."""
+        given = self._given(entry, name, required=required)
+        if given is None:
+            return None
+        key, value = given
         if not is_text(value):
             hint = " (put it in quotes)" if isinstance(value, ScalarNode) else ""
             self.error(key, f"'{name}' of {entry.label} must be text, not {describe(value)}{hint}")
@@ -312,17 +321,10 @@ class YamlFileParser:
 
     def scalar(self, entry: Entry, name: str, *, required: bool) -> str | None:
         """A field's text as written, whatever YAML would read it as (10:00, 2026-12-01, 45)."""
-        if name not in entry.fields:
-            if required:
-                self.error(entry.line, f"{entry.label} has no '{name}'")
+        given = self._given(entry, name, required=required)
+        if given is None:
             return None
-        key, value = entry.fields[name]
-        if is_null(value):
-            if required:
-                self.error(key, f"'{name}' of {entry.label} is empty")
-            return None
-        if not self.check_tag(value):
-            return None
+        key, value = given
         if not isinstance(value, ScalarNode):
             self.error(
                 key, f"'{name}' of {entry.label} must be a single value, not a list or mapping"

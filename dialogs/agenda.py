@@ -17,12 +17,11 @@ from cards.agenda import (
 )
 from cards.payload import CardAction
 from dialogs.context import Context
-from dialogs.feature import Command, Feature, Handler, HelpItem
+from dialogs.feature import Command, Feature, Handler, HelpItem, holding
 from dialogs.turn import Outcome, Reply, TurnKind
 from domain import days as d
 from domain.agenda import AgendaService, Change, PlanLibrary, may_steer
 from domain.errors import NotAllowed, NotFound
-from domain.model import Actor, ConversationKind
 from domain.org import Group, Role
 
 _MINUTES = re.compile(r"^([+-]?)\s*(\d{1,3})\s*(min|minuuttia|minuutilla|minuter|minutes)?$")
@@ -261,14 +260,6 @@ MOVE_DAY = Command(
 )
 
 
-def _in_a_group(actor: Actor, _kind: ConversationKind) -> dict[str, str] | None:
-    return {} if actor.roles & {Role.CLIENT, Role.INSTRUCTOR} else None
-
-
-def _instructor(actor: Actor, _kind: ConversationKind) -> dict[str, str] | None:
-    return {} if Role.INSTRUCTOR in actor.roles else None
-
-
 FEATURE = Feature(
     name="agenda",
     commands=(
@@ -285,13 +276,13 @@ FEATURE = Feature(
     },
     events={TurnKind.MEETING_START: meeting, TurnKind.MEETING_END: meeting},
     help=(
-        HelpItem(40, "help.item.agenda", _in_a_group, (AGENDA,)),
+        HelpItem(40, "help.item.agenda", holding(Role.CLIENT, Role.INSTRUCTOR), (AGENDA,)),
         HelpItem(
             100,
             "help.item.steer",
-            _instructor,
+            holding(Role.INSTRUCTOR),
             (START_DAY, EXTEND, SKIP, LATE, SHIFT, PAUSE, RESUME, END_DAY),
         ),
-        HelpItem(110, "help.item.days", _instructor, (CANCEL_DAY, MOVE_DAY)),
+        HelpItem(110, "help.item.days", holding(Role.INSTRUCTOR), (CANCEL_DAY, MOVE_DAY)),
     ),
 )

@@ -16,7 +16,7 @@ from dialogs.context import Context
 from dialogs.turn import Outcome, Reply, TurnKind
 from domain.help import HelpLine
 from domain.model import Actor, ConversationKind
-from domain.org import Language
+from domain.org import Language, Role
 
 Handler = Callable[[Context, str], Awaitable[Outcome]]
 ActionHandler = Callable[[Context, CardAction], Awaitable[Outcome]]
@@ -31,6 +31,16 @@ HelpRule = Callable[[Actor, ConversationKind], dict[str, str] | None]
 def always(_actor: Actor, _kind: ConversationKind) -> dict[str, str] | None:
     """A help line everyone sees."""
     return {}
+
+
+def holding(*roles: Role) -> HelpRule:
+    """A help line for whoever holds one of these roles somewhere."""
+    wanted = frozenset(roles)
+
+    def rule(actor: Actor, _kind: ConversationKind) -> dict[str, str] | None:
+        return {} if actor.roles & wanted else None
+
+    return rule
 
 
 @dataclass(frozen=True, eq=False)
@@ -103,13 +113,13 @@ class Registry:
     def merge(cls, features: Iterable[Feature]) -> Registry:
         """Merge the features' tables; a word, verb, event or name claimed twice is refused."""
         features = tuple(features)
-        names: dict[str, str] = {}
+        names: dict[str, tuple[str, Command]] = {}
         words: dict[str, tuple[str, Command]] = {}
         verbs: dict[str, tuple[str, ActionHandler]] = {}
         events: dict[TurnKind, tuple[str, EventHandler]] = {}
         for feature in features:
             for command in feature.commands:
-                _claim(names, command.name, feature.name, "command")
+                _claim(names, command.name, (feature.name, command), "command")
                 for word in command.words():
                     folded = normalise(word)
                     owner = words.get(folded)
@@ -121,9 +131,9 @@ class Registry:
                         )
                     words[folded] = (feature.name, command)
             for verb, handler in feature.actions.items():
-                _claim_item(verbs, verb, (feature.name, handler), "card verb")
+                _claim(verbs, verb, (feature.name, handler), "card verb")
             for kind, event in feature.events.items():
-                _claim_item(events, kind, (feature.name, event), "event")
+                _claim(events, kind, (feature.name, event), "event")
             for verb in feature.idempotent:
                 if verb not in feature.actions:
                     raise DuplicateClaim(f"{feature.name!r} declares {verb!r} idempotent: no verb")
@@ -159,15 +169,7 @@ class Registry:
         return added
 
 
-def _claim(names: dict[str, str], name: str, feature: str, what: str) -> None:
-    if name in names:
-        raise DuplicateClaim(
-            f"the {what} {name!r} is claimed by the features {names[name]!r} and {feature!r}"
-        )
-    names[name] = feature
-
-
-def _claim_item(table: dict[K, tuple[str, V]], key: K, claim: tuple[str, V], what: str) -> None:
+def _claim(table: dict[K, tuple[str, V]], key: K, claim: tuple[str, V], what: str) -> None:
     if key in table:
         raise DuplicateClaim(
             f"the {what} {key!r} is claimed by the features {table[key][0]!r} and {claim[0]!r}"

@@ -8,7 +8,7 @@ from cards.bind import BIND_VERB, bound_card, choose_group_card
 from cards.payload import CardAction
 from dialogs.commands import normalise
 from dialogs.context import Context, say
-from dialogs.feature import Command, Feature, HelpItem, always
+from dialogs.feature import Command, Feature, HelpItem, always, holding
 from dialogs.state import CONVERSATION
 from dialogs.turn import Outcome, Reply, TurnKind
 from domain.binding import BindResult, find_group
@@ -172,21 +172,9 @@ def _no_group(actor: Actor, _kind: ConversationKind) -> dict[str, str] | None:
     return {} if not actor.roles else None
 
 
-def _instructor(actor: Actor, _kind: ConversationKind) -> dict[str, str] | None:
-    return {} if Role.INSTRUCTOR in actor.roles else None
-
-
-def _staff(actor: Actor, _kind: ConversationKind) -> dict[str, str] | None:
-    return {} if actor.roles & STAFF else None
-
-
 def _coordinator(actor: Actor, _kind: ConversationKind) -> dict[str, str] | None:
     units = actor.units_as(Role.COORDINATOR)
     return {"units": ", ".join(u.name for u in units)} if units else None
-
-
-def _admin(actor: Actor, _kind: ConversationKind) -> dict[str, str] | None:
-    return {} if actor.is_admin else None
 
 
 def _in_group_chat(_actor: Actor, kind: ConversationKind) -> dict[str, str] | None:
@@ -203,10 +191,10 @@ FEATURE = Feature(
         HelpItem(20, "help.item.language", always, (LANGUAGE,)),
         HelpItem(30, "help.item.my_group", _my_group),
         HelpItem(31, "help.item.no_group", _no_group),
-        HelpItem(90, "help.item.bind", _instructor, (BIND,)),
-        HelpItem(120, "help.item.groups", _staff, (GROUPS,)),
+        HelpItem(90, "help.item.bind", holding(Role.INSTRUCTOR), (BIND,)),
+        HelpItem(120, "help.item.groups", holding(*STAFF), (GROUPS,)),
         HelpItem(130, "help.item.coordinator", _coordinator),
-        HelpItem(140, "help.item.admin", _admin),
+        HelpItem(140, "help.item.admin", holding(Role.ADMIN)),
         HelpItem(150, "help.mention_hint", _in_group_chat),
     ),
 )

@@ -20,11 +20,10 @@ from cards.rollcall import (
 )
 from dialogs import tutorial as tutorial_dialogs
 from dialogs.context import Context
-from dialogs.feature import Command, Feature, HelpItem
+from dialogs.feature import Command, Feature, HelpItem, holding
 from dialogs.turn import Outcome, Reply, card_in_place
 from domain.binding import find_group
 from domain.errors import DomainError, NotFound
-from domain.model import Actor, ConversationKind
 from domain.org import Group, Role
 from domain.rollcall.model import RollCall, Status
 from domain.rollcall.service import RollCallService
@@ -319,14 +318,6 @@ LEAVE = Command(
 )
 
 
-def _client(actor: Actor, _kind: ConversationKind) -> dict[str, str] | None:
-    return {} if Role.CLIENT in actor.roles else None
-
-
-def _instructor(actor: Actor, _kind: ConversationKind) -> dict[str, str] | None:
-    return {} if Role.INSTRUCTOR in actor.roles else None
-
-
 FEATURE = Feature(
     name="rollcall",
     commands=(ROLL_CALL, CLOSE_ROLL_CALL, REMIND, ATTENDANCE, LEAVE),
@@ -343,9 +334,12 @@ FEATURE = Feature(
     # a check-in recorded twice is still one mark, and a refresh only reads
     idempotent=frozenset({HERE_VERB, REFRESH_VERB}),
     help=(
-        HelpItem(60, "help.item.leave", _client, (LEAVE,)),
+        HelpItem(60, "help.item.leave", holding(Role.CLIENT), (LEAVE,)),
         HelpItem(
-            80, "help.item.rollcall", _instructor, (ROLL_CALL, CLOSE_ROLL_CALL, REMIND, ATTENDANCE)
+            80,
+            "help.item.rollcall",
+            holding(Role.INSTRUCTOR),
+            (ROLL_CALL, CLOSE_ROLL_CALL, REMIND, ATTENDANCE),
         ),
     ),
 )

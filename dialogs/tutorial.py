@@ -12,9 +12,8 @@ from cards.tutorial import (
     TutorialCardRenderer,
 )
 from dialogs.context import Context
-from dialogs.feature import Command, Feature, HelpItem, always
+from dialogs.feature import Command, Feature, HelpItem, always, holding
 from dialogs.turn import Outcome, Reply, card_in_place
-from domain.model import Actor, ConversationKind
 from domain.org import Role
 from domain.tutorial.content import Device
 from domain.tutorial.flow import Event, device_for_platform
@@ -158,10 +157,6 @@ SEND_TUTORIAL = Command(
 )
 
 
-def _instructor(actor: Actor, _kind: ConversationKind) -> dict[str, str] | None:
-    return {} if Role.INSTRUCTOR in actor.roles else None
-
-
 FEATURE = Feature(
     name="tutorial",
     commands=(TUTORIAL, SEND_TUTORIAL),
@@ -174,7 +169,7 @@ FEATURE = Feature(
     },
     help=(
         HelpItem(50, "help.item.tutorial", always, (TUTORIAL,)),
-        HelpItem(70, "help.item.send_tutorial", _instructor, (SEND_TUTORIAL,)),
+        HelpItem(70, "help.item.send_tutorial", holding(Role.INSTRUCTOR), (SEND_TUTORIAL,)),
     ),
     after_help=guide_for_clients,
 )
