@@ -22,6 +22,8 @@ Handler = Callable[[Context, str], Awaitable[Outcome]]
 ActionHandler = Callable[[Context, CardAction], Awaitable[Outcome]]
 EventHandler = Callable[[Context], Awaitable[Outcome]]
 HelpAddition = Callable[[Context], Awaitable[list[Reply]]]
+# free text that is no command: an answer, or None when the text is not for this feature
+Understander = Callable[[Context, str], Awaitable[Outcome | None]]
 # the parameters of a help line for this person, or None when it is not for them
 K = TypeVar("K")
 V = TypeVar("V")
@@ -78,6 +80,18 @@ class HelpItem:
     commands: tuple[Command, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class Understanding:
+    """A feature's reading of free text that matched no command word.
+
+    rank orders the understanders of all features (lowest first); the first that answers
+    (returns an Outcome) wins. "kamera ei toimi" is the guide's, "olen paikalla" the roll call's.
+    """
+
+    rank: int
+    understand: Understander
+
+
 @dataclass(frozen=True)
 class Feature:
     """Everything a feature adds to the conversation side of the bot."""
@@ -91,6 +105,8 @@ class Feature:
     help: tuple[HelpItem, ...] = ()
     # replies added after the help lines (the guide for a client, say)
     after_help: HelpAddition | None = None
+    # free text that matched no command
+    understand: tuple[Understanding, ...] = ()
 
 
 class DuplicateClaim(ValueError):
@@ -108,6 +124,7 @@ class Registry:
     idempotent: frozenset[str]
     events: Mapping[TurnKind, EventHandler]
     help: tuple[HelpItem, ...]
+    understanders: tuple[Understanding, ...] = ()
 
     @classmethod
     def merge(cls, features: Iterable[Feature]) -> Registry:
@@ -145,11 +162,22 @@ class Registry:
             idempotent=frozenset(v for f in features for v in f.idempotent),
             events={kind: handler for kind, (_, handler) in events.items()},
             help=tuple(sorted((h for f in features for h in f.help), key=lambda h: h.rank)),
+            understanders=tuple(
+                sorted((u for f in features for u in f.understand), key=lambda u: u.rank)
+            ),
         )
 
     def parse(self, typed: str) -> tuple[Command | None, str]:
         """The command typed text asks for, and its argument."""
         return self.vocabulary.parse(typed)
+
+    async def understand(self, ctx: Context, text: str) -> Outcome | None:
+        """The first feature's answer to free text that matched no command, or None."""
+        for understanding in self.understanders:
+            outcome = await understanding.understand(ctx, text)
+            if outcome is not None:
+                return outcome
+        return None
 
     def help_lines(self, actor: Actor, kind: ConversationKind) -> list[HelpLine]:
         """The help lines for this person, in order; only what they may actually do."""

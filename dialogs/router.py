@@ -46,7 +46,8 @@ class Router:
             if turn.kind is TurnKind.MESSAGE:
                 command, argument = self.registry.parse(turn.text)
                 if command is None:
-                    return say(ctx.t("unknown"))
+                    understood = await self.registry.understand(ctx, turn.text)
+                    return understood if understood is not None else say(ctx.t("unknown"))
                 return await command.handler(ctx, argument)
             event = self.registry.events.get(turn.kind)
             return await event(ctx) if event is not None else Outcome()
