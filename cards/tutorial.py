@@ -25,6 +25,8 @@ START_VERB = "tutorial.start"
 SEND_VERB = "tutorial.send"
 TAKE_VERB = "help.take"
 RESOLVE_VERB = "help.resolve"
+# "Ask the instructor" in one tap, from any step, check or fallback answer (no data needed)
+ASK_VERB = "help.ask"
 
 Element = dict[str, Any]
 

@@ -38,6 +38,11 @@ class Turn:
     activity_id: str | None = None
     reply_to_id: str | None = None
     platform: str | None = None
+    # the message @mentioned the bot (a group message without it reaches the bot only when the
+    # tenant granted the chat's resource-specific consent ChatMessage.Read.Chat)
+    mentioned: bool = False
+    # what the message carried besides text: content types of its attachments ("image/png"…)
+    attachments: tuple[str, ...] = ()
     lookup_upn: Callable[[], Awaitable[str | None]] = field(default=_no_upn, compare=False)
 
 

@@ -29,7 +29,9 @@ from bot.teams.roster import Rosters
 from bot.teams.signing import CardSigner
 from bot.teams.translate import (
     action_data,
+    raw_attachments,
     raw_conversation,
+    raw_mentions_bot,
     raw_platform,
     raw_text,
     raw_user,
@@ -163,6 +165,8 @@ class EtapaivaBot:
         fields: dict[str, Any] = {}
         if kind is TurnKind.MESSAGE:
             fields["text"] = raw_text(body)
+            fields["mentioned"] = raw_mentions_bot(body)
+            fields["attachments"] = raw_attachments(body)
         elif kind is TurnKind.ACTION:
             is_invoke = body.get("type") == "invoke"
             data = action_data(body.get("value")) if is_invoke else body.get("value")

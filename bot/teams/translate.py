@@ -115,6 +115,28 @@ def action_data(value: Any) -> dict[str, Any]:
     return data
 
 
+def raw_mentions_bot(body: dict[str, Any]) -> bool:
+    """The message @mentions the bot (the recipient)."""
+    bot_id = _dict(body.get("recipient")).get("id")
+    entities = body.get("entities")
+    for entity in entities if isinstance(entities, list) else []:
+        if isinstance(entity, dict) and entity.get("type") == "mention":
+            mentioned = entity.get("mentioned")
+            if isinstance(mentioned, dict) and bot_id and mentioned.get("id") == bot_id:
+                return True
+    return False
+
+
+def raw_attachments(body: dict[str, Any]) -> tuple[str, ...]:
+    """The content types of a message's attachments (an image pasted into the chat, a file)."""
+    attachments = body.get("attachments")
+    found = []
+    for attachment in attachments if isinstance(attachments, list) else []:
+        if isinstance(attachment, dict) and isinstance(attachment.get("contentType"), str):
+            found.append(attachment["contentType"][:100])
+    return tuple(found[:20])
+
+
 def raw_text(body: dict[str, Any]) -> str:
     """The typed text without the bot's @mention and without HTML."""
     text = body.get("text") if isinstance(body.get("text"), str) else ""
