@@ -10,8 +10,9 @@ NODE_STAMP := playground/node_modules/.installed
 
 .PHONY: run test faults lint unit-tests system-deps venv playground clean
 
+# make run AS=client (Jari Mäkinen) or AS=coordinator (Anneli Korhonen); instructor by default
 run: $(STAMP) $(NODE_STAMP)
-	scripts/run-local.sh
+	AS="$(AS)" scripts/run-local.sh
 
 test: system-deps $(STAMP) $(NODE_STAMP) lint
 	scripts/run-tests.sh

@@ -5,7 +5,12 @@
 # waits for /healthz, starts the Playground from playground/ pointed at the bot, waits for it,
 # and prints the URL to open. Ctrl-C (or SIGTERM) stops both. Called by `make run`.
 #
-# Environment: PORT (bot, default 3978), PLAYGROUND_PORT (default 56150), DATABASE_URL (default
+# On a new database it loads the example organisation and plans (examples/*.yaml), so the
+# Playground's people have their roles at once (EXAMPLE_DATA=0 skips this).
+#
+# Environment: AS (who you are in the Playground: instructor — Maija Virtanen, the default;
+# client — Jari Mäkinen; coordinator — Anneli Korhonen), PORT (bot, default 3978),
+# PLAYGROUND_PORT (default 56150), DATABASE_URL (default
 # SQLite in var/etapaiva.db; a DATABASE_URL or MicrosoftAppId in .env is ignored here),
 # ETAPAIVA_BIN (default .venv/bin/etapaiva), BOT_START_TIMEOUT / PLAYGROUND_START_TIMEOUT (s).
 set -euo pipefail
@@ -17,6 +22,8 @@ ETAPAIVA_BIN="${ETAPAIVA_BIN:-$ROOT/.venv/bin/etapaiva}"
 PLAYGROUND_PORT="${PLAYGROUND_PORT:-56150}"
 BOT_START_TIMEOUT="${BOT_START_TIMEOUT:-60}"
 PLAYGROUND_START_TIMEOUT="${PLAYGROUND_START_TIMEOUT:-60}"
+AS="${AS:-instructor}"
+EXAMPLE_DATA="${EXAMPLE_DATA:-1}"
 export HOST="${HOST:-127.0.0.1}"
 export PORT="${PORT:-3978}"
 # The Playground sends no tokens, so the bot must run in local mode even if .env sets an app id,
@@ -90,7 +97,13 @@ show_log_tail() { # file name
 
 command -v curl >/dev/null || die "curl is needed to check that the bot and the Playground are up."
 command -v npm >/dev/null || die "Node.js (npm, npx) is needed for the Agents Playground: install Node 20 or newer."
-[[ -x "$ETAPAIVA_BIN" ]] || die "$ETAPAIVA_BIN not found; run 'make install' first (it creates .venv)."
+[[ -x "$ETAPAIVA_BIN" ]] || die "$ETAPAIVA_BIN not found; run 'make run' (or 'make venv') to create .venv."
+case "$AS" in
+instructor) PLAYGROUND_CONFIG="$PLAYGROUND_DIR/.m365agentsplayground.yml" ;;
+client | coordinator) PLAYGROUND_CONFIG="$PLAYGROUND_DIR/as-$AS.yml" ;;
+*) die "AS=$AS: say AS=instructor (Maija Virtanen), AS=client (Jari Mäkinen) or AS=coordinator (Anneli Korhonen)." ;;
+esac
+export M365_AGENTS_PLAYGROUND_CONFIG_PATH="$PLAYGROUND_CONFIG"
 port_in_use "$PORT" && die "port $PORT is already in use (another bot running?); set PORT to use another."
 port_in_use "$PLAYGROUND_PORT" &&
 	die "port $PLAYGROUND_PORT is already in use (another Playground?); set PLAYGROUND_PORT to use another."
@@ -100,6 +113,14 @@ mkdir -p "$VAR_DIR"
 if [[ ! -x "$PLAYGROUND_DIR/node_modules/.bin/agentsplayground" ]]; then
 	say "Installing the Agents Playground into playground/node_modules (npm ci)..."
 	(cd "$PLAYGROUND_DIR" && npm ci --no-audit --no-fund) || die "npm ci failed in $PLAYGROUND_DIR"
+fi
+
+sqlite_file="${DATABASE_URL#sqlite+aiosqlite:///}"
+if [[ "$EXAMPLE_DATA" != 0 && "$sqlite_file" != "$DATABASE_URL" && ! -e "$sqlite_file" ]]; then
+	say "A new database: loading the example organisation and plans (examples/*.yaml)..."
+	(cd "$ROOT" && "$ETAPAIVA_BIN" db upgrade && "$ETAPAIVA_BIN" org import examples/org.example.yaml &&
+		"$ETAPAIVA_BIN" plans import examples/plans.example.yaml) >>"$BOT_LOG" 2>&1 ||
+		die "loading the example data failed; see $BOT_LOG"
 fi
 
 say "Starting the bot on http://$HOST:$PORT (log: $BOT_LOG)..."
@@ -152,7 +173,9 @@ cat <<EOF
   Bot:         http://127.0.0.1:$PORT/api/messages (local mode, database: $DATABASE_URL)
   Logs:        $BOT_LOG
                $M365_AGENTS_PLAYGROUND_LOGFILE (Playground; errors show up only here)
-  Mock users:  playground/.m365agentsplayground.yml
+  You are:     $(case "$AS" in client) echo "Jari Mäkinen, a client" ;; coordinator) echo "Anneli Korhonen, a coordinator" ;; *) echo "Maija Virtanen, an instructor" ;; esac) (AS=instructor|client|coordinator)
+  Mock users:  ${PLAYGROUND_CONFIG#"$ROOT"/}
+  In the group chat, start a message with @Etäpäivä (pick it from the list), e.g. "@Etäpäivä apua".
 
   Note: the Playground listens on all network interfaces (it cannot be limited to localhost)
   and the bot runs without authentication; use this only on a trusted network.
