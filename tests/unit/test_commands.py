@@ -10,10 +10,15 @@ import pytest
 from bot.features import registry as default_registry
 from dialogs.commands import normalise
 from dialogs.feature import Command
+from dialogs.router import by_name
+from dialogs.turn import Turn, TurnKind
 from domain.i18n import text
+from domain.model import Conversation, ConversationKind, TeamsUser
 from domain.org import Language
 
 NBSP = "\u00a0"
+GROUP_CHAT = Conversation("19:group@thread.v2", ConversationKind.GROUP_CHAT, "https://x", {})
+SOMEONE = TeamsUser(teams_id="29:someone", name="Someone")
 REGISTRY = default_registry()
 C = REGISTRY.commands
 parse = REGISTRY.parse
@@ -155,4 +160,9 @@ def test_every_language_has_a_word_for_every_command(language: Language, command
 def test_the_instructor_hint_ends_with_a_working_bind_phrase(language: Language) -> None:
     hint = text(language, "welcome.group.instructor_hint")
     phrase = hint.rsplit(": ", 1)[1]
-    assert parse(phrase) == (C["bind"], "")
+    # the hint starts with the bot's name: written out or picked as a mention, it is for the bot
+    assert phrase.startswith("@Etäpäivä ")
+    assert parse(phrase.removeprefix("@Etäpäivä ")) == (C["bind"], "")
+    typed = by_name(Turn(TurnKind.MESSAGE, GROUP_CHAT, SOMEONE, text=phrase))
+    assert typed.addressed
+    assert parse(typed.text) == (C["bind"], "")
