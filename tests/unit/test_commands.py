@@ -275,3 +275,21 @@ def test_without_a_mention_only_a_command_alone_is_for_the_bot(
     typed: str, argument: str, plainly: bool
 ) -> None:
     assert plainly_a_command(typed, argument) is plainly
+
+
+GROUP_HINTS = (
+    "welcome.group",
+    "welcome.group.instructor_hint",
+    "help.mention_hint",
+    "day.no_group",
+    "day.none_today",
+)
+
+
+@pytest.mark.parametrize("key", GROUP_HINTS)
+@pytest.mark.parametrize("language", list(Language))
+def test_every_hint_read_in_a_group_says_to_start_with_the_mention(
+    language: Language, key: str
+) -> None:
+    # until a chat's owner grants ChatMessage.Read.Chat, Teams delivers only mentioned messages
+    assert "@Etäpäivä" in text(language, key)
