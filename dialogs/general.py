@@ -5,10 +5,25 @@ from __future__ import annotations
 from typing import Any
 
 from cards.bind import BIND_VERB, bound_card, choose_group_card
+from cards.general import (
+    HELP_VERB,
+    RUN_VERB,
+    did_you_mean_card,
+    fallback_card,
+    group_fallback_card,
+)
 from cards.payload import CardAction
-from dialogs.commands import normalise
+from dialogs.commands import closest, normalise, plain, symbols
 from dialogs.context import Context, say
-from dialogs.feature import Command, Feature, HelpItem, always, holding
+from dialogs.feature import (
+    Command,
+    Feature,
+    HelpItem,
+    Registry,
+    Understanding,
+    always,
+    holding,
+)
 from dialogs.state import CONVERSATION
 from dialogs.turn import Outcome, Reply, TurnKind
 from domain.binding import BindResult, find_group
@@ -135,6 +150,126 @@ async def welcome(ctx: Context) -> Outcome:
     return say("\n\n".join(texts))
 
 
+# --- what people write that is no command -------------------------------------------------
+
+THANKS = frozenset(
+    plain(p)
+    for p in (
+        "kiitos",
+        "kiitti",
+        "kiitos paljon",
+        "kiitti paljon",
+        "kiitoksia",
+        "kiitos kiitos",
+        "tack",
+        "tack så mycket",
+        "tackar",
+        "tack tack",
+        "thanks",
+        "thank you",
+        "thank you very much",
+        "thanks a lot",
+        "thx",
+    )
+)
+OKAY = frozenset(
+    plain(p)
+    for p in ("ok", "okei", "okay", "oki", "selvä", "selvä juttu", "jes", "okej", "great", "good")
+)
+FRIENDLY_EMOJI = frozenset("👍🙂😊😀😃😄🙏👌❤👏☺🤗")
+GREETINGS = frozenset(
+    plain(p)
+    for p in (
+        "moi",
+        "moikka",
+        "hei",
+        "heippa",
+        "terve",
+        "huomenta",
+        "hyvää huomenta",
+        "päivää",
+        "hej",
+        "hejsan",
+        "god morgon",
+        "hi",
+        "hello",
+        "hey",
+        "good morning",
+    )
+)
+
+
+async def thanks(ctx: Context, typed: str) -> Outcome | None:
+    """ "kiitos", "tack", "👍": a short friendly answer in a 1:1 chat; a group is not answered."""
+    said = plain(typed)
+    emoji = symbols(typed)
+    if said in THANKS:
+        key = "smalltalk.thanks"
+    elif said in OKAY or (emoji and emoji <= FRIENDLY_EMOJI):
+        key = "smalltalk.ok"
+    else:
+        return None
+    if ctx.conversation.kind.is_group:
+        return Outcome()
+    return say(ctx.t(key))
+
+
+async def did_you_mean(ctx: Context, typed: str) -> Outcome | None:
+    """A slip of a command word ("nimenhuto"): ask, with a button that runs that command.
+
+    Only where the bot was addressed: a slip in people's chat in a group is not answered.
+    """
+    if not ctx.turn.addressed or not isinstance(ctx.menu, Registry):
+        return None
+    words = ((word, command) for command in ctx.menu.commands.values() for word in command.words())
+    found = closest(typed, words)
+    if found is None:
+        return None
+    word, command = found
+    return Outcome(replies=[Reply(card=did_you_mean_card(ctx.language, word, command.name))])
+
+
+async def fallback(ctx: Context, typed: str) -> Outcome | None:
+    """Nothing understood: in a 1:1 chat buttons for the guide, the instructor and help.
+
+    In a group chat only a message that @mentioned the bot is answered: what the bot does and
+    a help button. Everything else said in a group is people talking to each other.
+    """
+    if not ctx.turn.addressed:
+        return Outcome()
+    if ctx.conversation.kind.is_group:
+        return Outcome(replies=[Reply(card=group_fallback_card(ctx.language))])
+    greeted = plain(typed) in GREETINGS
+    said = ctx.t("fallback.greeting" if greeted else "fallback.personal")
+    client = bool(ctx.actor.groups_as(Role.CLIENT))
+    question = ctx.t("fallback.question")
+    return Outcome(
+        replies=[Reply(text=said, card=fallback_card(ctx.language, question, ask=client))]
+    )
+
+
+async def help_button(ctx: Context, _action: CardAction) -> Outcome:
+    """The help button of a card: the same as writing help."""
+    return await help_(ctx, "")
+
+
+async def run_command(ctx: Context, action: CardAction) -> Outcome:
+    """A "did you mean" button: run the command it names, as if its word had been written.
+
+    The card carries a command's name, never text to run; the command's own handler checks
+    who may do it, as for the word.
+    """
+    registry = ctx.menu
+    command = (
+        registry.commands.get(action.data.get("command", ""))
+        if isinstance(registry, Registry)
+        else None
+    )
+    if command is None:
+        return say(ctx.t("card.stale"))
+    return await command.handler(ctx, "")
+
+
 HELP = Command(
     "help",
     help_,
@@ -184,7 +319,7 @@ def _in_group_chat(_actor: Actor, kind: ConversationKind) -> dict[str, str] | No
 FEATURE = Feature(
     name="general",
     commands=(HELP, LANGUAGE, BIND, GROUPS),
-    actions={BIND_VERB: bind_chosen},
+    actions={BIND_VERB: bind_chosen, HELP_VERB: help_button, RUN_VERB: run_command},
     events={TurnKind.INSTALLED: welcome},
     help=(
         HelpItem(10, "help.item.help", always, (HELP,)),
@@ -196,5 +331,11 @@ FEATURE = Feature(
         HelpItem(130, "help.item.coordinator", _coordinator),
         HelpItem(140, "help.item.admin", holding(Role.ADMIN)),
         HelpItem(150, "help.mention_hint", _in_group_chat),
+    ),
+    understand=(
+        Understanding(90, thanks),
+        Understanding(95, did_you_mean),
+        # the last word on free text: no feature understood it
+        Understanding(1000, fallback),
     ),
 )

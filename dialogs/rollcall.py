@@ -19,8 +19,9 @@ from cards.rollcall import (
     parse_choice,
 )
 from dialogs import tutorial as tutorial_dialogs
-from dialogs.context import Context
-from dialogs.feature import Command, Feature, HelpItem, holding
+from dialogs.commands import plain
+from dialogs.context import Context, say
+from dialogs.feature import Command, Feature, HelpItem, Understanding, holding
 from dialogs.turn import Outcome, Reply, card_in_place
 from domain.binding import find_group
 from domain.errors import DomainError, NotFound
@@ -183,6 +184,95 @@ async def leave(ctx: Context, _argument: str) -> Outcome:
     return _say(ctx.t("rollcall.leave.done" if recorded else "rollcall.leave.already", time=time))
 
 
+# --- "olen paikalla" written instead of tapped ---------------------------------------------
+
+CHECK_IN = frozenset(
+    plain(p)
+    for p in (
+        "olen paikalla",
+        "paikalla",
+        "paikalla ollaan",
+        "oon paikalla",
+        "mä oon paikalla",
+        "olen täällä",
+        "täällä",
+        "täällä ollaan",
+        "oon täällä",
+        "mä oon täällä",
+        "olen läsnä",
+        "läsnä",
+        "olen tässä",
+        "tässä",
+        "tässä ollaan",
+        "jag är här",
+        "här",
+        "här är jag",
+        "närvarande",
+        "jag är närvarande",
+        "i'm here",
+        "im here",
+        "i am here",
+        "here",
+        "present",
+        "i'm present",
+    )
+)
+# a greeting before the check-in ("moi, olen täällä") is still a check-in
+GREETING_WORDS = frozenset(
+    ("moi", "moikka", "hei", "terve", "huomenta", "moro", "hej", "hejsan", "hi", "hello", "hey")
+)
+
+
+def is_check_in(typed: str) -> bool:
+    """ "olen paikalla", "här", "I'm here" — alone or after a greeting."""
+    words = plain(typed).split()
+    while len(words) > 1 and words[0] in GREETING_WORDS:
+        words = words[1:]
+    return " ".join(words) in CHECK_IN
+
+
+async def _open_for(ctx: Context, service: RollCallService) -> tuple[RollCall, Group] | None:
+    """The open roll call a check-in written here is for: this group chat's, or in a 1:1 chat
+    the one open roll call of the person's groups (None when there is none, or several)."""
+    if ctx.conversation.kind.is_group:
+        groups: tuple[Group, ...] = (ctx.group,) if ctx.group is not None else ()
+    else:
+        groups = ctx.actor.groups_as(Role.CLIENT)
+    found = []
+    for group in groups:
+        roll_call = await service.open_in(group)
+        if roll_call is not None:
+            found.append((roll_call, group))
+    return found[0] if len(found) == 1 else None
+
+
+async def check_in(ctx: Context, typed: str) -> Outcome | None:
+    """ "olen paikalla" during an open roll call: the same as tapping "I'm here".
+
+    In a group chat the person's own view goes to their 1:1 chat (the group is not answered);
+    with no roll call open, a 1:1 chat (or an @mention) is told how it works.
+    """
+    service = ctx.services.find(RollCallService)
+    if service is None or not is_check_in(typed):
+        return None
+    found = await _open_for(ctx, service)
+    if found is None:
+        return say(ctx.t("checkin.none_open")) if ctx.turn.addressed else Outcome()
+    roll_call, group = found
+    if service.runs_by_role(ctx.actor, group):
+        return None  # an instructor saying "here" is not checking in
+    service.check_reach(ctx.actor, roll_call, group, ctx.conversation)
+    client = await service.tap(ctx.actor, roll_call.id or 0, ctx.language, found)
+    card = _cards(ctx).client(client)
+    if not ctx.conversation.kind.is_group:
+        return Outcome(replies=[Reply(card=card)])
+    asked = ctx.turn.activity_id or service.now().isoformat()
+    key = f"checkin:{roll_call.id}:{ctx.actor.person_id}:{asked}"
+    if await service.send_privately(ctx.actor.person, ctx.conversation, key, card) is None:
+        return say(ctx.t("checkin.done"))
+    return Outcome()
+
+
 # --- the attendance list -----------------------------------------------------------------
 
 
@@ -333,6 +423,7 @@ FEATURE = Feature(
     },
     # a check-in recorded twice is still one mark, and a refresh only reads
     idempotent=frozenset({HERE_VERB, REFRESH_VERB}),
+    understand=(Understanding(30, check_in),),
     help=(
         HelpItem(60, "help.item.leave", holding(Role.CLIENT), (LEAVE,)),
         HelpItem(

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
+import re
+import unicodedata
 from collections.abc import Iterable
+from dataclasses import replace
 
 from cards.payload import BadPayload, parse_action
 from dialogs.context import Context, Services, resolve, say
@@ -12,6 +15,31 @@ from dialogs.turn import Outcome, Turn, TurnKind
 from domain.errors import DomainError
 
 log = logging.getLogger(__name__)
+
+# what may follow a command's words in a group message without an @mention: minutes, a date
+_NUMBERS = re.compile(r"[+-]?\d[\d.:/ -]*")
+
+
+# "@Etäpäivä apua" typed out, not picked as a mention (or in a 1:1 chat, as the hints say it)
+_BY_NAME = re.compile(r"\s*@\s*(etäpäivä|etapaiva)(?!\w)[\s,:;.!-]*", re.IGNORECASE)
+
+
+def by_name(turn: Turn) -> Turn:
+    """A message that starts with the bot's name written out is said to the bot, name dropped."""
+    if turn.kind is not TurnKind.MESSAGE:
+        return turn
+    found = _BY_NAME.match(unicodedata.normalize("NFC", turn.text))
+    if found is None:
+        return turn
+    rest = unicodedata.normalize("NFC", turn.text)[found.end() :]
+    return replace(turn, text=rest, mentioned=True)
+
+
+def plainly_a_command(typed: str, argument: str) -> bool:
+    """Command words alone, or with a number or a date; and words, not only a "?"."""
+    return any(c.isalpha() for c in typed) and (
+        not argument or _NUMBERS.fullmatch(argument) is not None
+    )
 
 
 class Router:
@@ -39,20 +67,37 @@ class Router:
         if turn.kind is TurnKind.UNINSTALLED:
             await self.s.conversations.set_active(turn.conversation.conversation_id, False)
             return Outcome()
+        turn = by_name(turn)
         ctx = await resolve(turn, self.s, self.registry)
         try:
             if turn.kind is TurnKind.ACTION:
                 return await self._action(ctx)
             if turn.kind is TurnKind.MESSAGE:
-                command, argument = self.registry.parse(turn.text)
-                if command is None:
-                    understood = await self.registry.understand(ctx, turn.text)
-                    return understood if understood is not None else say(ctx.t("unknown"))
-                return await command.handler(ctx, argument)
+                return await self._message(ctx)
             event = self.registry.events.get(turn.kind)
             return await event(ctx) if event is not None else Outcome()
         except DomainError as exc:
+            if not turn.addressed:
+                # a refusal of what was not said to the bot would only be noise in a group
+                log.info("not addressed, not answered: %s", exc.key)
+                return Outcome()
             return say(ctx.t(exc.key, **exc.params))
+
+    async def _message(self, ctx: Context) -> Outcome:
+        """A command; else what a feature understands; else (when addressed) "not understood".
+
+        A group message that does not @mention the bot runs a command only when it is the
+        command's words alone (or with a number or a date: "pidennä 5"): "nimenhuuto" is for
+        the bot, "seuraava kysymys on…" is people talking.
+        """
+        turn = ctx.turn
+        command, argument = self.registry.parse(turn.text)
+        if command is not None and (turn.addressed or plainly_a_command(turn.text, argument)):
+            return await command.handler(ctx, argument)
+        understood = await self.registry.understand(ctx, turn.text)
+        if understood is not None:
+            return understood
+        return say(ctx.t("unknown")) if turn.addressed else Outcome()
 
     async def _action(self, ctx: Context) -> Outcome:
         try:

@@ -45,6 +45,19 @@ class Turn:
     attachments: tuple[str, ...] = ()
     lookup_upn: Callable[[], Awaitable[str | None]] = field(default=_no_upn, compare=False)
 
+    @property
+    def addressed(self) -> bool:
+        """Said to the bot: anything in a 1:1 chat, a tap, a group message that @mentions it.
+
+        With the resource-specific consent ChatMessage.Read.Chat every group message reaches
+        the bot; one that does not @mention it is answered only when it is plainly for the bot.
+        """
+        return (
+            self.kind is not TurnKind.MESSAGE
+            or not self.conversation.kind.is_group
+            or self.mentioned
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class Reply:

@@ -9,10 +9,11 @@ MESSAGES: dict[str, str] = {
     ),
     "welcome.group": (
         "Hello everyone! I am Etäpäivä, the helper for remote group days. "
-        "I keep the schedule and the breaks, and I take the check-in. Write help to see more."
+        "I keep the schedule and the breaks, and I take the check-in. "
+        "Write @Etäpäivä help to see more. In this chat, always start your message with @Etäpäivä."
     ),
     "welcome.group.instructor_hint": (
-        "Instructor: tell me which group this chat belongs to. Write: this is group"
+        "Instructor: tell me which group this chat belongs to. Write: @Etäpäivä this is group"
     ),
     "help.intro": "This is what you can do with Etäpäivä:",
     "help.mention_hint": "In a group chat, start your message with @Etäpäivä.",
@@ -101,9 +102,9 @@ MESSAGES: dict[str, str] = {
     "change.resume": "We go on.",
     "change.end": "The day has ended. Thank you, everyone!",
     "change.no_next": "This is the last item of the day.",
-    "day.no_group": "This chat does not belong to a group. Instructor: write this is group.",
+    "day.no_group": "This chat does not belong to a group. Instructor: write @Etäpäivä this is group.",
     "day.not_instructor": "Only the group's instructor can change the day's programme.",
-    "day.none_today": "The group has no programme today. Instructor: write agenda to choose one.",
+    "day.none_today": "The group has no programme today. Instructor: write @Etäpäivä agenda to choose one.",
     "day.exists": "The group already has a programme for that day.",
     "day.not_planned": "The day has already started.",
     "day.not_running": "The day is not running.",

@@ -10,10 +10,11 @@ MESSAGES: dict[str, str] = {
     "welcome.group": (
         "Hei kaikki! Olen Etäpäivä, etäryhmäpäivän apuri. "
         "Pidän huolta aikataulusta ja tauoista, ja kerään ilmoittautumiset. "
-        "Kirjoita apua, niin näet lisää."
+        "Kirjoita @Etäpäivä apua, niin näet lisää. "
+        "Tässä keskustelussa aloita viesti aina sanalla @Etäpäivä."
     ),
     "welcome.group.instructor_hint": (
-        "Ohjaaja: kerro minulle, minkä ryhmän keskustelu tämä on. Kirjoita: tämä on ryhmä"
+        "Ohjaaja: kerro minulle, minkä ryhmän keskustelu tämä on. Kirjoita: @Etäpäivä tämä on ryhmä"
     ),
     "help.intro": "Näin voit käyttää Etäpäivää:",
     "help.mention_hint": "Ryhmän keskustelussa aloita viesti sanalla @Etäpäivä.",
@@ -102,9 +103,9 @@ MESSAGES: dict[str, str] = {
     "change.resume": "Jatketaan.",
     "change.end": "Päivä on päättynyt. Kiitos kaikille!",
     "change.no_next": "Tämä on päivän viimeinen kohta.",
-    "day.no_group": "Tätä keskustelua ei ole liitetty ryhmään. Ohjaaja: kirjoita tämä on ryhmä.",
+    "day.no_group": "Tätä keskustelua ei ole liitetty ryhmään. Ohjaaja: kirjoita @Etäpäivä tämä on ryhmä.",
     "day.not_instructor": "Vain ryhmän ohjaaja voi muuttaa päivän ohjelmaa.",
-    "day.none_today": "Ryhmällä ei ole tänään ohjelmaa. Ohjaaja: kirjoita ohjelma, niin voit valita sen.",
+    "day.none_today": "Ryhmällä ei ole tänään ohjelmaa. Ohjaaja: kirjoita @Etäpäivä ohjelma, niin voit valita sen.",
     "day.exists": "Ryhmällä on jo ohjelma tälle päivälle.",
     "day.not_planned": "Päivä on jo alkanut.",
     "day.not_running": "Päivä ei ole käynnissä.",

@@ -10,10 +10,11 @@ MESSAGES: dict[str, str] = {
     "welcome.group": (
         "Hej alla! Jag är Etäpäivä, hjälpen för distansgruppdagar. "
         "Jag håller koll på schemat och pauserna, och jag tar emot incheckningen. "
-        "Skriv hjälp så ser du mer."
+        "Skriv @Etäpäivä hjälp så ser du mer. "
+        "I den här chatten börjar du alltid ditt meddelande med @Etäpäivä."
     ),
     "welcome.group.instructor_hint": (
-        "Handledare: berätta vilken grupp den här chatten hör till. Skriv: detta är gruppen"
+        "Handledare: berätta vilken grupp den här chatten hör till. Skriv: @Etäpäivä detta är gruppen"
     ),
     "help.intro": "Det här kan du göra med Etäpäivä:",
     "help.mention_hint": "I en gruppchatt börjar du ditt meddelande med @Etäpäivä.",
@@ -102,9 +103,9 @@ MESSAGES: dict[str, str] = {
     "change.resume": "Vi fortsätter.",
     "change.end": "Dagen är slut. Tack alla!",
     "change.no_next": "Det här är dagens sista punkt.",
-    "day.no_group": "Den här chatten hör inte till någon grupp. Handledare: skriv detta är gruppen.",
+    "day.no_group": "Den här chatten hör inte till någon grupp. Handledare: skriv @Etäpäivä detta är gruppen.",
     "day.not_instructor": "Bara gruppens handledare kan ändra dagens program.",
-    "day.none_today": "Gruppen har inget program i dag. Handledare: skriv program så kan du välja ett.",
+    "day.none_today": "Gruppen har inget program i dag. Handledare: skriv @Etäpäivä program så kan du välja ett.",
     "day.exists": "Gruppen har redan ett program för den dagen.",
     "day.not_planned": "Dagen har redan börjat.",
     "day.not_running": "Dagen pågår inte.",

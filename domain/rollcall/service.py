@@ -371,6 +371,12 @@ class RollCallService:
             raise NotFound("rollcall.none_today")
         return today[-1], group
 
+    async def open_in(self, group: Group) -> RollCall | None:
+        """The group's roll call of today that is still open (the latest), if any."""
+        assert group.id is not None
+        today = await self._store.of_day(group.id, self.today(group))
+        return today[-1] if today and today[-1].is_open else None
+
     async def close(
         self,
         actor: Actor | None,

@@ -36,6 +36,7 @@ from bot.settings import Settings
 from cards.agenda import AGENDA_VERB, BACK_VERB, PLAN_VERB
 from cards.agenda import REFRESH_VERB as AGENDA_REFRESH_VERB
 from cards.bind import BIND_VERB
+from cards.general import HELP_VERB, RUN_VERB
 from cards.rollcall import (
     CLOSE_VERB,
     HERE_VERB,
@@ -242,13 +243,14 @@ STEER: set[Verb] = {
     *(C["start_day"], C["extend"], C["skip"], C["shift"], C["late"]),
     *(C["pause"], C["resume"], C["end_day"], C["cancel_day"], C["move_day"]),
     *(C["roll_call"], C["close_roll_call"], C["remind"], PLAN_VERB),
+    RUN_VERB,  # "did you mean nimenhuuto?": the roll call's own rules
 }
 RUN_ROLL_CALL_BY_CARD: set[Verb] = {CLOSE_VERB, REMIND_VERB, SAVE_VERB}
 HELP_REQUESTS: set[Verb] = {TAKE_VERB, RESOLVE_VERB}
 SEND_GUIDE: set[Verb] = {C["send_tutorial"], SEND_VERB}
 BIND: set[Verb] = {C["bind"], BIND_VERB}
 PRESENCE_BY_CARD: set[Verb] = {HERE_VERB, PROBLEM_VERB}
-SELF_SERVICE: set[Verb] = {C["help"], C["language"], C["tutorial"], START_VERB}
+SELF_SERVICE: set[Verb] = {C["help"], C["language"], C["tutorial"], START_VERB, HELP_VERB}
 READ_RECORD: set[Verb] = {C["attendance"], LIST_VERB, HISTORY_VERB}
 READ_OWN_VIEW: set[Verb] = {
     C["groups"],
@@ -933,7 +935,7 @@ def effect(
             ("group_days", lambda r: r["group_id"] == group_id and r["date"] == TODAY)
         ], problems
     rc = side.roll_call_id
-    if verb is C["roll_call"]:
+    if verb in (C["roll_call"], RUN_VERB):
         opened = _of(observed, "roll_calls", lambda r: r["group_id"] == group_id)
         if not any(
             c.before is None
@@ -1117,6 +1119,8 @@ def card_data(world: World, verb: str) -> dict[str, str]:
         PLAN_VERB: {"plan": PLAN.key},
         GO_VERB: {"e": Event.DONE.value, "t": world.helped_token},
         START_VERB: {},
+        HELP_VERB: {},
+        RUN_VERB: {"command": C["roll_call"].name},
         SEND_VERB: {"person": str(world.ids[HELPED_A.name])},
         TAKE_VERB: {"request": a.request_key},
         RESOLVE_VERB: {"request": a.request_key},
@@ -1170,6 +1174,9 @@ PREPARE: dict[Verb, Callable[[World], Awaitable[None]]] = {
     ),
     PLAN_VERB: lambda w: _update(w, GROUP_DAYS, _days(w), status="cancelled"),
     C["roll_call"]: lambda w: _update(
+        w, ROLL_CALLS, (w.a.roll_call_id, w.b.roll_call_id), closed_at=MORNING.astimezone(UTC)
+    ),
+    RUN_VERB: lambda w: _update(
         w, ROLL_CALLS, (w.a.roll_call_id, w.b.roll_call_id), closed_at=MORNING.astimezone(UTC)
     ),
 }

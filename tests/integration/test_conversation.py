@@ -108,14 +108,18 @@ async def test_language_command_in_each_language(
     )
 
 
-async def test_unknown_input_points_to_help(org_bot: BotServer, connector: FakeConnector) -> None:
+async def test_unknown_input_offers_buttons(org_bot: BotServer, connector: FakeConnector) -> None:
     for words, locale, language in [
         ("mitä kuuluu", "fi-FI", Language.FI),
         ("hur mår du", "sv-FI", Language.SV),
         ("what now", "en-GB", Language.EN),
     ]:
         answer = await ask(org_bot, connector, words, User(), locale=locale)
-        assert answer == text(language, "unknown")
+        assert answer == text(language, "fallback.personal")
+        card = connector.sent[-1]["attachments"][0]["content"]
+        titles = [a["title"] for a in card["actions"]]
+        assert text(language, "fallback.button.guide") in titles
+        assert text(language, "fallback.button.help") in titles
 
 
 async def test_channel_mention_is_stripped(org_bot: BotServer, connector: FakeConnector) -> None:

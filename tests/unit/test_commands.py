@@ -8,12 +8,17 @@ from collections.abc import Callable
 import pytest
 
 from bot.features import registry as default_registry
-from dialogs.commands import normalise
+from dialogs.commands import closest, edit_distance, normalise, plain, symbols
 from dialogs.feature import Command
+from dialogs.router import by_name, plainly_a_command
+from dialogs.turn import Turn, TurnKind
 from domain.i18n import text
+from domain.model import Conversation, ConversationKind, TeamsUser
 from domain.org import Language
 
 NBSP = "\u00a0"
+GROUP_CHAT = Conversation("19:group@thread.v2", ConversationKind.GROUP_CHAT, "https://x", {})
+SOMEONE = TeamsUser(teams_id="29:someone", name="Someone")
 REGISTRY = default_registry()
 C = REGISTRY.commands
 parse = REGISTRY.parse
@@ -155,4 +160,136 @@ def test_every_language_has_a_word_for_every_command(language: Language, command
 def test_the_instructor_hint_ends_with_a_working_bind_phrase(language: Language) -> None:
     hint = text(language, "welcome.group.instructor_hint")
     phrase = hint.rsplit(": ", 1)[1]
-    assert parse(phrase) == (C["bind"], "")
+    # the hint starts with the bot's name: written out or picked as a mention, it is for the bot
+    assert phrase.startswith("@Etäpäivä ")
+    assert parse(phrase.removeprefix("@Etäpäivä ")) == (C["bind"], "")
+    typed = by_name(Turn(TurnKind.MESSAGE, GROUP_CHAT, SOMEONE, text=phrase))
+    assert typed.addressed
+    assert parse(typed.text) == (C["bind"], "")
+
+
+# --- slips of command words, free text as compared with phrases ----------------------------
+
+ALL_WORDS = [(word, cmd) for cmd in C.values() for word in cmd.words()]
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("nimenhuto", "roll_call"),
+        ("nimen huuto", "roll_call"),
+        ("NIMENHUUTTO", "roll_call"),
+        ("opastis", "tutorial"),
+        ("hlep", "help"),
+        ("helo", "help"),
+        ("agneda", "agenda"),
+        ("ohjelmaa", "agenda"),
+        ("hjälpp", "help"),
+        ("upprpo", "roll_call"),
+        ("läsnäolot", "attendance"),
+        ("sulje nimenhuto", "close_roll_call"),
+        ("muistuta puuttuvai", "remind"),
+    ],
+)
+def test_a_slip_of_a_command_word_is_recognised(typed: str, meant: str) -> None:
+    found = closest(typed, ALL_WORDS)
+    assert found is not None and found[1].name == meant
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "moi",
+        "hei",
+        "kiitos",
+        "kiitti",
+        "ok",
+        "okei",
+        "hello",
+        "mitä kuuluu",
+        "huomenta kaikille",
+        "kuulen hyvin",
+        "olen paikalla",
+        "täällä",
+        "jag är här",
+        "what now",
+        "help me with the camera please",
+        "nimenhuuto",  # the word itself is a command, not a slip
+        "apu",  # too short to guess
+        "",
+        "👍",
+    ],
+)
+def test_ordinary_chat_is_no_slip(typed: str) -> None:
+    assert closest(typed, ALL_WORDS) is None
+
+
+def test_edit_distance_counts_a_swap_as_one_and_stops_at_the_limit() -> None:
+    assert edit_distance("hlep", "help", 2) == 1
+    assert edit_distance("agneda", "agenda", 2) == 1
+    assert edit_distance("nimenhuto", "nimenhuuto", 2) == 1
+    assert edit_distance("kissa", "koira", 1) == 2  # limit + 1
+    assert edit_distance("a" * 50, "b", 2) == 3
+
+
+def test_plain_text_drops_emoji_punctuation_and_case() -> None:
+    assert plain("Moi! Oon paikalla 🙂") == "moi oon paikalla"
+    assert plain("I’m HERE.") == "i'm here"
+    assert plain("👍🏽 🙂") == ""
+    assert symbols("👍🏽 🙂") == {"👍", "🙂"}
+    assert symbols("ok 👍") == frozenset()
+    assert symbols("") == frozenset()
+
+
+@pytest.mark.parametrize(
+    ("typed", "addressed", "rest"),
+    [
+        ("@Etäpäivä apua", True, "apua"),
+        ("@etapaiva, nimenhuuto", True, "nimenhuuto"),
+        ("@ Etäpäivä: help", True, "help"),
+        ("Etäpäivä on kiva", False, "Etäpäivä on kiva"),
+        ("@Etäpäiväni", False, "@Etäpäiväni"),
+        ("moi @Etäpäivä", False, "moi @Etäpäivä"),
+    ],
+)
+def test_the_bots_name_typed_out_at_the_start_addresses_it(
+    typed: str, addressed: bool, rest: str
+) -> None:
+    turn = by_name(Turn(TurnKind.MESSAGE, GROUP_CHAT, SOMEONE, text=typed))
+    assert (turn.addressed, turn.text) == (addressed, rest)
+
+
+@pytest.mark.parametrize(
+    ("typed", "argument", "plainly"),
+    [
+        ("nimenhuuto", "", True),
+        ("pidennä 5", "5", True),
+        ("siirrä -5", "-5", True),
+        ("peru päivä 3.12.", "3.12", True),
+        ("?", "", False),
+        ("seuraava kysymys on vaikea", "kysymys on vaikea", False),
+        ("lähden kauppaan", "kauppaan", False),
+    ],
+)
+def test_without_a_mention_only_a_command_alone_is_for_the_bot(
+    typed: str, argument: str, plainly: bool
+) -> None:
+    assert plainly_a_command(typed, argument) is plainly
+
+
+GROUP_HINTS = (
+    "welcome.group",
+    "welcome.group.instructor_hint",
+    "help.mention_hint",
+    "day.no_group",
+    "day.none_today",
+)
+
+
+@pytest.mark.parametrize("key", GROUP_HINTS)
+@pytest.mark.parametrize("language", list(Language))
+def test_every_hint_read_in_a_group_says_to_start_with_the_mention(
+    language: Language, key: str
+) -> None:
+    # until a chat's owner grants ChatMessage.Read.Chat, Teams delivers only mentioned messages
+    assert "@Etäpäivä" in text(language, key)

@@ -100,6 +100,8 @@ def test_the_manifest_carries_the_app_id_host_version_and_meeting_permissions(
         "OnlineMeetingParticipant.Read.Chat",
         "OnlineMeetingNotification.Send.Chat",
     } <= {p["name"] for p in rsc}
+    # group messages reach the bot without an @mention where the chat's or team's owner consents
+    assert {"ChatMessage.Read.Chat", "ChannelMessage.Read.Group"} <= {p["name"] for p in rsc}
     assert manifest["validDomains"] == ["etapaiva.example.fi"]
     assert manifest["localizationInfo"]["defaultLanguageTag"] == "en"
     assert {

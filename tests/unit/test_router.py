@@ -9,6 +9,8 @@ import pytest
 
 from bot.features import FEATURES
 from cards.bind import BIND_VERB
+from cards.general import HELP_VERB
+from cards.tutorial import ASK_VERB, START_VERB
 from dialogs.context import Services
 from dialogs.router import Router
 from dialogs.state import StateAccess
@@ -125,8 +127,12 @@ def message(
     locale: str | None = "fi-FI",
     kind: ConversationKind = ConversationKind.PERSONAL,
     cid: str = "",
+    mentioned: bool = True,
 ) -> Turn:
-    return Turn(TurnKind.MESSAGE, chat(kind, cid), user(person, locale), text=typed)
+    """A message; in a group chat it @mentions the bot unless mentioned is False."""
+    return Turn(
+        TurnKind.MESSAGE, chat(kind, cid), user(person, locale), text=typed, mentioned=mentioned
+    )
 
 
 def action(
@@ -215,7 +221,24 @@ async def test_unknown_text_gets_the_unknown_text(
     world: World, locale: str, language: Language
 ) -> None:
     outcome = await world.router.handle(message(world.client, "mitä kuuluu", locale=locale))
-    assert only_text(outcome) == text(language, "unknown")
+    [reply] = outcome.replies
+    assert reply.text == text(language, "fallback.personal")
+    assert reply.card is not None
+    verbs = [a["verb"] for a in reply.card["actions"]]
+    assert verbs == [START_VERB, ASK_VERB, HELP_VERB]
+
+
+@pytest.mark.parametrize(
+    "kind", [ConversationKind.GROUP_CHAT, ConversationKind.CHANNEL, ConversationKind.MEETING]
+)
+async def test_group_text_without_a_mention_that_is_for_nobody_is_not_answered(
+    world: World, kind: ConversationKind
+) -> None:
+    for typed in ("mitä kuuluu", "nimenhuto", "kiitos", "?", "apua, kiitos"):
+        outcome = await world.router.handle(
+            message(world.client, typed, kind=kind, mentioned=False)
+        )
+        assert outcome.replies == [], typed
 
 
 async def test_a_client_asking_for_groups_gets_help(world: World) -> None:
