@@ -59,6 +59,18 @@ async def _group(ctx: Context) -> Group:
     raise NotFound("day.no_group")
 
 
+async def _view(ctx: Context, day: d.GroupDay, group: Group) -> dict[str, object]:
+    """The agenda card as this person sees it in the group's chat.
+
+    The card in the chat is everyone's; `refresh.userIds` has Teams fetch the instructors'
+    own view, with the steering buttons (`refresh`), so only they ever see those.
+    """
+    agenda, _plans = _services(ctx)
+    ids = await agenda.instructor_ids(group)
+    steer = may_steer(ctx.actor, group) and ctx.turn.is_invoke
+    return agenda_card(day, agenda.now(), for_instructor=steer, refresh_user_ids=ids)
+
+
 async def show_agenda(ctx: Context, _argument: str) -> Outcome:
     """'agenda': today's programme; an instructor with no plan yet gets the plan picker."""
     agenda, plans = _services(ctx)
@@ -70,8 +82,10 @@ async def show_agenda(ctx: Context, _argument: str) -> Outcome:
             raise NotFound("day.none_today")
         choices = await plans.available(group.language)
         return Outcome(replies=[Reply(card=choose_plan_card(group.language, choices))])
-    card = agenda_card(day, agenda.now(), for_instructor=steer)
-    return Outcome(replies=[Reply(card=card)])
+    if ctx.conversation.group_id is None:
+        # outside the group's chat the buttons would not reach the day: the plain card
+        return Outcome(replies=[Reply(card=agenda_card(day, agenda.now(), for_instructor=False))])
+    return Outcome(replies=[Reply(card=await _view(ctx, day, group))])
 
 
 async def choose_plan(ctx: Context, action: CardAction) -> Outcome:
@@ -92,16 +106,16 @@ async def choose_plan(ctx: Context, action: CardAction) -> Outcome:
             )
         ]
     )
-    outcome.card_update = agenda_card(day, agenda.now(), for_instructor=True)
+    outcome.card_update = await _view(ctx, day, group)
     return outcome
 
 
 async def steer_by_text(ctx: Context, change: Change, minutes: int) -> Outcome:
     """A typed steering command; the group hears about it through the outbox."""
     agenda, _plans = _services(ctx)
-    day = await agenda.steer(ctx.actor, ctx.conversation, change, minutes)
+    await agenda.steer(ctx.actor, ctx.conversation, change, minutes)
     # the announcement posted to the group's chat is the answer (no second message there)
-    return Outcome(card_update=agenda_card(day, agenda.now(), for_instructor=True))
+    return Outcome()
 
 
 async def steer_by_card(ctx: Context, action: CardAction) -> Outcome:
@@ -117,7 +131,7 @@ async def steer_by_card(ctx: Context, action: CardAction) -> Outcome:
     if today is None or str(today.id) != action.data.get("day"):
         raise NotFound("card.stale")
     day = await agenda.steer(ctx.actor, ctx.conversation, change, minutes)
-    return Outcome(card_update=agenda_card(day, agenda.now(), for_instructor=True))
+    return Outcome(card_update=await _view(ctx, day, group))
 
 
 async def refresh(ctx: Context, action: CardAction) -> Outcome:
@@ -127,8 +141,7 @@ async def refresh(ctx: Context, action: CardAction) -> Outcome:
     day = await agenda.today(group)
     if day is None or str(day.id) != action.data.get("day"):
         raise NotFound("card.stale")
-    steer = may_steer(ctx.actor, group)
-    return Outcome(card_update=agenda_card(day, agenda.now(), for_instructor=steer))
+    return Outcome(card_update=await _view(ctx, day, group))
 
 
 async def back(ctx: Context, action: CardAction) -> Outcome:

@@ -86,6 +86,7 @@ MESSAGES: dict[str, str] = {
     "event.break_start": "Now: {title}. The break ends at {end}.",
     "event.tip": "Tip: {tip}",
     "event.break_warning": "The break ends in {minutes} minutes, at {end}.",
+    "event.break_warning_one": "The break ends in 1 minute, at {end}.",
     "event.break_end": "The break is over. Now: {title}.",
     "event.break_end_last": "The break is over.",
     "event.back_prompt": "Press the button when you are back.",

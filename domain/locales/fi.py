@@ -87,6 +87,7 @@ MESSAGES: dict[str, str] = {
     "event.break_start": "Nyt: {title}. Tauko loppuu klo {end}.",
     "event.tip": "Vinkki: {tip}",
     "event.break_warning": "Tauko loppuu {minutes} minuutin päästä, klo {end}.",
+    "event.break_warning_one": "Tauko loppuu minuutin päästä, klo {end}.",
     "event.break_end": "Tauko on ohi. Seuraavaksi: {title}.",
     "event.break_end_last": "Tauko on ohi.",
     "event.back_prompt": "Paina nappia, kun olet taas paikalla.",

@@ -87,6 +87,7 @@ MESSAGES: dict[str, str] = {
     "event.break_start": "Nu: {title}. Pausen slutar kl. {end}.",
     "event.tip": "Tips: {tip}",
     "event.break_warning": "Pausen slutar om {minutes} minuter, kl. {end}.",
+    "event.break_warning_one": "Pausen slutar om en minut, kl. {end}.",
     "event.break_end": "Pausen är slut. Nu: {title}.",
     "event.break_end_last": "Pausen är slut.",
     "event.back_prompt": "Tryck på knappen när du är tillbaka.",
