@@ -151,14 +151,37 @@ def agenda_card(
     if for_instructor:
         result["actions"] = _steering_actions(day)
     if refresh_user_ids and day.id is not None and day.status.is_open:
-        result["refresh"] = {
-            "action": {
-                "type": "Action.Execute",
-                "verb": REFRESH_VERB,
-                "data": {"verb": REFRESH_VERB, "day": str(day.id)},
-            },
-            "userIds": list(refresh_user_ids[:MAX_REFRESH_USERS]),
-        }
+        result["refresh"] = _refresh({"day": str(day.id)}, refresh_user_ids)
+    return result
+
+
+def _refresh(data: dict[str, str], user_ids: tuple[str, ...]) -> dict[str, Any]:
+    """Teams fetches these people's own view of the card (the instructors' buttons)."""
+    return {
+        "action": {
+            "type": "Action.Execute",
+            "verb": REFRESH_VERB,
+            "data": {"verb": REFRESH_VERB, **data},
+        },
+        "userIds": list(user_ids[:MAX_REFRESH_USERS]),
+    }
+
+
+PLANS_TODAY = {"plans": "today"}
+"""The refresh data of the card shown before today's programme is chosen."""
+
+
+def waiting_card(language: Language, refresh_user_ids: tuple[str, ...]) -> Card:
+    """Before a programme is chosen, in the group's chat: the instructors' view has the picker."""
+    result = card(
+        [
+            heading(text(language, "plan.waiting.title")),
+            paragraph(text(language, "plan.waiting")),
+        ],
+        speak=text(language, "plan.waiting"),
+    )
+    if refresh_user_ids:
+        result["refresh"] = _refresh(PLANS_TODAY, refresh_user_ids)
     return result
 
 
@@ -212,9 +235,11 @@ def back_card(day: d.GroupDay, index: int, count: int) -> Card:
     )
 
 
-def choose_plan_card(language: Language, plans: list[Plan]) -> Card:
+def choose_plan_card(
+    language: Language, plans: list[Plan], refresh_user_ids: tuple[str, ...] = ()
+) -> Card:
     """An instructor picks today's plan: one button per plan."""
-    return card(
+    result = card(
         [
             heading(text(language, "plan.choose.title")),
             paragraph(text(language, "plan.choose.text")),
@@ -222,3 +247,6 @@ def choose_plan_card(language: Language, plans: list[Plan]) -> Card:
         actions=[execute(p.name, CardAction(PLAN_VERB, {"plan": p.key})) for p in plans],
         speak=text(language, "plan.choose.title"),
     )
+    if refresh_user_ids:
+        result["refresh"] = _refresh(PLANS_TODAY, refresh_user_ids)
+    return result

@@ -10,10 +10,12 @@ from cards.agenda import (
     AGENDA_VERB,
     BACK_VERB,
     PLAN_VERB,
+    PLANS_TODAY,
     REFRESH_VERB,
     agenda_card,
     back_card,
     choose_plan_card,
+    waiting_card,
 )
 from cards.payload import CardAction
 from dialogs.context import Context
@@ -80,6 +82,10 @@ async def show_agenda(ctx: Context, _argument: str) -> Outcome:
     if day is None or day.status is d.DayStatus.CANCELLED:
         if not steer:
             raise NotFound("day.none_today")
+        if ctx.conversation.group_id is not None:
+            # everyone in the chat sees this card; the instructors' own view is the picker
+            ids = await agenda.instructor_ids(group)
+            return Outcome(replies=[Reply(card=waiting_card(group.language, ids))])
         choices = await plans.available(group.language)
         return Outcome(replies=[Reply(card=choose_plan_card(group.language, choices))])
     if ctx.conversation.group_id is None:
@@ -136,9 +142,20 @@ async def steer_by_card(ctx: Context, action: CardAction) -> Outcome:
 
 async def refresh(ctx: Context, action: CardAction) -> Outcome:
     """Teams refreshes the agenda card for an instructor: give them the view with buttons."""
-    agenda, _plans = _services(ctx)
+    agenda, plans = _services(ctx)
     group = await agenda.group_of(ctx.conversation)
     day = await agenda.today(group)
+    if day is not None and day.status is d.DayStatus.CANCELLED:
+        day = None
+    if action.data.get("plans") == PLANS_TODAY["plans"] and "day" not in action.data:
+        # the card shown before a programme was chosen: the picker for instructors
+        if day is not None:
+            return Outcome(card_update=await _view(ctx, day, group))
+        ids = await agenda.instructor_ids(group)
+        if may_steer(ctx.actor, group) and ctx.turn.is_invoke:
+            choices = await plans.available(group.language)
+            return Outcome(card_update=choose_plan_card(group.language, choices, ids))
+        return Outcome(card_update=waiting_card(group.language, ids))
     if day is None or str(day.id) != action.data.get("day"):
         raise NotFound("card.stale")
     return Outcome(card_update=await _view(ctx, day, group))

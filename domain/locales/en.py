@@ -115,6 +115,8 @@ MESSAGES: dict[str, str] = {
     "day.cannot_move_earlier": "The programme cannot move to earlier than now.",
     "plan.choose.title": "Choose today's programme",
     "plan.choose.text": "The group has no programme for today yet. Choose one.",
+    "plan.waiting.title": "Today's programme",
+    "plan.waiting": "The group has no programme for today yet. The instructor chooses it.",
     "plan.done": "Done. Today's programme is {plan}. It starts at {time}.",
     "plan.unknown": "I did not find the programme {name}.",
     "day.none_on_date": "The group has no programme on that day.",

@@ -116,6 +116,8 @@ MESSAGES: dict[str, str] = {
     "day.cannot_move_earlier": "Ohjelmaa ei voi siirtää aikaisemmaksi kuin nyt.",
     "plan.choose.title": "Valitse päivän ohjelma",
     "plan.choose.text": "Ryhmällä ei ole vielä ohjelmaa tälle päivälle. Valitse yksi.",
+    "plan.waiting.title": "Päivän ohjelma",
+    "plan.waiting": "Ryhmällä ei ole vielä ohjelmaa tälle päivälle. Ohjaaja valitsee sen.",
     "plan.done": "Valmis. Päivän ohjelma on {plan}. Se alkaa klo {time}.",
     "plan.unknown": "En löytänyt ohjelmaa {name}.",
     "day.none_on_date": "Ryhmällä ei ole ohjelmaa sille päivälle.",

@@ -116,6 +116,8 @@ MESSAGES: dict[str, str] = {
     "day.cannot_move_earlier": "Programmet kan inte flyttas till tidigare än nu.",
     "plan.choose.title": "Välj dagens program",
     "plan.choose.text": "Gruppen har inget program för i dag än. Välj ett.",
+    "plan.waiting.title": "Dagens program",
+    "plan.waiting": "Gruppen har inget program för i dag än. Handledaren väljer det.",
     "plan.done": "Klart. Dagens program är {plan}. Det börjar kl. {time}.",
     "plan.unknown": "Jag hittade inte programmet {name}.",
     "day.none_on_date": "Gruppen har inget program den dagen.",

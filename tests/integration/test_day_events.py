@@ -363,6 +363,45 @@ async def test_agenda_in_a_group_shows_the_steering_buttons_to_its_instructors_o
     assert AGENDA_VERB not in verbs(views[side.client.name])
 
 
+@SIDES
+async def test_the_plan_picker_in_a_group_is_the_instructors_view_only(
+    bot_at_8: BotServer, connector: FakeConnector, side: Side
+) -> None:
+    conv = await bound_chat(bot_at_8, connector, side)
+    everywhere = len(connector.sent)
+    await bot_at_8.post(
+        message(
+            side.agenda,
+            conversation=conv,
+            sender=side.instructor,
+            service_url=connector.url,
+            mentions_bot=True,
+        )
+    )
+    shared = posted_card((await connector.wait_for_count(everywhere + 1))[-1])
+    assert PLAN_VERB not in verbs(shared)
+    assert text(side.language, "plan.waiting") in card_texts(shared)
+    assert shared["refresh"]["userIds"] == [side.instructor.teams_id]
+    data = shared["refresh"]["action"]["data"]
+    views = {}
+    for who in (side.instructor, side.client):
+        status, body = await bot_at_8.post(
+            invoke_execute(
+                REFRESH_VERB,
+                data,
+                conversation=conv,
+                sender=who,
+                service_url=connector.url,
+                trigger="automatic",
+            )
+        )
+        assert status == 200, body
+        views[who.name] = body["value"]
+    assert PLAN_VERB in verbs(views[side.instructor.name])
+    assert PLAN_VERB not in verbs(views[side.client.name])
+    assert text(side.language, "plan.waiting") in card_texts(views[side.client.name])
+
+
 BREAK_PLAN = Plan(
     key="taukopaiva",
     name="Taukopäivä",
