@@ -156,19 +156,24 @@ def back_redraw(day_id: int, index: int, conversation_id: str) -> OutboxMessage:
     )
 
 
-def folded(parts: Sequence[Rendered]) -> list[Rendered]:
-    """Parts of one announcement as few messages as they fit: texts together, under a card."""
-    merged: list[Rendered] = []
-    for part in parts:
+def folded(parts: Sequence[tuple[str, Rendered]]) -> list[tuple[str, Rendered]]:
+    """(key, content) parts of one event as few messages as they fit.
+
+    Texts run together and go above the card that follows them (the message then has the
+    card's key, so later updates of the card find it); a card is never merged with another.
+    """
+    merged: list[tuple[str, Rendered]] = []
+    for key, part in parts:
         last = merged[-1] if merged else None
-        if last is None or last.card is not None:
-            merged.append(part)
+        if last is None or last[1].card is not None:
+            merged.append((key, part))
             continue
-        texts = [t for t in (last.text, part.text) if t]
-        speech = [t for t in (last.speak, part.speak) if t]
-        merged[-1] = Rendered(
+        texts = [t for t in (last[1].text, part.text) if t]
+        speech = [t for t in (last[1].speak, part.speak) if t]
+        joined = Rendered(
             text="\n\n".join(texts) or None, card=part.card, speak=" ".join(speech) or None
         )
+        merged[-1] = (key if part.card is not None else last[0], joined)
     return merged
 
 
@@ -267,15 +272,24 @@ class AgendaService:
             update_of=update_of,
         )
 
-    async def _agenda_messages(
-        self, day: d.GroupDay, conversation_id: str, now: datetime, first: bool
-    ) -> list[OutboxMessage]:
+    async def _agenda(self, day: d.GroupDay, now: datetime) -> Rendered:
+        """The shared agenda card; refresh.userIds gives the instructors their own view."""
         instructors = await self._groups.instructor_teams_ids(day.group_id)
-        card = self._render.agenda(day, now, for_instructor=False, refresh_user_ids=instructors)
-        if first:
-            return [self._message(day, conversation_id, agenda_key(day), card)]
+        return self._render.agenda(day, now, for_instructor=False, refresh_user_ids=instructors)
+
+    async def _agenda_update(
+        self, day: d.GroupDay, conversation_id: str, now: datetime
+    ) -> OutboxMessage:
+        """The agenda card redrawn in place (a PUT over the message that posted it)."""
         key = f"{agenda_key(day)}:v{day.version + 1}"
-        return [self._message(day, conversation_id, key, card, update_of=agenda_key(day))]
+        card = await self._agenda(day, now)
+        return self._message(day, conversation_id, key, card, update_of=agenda_key(day))
+
+    def _posts(
+        self, day: d.GroupDay, conversation_id: str, parts: Sequence[tuple[str, Rendered]]
+    ) -> list[OutboxMessage]:
+        """The parts of one event folded into as few messages as they fit (one, mostly)."""
+        return [self._message(day, conversation_id, k, r) for k, r in folded(parts)]
 
     async def fire(self, day_id: int, key: str) -> list[d.TimerEvent]:
         """The timer says event key is due: post it (or skip it if stale). Returns posted events."""
@@ -350,12 +364,13 @@ class AgendaService:
         messages: list[OutboxMessage] = []
         posted = [event for event, how in decided if how is d.Firing.POST]
         if target is not None:
+            parts = self._announcements(new, posted)
             if day.status is d.DayStatus.PLANNED:
-                messages += await self._agenda_messages(new, target, now, first=True)
-            for key, rendered in self._announcements(new, posted):
-                messages.append(self._message(new, target, key, rendered))
+                # the day starts: what starts now is said above the agenda, in one message
+                parts.append((agenda_key(new), await self._agenda(new, now)))
+            messages += self._posts(new, target, parts)
             if posted and day.status is not d.DayStatus.PLANNED:
-                messages += await self._agenda_messages(new, target, now, first=False)
+                messages.append(await self._agenda_update(new, target, now))
         else:
             log.warning("day %s has no active conversation; events not posted", day.id)
         skipped = [e.key for e, how in decided if how is d.Firing.SKIP]
@@ -450,16 +465,16 @@ class AgendaService:
             messages: list[OutboxMessage] = []
             if target is not None:
                 # what the change made due (`next` starts the next item now) is said with it
-                said = [r for _key, r in self._announcements(new, posted)]
-                if not (change is Change.SKIP and said):
-                    said.insert(0, self._render.change(new, change, now, minutes))
-                stamp = f"day:{day.id}:change:v{day.version + 1}"
-                for n, rendered in enumerate(folded(said)):
-                    key = stamp if n == 0 else f"{stamp}:{n}"
-                    messages.append(self._message(new, target, key, rendered))
-                messages += await self._agenda_messages(
-                    new, target, now, first=change is Change.START
-                )
+                parts = self._announcements(new, posted)
+                if not (change is Change.SKIP and parts):
+                    note = self._render.change(new, change, now, minutes)
+                    parts.insert(0, (f"day:{day.id}:change:v{day.version + 1}", note))
+                if change is Change.START:
+                    # the agenda goes out with it: one message
+                    parts.append((agenda_key(new), await self._agenda(new, now)))
+                messages += self._posts(new, target, parts)
+                if change is not Change.START:
+                    messages.append(await self._agenda_update(new, target, now))
             try:
                 saved = await self._days.save(new, messages)
             except ConcurrentUpdate:

@@ -231,7 +231,6 @@ async def test_a_whole_day_is_announced_once_in_order_on_time(day: Day) -> None:
     posts = day.posts()[2:]  # after the bind confirmation and the plan picker
     labels = texts_of(posts)
     expected_order = [
-        "CARD: Päivän ohjelma: Testipäivä",
         "Nyt: Ilmoittautuminen.",
         "Nyt: Keskustelu.",
         "Nyt: Tauko. Tauko loppuu klo 09:30.",
@@ -254,6 +253,10 @@ async def test_a_whole_day_is_announced_once_in_order_on_time(day: Day) -> None:
     assert_on_time(find(posts, "CARD: Tauko on ohi. | Nyt: Aihe.")[0], "09:30")
     assert_on_time(find(posts, "Nyt: Päivä päättyy")[0], "09:40")
     assert "Seuraavaksi: Keskustelu klo 09:10." in find(posts, "Nyt: Ilmoittautuminen")[1]
+    # the day's start is one message: what starts now, above the agenda card
+    started = [b for _, b in day.bodies("08:59", "09:01") if "Päivän ohjelma" in card_texts(b)]
+    assert len(started) == 1, started
+    assert started[0]["text"].startswith("Nyt: Ilmoittautuminen.")
     agenda = day.bot.runner.app[AGENDA]
     group = next(g for g in await day.bot.store.org.all_groups() if g.key == "it-torstai")
     today = await agenda.today(group)

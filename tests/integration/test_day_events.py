@@ -88,8 +88,11 @@ async def test_meeting_start_starts_the_day_and_meeting_end_closes_it(
     started = await bot_at_8.store.days.get(day.id or 0)
     assert started is not None
     assert started.status is d.DayStatus.RUNNING
-    await connector.wait_for(lambda r: "Päivä alkoi." in str((r.json or {}).get("text")))
-    await connector.wait_for(lambda r: "Päivän ohjelma" in str(r.json))
+    started = await connector.wait_for(lambda r: "Päivä alkoi." in str((r.json or {}).get("text")))
+    # one message: the news above the agenda card
+    assert "Päivän ohjelma" in str(started.json)
+    await asyncio.sleep(0.3)
+    assert len(connector.sent_to(conv.id)) == 2  # the binding's answer and this one
     await bot_at_8.post(meeting_end(conversation=conv, sender=MAIJA, service_url=connector.url))
     ended = await bot_at_8.store.days.get(day.id or 0)
     assert ended is not None
