@@ -61,6 +61,17 @@ async def _group(ctx: Context) -> Group:
     raise NotFound("day.no_group")
 
 
+async def _steering_ids(ctx: Context, group: Group) -> tuple[str, ...]:
+    """Who gets their own view of a card in the group's chat: its instructors, and the
+    person speaking if they may steer (an admin)."""
+    agenda, _plans = _services(ctx)
+    ids = await agenda.instructor_ids(group)
+    me = ctx.turn.user.teams_id
+    if me and me not in ids and may_steer(ctx.actor, group):
+        ids = (*ids, me)
+    return ids
+
+
 async def _view(ctx: Context, day: d.GroupDay, group: Group) -> dict[str, object]:
     """The agenda card as this person sees it in the group's chat.
 
@@ -68,7 +79,7 @@ async def _view(ctx: Context, day: d.GroupDay, group: Group) -> dict[str, object
     own view, with the steering buttons (`refresh`), so only they ever see those.
     """
     agenda, _plans = _services(ctx)
-    ids = await agenda.instructor_ids(group)
+    ids = await _steering_ids(ctx, group)
     steer = may_steer(ctx.actor, group) and ctx.turn.is_invoke
     return agenda_card(day, agenda.now(), for_instructor=steer, refresh_user_ids=ids)
 
@@ -84,7 +95,7 @@ async def show_agenda(ctx: Context, _argument: str) -> Outcome:
             raise NotFound("day.none_today")
         if ctx.conversation.group_id is not None:
             # everyone in the chat sees this card; the instructors' own view is the picker
-            ids = await agenda.instructor_ids(group)
+            ids = await _steering_ids(ctx, group)
             return Outcome(replies=[Reply(card=waiting_card(group.language, ids))])
         choices = await plans.available(group.language)
         return Outcome(replies=[Reply(card=choose_plan_card(group.language, choices))])
@@ -151,7 +162,7 @@ async def refresh(ctx: Context, action: CardAction) -> Outcome:
         # the card shown before a programme was chosen: the picker for instructors
         if day is not None:
             return Outcome(card_update=await _view(ctx, day, group))
-        ids = await agenda.instructor_ids(group)
+        ids = await _steering_ids(ctx, group)
         if may_steer(ctx.actor, group) and ctx.turn.is_invoke:
             choices = await plans.available(group.language)
             return Outcome(card_update=choose_plan_card(group.language, choices, ids))

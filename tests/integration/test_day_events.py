@@ -32,7 +32,7 @@ from tests.fakes.activities import (
     message,
 )
 from tests.fakes.connector import FakeConnector
-from tests.integration.conftest import JARI, JOHAN, MAIJA, known
+from tests.integration.conftest import JARI, JOHAN, MAIJA, PEKKA, known
 from tests.integration.harness import BotServer, free_port, start_bot, stop_bot
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
@@ -364,6 +364,21 @@ async def test_agenda_in_a_group_shows_the_steering_buttons_to_its_instructors_o
     # the instructor's view stays theirs when the card is redrawn
     assert instructor_view["refresh"]["userIds"] == [side.instructor.teams_id]
     assert AGENDA_VERB not in verbs(views[side.client.name])
+    # an admin who asks gets their own view too
+    known(connector, conv.id, PEKKA)
+    everywhere = len(connector.sent)
+    await bot_at_8.post(
+        message(
+            side.agenda,
+            conversation=conv,
+            sender=PEKKA,
+            service_url=connector.url,
+            mentions_bot=True,
+        )
+    )
+    shared = posted_card((await connector.wait_for_count(everywhere + 1))[-1])
+    assert AGENDA_VERB not in verbs(shared)
+    assert shared["refresh"]["userIds"] == [side.instructor.teams_id, PEKKA.teams_id]
 
 
 @SIDES
