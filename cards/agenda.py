@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -38,33 +39,26 @@ def _next_line(day: d.GroupDay, now: datetime, after: int | None) -> str:
 class CardRenderer:
     """Renders days and events with the catalogs (implements domain.agenda.Renderer)."""
 
-    def event(self, day: d.GroupDay, event: d.TimerEvent, tip_number: int) -> Rendered:
-        """The announcement of one timer event."""
-        lang = day.language
-        item = day.items[event.index]
-        if event.kind is d.EventKind.START:
-            if item.kind.is_break:
-                lines = [
-                    text(lang, "event.break_start", title=item.title, end=hhmm(day, item.end)),
-                    text(lang, "event.tip", tip=break_tip(lang, tip_number)),
-                ]
-            else:
-                lines = [
-                    text(lang, "event.start", title=item.title),
-                    _next_line(day, item.start, event.index),
-                ]
-            return Rendered(text="\n\n".join(lines))
-        if event.kind is d.EventKind.BREAK_WARNING:
-            minutes = max(1, round((item.end - event.at).total_seconds() / 60))
-            return Rendered(
-                text=text(lang, "event.break_warning", minutes=minutes, end=hhmm(day, item.end))
-            )
-        following = event.index + 1
-        if following < len(day.items):
-            said = text(lang, "event.break_end", title=day.items[following].title)
-        else:
-            said = text(lang, "event.break_end_last")
-        return Rendered(text=said, card=back_card(day, event.index, count=0), speak=said)
+    def events(self, day: d.GroupDay, events: Sequence[d.TimerEvent]) -> Rendered:
+        """One message for the events due at one moment.
+
+        A break that ends is its "I'm back" card, which also says what starts then; other
+        events are lines of text.
+        """
+        ended = next((e for e in events if e.kind is d.EventKind.BREAK_END), None)
+        if ended is None:
+            return Rendered(text="\n\n".join(event_text(day, e) for e in events))
+        told = {ended.key}
+        if d.starts_as_break_ends(day, ended.index):
+            told.add(f"{ended.index + 1}:start")
+        rest = [event_text(day, e) for e in events if e.key not in told]
+        count = len(day.backs.get(str(ended.index), []))
+        built = back_card(day, ended.index, count)
+        return Rendered(text="\n\n".join(rest) or None, card=built, speak=built.get("speak"))
+
+    def back(self, day: d.GroupDay, index: int, count: int) -> Rendered:
+        """The "I'm back" card of break index with how many have tapped it."""
+        return Rendered(card=back_card(day, index, count))
 
     def agenda(
         self,
@@ -93,6 +87,45 @@ class CardRenderer:
         return Rendered(text=f"{first} {_next_line(day, now, current)}")
 
 
+def event_text(day: d.GroupDay, event: d.TimerEvent) -> str:
+    """The announcement of one timer event as text."""
+    lang = day.language
+    item = day.items[event.index]
+    if event.kind is d.EventKind.START:
+        if item.kind.is_break:
+            lines = [
+                text(lang, "event.break_start", title=item.title, end=hhmm(day, item.end)),
+                text(lang, "event.tip", tip=break_tip(lang, event.index)),
+            ]
+        else:
+            lines = [
+                text(lang, "event.start", title=item.title),
+                _next_line(day, item.start, event.index),
+            ]
+        return "\n\n".join(lines)
+    if event.kind is d.EventKind.BREAK_WARNING:
+        minutes = max(1, round((item.end - event.at).total_seconds() / 60))
+        key = "event.break_warning_one" if minutes == 1 else "event.break_warning"
+        return text(lang, key, minutes=minutes, end=hhmm(day, item.end))
+    return " ".join(_break_over(day, event.index))
+
+
+def _break_over(day: d.GroupDay, index: int) -> list[str]:
+    """What the end of break index says: over, and what starts now (or next)."""
+    lang = day.language
+    following = index + 1
+    if following >= len(day.items):
+        return [text(lang, "event.break_end_last")]
+    if not d.starts_as_break_ends(day, index):
+        return [text(lang, "event.break_end", title=day.items[following].title)]
+    item = day.items[following]
+    return [
+        text(lang, "event.break_end_last"),
+        text(lang, "event.start", title=item.title),
+        _next_line(day, item.start, following),
+    ]
+
+
 def agenda_card(
     day: d.GroupDay, now: datetime, for_instructor: bool, refresh_user_ids: tuple[str, ...] = ()
 ) -> Card:
@@ -118,14 +151,37 @@ def agenda_card(
     if for_instructor:
         result["actions"] = _steering_actions(day)
     if refresh_user_ids and day.id is not None and day.status.is_open:
-        result["refresh"] = {
-            "action": {
-                "type": "Action.Execute",
-                "verb": REFRESH_VERB,
-                "data": {"verb": REFRESH_VERB, "day": str(day.id)},
-            },
-            "userIds": list(refresh_user_ids[:MAX_REFRESH_USERS]),
-        }
+        result["refresh"] = _refresh({"day": str(day.id)}, refresh_user_ids)
+    return result
+
+
+def _refresh(data: dict[str, str], user_ids: tuple[str, ...]) -> dict[str, Any]:
+    """Teams fetches these people's own view of the card (the instructors' buttons)."""
+    return {
+        "action": {
+            "type": "Action.Execute",
+            "verb": REFRESH_VERB,
+            "data": {"verb": REFRESH_VERB, **data},
+        },
+        "userIds": list(user_ids[:MAX_REFRESH_USERS]),
+    }
+
+
+PLANS_TODAY = {"plans": "today"}
+"""The refresh data of the card shown before today's programme is chosen."""
+
+
+def waiting_card(language: Language, refresh_user_ids: tuple[str, ...]) -> Card:
+    """Before a programme is chosen, in the group's chat: the instructors' view has the picker."""
+    result = card(
+        [
+            heading(text(language, "plan.waiting.title")),
+            paragraph(text(language, "plan.waiting")),
+        ],
+        speak=text(language, "plan.waiting"),
+    )
+    if refresh_user_ids:
+        result["refresh"] = _refresh(PLANS_TODAY, refresh_user_ids)
     return result
 
 
@@ -158,18 +214,14 @@ def _steering_actions(day: d.GroupDay) -> list[dict[str, Any]]:
 
 
 def back_card(day: d.GroupDay, index: int, count: int) -> Card:
-    """After a break: one big "I'm back" button and how many have pressed it."""
+    """After a break: what starts now, one big "I'm back" button and how many pressed it."""
     lang = day.language
-    following = index + 1
-    said = (
-        text(lang, "event.break_end", title=day.items[following].title)
-        if following < len(day.items)
-        else text(lang, "event.break_end_last")
-    )
+    lines = _break_over(day, index)
+    said = " ".join(lines)
     action = CardAction(BACK_VERB, {"day": str(day.id), "item": str(index)})
     return card(
         [
-            paragraph(said),
+            *(paragraph(line) for line in lines),
             paragraph(text(lang, "event.back_prompt")),
             {
                 "type": "TextBlock",
@@ -183,9 +235,11 @@ def back_card(day: d.GroupDay, index: int, count: int) -> Card:
     )
 
 
-def choose_plan_card(language: Language, plans: list[Plan]) -> Card:
+def choose_plan_card(
+    language: Language, plans: list[Plan], refresh_user_ids: tuple[str, ...] = ()
+) -> Card:
     """An instructor picks today's plan: one button per plan."""
-    return card(
+    result = card(
         [
             heading(text(language, "plan.choose.title")),
             paragraph(text(language, "plan.choose.text")),
@@ -193,3 +247,6 @@ def choose_plan_card(language: Language, plans: list[Plan]) -> Card:
         actions=[execute(p.name, CardAction(PLAN_VERB, {"plan": p.key})) for p in plans],
         speak=text(language, "plan.choose.title"),
     )
+    if refresh_user_ids:
+        result["refresh"] = _refresh(PLANS_TODAY, refresh_user_ids)
+    return result

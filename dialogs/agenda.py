@@ -10,10 +10,12 @@ from cards.agenda import (
     AGENDA_VERB,
     BACK_VERB,
     PLAN_VERB,
+    PLANS_TODAY,
     REFRESH_VERB,
     agenda_card,
     back_card,
     choose_plan_card,
+    waiting_card,
 )
 from cards.payload import CardAction
 from dialogs.context import Context
@@ -59,6 +61,29 @@ async def _group(ctx: Context) -> Group:
     raise NotFound("day.no_group")
 
 
+async def _steering_ids(ctx: Context, group: Group) -> tuple[str, ...]:
+    """Who gets their own view of a card in the group's chat: its instructors, and the
+    person speaking if they may steer (an admin)."""
+    agenda, _plans = _services(ctx)
+    ids = await agenda.instructor_ids(group)
+    me = ctx.turn.user.teams_id
+    if me and me not in ids and may_steer(ctx.actor, group):
+        ids = (*ids, me)
+    return ids
+
+
+async def _view(ctx: Context, day: d.GroupDay, group: Group) -> dict[str, object]:
+    """The agenda card as this person sees it in the group's chat.
+
+    The card in the chat is everyone's; `refresh.userIds` has Teams fetch the instructors'
+    own view, with the steering buttons (`refresh`), so only they ever see those.
+    """
+    agenda, _plans = _services(ctx)
+    ids = await _steering_ids(ctx, group)
+    steer = may_steer(ctx.actor, group) and ctx.turn.is_invoke
+    return agenda_card(day, agenda.now(), for_instructor=steer, refresh_user_ids=ids)
+
+
 async def show_agenda(ctx: Context, _argument: str) -> Outcome:
     """'agenda': today's programme; an instructor with no plan yet gets the plan picker."""
     agenda, plans = _services(ctx)
@@ -68,10 +93,16 @@ async def show_agenda(ctx: Context, _argument: str) -> Outcome:
     if day is None or day.status is d.DayStatus.CANCELLED:
         if not steer:
             raise NotFound("day.none_today")
+        if ctx.conversation.group_id is not None:
+            # everyone in the chat sees this card; the instructors' own view is the picker
+            ids = await _steering_ids(ctx, group)
+            return Outcome(replies=[Reply(card=waiting_card(group.language, ids))])
         choices = await plans.available(group.language)
         return Outcome(replies=[Reply(card=choose_plan_card(group.language, choices))])
-    card = agenda_card(day, agenda.now(), for_instructor=steer)
-    return Outcome(replies=[Reply(card=card)])
+    if ctx.conversation.group_id is None:
+        # outside the group's chat the buttons would not reach the day: the plain card
+        return Outcome(replies=[Reply(card=agenda_card(day, agenda.now(), for_instructor=False))])
+    return Outcome(replies=[Reply(card=await _view(ctx, day, group))])
 
 
 async def choose_plan(ctx: Context, action: CardAction) -> Outcome:
@@ -92,16 +123,16 @@ async def choose_plan(ctx: Context, action: CardAction) -> Outcome:
             )
         ]
     )
-    outcome.card_update = agenda_card(day, agenda.now(), for_instructor=True)
+    outcome.card_update = await _view(ctx, day, group)
     return outcome
 
 
 async def steer_by_text(ctx: Context, change: Change, minutes: int) -> Outcome:
     """A typed steering command; the group hears about it through the outbox."""
     agenda, _plans = _services(ctx)
-    day = await agenda.steer(ctx.actor, ctx.conversation, change, minutes)
+    await agenda.steer(ctx.actor, ctx.conversation, change, minutes)
     # the announcement posted to the group's chat is the answer (no second message there)
-    return Outcome(card_update=agenda_card(day, agenda.now(), for_instructor=True))
+    return Outcome()
 
 
 async def steer_by_card(ctx: Context, action: CardAction) -> Outcome:
@@ -117,18 +148,28 @@ async def steer_by_card(ctx: Context, action: CardAction) -> Outcome:
     if today is None or str(today.id) != action.data.get("day"):
         raise NotFound("card.stale")
     day = await agenda.steer(ctx.actor, ctx.conversation, change, minutes)
-    return Outcome(card_update=agenda_card(day, agenda.now(), for_instructor=True))
+    return Outcome(card_update=await _view(ctx, day, group))
 
 
 async def refresh(ctx: Context, action: CardAction) -> Outcome:
     """Teams refreshes the agenda card for an instructor: give them the view with buttons."""
-    agenda, _plans = _services(ctx)
+    agenda, plans = _services(ctx)
     group = await agenda.group_of(ctx.conversation)
     day = await agenda.today(group)
+    if day is not None and day.status is d.DayStatus.CANCELLED:
+        day = None
+    if action.data.get("plans") == PLANS_TODAY["plans"] and "day" not in action.data:
+        # the card shown before a programme was chosen: the picker for instructors
+        if day is not None:
+            return Outcome(card_update=await _view(ctx, day, group))
+        ids = await _steering_ids(ctx, group)
+        if may_steer(ctx.actor, group) and ctx.turn.is_invoke:
+            choices = await plans.available(group.language)
+            return Outcome(card_update=choose_plan_card(group.language, choices, ids))
+        return Outcome(card_update=waiting_card(group.language, ids))
     if day is None or str(day.id) != action.data.get("day"):
         raise NotFound("card.stale")
-    steer = may_steer(ctx.actor, group)
-    return Outcome(card_update=agenda_card(day, agenda.now(), for_instructor=steer))
+    return Outcome(card_update=await _view(ctx, day, group))
 
 
 async def back(ctx: Context, action: CardAction) -> Outcome:

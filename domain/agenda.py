@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
@@ -76,7 +77,14 @@ class Rendered:
 class Renderer(Protocol):
     """Turns days and events into message content (implemented with cards and catalogs)."""
 
-    def event(self, day: d.GroupDay, event: d.TimerEvent, tip_number: int) -> Rendered: ...
+    def events(self, day: d.GroupDay, events: Sequence[d.TimerEvent]) -> Rendered:
+        """One message for events due at the same moment (a break's end and what follows)."""
+        ...
+
+    def back(self, day: d.GroupDay, index: int, count: int) -> Rendered:
+        """The "I'm back" card of break index with how many have tapped it."""
+        ...
+
     def agenda(
         self,
         day: d.GroupDay,
@@ -111,6 +119,73 @@ class TimerSettings:
 def agenda_key(day: d.GroupDay) -> str:
     """Outbox key of the day's agenda card (later updates replace it in place)."""
     return f"day:{day.id}:agenda"
+
+
+RENDER_KIND = "agenda"
+"""The drawer's kind: the "I'm back" card is redrawn from render "agenda:back:<day>:<item>"."""
+
+
+def back_key(day_id: int, index: int) -> str:
+    """Outbox key of the message that ends break index (its "I'm back" card)."""
+    return f"day:{day_id}:{index}:end"
+
+
+def back_render(day_id: int, index: int) -> str:
+    """The outbox render name of break index's "I'm back" card."""
+    return f"{RENDER_KIND}:back:{day_id}:{index}"
+
+
+def parse_back_render(rest: str) -> tuple[int, int] | None:
+    """(day id, item) from what follows "agenda:" in a render name; None if it is not one."""
+    what, _, ids = rest.partition(":")
+    day_id, _, index = ids.partition(":")
+    if what != "back" or not day_id.isdigit() or not index.isdigit():
+        return None
+    return int(day_id), int(index)
+
+
+def back_redraw(day_id: int, index: int, conversation_id: str) -> OutboxMessage:
+    """A coalesced redraw of the shared "I'm back" card (taps meanwhile fold into it)."""
+    key = back_key(day_id, index)
+    return OutboxMessage(
+        key=f"{key}:{uuid.uuid4().hex}",
+        conversation_id=conversation_id,
+        update_of=key,
+        render=back_render(day_id, index),
+        coalesce=key,
+    )
+
+
+def folded(parts: Sequence[tuple[str, Rendered]]) -> list[tuple[str, Rendered]]:
+    """(key, content) parts of one event as few messages as they fit.
+
+    Texts run together and go above the card that follows them (the message then has the
+    card's key, so later updates of the card find it); a card is never merged with another.
+    """
+    merged: list[tuple[str, Rendered]] = []
+    for key, part in parts:
+        last = merged[-1] if merged else None
+        if last is None or last[1].card is not None:
+            merged.append((key, part))
+            continue
+        texts = [t for t in (last[1].text, part.text) if t]
+        speech = [t for t in (last[1].speak, part.speak) if t]
+        joined = Rendered(
+            text="\n\n".join(texts) or None, card=part.card, speak=" ".join(speech) or None
+        )
+        merged[-1] = (key if part.card is not None else last[0], joined)
+    return merged
+
+
+def moments(events: Sequence[d.TimerEvent]) -> list[list[d.TimerEvent]]:
+    """Events in time order, grouped by the moment they are due (one message each)."""
+    groups: list[list[d.TimerEvent]] = []
+    for event in sorted(events, key=lambda e: (e.at, e.index)):
+        if groups and groups[-1][0].at == event.at:
+            groups[-1].append(event)
+        else:
+            groups.append([event])
+    return groups
 
 
 def may_steer(actor: Actor, group: Group) -> bool:
@@ -168,6 +243,18 @@ class AgendaService:
             return None
         return conversation.conversation_id
 
+    def _announcements(
+        self, day: d.GroupDay, posted: Sequence[d.TimerEvent]
+    ) -> list[tuple[str, Rendered]]:
+        """(key, content) of one message per moment among the posted events."""
+        assert day.id is not None
+        found = []
+        for group in moments(posted):
+            ended = [e for e in group if e.kind is d.EventKind.BREAK_END]
+            key = back_key(day.id, ended[0].index) if ended else f"day:{day.id}:{group[0].key}"
+            found.append((key, self._render.events(day, group)))
+        return found
+
     def _message(
         self,
         day: d.GroupDay,
@@ -185,15 +272,24 @@ class AgendaService:
             update_of=update_of,
         )
 
-    async def _agenda_messages(
-        self, day: d.GroupDay, conversation_id: str, now: datetime, first: bool
-    ) -> list[OutboxMessage]:
+    async def _agenda(self, day: d.GroupDay, now: datetime) -> Rendered:
+        """The shared agenda card; refresh.userIds gives the instructors their own view."""
         instructors = await self._groups.instructor_teams_ids(day.group_id)
-        card = self._render.agenda(day, now, for_instructor=False, refresh_user_ids=instructors)
-        if first:
-            return [self._message(day, conversation_id, agenda_key(day), card)]
+        return self._render.agenda(day, now, for_instructor=False, refresh_user_ids=instructors)
+
+    async def _agenda_update(
+        self, day: d.GroupDay, conversation_id: str, now: datetime
+    ) -> OutboxMessage:
+        """The agenda card redrawn in place (a PUT over the message that posted it)."""
         key = f"{agenda_key(day)}:v{day.version + 1}"
-        return [self._message(day, conversation_id, key, card, update_of=agenda_key(day))]
+        card = await self._agenda(day, now)
+        return self._message(day, conversation_id, key, card, update_of=agenda_key(day))
+
+    def _posts(
+        self, day: d.GroupDay, conversation_id: str, parts: Sequence[tuple[str, Rendered]]
+    ) -> list[OutboxMessage]:
+        """The parts of one event folded into as few messages as they fit (one, mostly)."""
+        return [self._message(day, conversation_id, k, r) for k, r in folded(parts)]
 
     async def fire(self, day_id: int, key: str) -> list[d.TimerEvent]:
         """The timer says event key is due: post it (or skip it if stale). Returns posted events."""
@@ -268,13 +364,13 @@ class AgendaService:
         messages: list[OutboxMessage] = []
         posted = [event for event, how in decided if how is d.Firing.POST]
         if target is not None:
+            parts = self._announcements(new, posted)
             if day.status is d.DayStatus.PLANNED:
-                messages += await self._agenda_messages(new, target, now, first=True)
-            for event in posted:
-                rendered = self._render.event(new, event, tip_number=event.index)
-                messages.append(self._message(new, target, f"day:{day.id}:{event.key}", rendered))
+                # the day starts: what starts now is said above the agenda, in one message
+                parts.append((agenda_key(new), await self._agenda(new, now)))
+            messages += self._posts(new, target, parts)
             if posted and day.status is not d.DayStatus.PLANNED:
-                messages += await self._agenda_messages(new, target, now, first=False)
+                messages.append(await self._agenda_update(new, target, now))
         else:
             log.warning("day %s has no active conversation; events not posted", day.id)
         skipped = [e.key for e, how in decided if how is d.Firing.SKIP]
@@ -364,24 +460,40 @@ class AgendaService:
             if day is None or not day.status.is_open:
                 raise NotFound("day.none_today")
             now = self.now()
-            new = _apply(day, change, now, minutes)
+            new, posted = self._fire_due(_apply(day, change, now, minutes), now)
             target = await self._target(day)
             messages: list[OutboxMessage] = []
             if target is not None:
-                note = self._render.change(new, change, now, minutes)
-                stamp = f"day:{day.id}:change:v{day.version + 1}"
-                messages.append(self._message(new, target, stamp, note))
-                messages += await self._agenda_messages(
-                    new, target, now, first=change is Change.START
-                )
+                # what the change made due (`next` starts the next item now) is said with it
+                parts = self._announcements(new, posted)
+                if not (change is Change.SKIP and parts):
+                    note = self._render.change(new, change, now, minutes)
+                    parts.insert(0, (f"day:{day.id}:change:v{day.version + 1}", note))
+                if change is Change.START:
+                    # the agenda goes out with it: one message
+                    parts.append((agenda_key(new), await self._agenda(new, now)))
+                messages += self._posts(new, target, parts)
+                if change is not Change.START:
+                    messages.append(await self._agenda_update(new, target, now))
             try:
                 saved = await self._days.save(new, messages)
             except ConcurrentUpdate:
                 continue
             self._sent(messages)
+            await self._posted(saved, posted)
             await self._changed(saved)
             return saved
         raise ConcurrentUpdate("steer")
+
+    def _fire_due(self, day: d.GroupDay, now: datetime) -> tuple[d.GroupDay, list[d.TimerEvent]]:
+        """The events a change made due, decided at once; the day and those to post."""
+        due = d.due_events(day, now, self.settings.break_warning)
+        if not due:
+            return day, []
+        new, decided = d.fire(
+            day, due[-1].key, now, grace=self.settings.grace, warning=self.settings.break_warning
+        )
+        return new, [event for event, how in decided if how is d.Firing.POST]
 
     async def cancel_day(self, actor: Actor, conversation: Conversation, on: date) -> d.GroupDay:
         """An instructor cancels one planned day of the group (e.g. a holiday)."""
@@ -449,7 +561,8 @@ class AgendaService:
         """A client says they are back from break index; returns how many are back.
 
         The card is posted in the group's conversation: a tap from any other conversation
-        (card data naming another group's day) changes nothing.
+        (card data naming another group's day) changes nothing. The shared card is redrawn
+        with the new count (one redraw for the taps that come while one waits).
         """
         for _attempt in range(MAX_ATTEMPTS):
             day = await self._days.get(day_id)
@@ -457,15 +570,35 @@ class AgendaService:
                 raise NotFound("day.none_today")
             if conversation is not None and conversation.group_id != day.group_id:
                 raise NotFound("card.stale")
+            if not day.items[index].kind.is_break:
+                raise NotFound("card.stale")
             new, count = d.record_back(day, index, actor.person_id)
             if new.backs == day.backs:
                 return count
+            messages: list[OutboxMessage] = []
+            target = await self._target(day)
+            if target is not None and day.fired.get(f"{index}:end") == "posted":
+                messages.append(back_redraw(day_id, index, target))
             try:
-                await self._days.save(new, [])
+                await self._days.save(new, messages)
             except ConcurrentUpdate:
                 continue
+            self._sent(messages)
             return count
         raise ConcurrentUpdate("back")
+
+    async def draw_back(self, day_id: int, index: int) -> dict[str, Any] | None:
+        """The shared "I'm back" card as it is now (the outbox draws it just before sending)."""
+        day = await self._days.get(day_id)
+        if day is None or not 0 <= index < len(day.items):
+            return None
+        count = len(day.backs.get(str(index), []))
+        return self._render.back(day, index, count).card
+
+    async def instructor_ids(self, group: Group) -> tuple[str, ...]:
+        """Teams ids of the group's instructors: the cards' per-person view goes to them."""
+        assert group.id is not None
+        return await self._groups.instructor_teams_ids(group.id)
 
 
 def _apply(day: d.GroupDay, change: Change, now: datetime, minutes: int) -> d.GroupDay:

@@ -272,18 +272,49 @@ def cancel(day: GroupDay) -> GroupDay:
     return replace(day, status=DayStatus.CANCELLED)
 
 
+SHORTEST_WARNED_BREAK = timedelta(minutes=2)
+
+
+def warning_before_end(duration: timedelta, warning: timedelta) -> timedelta | None:
+    """How long before a break of this length ends its warning goes out (None: no warning).
+
+    A break longer than twice the warning is warned `warning` before it ends; a shorter one
+    halfway through, so the warning never comes right after the break started; a break under
+    two minutes is too short to need one.
+    """
+    if warning <= timedelta(0) or duration < SHORTEST_WARNED_BREAK:
+        return None
+    if duration > warning * 2:
+        return warning
+    return duration / 2
+
+
 def timer_events(day: GroupDay, warning: timedelta) -> list[TimerEvent]:
     """Every announcement of the day in time order: item starts; break warnings and ends."""
     events: list[TimerEvent] = []
     for index, item in enumerate(day.items):
         events.append(TimerEvent(f"{index}:start", item.start, EventKind.START, index))
         if item.kind.is_break:
-            if item.duration > warning * 2:
+            before = warning_before_end(item.duration, warning)
+            if before is not None:
                 events.append(
-                    TimerEvent(f"{index}:warn", item.end - warning, EventKind.BREAK_WARNING, index)
+                    TimerEvent(f"{index}:warn", item.end - before, EventKind.BREAK_WARNING, index)
                 )
             events.append(TimerEvent(f"{index}:end", item.end, EventKind.BREAK_END, index))
     return sorted(events, key=lambda e: (e.at, e.index))
+
+
+def starts_as_break_ends(day: GroupDay, index: int) -> bool:
+    """The item after break index starts the moment the break ends (one announcement)."""
+    following = index + 1
+    if following >= len(day.items):
+        return False
+    return day.items[following].start <= day.items[index].end + timedelta(seconds=1)
+
+
+def due_events(day: GroupDay, now: datetime, warning: timedelta) -> list[TimerEvent]:
+    """The pending events whose moment has come (an instructor's change can make some due)."""
+    return [e for e in pending_events(day, warning) if e.at <= now + timedelta(seconds=1)]
 
 
 def pending_events(day: GroupDay, warning: timedelta) -> list[TimerEvent]:
@@ -307,7 +338,9 @@ def fire(
 
     Earlier events that have not fired are settled first: posted if still within grace,
     skipped if stale, so the day's record stays consistent and an outage never ends in a burst
-    of old messages. A planned day starts by itself when its first event is due.
+    of old messages. Events due at the same moment are decided together (a break's end and the
+    next item's start are one announcement). A planned day starts by itself when its first
+    event is due.
     """
     pending = {e.key: e for e in pending_events(day, warning)}
     event = pending.get(key)
@@ -316,7 +349,7 @@ def fire(
     decided: list[tuple[TimerEvent, Firing]] = []
     fired = dict(day.fired)
     for earlier in pending.values():
-        if (earlier.at, earlier.index) >= (event.at, event.index) or earlier.key == key:
+        if earlier.at > event.at or earlier.key == key:
             continue
         # an earlier event that has not gone out yet goes first if it is still fresh (two
         # events due at the same moment, or both late within grace); a stale one is skipped

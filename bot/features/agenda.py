@@ -8,14 +8,22 @@ from datetime import timedelta
 from bot.features.kit import Kit, Plug
 from cards.agenda import CardRenderer
 from dialogs import agenda
-from domain.agenda import AgendaService, PlanLibrary, TimerSettings
+from domain.agenda import (
+    RENDER_KIND,
+    AgendaService,
+    PlanLibrary,
+    TimerSettings,
+    parse_back_render,
+)
+from domain.hooks import Card
 
 RECURRENCE_JOB = "agenda:recurrence"
 RECURRENCE_SECONDS = 3600
 
 
 def build(kit: Kit) -> Iterable[object]:
-    """The agenda service and the plan library; the leader creates scheduled days hourly."""
+    """The agenda service and the plan library; the "I'm back" card's drawer; the leader
+    creates scheduled days hourly."""
     settings = kit.settings
     service = AgendaService(
         kit.store.days,
@@ -30,6 +38,12 @@ def build(kit: Kit) -> Iterable[object]:
         hooks=kit.hooks,
     )
     library = PlanLibrary(kit.store.plans)
+
+    async def draw(rest: str) -> Card | None:
+        found = parse_back_render(rest)
+        return await service.draw_back(*found) if found is not None else None
+
+    kit.hooks.add_drawer(RENDER_KIND, draw)
 
     async def create_scheduled_days() -> None:
         await service.create_scheduled(

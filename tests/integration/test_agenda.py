@@ -5,8 +5,10 @@ minute is half a real second), so a 45-minute day takes about 25 real seconds.""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,11 +20,13 @@ from bot.orgfile import load_org_file
 from bot.settings import Settings
 from cards.agenda import PLAN_VERB
 from domain.days import DayStatus
+from domain.i18n import text
+from domain.org import Language
 from domain.plans import ItemKind, Plan, PlanFile, PlanItem
 from scheduler.clock import ScaledClock
 from tests.fakes.activities import Conv, User, invoke_execute, message
 from tests.fakes.connector import FakeConnector
-from tests.integration.conftest import JARI, MAIJA, known
+from tests.integration.conftest import JARI, JOHAN, MAIJA, known
 from tests.integration.harness import BotServer, free_port, start_bot, stop_bot
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
@@ -31,8 +35,44 @@ SPEED = 120.0
 
 
 def at(hhmm: str) -> datetime:
-    hour, minute = map(int, hhmm.split(":"))
-    return datetime(DAY.year, DAY.month, DAY.day, hour, minute, tzinfo=HELSINKI)
+    hour, minute, *second = map(int, hhmm.split(":"))
+    return datetime(DAY.year, DAY.month, DAY.day, hour, minute, *second[:1], tzinfo=HELSINKI)
+
+
+@dataclass(frozen=True)
+class Speaker:
+    """A group of the example organisation, its instructor and clients, the words they use."""
+
+    language: Language
+    group: str
+    instructor: User
+    clients: tuple[User, ...]
+    bind: str
+    agenda: str
+    skip: str
+
+
+SARI = User(name="Sari Heikkinen", upn="sari.heikkinen@example.hel.fi")
+ERIK = User(name="Erik Holmström", upn="erik.holmstrom@example.hel.fi")
+LINNEA = User(name="Linnea Sjöberg", upn="linnea.sjoberg@example.hel.fi")
+FINNISH = Speaker(
+    Language.FI,
+    "it-torstai",
+    MAIJA,
+    (JARI, SARI),
+    "tämä on ryhmä it-torstai",
+    "ohjelma",
+    "seuraava",
+)
+SWEDISH = Speaker(
+    Language.SV,
+    "distanscafe-sv",
+    JOHAN,
+    (ERIK, LINNEA),
+    "detta är gruppen distanscafe-sv",
+    "program",
+    "nästa",
+)
 
 
 TEST_PLAN = Plan(
@@ -52,9 +92,15 @@ class Day:
     """The running service with a scaled clock, the connector and the group's chat."""
 
     def __init__(
-        self, bot: BotServer, connector: FakeConnector, clock: ScaledClock, conv: Conv
+        self,
+        bot: BotServer,
+        connector: FakeConnector,
+        clock: ScaledClock,
+        conv: Conv,
+        speaker: Speaker = FINNISH,
     ) -> None:
         self.bot, self.connector, self.clock, self.conv = bot, connector, clock, conv
+        self.speaker = speaker
         self._mono0 = time.monotonic()
         self._real0 = datetime.now(UTC)
 
@@ -82,14 +128,31 @@ class Day:
 
     def posts(self) -> list[tuple[datetime, str]]:
         """(virtual time, text or card summary) of every message posted to the group chat."""
+        return [(moment, _label(body)) for moment, body in self.bodies()]
+
+    def bodies(self, first: str = "00:00", last: str = "23:59") -> list[tuple[datetime, Any]]:
+        """(virtual time, activity) of every message posted to the group chat in [first, last)."""
         found = []
         for r in self.connector.sent_requests:
             if not (r.conversation_id or "").startswith(self.conv.id):
                 continue
-            body: dict[str, Any] = r.json or {}
-            label = body.get("text") or _card_label(body)
-            found.append((self.virtual_at(r.timestamp), str(label)))
+            moment = self.virtual_at(r.timestamp)
+            if at(first) <= moment < at(last):
+                found.append((moment, r.json or {}))
         return found
+
+    async def today_id(self) -> int:
+        agenda = self.bot.runner.app[AGENDA]
+        groups = await self.bot.store.org.all_groups()
+        group = next(g for g in groups if g.key == self.speaker.group)
+        today = await agenda.today(group)
+        assert today is not None
+        assert today.id is not None
+        return today.id
+
+
+def _label(body: dict[str, Any]) -> str:
+    return str(body.get("text") or _card_label(body))
 
 
 def _card_label(body: dict[str, Any]) -> str:
@@ -100,24 +163,27 @@ def _card_label(body: dict[str, Any]) -> str:
     return ""
 
 
-@pytest.fixture
-async def day(database_url: str, connector: FakeConnector) -> AsyncIterator[Day]:
-    clock = ScaledClock(at("08:58").astimezone(UTC), SPEED)
+@contextlib.asynccontextmanager
+async def running_day(
+    database_url: str, connector: FakeConnector, start: str, speaker: Speaker
+) -> AsyncIterator[Day]:
+    """The service from start (virtual), the group's chat bound, TEST_PLAN chosen for today."""
+    clock = ScaledClock(at(start).astimezone(UTC), SPEED)
     settings = Settings(port=free_port(), database_url=database_url)
     bot = await start_bot(settings, clock=clock)
     try:
         await bot.store.org.apply(load_org_file("examples/org.example.yaml"))
         await bot.store.plans.apply(PlanFile(plans=(TEST_PLAN,)))
         conv = Conv.group_chat()
-        running = Day(bot, connector, clock, conv)
-        await running.say(MAIJA, "tämä on ryhmä it-torstai")
-        await running.say(MAIJA, "ohjelma")
+        running = Day(bot, connector, clock, conv, speaker)
+        await running.say(speaker.instructor, speaker.bind)
+        await running.say(speaker.instructor, speaker.agenda)
         status, body = await bot.post(
             invoke_execute(
                 PLAN_VERB,
                 {"plan": "testipaiva"},
                 conversation=conv,
-                sender=MAIJA,
+                sender=speaker.instructor,
                 service_url=connector.url,
             )
         )
@@ -126,6 +192,21 @@ async def day(database_url: str, connector: FakeConnector) -> AsyncIterator[Day]
         yield running
     finally:
         await stop_bot(bot)
+
+
+@pytest.fixture
+async def day(database_url: str, connector: FakeConnector) -> AsyncIterator[Day]:
+    async with running_day(database_url, connector, "08:58", FINNISH) as running:
+        yield running
+
+
+@pytest.fixture(params=[FINNISH, SWEDISH], ids=["fi", "sv"])
+async def break_day(
+    request: pytest.FixtureRequest, database_url: str, connector: FakeConnector
+) -> AsyncIterator[Day]:
+    """A day chosen at 09:17, just before its break (09:20–09:30), in Finnish or Swedish."""
+    async with running_day(database_url, connector, "09:17", request.param) as running:
+        yield running
 
 
 def texts_of(posts: list[tuple[datetime, str]]) -> list[str]:
@@ -150,13 +231,11 @@ async def test_a_whole_day_is_announced_once_in_order_on_time(day: Day) -> None:
     posts = day.posts()[2:]  # after the bind confirmation and the plan picker
     labels = texts_of(posts)
     expected_order = [
-        "CARD: Päivän ohjelma: Testipäivä",
         "Nyt: Ilmoittautuminen.",
         "Nyt: Keskustelu.",
         "Nyt: Tauko. Tauko loppuu klo 09:30.",
         "Tauko loppuu 2 minuutin päästä, klo 09:30.",
-        "Tauko on ohi. Seuraavaksi: Aihe.",
-        "Nyt: Aihe.",
+        "CARD: Tauko on ohi. | Nyt: Aihe. | Seuraavaksi: Päivä päättyy",
         "Nyt: Päivä päättyy.",
     ]
     missing = [p for p in expected_order if not any(label.startswith(p) for label in labels)]
@@ -170,10 +249,14 @@ async def test_a_whole_day_is_announced_once_in_order_on_time(day: Day) -> None:
     assert_on_time(find(posts, "Nyt: Keskustelu")[0], "09:10")
     assert_on_time(find(posts, "Nyt: Tauko")[0], "09:20")
     assert_on_time(find(posts, "Tauko loppuu 2 minuutin")[0], "09:28")
-    assert_on_time(find(posts, "Tauko on ohi")[0], "09:30")
-    assert_on_time(find(posts, "Nyt: Aihe")[0], "09:30")
+    # the break's end and the next item's start are one message
+    assert_on_time(find(posts, "CARD: Tauko on ohi. | Nyt: Aihe.")[0], "09:30")
     assert_on_time(find(posts, "Nyt: Päivä päättyy")[0], "09:40")
     assert "Seuraavaksi: Keskustelu klo 09:10." in find(posts, "Nyt: Ilmoittautuminen")[1]
+    # the day's start is one message: what starts now, above the agenda card
+    started = [b for _, b in day.bodies("08:59", "09:01") if "Päivän ohjelma" in card_texts(b)]
+    assert len(started) == 1, started
+    assert started[0]["text"].startswith("Nyt: Ilmoittautuminen.")
     agenda = day.bot.runner.app[AGENDA]
     group = next(g for g in await day.bot.store.org.all_groups() if g.key == "it-torstai")
     today = await agenda.today(group)
@@ -200,7 +283,7 @@ async def test_instructor_changes_move_the_later_posts(day: Day) -> None:
     assert find(posts, "Nyt: Tauko")[1].startswith("Nyt: Tauko. Tauko loppuu klo 09:35.")
     assert_on_time(find(posts, "Nyt: Tauko")[0], "09:25")
     # the break had started at 09:25, so 'late 10' moved only what had not started: Aihe
-    assert_on_time(find(posts, "Tauko on ohi")[0], "09:35")
+    assert_on_time(find(posts, "CARD: Tauko on ohi. Seuraavaksi: Aihe.")[0], "09:35")
     assert_on_time(find(posts, "Nyt: Aihe")[0], "09:45")
     assert "Vain ryhmän ohjaaja voi muuttaa päivän ohjelmaa." in labels
     assert any(label.startswith("Päivä on päättynyt.") for label in labels)
@@ -225,3 +308,56 @@ async def test_skip_starts_the_next_item_at_once(day: Day) -> None:
     await day.until("09:16")
     posts = day.posts()
     assert_on_time(find(posts, "Nyt: Tauko")[0], "09:13")
+
+
+def card_texts(body: dict[str, Any]) -> str:
+    """Every text of the cards an activity carries, one string."""
+    found: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "TextBlock":
+                found.append(str(node.get("text", "")))
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    for attachment in body.get("attachments") or []:
+        walk(attachment.get("content") or {})
+    return "\n".join(found)
+
+
+async def test_the_end_of_a_break_is_one_message(break_day: Day) -> None:
+    lang = break_day.speaker.language
+    await break_day.until("09:31")
+    await asyncio.sleep(0.3)
+    # the break ends at 09:30 and Aihe starts then: one message says both, with the button
+    ending = break_day.bodies("09:29", "09:31")
+    assert len(ending) == 1, [_label(body) for _, body in ending]
+    _, body = ending[0]
+    said = card_texts(body)
+    assert text(lang, "event.break_end_last") in said
+    assert text(lang, "event.start", title="Aihe") in said
+    assert "Päivä päättyy" in said  # what comes next
+    assert text(lang, "event.back_count", count=0) in said
+    assert not body.get("text"), "the card says it all: no text repeating it above the card"
+
+
+async def test_next_is_announced_in_one_message(break_day: Day) -> None:
+    lang, speaker = break_day.speaker.language, break_day.speaker
+    await break_day.until("09:22")
+    await break_day.say(speaker.instructor, speaker.skip)  # the break ends now: Aihe starts
+    await break_day.until("09:25")
+    moved = break_day.bodies("09:22", "09:25")
+    assert len(moved) == 1, [_label(body) for _, body in moved]
+    said = _label(moved[0][1])
+    assert text(lang, "event.start", title="Aihe") in said
+    # the cut-short break is not announced as ending
+    await break_day.until("09:31")
+    assert not [
+        _label(b)
+        for _, b in break_day.bodies("09:25", "09:31")
+        if text(lang, "event.break_end", title="Aihe") in _label(b) + card_texts(b)
+    ]

@@ -238,3 +238,41 @@ def test_two_events_due_at_once_both_post_in_order_whichever_job_runs_first() ->
     ]
     _, again = d.fire(new, "2:end", at(day, "10:15"), grace=GRACE, warning=WARN)
     assert again == []
+
+
+def test_the_break_end_job_also_posts_the_item_starting_then() -> None:
+    day = placed()
+    new, decided = d.fire(day, "2:end", at(day, "10:15"), grace=GRACE, warning=WARN)
+    assert [(e.key, how) for e, how in decided][-2:] == [
+        ("2:end", d.Firing.POST),
+        ("3:start", d.Firing.POST),
+    ]
+    assert d.starts_as_break_ends(new, 2)
+    _, again = d.fire(new, "3:start", at(day, "10:15"), grace=GRACE, warning=WARN)
+    assert again == []
+
+
+@pytest.mark.parametrize(
+    ("minutes", "warned_before_end"),
+    [
+        (1, None),  # under two minutes: no warning
+        (2, timedelta(minutes=1)),  # shorter than twice the warning: halfway
+        (3, timedelta(minutes=1, seconds=30)),
+        (4, timedelta(minutes=2)),
+        (5, WARN),  # longer than twice the warning: the warning before the end
+        (15, WARN),
+    ],
+)
+def test_a_short_break_is_warned_halfway(minutes: int, warned_before_end: timedelta | None) -> None:
+    short = plan(
+        (ItemKind.CONTENT, "Aihe", "09:00", 30),
+        (ItemKind.BREAK, "Tauko", "09:30", minutes),
+        (ItemKind.CONTENT, "Toinen aihe", "10:00", 30),
+    )
+    day = d.place_plan(short, 1, date(2026, 12, 3), HELSINKI, Language.FI)
+    warnings = [e for e in d.timer_events(day, WARN) if e.kind is d.EventKind.BREAK_WARNING]
+    if warned_before_end is None:
+        assert warnings == []
+        return
+    assert [day.items[1].end - e.at for e in warnings] == [warned_before_end]
+    assert d.warning_before_end(day.items[1].duration, WARN) == warned_before_end
