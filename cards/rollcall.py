@@ -204,6 +204,7 @@ class RollCallCardRenderer:
             "rollcall.excused",
             [f"{p.name} ({status_text(language, Status.EXCUSED, r)})" for p, r in view.excused],
         )
+        section("rollcall.problems", [p.name for p in view.problems])
         section("rollcall.guests", [p.name for p in view.guests])
         if view.guests:
             body.append(small(text(language, "rollcall.guests.hint")))

@@ -228,7 +228,7 @@ class TutorialCardRenderer:
             text(lang, "tutorial.button.continue"), CardAction(GO_VERB, {"e": "show", "t": p.token})
         )
         return card(
-            [heading(title), paragraph(body)],
+            [*self._note(view), heading(title), paragraph(body)],
             actions=[
                 styled(show, "positive"),
                 self._go(lang, p, "tutorial.button.restart", Event.RESTART),

@@ -38,15 +38,29 @@ def _card(ctx: Context, view: View) -> Outcome:
 
 async def start(ctx: Context, _argument: str = "") -> Outcome:
     """`tutorial` / `opastus` / `guide`: the guide in a 1:1 chat, where the person left off."""
+    _, replies = await guide(ctx)
+    return Outcome(replies=replies)
+
+
+async def guide(ctx: Context, note: str | None = None) -> tuple[bool, list[Reply]]:
+    """The guide for this person, and whether it reached them (or is queued for them).
+
+    In a 1:1 chat it is a card in the answer; from a group chat it goes to their 1:1 chat and
+    the answer says so (or how to get it when they cannot be reached). note: a catalog key
+    shown at the top of the card, saying why it came.
+    """
     service = _service(ctx)
     platform = device_for_platform(ctx.turn.platform)
     if not ctx.conversation.kind.is_group:
-        return _card(ctx, await service.begin(ctx.actor, ctx.language, platform_device=platform))
-    result = await service.start_privately(ctx.actor, ctx.language, ctx.conversation, platform)
+        view = await service.begin(ctx.actor, ctx.language, platform_device=platform, note=note)
+        return True, [Reply(card=_renderer(ctx).tutorial(view))]
+    result = await service.start_privately(
+        ctx.actor, ctx.language, ctx.conversation, platform, note=note
+    )
     if result is SendResult.UNREACHABLE:
         url = _renderer(ctx).page_url(ctx.language)
-        return Outcome(replies=[Reply(text=ctx.t("tutorial.group.unreachable", url=url))])
-    return Outcome(replies=[Reply(text=ctx.t("tutorial.group.sent"))])
+        return False, [Reply(text=ctx.t("tutorial.group.unreachable", url=url))]
+    return True, [Reply(text=ctx.t("tutorial.group.sent"))]
 
 
 async def guide_for_clients(ctx: Context) -> list[Reply]:

@@ -30,6 +30,8 @@ MESSAGES: dict[str, str] = {
     "tutorial.note.asked_already": "Your request has already been sent. The instructor will come and help you.",
     "tutorial.note.no_group": "I do not know your group, so I cannot call an instructor. Please phone your instructor.",
     "tutorial.note.no_instructor": "I could not reach an instructor. Please phone your instructor or write in the group chat.",
+    "tutorial.note.problem": "You said in the roll call that sound or picture does not work. This guide helps.",
+    "tutorial.note.sent_by": "Your instructor {name} sent you this guide. It helps you get sound and picture working.",
     "tutorial.group.sent": "I sent you the guide as a private message. Look at your chat with Etäpäivä.",
     "tutorial.group.unreachable": "I cannot send you a private message. Open a chat with Etäpäivä and write: guide. The guide is also on the web: {url}",
     "tutorial.send.sent": "I sent the guide to {name}.",

@@ -30,6 +30,8 @@ MESSAGES: dict[str, str] = {
     "tutorial.note.asked_already": "Din begäran är redan skickad. Handledaren kommer och hjälper dig.",
     "tutorial.note.no_group": "Jag vet inte vilken grupp du hör till, så jag kan inte kalla på handledaren. Ring din handledare.",
     "tutorial.note.no_instructor": "Jag fick inte kontakt med handledaren. Ring din handledare eller skriv i gruppens chatt.",
+    "tutorial.note.problem": "Du sa i uppropet att ljud eller bild inte fungerar. Den här guiden hjälper.",
+    "tutorial.note.sent_by": "Handledaren {name} skickade den här guiden till dig. Med den får du ljud och bild att fungera.",
     "tutorial.group.sent": "Jag skickade guiden som ett privat meddelande. Titta i chatten med Etäpäivä.",
     "tutorial.group.unreachable": "Jag kan inte skicka ett privat meddelande till dig. Öppna en chatt med Etäpäivä och skriv: guide. Guiden finns också på webben: {url}",
     "tutorial.send.sent": "Jag skickade guiden till {name}.",

@@ -146,16 +146,25 @@ class TutorialService:
         return still_valid(self.tutorial, progress)
 
     async def begin(
-        self, actor: Actor, language: Language, *, platform_device: Device | None = None
+        self,
+        actor: Actor,
+        language: Language,
+        *,
+        platform_device: Device | None = None,
+        note: str | None = None,
+        note_params: dict[str, object] | None = None,
     ) -> View:
-        """Start, or offer to continue where the person left off."""
+        """Start, or offer to continue where the person left off (note: why it came)."""
         progress = await self._progress(actor.person_id)
+        params = note_params or {}
         if progress.place in (Place.STEP, Place.CHECK, Place.ASKED):
-            return View(progress, language, kind=ViewKind.WELCOME_BACK)
+            return View(
+                progress, language, kind=ViewKind.WELCOME_BACK, note=note, note_params=params
+            )
         if progress.place is Place.DONE:
             progress = await self._save_move(progress, Event.RESTART)
         suggested = platform_device or progress.device
-        return View(progress, language, suggested=suggested)
+        return View(progress, language, suggested=suggested, note=note, note_params=params)
 
     async def _save_move(
         self, progress: Progress, event: Event, device: Device | None = None
@@ -289,12 +298,14 @@ class TutorialService:
         language: Language,
         via: Conversation,
         platform_device: Device | None = None,
+        *,
+        note: str | None = None,
     ) -> SendResult:
         """Asked for in a group chat: the guide goes to the person's 1:1 chat with the bot."""
         chat = await self._reach(actor.person, via)
         if chat is None:
             return SendResult.UNREACHABLE
-        view = await self.begin(actor, language, platform_device=platform_device)
+        view = await self.begin(actor, language, platform_device=platform_device, note=note)
         message = OutboxMessage(
             key=f"tutorial:start:{actor.person_id}:{view.progress.version}",
             conversation_id=chat.conversation_id,
@@ -309,7 +320,7 @@ class TutorialService:
     async def send_to(self, actor: Actor, name: str, via: Conversation) -> tuple[SendResult, str]:
         """An instructor sends the tutorial to a client of their group, named as typed."""
         client, group = await self._find_client(actor, name)
-        return await self._send(client, group, via), client.name
+        return await self._send(actor, client, group, via), client.name
 
     async def send_to_person(
         self, actor: Actor, person_id: int, via: Conversation
@@ -319,7 +330,7 @@ class TutorialService:
             assert group.id is not None
             for client in await self._people.people_in_group(group.id, Role.CLIENT):
                 if client.id == person_id:
-                    return await self._send(client, group, via), client.name
+                    return await self._send(actor, client, group, via), client.name
         raise NotAllowed("tutorial.send.not_your_client")
 
     async def _find_client(self, actor: Actor, name: str) -> tuple[Person, Group]:
@@ -348,7 +359,9 @@ class TutorialService:
             raise DomainError("tutorial.send.ambiguous", name=name, names=", ".join(names))
         return found[0]
 
-    async def _send(self, client: Person, group: Group, via: Conversation) -> SendResult:
+    async def _send(
+        self, actor: Actor, client: Person, group: Group, via: Conversation
+    ) -> SendResult:
         assert client.id is not None
         chat = await self._reach(client, via)
         if chat is None:
@@ -362,6 +375,8 @@ class TutorialService:
             view = View(progress, language, kind=ViewKind.WELCOME_BACK)
         else:
             view = View(progress, language, suggested=progress.device)
+        # the guide says who sent it and why
+        view = replace(view, note="tutorial.note.sent_by", note_params={"name": actor.person.name})
         message = OutboxMessage(
             key=f"tutorial:sent:{client.id}:{progress.version}",
             conversation_id=chat.conversation_id,
