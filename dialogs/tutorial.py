@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from cards.payload import CardAction, row_id
 from cards.tutorial import (
+    ASK_VERB,
     GO_VERB,
     RESOLVE_VERB,
     SEND_VERB,
@@ -98,6 +99,22 @@ async def go(ctx: Context, action: CardAction) -> Outcome:
     return card_in_place(ctx.turn, card)
 
 
+async def ask(ctx: Context, action: CardAction) -> Outcome:
+    """ "Ask the instructor", one tap from any tutorial card or chat answer (data may be empty).
+
+    The instructors of the person's group are called once however often it is tapped; on a
+    tutorial card the card shows where the person is now, elsewhere the answer says in words
+    what happened (asked, asked already, or whom to call when there is no group).
+    """
+    platform = device_for_platform(ctx.turn.platform)
+    view = await _service(ctx).ask(ctx.actor, ctx.language, platform_device=platform)
+    said = ctx.t(view.note or "tutorial.note.asked", **view.note_params)
+    from_guide = "t" in action.data and not ctx.conversation.kind.is_group
+    if from_guide and (ctx.turn.is_invoke or ctx.turn.reply_to_id):
+        return Outcome(card_update=_renderer(ctx).tutorial(view))
+    return Outcome(replies=[Reply(text=said)])
+
+
 async def send(ctx: Context, argument: str) -> Outcome:
     """`send tutorial to Maija`: an instructor sends the guide to a client of their group."""
     result, name = await _service(ctx).send_to(ctx.actor, argument, ctx.conversation)
@@ -176,6 +193,7 @@ FEATURE = Feature(
     commands=(TUTORIAL, SEND_TUTORIAL),
     actions={
         GO_VERB: go,
+        ASK_VERB: ask,
         START_VERB: start_button,
         SEND_VERB: send_button,
         TAKE_VERB: take,

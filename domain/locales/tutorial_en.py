@@ -46,6 +46,7 @@ MESSAGES: dict[str, str] = {
     "help.card.group": "Group",
     "help.card.device": "Device",
     "help.card.step": "Step",
+    "help.card.no_step": "No particular step",
     "help.card.tried": "Last thing tried",
     "help.card.open": "Nobody has taken this yet.",
     "help.card.yours": "You are helping. When it is sorted, press Resolved.",

@@ -16,8 +16,16 @@ from domain.org import DEFAULT_LANGUAGE, Group, Language, Person, Role
 from domain.outbox import Outbox, OutboxMessage
 from domain.ports import ConversationRepository, People, PersonalChats, personal_chat
 from domain.tutorial import help as h
-from domain.tutorial.content import Device, Tutorial
-from domain.tutorial.flow import Event, InvalidMove, Place, Progress, move
+from domain.tutorial.content import Device, Topic, Tutorial
+from domain.tutorial.flow import (
+    TRANSITIONS,
+    Event,
+    InvalidMove,
+    Place,
+    Progress,
+    move,
+    troubleshoot,
+)
 
 log = logging.getLogger(__name__)
 
@@ -210,8 +218,83 @@ class TutorialService:
             await self._resolve(resolved, actor.person_id, by_client=True)
         return View(saved, language, note=note, note_params=params, moved=True)
 
+    async def ask(
+        self, actor: Actor, language: Language, *, platform_device: Device | None = None
+    ) -> View:
+        """ "Ask the instructor" in one tap, from any card or chat: one open request at a time.
+
+        From a step or check the person moves to "help is coming"; elsewhere (choosing a
+        device, finished, a chat answer) they stay where they are. A second tap, or a race of
+        two, makes no second request; the note says what happened.
+        """
+        progress = await self._progress(actor.person_id)
+        now = self._clock()
+        request, messages, note, params = await self._ask(
+            actor, progress, now, platform_device=platform_device
+        )
+        if request is None:
+            return View(progress, language, note=note, note_params=params)
+        if (progress.place, Event.ASK) in TRANSITIONS:
+            moved = move(self.tutorial, progress, Event.ASK, now)
+        else:
+            moved = replace(progress, updated_at=now, started_at=progress.started_at or now)
+        try:
+            saved, _ = await self._store.save(moved, request=request, messages=messages)
+        except ConcurrentUpdate:
+            again = await self._progress(actor.person_id)
+            return View(again, language, note="tutorial.note.asked_already")
+        return View(saved, language, note=note, note_params=params, moved=True)
+
+    async def troubleshoot(
+        self,
+        actor: Actor,
+        language: Language,
+        topic: Topic,
+        *,
+        check: str | None = None,
+        platform_device: Device | None = None,
+        note: str | None = None,
+    ) -> View | None:
+        """The person named a problem: the topic's troubleshooting check for their device.
+
+        None when their device is not known yet (they choose it first) or the topic has no
+        troubleshooting on it.
+        """
+        progress = await self._progress(actor.person_id)
+        device = progress.device or platform_device
+        if device is None:
+            return None
+        try:
+            moved = troubleshoot(self.tutorial, progress, topic, device, self._clock(), check)
+        except InvalidMove:
+            return None
+        try:
+            saved, _ = await self._store.save(moved)
+        except ConcurrentUpdate:
+            saved = await self._progress(actor.person_id)
+        return View(saved, language, note=note, moved=True)
+
+    async def show_privately(self, actor: Actor, view: View, via: Conversation) -> SendResult:
+        """A card drawn for the person goes to their 1:1 chat (asked for in a group chat)."""
+        chat = await self._reach(actor.person, via)
+        if chat is None:
+            return SendResult.UNREACHABLE
+        message = OutboxMessage(
+            key=f"tutorial:show:{actor.person_id}:{view.progress.version}",
+            conversation_id=chat.conversation_id,
+            card=self.cards.tutorial(view),
+        )
+        if await self._outbox.enqueue(message):
+            return SendResult.SENT
+        return SendResult.ALREADY_SENT
+
     async def _ask(
-        self, actor: Actor, progress: Progress, now: datetime
+        self,
+        actor: Actor,
+        progress: Progress,
+        now: datetime,
+        *,
+        platform_device: Device | None = None,
     ) -> tuple[h.HelpRequest | None, list[OutboxMessage], str, dict[str, object]]:
         """Decide the help request and the instructors' messages (saved with the move)."""
         existing = await self._store.open_request_of(actor.person_id)
@@ -220,14 +303,14 @@ class TutorialService:
         group = await self._group_for(actor, progress)
         if group is None or group.id is None:
             return None, [], "tutorial.note.no_group", {}
-        assert progress.device is not None
-        assert progress.step is not None
+        # asked outside the guide's steps: the device Teams reports, the step left empty
+        device = progress.device or platform_device or Device.WEB
         request = h.HelpRequest(
             key=f"help:{actor.person_id}:{progress.version}",
             person_id=actor.person_id,
             group_id=group.id,
-            device=progress.device,
-            step=progress.step,
+            device=device,
+            step=progress.step or h.NO_STEP,
             check=progress.check,
             created_at=now,
         )
@@ -251,7 +334,7 @@ class TutorialService:
         # the content may have changed since the request: fall back to the stored ids
         step = self.tutorial.step(request.step)
         check = self.tutorial.check(request.check) if request.check else None
-        step_title = request.step
+        step_title = request.step or text(language, "help.card.no_step")
         if step is not None and request.device in step.devices:
             step_title = self.tutorial.step_text(language, step, request.device).title
         check_title = request.check
