@@ -13,9 +13,10 @@ from cards.tutorial import (
     TutorialCardRenderer,
 )
 from dialogs.context import Context
-from dialogs.feature import Command, Feature, HelpItem, always, holding
+from dialogs.feature import Command, Feature, HelpItem, Understanding, always, holding
 from dialogs.turn import Outcome, Reply, card_in_place
 from domain.org import Role
+from domain.tutorial import problems
 from domain.tutorial.content import Device
 from domain.tutorial.flow import Event, device_for_platform
 from domain.tutorial.service import SendResult, TakeResult, TutorialService, View
@@ -115,6 +116,57 @@ async def ask(ctx: Context, action: CardAction) -> Outcome:
     return Outcome(replies=[Reply(text=said)])
 
 
+async def understand(ctx: Context, said: str) -> Outcome | None:
+    """Free text about a problem ("kamera ei toimi", an image, a long story): the guide.
+
+    A named problem gets its troubleshooting check, anything else the guide; both carry "Ask
+    the instructor". In a group chat the card goes privately; a message that did not
+    @mention the bot gets no word in the group (a client's named problem still brings the
+    card privately).
+    """
+    reading = problems.read(said)
+    if reading is None and any(a.startswith("image/") for a in ctx.turn.attachments):
+        reading = problems.Reading(None, negated=False)
+    if reading is None:
+        return None
+    in_group = ctx.conversation.kind.is_group
+    if in_group and not ctx.turn.mentioned:
+        staff = bool(ctx.actor.roles - {Role.CLIENT})
+        if reading.trouble is not None and reading.negated and not staff:
+            view = await _problem_view(ctx, reading)
+            await _service(ctx).show_privately(ctx.actor, view, ctx.conversation)
+        return Outcome()
+    view = await _problem_view(ctx, reading)
+    card = _renderer(ctx).tutorial(view)
+    if not in_group:
+        return Outcome(replies=[Reply(card=card)])
+    if await _service(ctx).show_privately(ctx.actor, view, ctx.conversation) is (
+        SendResult.UNREACHABLE
+    ):
+        url = _renderer(ctx).page_url(ctx.language)
+        return Outcome(replies=[Reply(text=ctx.t("tutorial.group.unreachable", url=url))])
+    return Outcome(replies=[Reply(text=ctx.t("tutorial.group.sent"))])
+
+
+async def _problem_view(ctx: Context, reading: problems.Reading) -> View:
+    service = _service(ctx)
+    platform = device_for_platform(ctx.turn.platform)
+    if reading.topic is not None:
+        view = await service.troubleshoot(
+            ctx.actor,
+            ctx.language,
+            reading.topic,
+            check=reading.check,
+            platform_device=platform,
+            note="tutorial.note.heard",
+        )
+        if view is not None:
+            return view
+    return await service.begin(
+        ctx.actor, ctx.language, platform_device=platform, note="tutorial.note.guide_and_ask"
+    )
+
+
 async def send(ctx: Context, argument: str) -> Outcome:
     """`send tutorial to Maija`: an instructor sends the guide to a client of their group."""
     result, name = await _service(ctx).send_to(ctx.actor, argument, ctx.conversation)
@@ -204,4 +256,5 @@ FEATURE = Feature(
         HelpItem(70, "help.item.send_tutorial", holding(Role.INSTRUCTOR), (SEND_TUTORIAL,)),
     ),
     after_help=guide_for_clients,
+    understand=(Understanding(20, understand),),
 )

@@ -32,6 +32,8 @@ MESSAGES: dict[str, str] = {
     "tutorial.note.no_instructor": "I could not reach an instructor. Please phone your instructor or write in the group chat.",
     "tutorial.note.problem": "You said in the roll call that sound or picture does not work. This guide helps.",
     "tutorial.note.sent_by": "Your instructor {name} sent you this guide. It helps you get sound and picture working.",
+    "tutorial.note.heard": "Let me help. Try this. If it does not help, press Ask the instructor.",
+    "tutorial.note.guide_and_ask": "Here is the guide. If you need help, press Ask the instructor.",
     "tutorial.group.sent": "I sent you the guide as a private message. Look at your chat with Etäpäivä.",
     "tutorial.group.unreachable": "I cannot send you a private message. Open a chat with Etäpäivä and write: guide. The guide is also on the web: {url}",
     "tutorial.send.sent": "I sent the guide to {name}.",

@@ -32,6 +32,8 @@ MESSAGES: dict[str, str] = {
     "tutorial.note.no_instructor": "En saanut yhteyttä ohjaajaan. Soita ohjaajallesi tai kirjoita ryhmän keskusteluun.",
     "tutorial.note.problem": "Kerroit nimenhuudossa, että ääni tai kuva ei toimi. Tämä ohje auttaa.",
     "tutorial.note.sent_by": "Ohjaaja {name} lähetti sinulle tämän ohjeen. Sen avulla saat äänen ja kuvan toimimaan.",
+    "tutorial.note.heard": "Autan sinua. Kokeile tätä. Jos se ei auta, paina Kysy ohjaajalta.",
+    "tutorial.note.guide_and_ask": "Tässä on ohje. Jos tarvitset apua, paina Kysy ohjaajalta.",
     "tutorial.group.sent": "Lähetin ohjeen yksityisviestinä. Katso keskustelu Etäpäivän kanssa.",
     "tutorial.group.unreachable": "En voi lähettää sinulle yksityisviestiä. Avaa keskustelu Etäpäivän kanssa ja kirjoita: opastus. Ohje on myös verkossa: {url}",
     "tutorial.send.sent": "Lähetin ohjeen henkilölle {name}.",

@@ -32,6 +32,8 @@ MESSAGES: dict[str, str] = {
     "tutorial.note.no_instructor": "Jag fick inte kontakt med handledaren. Ring din handledare eller skriv i gruppens chatt.",
     "tutorial.note.problem": "Du sa i uppropet att ljud eller bild inte fungerar. Den här guiden hjälper.",
     "tutorial.note.sent_by": "Handledaren {name} skickade den här guiden till dig. Med den får du ljud och bild att fungera.",
+    "tutorial.note.heard": "Jag hjälper dig. Prova det här. Om det inte hjälper, tryck på Fråga handledaren.",
+    "tutorial.note.guide_and_ask": "Här är guiden. Om du behöver hjälp, tryck på Fråga handledaren.",
     "tutorial.group.sent": "Jag skickade guiden som ett privat meddelande. Titta i chatten med Etäpäivä.",
     "tutorial.group.unreachable": "Jag kan inte skicka ett privat meddelande till dig. Öppna en chatt med Etäpäivä och skriv: guide. Guiden finns också på webben: {url}",
     "tutorial.send.sent": "Jag skickade guiden till {name}.",

@@ -268,6 +268,9 @@ class TutorialService:
             moved = troubleshoot(self.tutorial, progress, topic, device, self._clock(), check)
         except InvalidMove:
             return None
+        here = (progress.place, progress.device, progress.step, progress.check)
+        if here == (moved.place, moved.device, moved.step, moved.check):
+            return View(progress, language, note=note)  # already there: the same card again
         try:
             saved, _ = await self._store.save(moved)
         except ConcurrentUpdate:
