@@ -204,7 +204,7 @@ async def take(ctx: Context, action: CardAction) -> Outcome:
         TakeResult.RESOLVED: ("help.take.was_resolved", {}),
     }[result]
     own = view.request.taken_by == ctx.actor.person_id
-    card = _renderer(ctx).help_request(ctx.language, view, own=own)
+    card = _renderer(ctx).help_request(view.language, view, own=own)
     if ctx.conversation.kind.is_group:
         # a client's name never goes into a group conversation: the card says it to the tapper
         return Outcome(card_update=card)
@@ -214,7 +214,7 @@ async def take(ctx: Context, action: CardAction) -> Outcome:
 async def resolve(ctx: Context, action: CardAction) -> Outcome:
     """ "Resolved" on a help request the instructor took."""
     view = await _service(ctx).resolve(ctx.actor, action.data.get("request", ""))
-    card = _renderer(ctx).help_request(ctx.language, view, own=False)
+    card = _renderer(ctx).help_request(view.language, view, own=False)
     return Outcome(replies=[Reply(text=ctx.t("help.resolve.done"))], card_update=card)
 
 

@@ -89,6 +89,8 @@ class HelpView:
     check_title: str | None
     taken_by_name: str | None = None
     resolved_by_client: bool = False
+    # the language the values above are in: the card around them is drawn in it too
+    language: Language = DEFAULT_LANGUAGE
 
 
 class TutorialCards(Protocol):
@@ -350,6 +352,7 @@ class TutorialService:
             device=self.tutorial.device_name(language, request.device),
             step_title=step_title,
             check_title=check_title,
+            language=language,
         )
 
     async def _to_instructors(
