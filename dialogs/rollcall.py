@@ -17,6 +17,7 @@ from cards.rollcall import (
     RollCallCardRenderer,
     clock,
     parse_choice,
+    shown_choice,
 )
 from dialogs import tutorial as tutorial_dialogs
 from dialogs.context import Context
@@ -280,8 +281,8 @@ async def save(ctx: Context, action: CardAction) -> Outcome:
         # someone left early who gets another status: the check-out was a mistake and goes
         if left and await service.undo_checkout(ctx.actor, roll_call, group, person_id, status):
             changed += 1
-        if mark is not None and mark.status is status and mark.reason is reason:
-            continue
+        if mark is not None and shown_choice(mark.status, mark.reason) == value:
+            continue  # untouched (a problem noted on a present mark stays)
         if await service.correct(ctx.actor, roll_call, group, person_id, status, reason):
             changed += 1
     view = await service.attendance(ctx.actor, group, ctx.language, roll_call.day)

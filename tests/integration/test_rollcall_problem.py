@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from cards.rollcall import PROBLEM_VERB, REFRESH_VERB
+from cards.rollcall import PROBLEM_VERB, REFRESH_VERB, SAVE_VERB
 from cards.tutorial import GO_VERB
 from domain.i18n import text
 from domain.org import Language
@@ -25,6 +25,7 @@ from tests.integration.test_rollcall_more import (
     KLIENTER,
     MESSAGE,
     SVEN,
+    attendance_card,
     cards_in,
     dump,
     make_room,
@@ -34,6 +35,7 @@ from tests.integration.test_rollcall_more import (
     say_in,
     tap_here,
     texts_of,
+    walk,
 )
 
 FI, SV = Language.FI, Language.SV
@@ -162,3 +164,25 @@ async def test_a_swedish_client_on_the_reminder_gets_the_guide_in_swedish(sv_roo
     assert body["value"] == text(SV, "rollcall.problem.here")
     guides = guides_in(room, own.id)
     assert guides and text(SV, "tutorial.device.title") in dump(guides[-1])
+
+
+async def test_the_attendance_list_keeps_the_problem_when_saved_untouched(room: Room) -> None:
+    rc = await open_roll_call(room)
+    await room.tap(CLIENTS[4], PROBLEM_VERB, {"rollcall": str(rc)})
+    await drained(room.bot)
+    chat, listed = await attendance_card(room)
+    client = await person(room, CLIENTS[4])
+    choices = {e["id"]: e for e in walk(listed) if e.get("type") == "Input.ChoiceSet"}
+    shown = choices[f"p{client.id}"]
+    # the list shows a choice it offers: present
+    assert shown["value"] in {c["value"] for c in shown["choices"]}
+    assert shown["value"] == Status.PRESENT.value
+    untouched = {key: str(e.get("value", "")) for key, e in choices.items()}
+    chat, _ = await attendance_card(room)
+    await room.tap(
+        MAIJA, SAVE_VERB, {"rollcall": str(rc), **untouched}, conv=Conv.personal(id=chat)
+    )
+    await drained(room.bot)
+    assert room.connector.texts(chat)[-1] == text(FI, "attendance.saved.none")
+    mark = (await room.bot.store.rollcall.marks(rc))[client.id or 0]
+    assert (mark.status, mark.reason) == (Status.PRESENT, Reason.TECHNICAL)
