@@ -48,6 +48,14 @@ def choice_value(status: Status, reason: Reason | None) -> str:
     return f"{status.value}:{reason.value}" if reason else status.value
 
 
+def shown_choice(status: Status, reason: Reason | None) -> str:
+    """The list's value for a mark: a reason that is no choice (a problem noted on a present
+    mark) is kept on the mark but not shown as one."""
+    if (status, reason) in CHOICES:
+        return choice_value(status, reason)
+    return choice_value(status, None)
+
+
 def parse_choice(value: str) -> tuple[Status, Reason | None] | None:
     """A value of the attendance list back to status and reason; None if it is not one."""
     for status, reason in CHOICES:
@@ -204,6 +212,7 @@ class RollCallCardRenderer:
             "rollcall.excused",
             [f"{p.name} ({status_text(language, Status.EXCUSED, r)})" for p, r in view.excused],
         )
+        section("rollcall.problems", [p.name for p in view.problems])
         section("rollcall.guests", [p.name for p in view.guests])
         if view.guests:
             body.append(small(text(language, "rollcall.guests.hint")))
@@ -283,7 +292,7 @@ class RollCallCardRenderer:
                 current = (
                     choice_value(Status.LEFT_EARLY, None)
                     if record.left_early
-                    else choice_value(mark.status, mark.reason)
+                    else shown_choice(mark.status, mark.reason)
                     if mark is not None
                     else ""
                 )

@@ -80,6 +80,10 @@ class TutorialCardRenderer:
         data = {"e": event.value, "t": p.token, **extra}
         return execute(text(language, key), CardAction(GO_VERB, data))
 
+    def _ask(self, language: Language, p: Progress) -> Element:
+        """ "Ask the instructor": one tap from wherever the person is."""
+        return execute(text(language, "tutorial.button.ask"), CardAction(ASK_VERB, {"t": p.token}))
+
     def _note(self, view: View) -> list[Element]:
         if not view.note:
             return []
@@ -108,7 +112,7 @@ class TutorialCardRenderer:
         body = text(lang, "tutorial.device.text")
         return card(
             [*self._note(view), heading(title), paragraph(body)],
-            actions=[*actions, self._page_link(lang, None)],
+            actions=[*actions, self._page_link(lang, None), self._ask(lang, p)],
             speak=f"{title} {body}",
         )
 
@@ -143,6 +147,7 @@ class TutorialCardRenderer:
         actions = [
             styled(self._go(lang, p, "tutorial.button.done", Event.DONE), "positive"),
             self._go(lang, p, "tutorial.button.trouble", Event.TROUBLE),
+            self._ask(lang, p),
             *self._nav(lang, p),
         ]
         return card(body, actions=actions, speak=speak)
@@ -173,15 +178,15 @@ class TutorialCardRenderer:
         if words.image and words.alt:
             body.append(self._image(words.image, words.alt))
         body.append(paragraph(words.text))
-        last = is_last_check(self.content, p)
-        if last:
+        onward = []
+        if is_last_check(self.content, p):
             body.append(paragraph(text(lang, "tutorial.check.last")))
-            onward = self._go(lang, p, "tutorial.button.ask", Event.ASK)
         else:
-            onward = self._go(lang, p, "tutorial.button.next", Event.NEXT)
+            onward.append(self._go(lang, p, "tutorial.button.next", Event.NEXT))
         actions = [
             styled(self._go(lang, p, "tutorial.button.works", Event.WORKS), "positive"),
-            onward,
+            *onward,
+            self._ask(lang, p),
             *self._nav(lang, p),
         ]
         return card(body, actions=actions, speak=f"{words.title}. {words.text}")
@@ -228,10 +233,11 @@ class TutorialCardRenderer:
             text(lang, "tutorial.button.continue"), CardAction(GO_VERB, {"e": "show", "t": p.token})
         )
         return card(
-            [heading(title), paragraph(body)],
+            [*self._note(view), heading(title), paragraph(body)],
             actions=[
                 styled(show, "positive"),
                 self._go(lang, p, "tutorial.button.restart", Event.RESTART),
+                self._ask(lang, p),
             ],
             speak=f"{title} {body}",
         )

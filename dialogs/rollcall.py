@@ -17,6 +17,7 @@ from cards.rollcall import (
     RollCallCardRenderer,
     clock,
     parse_choice,
+    shown_choice,
 )
 from dialogs import tutorial as tutorial_dialogs
 from dialogs.commands import plain
@@ -113,14 +114,23 @@ async def refresh(ctx: Context, action: CardAction) -> Outcome:
 
 
 async def problem(ctx: Context, action: CardAction) -> Outcome:
-    """ "A problem with sound or picture": the guide privately, and the instructors told."""
+    """ "A problem with sound or picture": marked here, the guide, and the instructors told.
+
+    The guide comes as a card in a 1:1 chat (the reminder), privately from a group chat; the
+    person is answered in words either way, and the instructors hear whether the guide reached
+    them.
+    """
     roll_call, group = await _roll_call(ctx, action, staff=False)
-    guide = await tutorial_dialogs.start(ctx)
-    told = await _service(ctx).problem(ctx.actor, roll_call, group)
-    sent = ctx.t("tutorial.group.sent")
-    if told and any(r.text == sent for r in guide.replies):
+    delivered, guide = await tutorial_dialogs.guide(ctx, note="tutorial.note.problem")
+    told = await _service(ctx).problem(ctx.actor, roll_call, group, guide_sent=delivered)
+    if not ctx.conversation.kind.is_group:
+        key = "rollcall.problem.here" if told else "rollcall.problem.here_untold"
+        return Outcome(replies=[Reply(text=ctx.t(key)), *guide])
+    if delivered and told:
         return _say(ctx.t("rollcall.problem.sent"))
-    return guide
+    if told:
+        return Outcome(replies=[*guide, Reply(text=ctx.t("rollcall.problem.told"))])
+    return Outcome(replies=guide)
 
 
 async def _instructor_update(ctx: Context, roll_call_id: int, *texts: str) -> Outcome:
@@ -361,8 +371,8 @@ async def save(ctx: Context, action: CardAction) -> Outcome:
         # someone left early who gets another status: the check-out was a mistake and goes
         if left and await service.undo_checkout(ctx.actor, roll_call, group, person_id, status):
             changed += 1
-        if mark is not None and mark.status is status and mark.reason is reason:
-            continue
+        if mark is not None and shown_choice(mark.status, mark.reason) == value:
+            continue  # untouched (a problem noted on a present mark stays)
         if await service.correct(ctx.actor, roll_call, group, person_id, status, reason):
             changed += 1
     view = await service.attendance(ctx.actor, group, ctx.language, roll_call.day)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from cards.payload import CardAction, row_id
 from cards.tutorial import (
+    ASK_VERB,
     GO_VERB,
     RESOLVE_VERB,
     SEND_VERB,
@@ -12,9 +13,10 @@ from cards.tutorial import (
     TutorialCardRenderer,
 )
 from dialogs.context import Context
-from dialogs.feature import Command, Feature, HelpItem, always, holding
+from dialogs.feature import Command, Feature, HelpItem, Understanding, always, holding
 from dialogs.turn import Outcome, Reply, card_in_place
 from domain.org import Role
+from domain.tutorial import problems
 from domain.tutorial.content import Device
 from domain.tutorial.flow import Event, device_for_platform
 from domain.tutorial.service import SendResult, TakeResult, TutorialService, View
@@ -38,15 +40,29 @@ def _card(ctx: Context, view: View) -> Outcome:
 
 async def start(ctx: Context, _argument: str = "") -> Outcome:
     """`tutorial` / `opastus` / `guide`: the guide in a 1:1 chat, where the person left off."""
+    _, replies = await guide(ctx)
+    return Outcome(replies=replies)
+
+
+async def guide(ctx: Context, note: str | None = None) -> tuple[bool, list[Reply]]:
+    """The guide for this person, and whether it reached them (or is queued for them).
+
+    In a 1:1 chat it is a card in the answer; from a group chat it goes to their 1:1 chat and
+    the answer says so (or how to get it when they cannot be reached). note: a catalog key
+    shown at the top of the card, saying why it came.
+    """
     service = _service(ctx)
     platform = device_for_platform(ctx.turn.platform)
     if not ctx.conversation.kind.is_group:
-        return _card(ctx, await service.begin(ctx.actor, ctx.language, platform_device=platform))
-    result = await service.start_privately(ctx.actor, ctx.language, ctx.conversation, platform)
+        view = await service.begin(ctx.actor, ctx.language, platform_device=platform, note=note)
+        return True, [Reply(card=_renderer(ctx).tutorial(view))]
+    result = await service.start_privately(
+        ctx.actor, ctx.language, ctx.conversation, platform, note=note
+    )
     if result is SendResult.UNREACHABLE:
         url = _renderer(ctx).page_url(ctx.language)
-        return Outcome(replies=[Reply(text=ctx.t("tutorial.group.unreachable", url=url))])
-    return Outcome(replies=[Reply(text=ctx.t("tutorial.group.sent"))])
+        return False, [Reply(text=ctx.t("tutorial.group.unreachable", url=url))]
+    return True, [Reply(text=ctx.t("tutorial.group.sent"))]
 
 
 async def guide_for_clients(ctx: Context) -> list[Reply]:
@@ -82,6 +98,73 @@ async def go(ctx: Context, action: CardAction) -> Outcome:
     view = await service.act(ctx.actor, ctx.language, action.data.get("t", ""), event, device)
     card = _renderer(ctx).tutorial(view)
     return card_in_place(ctx.turn, card)
+
+
+async def ask(ctx: Context, action: CardAction) -> Outcome:
+    """ "Ask the instructor", one tap from any tutorial card or chat answer (data may be empty).
+
+    The instructors of the person's group are called once however often it is tapped; on a
+    tutorial card the card shows where the person is now, elsewhere the answer says in words
+    what happened (asked, asked already, or whom to call when there is no group).
+    """
+    platform = device_for_platform(ctx.turn.platform)
+    view = await _service(ctx).ask(ctx.actor, ctx.language, platform_device=platform)
+    said = ctx.t(view.note or "tutorial.note.asked", **view.note_params)
+    from_guide = "t" in action.data and not ctx.conversation.kind.is_group
+    if from_guide and (ctx.turn.is_invoke or ctx.turn.reply_to_id):
+        return Outcome(card_update=_renderer(ctx).tutorial(view))
+    return Outcome(replies=[Reply(text=said)])
+
+
+async def understand(ctx: Context, said: str) -> Outcome | None:
+    """Free text about a problem ("kamera ei toimi", an image, a long story): the guide.
+
+    A named problem gets its troubleshooting check, anything else the guide; both carry "Ask
+    the instructor". In a group chat the card goes privately; a message that did not
+    @mention the bot gets no word in the group (a client's named problem still brings the
+    card privately).
+    """
+    reading = problems.read(said)
+    if reading is None and any(a.startswith("image/") for a in ctx.turn.attachments):
+        reading = problems.Reading(None, negated=False)
+    if reading is None:
+        return None
+    in_group = ctx.conversation.kind.is_group
+    if in_group and not ctx.turn.mentioned:
+        staff = bool(ctx.actor.roles - {Role.CLIENT})
+        if reading.trouble is not None and reading.negated and not staff:
+            view = await _problem_view(ctx, reading)
+            await _service(ctx).show_privately(ctx.actor, view, ctx.conversation)
+        return Outcome()
+    view = await _problem_view(ctx, reading)
+    card = _renderer(ctx).tutorial(view)
+    if not in_group:
+        return Outcome(replies=[Reply(card=card)])
+    if await _service(ctx).show_privately(ctx.actor, view, ctx.conversation) is (
+        SendResult.UNREACHABLE
+    ):
+        url = _renderer(ctx).page_url(ctx.language)
+        return Outcome(replies=[Reply(text=ctx.t("tutorial.group.unreachable", url=url))])
+    return Outcome(replies=[Reply(text=ctx.t("tutorial.group.sent"))])
+
+
+async def _problem_view(ctx: Context, reading: problems.Reading) -> View:
+    service = _service(ctx)
+    platform = device_for_platform(ctx.turn.platform)
+    if reading.topic is not None:
+        view = await service.troubleshoot(
+            ctx.actor,
+            ctx.language,
+            reading.topic,
+            check=reading.check,
+            platform_device=platform,
+            note="tutorial.note.heard",
+        )
+        if view is not None:
+            return view
+    return await service.begin(
+        ctx.actor, ctx.language, platform_device=platform, note="tutorial.note.guide_and_ask"
+    )
 
 
 async def send(ctx: Context, argument: str) -> Outcome:
@@ -121,7 +204,7 @@ async def take(ctx: Context, action: CardAction) -> Outcome:
         TakeResult.RESOLVED: ("help.take.was_resolved", {}),
     }[result]
     own = view.request.taken_by == ctx.actor.person_id
-    card = _renderer(ctx).help_request(ctx.language, view, own=own)
+    card = _renderer(ctx).help_request(view.language, view, own=own)
     if ctx.conversation.kind.is_group:
         # a client's name never goes into a group conversation: the card says it to the tapper
         return Outcome(card_update=card)
@@ -131,7 +214,7 @@ async def take(ctx: Context, action: CardAction) -> Outcome:
 async def resolve(ctx: Context, action: CardAction) -> Outcome:
     """ "Resolved" on a help request the instructor took."""
     view = await _service(ctx).resolve(ctx.actor, action.data.get("request", ""))
-    card = _renderer(ctx).help_request(ctx.language, view, own=False)
+    card = _renderer(ctx).help_request(view.language, view, own=False)
     return Outcome(replies=[Reply(text=ctx.t("help.resolve.done"))], card_update=card)
 
 
@@ -162,6 +245,7 @@ FEATURE = Feature(
     commands=(TUTORIAL, SEND_TUTORIAL),
     actions={
         GO_VERB: go,
+        ASK_VERB: ask,
         START_VERB: start_button,
         SEND_VERB: send_button,
         TAKE_VERB: take,
@@ -172,4 +256,5 @@ FEATURE = Feature(
         HelpItem(70, "help.item.send_tutorial", holding(Role.INSTRUCTOR), (SEND_TUTORIAL,)),
     ),
     after_help=guide_for_clients,
+    understand=(Understanding(20, understand),),
 )

@@ -92,7 +92,21 @@ def invoke_body(outcome: Outcome) -> tuple[dict[str, Any], list[Reply]]:
     if first is not None and first.card is None:
         replies.pop(0)
     said = first.text if first is not None else ""
+    if not said and first is not None and first.card is not None:
+        # never an empty banner when something was sent: say what the card says
+        said = _card_words(first.card)
     return {"statusCode": 200, "type": MESSAGE_CONTENT_TYPE, "value": said or ""}, replies
+
+
+def _card_words(card: dict[str, Any]) -> str:
+    """What a card says in a line: its speak text, else its first text block."""
+    speak = card.get("speak")
+    if isinstance(speak, str) and speak:
+        return speak
+    for element in card.get("body") or []:
+        if isinstance(element, dict) and element.get("type") == "TextBlock" and element.get("text"):
+            return str(element["text"])
+    return ""
 
 
 def _message_invoke(value: str) -> dict[str, Any]:

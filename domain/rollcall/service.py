@@ -286,6 +286,13 @@ class RollCallService:
             for p in expected
             if p.id in marks and marks[p.id or 0].status is Status.EXCUSED
         )
+        problems = tuple(
+            p
+            for p in expected
+            if p.id in marks
+            and marks[p.id or 0].status.is_here
+            and marks[p.id or 0].reason is Reason.TECHNICAL
+        )
         guests: list[Person] = []
         for pid, mark in marks.items():
             if pid not in expected_ids and mark.guest:
@@ -299,6 +306,7 @@ class RollCallService:
             excused=excused,
             guests=tuple(sorted(guests, key=lambda p: p.name)),
             language=language,
+            problems=problems,
         )
 
     async def own_mark(self, roll_call: RollCall, actor: Actor) -> Mark | None:
@@ -313,8 +321,13 @@ class RollCallService:
         roll_call_id: int,
         language: Language,
         found: tuple[RollCall, Group] | None = None,
+        *,
+        reason: Reason | None = None,
     ) -> ClientView:
-        """Someone says "I'm here": recorded once, present within the grace, late after it."""
+        """Someone says "I'm here": recorded once, present within the grace, late after it.
+
+        reason notes why with the mark (a technical problem: here, but sound or picture fails).
+        """
         roll_call, group = found or await self.roll_call(roll_call_id)
         expected = {p.id for p in await self._expected(group)}
         guest = actor.person_id not in expected
@@ -330,6 +343,7 @@ class RollCallService:
                 person_id=actor.person_id,
                 status=status,
                 at=now,
+                reason=reason,
                 guest=guest,
                 version=current.version if current else 0,
             )
@@ -342,6 +356,7 @@ class RollCallService:
                 before=current.status if current else None,
                 after=status,
                 by=actor.person_id,
+                reason=reason,
             )
             return mark, change
 
@@ -428,10 +443,24 @@ class RollCallService:
             OutboxMessage(key=key, conversation_id=chat.conversation_id, card=card, text=text_)
         )
 
-    async def problem(self, actor: Actor, roll_call: RollCall, group: Group) -> int:
-        """A problem with sound or picture": each instructor hears of it once per roll call."""
+    async def problem(
+        self, actor: Actor, roll_call: RollCall, group: Group, *, guide_sent: bool
+    ) -> int:
+        """ "A problem with sound or picture": the person is here, with the problem noted.
+
+        They are marked present (or late, by the usual rule) with a technical reason; someone
+        already here stays as they were. Each instructor hears of it once per roll call, and
+        is told whether the guide reached the person (guide_sent) or not. Returns how many
+        instructors know (told now or on an earlier tap).
+        """
         assert group.id is not None
+        await self.tap(
+            actor, roll_call.id or 0, group.language, (roll_call, group), reason=Reason.TECHNICAL
+        )
         via = await self._conversations.get(roll_call.conversation_id)
+        key = (
+            "rollcall.problem.instructor" if guide_sent else "rollcall.problem.instructor_no_guide"
+        )
         told = 0
         for instructor in await self._people.people_in_group(group.id, Role.INSTRUCTOR):
             language = instructor.language or group.language
@@ -440,9 +469,9 @@ class RollCallService:
                 via,
                 messages.problem_key(roll_call.id or 0, actor.person_id, instructor.id),
                 None,
-                text(language, "rollcall.problem.instructor", name=actor.person.name),
+                text(language, key, name=actor.person.name),
             )
-            told += 1 if sent else 0
+            told += 0 if sent is None else 1
         return told
 
     # --- reminders -----------------------------------------------------------------------

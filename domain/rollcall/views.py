@@ -48,6 +48,8 @@ class InstructorView:
     excused: tuple[tuple[Person, Reason | None], ...]
     guests: tuple[Person, ...]
     language: Language
+    # here, with a problem with sound or picture (a technical reason on a present mark)
+    problems: tuple[Person, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

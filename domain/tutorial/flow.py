@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from domain.tutorial.content import Device, Step, Tutorial
+from domain.tutorial.content import Device, Step, Topic, Tutorial
 
 
 class Place(enum.StrEnum):
@@ -208,6 +208,7 @@ TRANSITIONS: dict[tuple[Place, Event], Move] = {
     (Place.DEVICE, Event.RESTART): _restart,
     (Place.STEP, Event.DONE): _done,
     (Place.STEP, Event.TROUBLE): _trouble,
+    (Place.STEP, Event.ASK): _ask,
     (Place.STEP, Event.BACK): _back,
     (Place.STEP, Event.RESTART): _restart,
     (Place.CHECK, Event.WORKS): _works,
@@ -235,6 +236,28 @@ def move(
     if step is None:
         raise InvalidMove(f"{event} does not apply at {progress.place}")
     moved = step(tutorial, progress, now, device)
+    return replace(moved, updated_at=now, started_at=progress.started_at or now)
+
+
+def troubleshoot(
+    tutorial: Tutorial,
+    progress: Progress,
+    topic: Topic,
+    device: Device,
+    now: datetime,
+    check: str | None = None,
+) -> Progress:
+    """The progress at a topic's troubleshooting on device: at check when named, else its first.
+
+    For a person who wrote what is wrong ("kamera ei toimi"): they land on the check of the
+    topic's first step, wherever they were. InvalidMove if the topic has no check there.
+    """
+    steps = [s for s in tutorial.steps_for(device) if s.topic is topic]
+    checks = [c.id for c in tutorial.checks_for(topic, device)]
+    if not steps or not checks:
+        raise InvalidMove(f"no troubleshooting for {topic} on {device}")
+    chosen = check if check in checks else checks[0]
+    moved = replace(progress, place=Place.CHECK, device=device, step=steps[0].id, check=chosen)
     return replace(moved, updated_at=now, started_at=progress.started_at or now)
 
 

@@ -11,6 +11,9 @@ from domain.model import Actor
 from domain.org import Role
 from domain.tutorial.content import Device
 
+# the step of a request made outside the guide's steps (from a chat answer or the device choice)
+NO_STEP = ""
+
 
 class HelpStatus(enum.StrEnum):
     """Where a help request is."""

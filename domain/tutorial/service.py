@@ -16,8 +16,16 @@ from domain.org import DEFAULT_LANGUAGE, Group, Language, Person, Role
 from domain.outbox import Outbox, OutboxMessage
 from domain.ports import ConversationRepository, People, PersonalChats, personal_chat
 from domain.tutorial import help as h
-from domain.tutorial.content import Device, Tutorial
-from domain.tutorial.flow import Event, InvalidMove, Place, Progress, move
+from domain.tutorial.content import Device, Topic, Tutorial
+from domain.tutorial.flow import (
+    TRANSITIONS,
+    Event,
+    InvalidMove,
+    Place,
+    Progress,
+    move,
+    troubleshoot,
+)
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +89,8 @@ class HelpView:
     check_title: str | None
     taken_by_name: str | None = None
     resolved_by_client: bool = False
+    # the language the values above are in: the card around them is drawn in it too
+    language: Language = DEFAULT_LANGUAGE
 
 
 class TutorialCards(Protocol):
@@ -146,16 +156,25 @@ class TutorialService:
         return still_valid(self.tutorial, progress)
 
     async def begin(
-        self, actor: Actor, language: Language, *, platform_device: Device | None = None
+        self,
+        actor: Actor,
+        language: Language,
+        *,
+        platform_device: Device | None = None,
+        note: str | None = None,
+        note_params: dict[str, object] | None = None,
     ) -> View:
-        """Start, or offer to continue where the person left off."""
+        """Start, or offer to continue where the person left off (note: why it came)."""
         progress = await self._progress(actor.person_id)
+        params = note_params or {}
         if progress.place in (Place.STEP, Place.CHECK, Place.ASKED):
-            return View(progress, language, kind=ViewKind.WELCOME_BACK)
+            return View(
+                progress, language, kind=ViewKind.WELCOME_BACK, note=note, note_params=params
+            )
         if progress.place is Place.DONE:
             progress = await self._save_move(progress, Event.RESTART)
         suggested = platform_device or progress.device
-        return View(progress, language, suggested=suggested)
+        return View(progress, language, suggested=suggested, note=note, note_params=params)
 
     async def _save_move(
         self, progress: Progress, event: Event, device: Device | None = None
@@ -201,8 +220,86 @@ class TutorialService:
             await self._resolve(resolved, actor.person_id, by_client=True)
         return View(saved, language, note=note, note_params=params, moved=True)
 
+    async def ask(
+        self, actor: Actor, language: Language, *, platform_device: Device | None = None
+    ) -> View:
+        """ "Ask the instructor" in one tap, from any card or chat: one open request at a time.
+
+        From a step or check the person moves to "help is coming"; elsewhere (choosing a
+        device, finished, a chat answer) they stay where they are. A second tap, or a race of
+        two, makes no second request; the note says what happened.
+        """
+        progress = await self._progress(actor.person_id)
+        now = self._clock()
+        request, messages, note, params = await self._ask(
+            actor, progress, now, platform_device=platform_device
+        )
+        if request is None:
+            return View(progress, language, note=note, note_params=params)
+        if (progress.place, Event.ASK) in TRANSITIONS:
+            moved = move(self.tutorial, progress, Event.ASK, now)
+        else:
+            moved = replace(progress, updated_at=now, started_at=progress.started_at or now)
+        try:
+            saved, _ = await self._store.save(moved, request=request, messages=messages)
+        except ConcurrentUpdate:
+            again = await self._progress(actor.person_id)
+            return View(again, language, note="tutorial.note.asked_already")
+        return View(saved, language, note=note, note_params=params, moved=True)
+
+    async def troubleshoot(
+        self,
+        actor: Actor,
+        language: Language,
+        topic: Topic,
+        *,
+        check: str | None = None,
+        platform_device: Device | None = None,
+        note: str | None = None,
+    ) -> View | None:
+        """The person named a problem: the topic's troubleshooting check for their device.
+
+        None when their device is not known yet (they choose it first) or the topic has no
+        troubleshooting on it.
+        """
+        progress = await self._progress(actor.person_id)
+        device = progress.device or platform_device
+        if device is None:
+            return None
+        try:
+            moved = troubleshoot(self.tutorial, progress, topic, device, self._clock(), check)
+        except InvalidMove:
+            return None
+        here = (progress.place, progress.device, progress.step, progress.check)
+        if here == (moved.place, moved.device, moved.step, moved.check):
+            return View(progress, language, note=note)  # already there: the same card again
+        try:
+            saved, _ = await self._store.save(moved)
+        except ConcurrentUpdate:
+            saved = await self._progress(actor.person_id)
+        return View(saved, language, note=note, moved=True)
+
+    async def show_privately(self, actor: Actor, view: View, via: Conversation) -> SendResult:
+        """A card drawn for the person goes to their 1:1 chat (asked for in a group chat)."""
+        chat = await self._reach(actor.person, via)
+        if chat is None:
+            return SendResult.UNREACHABLE
+        message = OutboxMessage(
+            key=f"tutorial:show:{actor.person_id}:{view.progress.version}",
+            conversation_id=chat.conversation_id,
+            card=self.cards.tutorial(view),
+        )
+        if await self._outbox.enqueue(message):
+            return SendResult.SENT
+        return SendResult.ALREADY_SENT
+
     async def _ask(
-        self, actor: Actor, progress: Progress, now: datetime
+        self,
+        actor: Actor,
+        progress: Progress,
+        now: datetime,
+        *,
+        platform_device: Device | None = None,
     ) -> tuple[h.HelpRequest | None, list[OutboxMessage], str, dict[str, object]]:
         """Decide the help request and the instructors' messages (saved with the move)."""
         existing = await self._store.open_request_of(actor.person_id)
@@ -211,14 +308,14 @@ class TutorialService:
         group = await self._group_for(actor, progress)
         if group is None or group.id is None:
             return None, [], "tutorial.note.no_group", {}
-        assert progress.device is not None
-        assert progress.step is not None
+        # asked outside the guide's steps: the device Teams reports, the step left empty
+        device = progress.device or platform_device or Device.WEB
         request = h.HelpRequest(
             key=f"help:{actor.person_id}:{progress.version}",
             person_id=actor.person_id,
             group_id=group.id,
-            device=progress.device,
-            step=progress.step,
+            device=device,
+            step=progress.step or h.NO_STEP,
             check=progress.check,
             created_at=now,
         )
@@ -242,7 +339,7 @@ class TutorialService:
         # the content may have changed since the request: fall back to the stored ids
         step = self.tutorial.step(request.step)
         check = self.tutorial.check(request.check) if request.check else None
-        step_title = request.step
+        step_title = request.step or text(language, "help.card.no_step")
         if step is not None and request.device in step.devices:
             step_title = self.tutorial.step_text(language, step, request.device).title
         check_title = request.check
@@ -255,6 +352,7 @@ class TutorialService:
             device=self.tutorial.device_name(language, request.device),
             step_title=step_title,
             check_title=check_title,
+            language=language,
         )
 
     async def _to_instructors(
@@ -289,12 +387,14 @@ class TutorialService:
         language: Language,
         via: Conversation,
         platform_device: Device | None = None,
+        *,
+        note: str | None = None,
     ) -> SendResult:
         """Asked for in a group chat: the guide goes to the person's 1:1 chat with the bot."""
         chat = await self._reach(actor.person, via)
         if chat is None:
             return SendResult.UNREACHABLE
-        view = await self.begin(actor, language, platform_device=platform_device)
+        view = await self.begin(actor, language, platform_device=platform_device, note=note)
         message = OutboxMessage(
             key=f"tutorial:start:{actor.person_id}:{view.progress.version}",
             conversation_id=chat.conversation_id,
@@ -309,7 +409,7 @@ class TutorialService:
     async def send_to(self, actor: Actor, name: str, via: Conversation) -> tuple[SendResult, str]:
         """An instructor sends the tutorial to a client of their group, named as typed."""
         client, group = await self._find_client(actor, name)
-        return await self._send(client, group, via), client.name
+        return await self._send(actor, client, group, via), client.name
 
     async def send_to_person(
         self, actor: Actor, person_id: int, via: Conversation
@@ -319,7 +419,7 @@ class TutorialService:
             assert group.id is not None
             for client in await self._people.people_in_group(group.id, Role.CLIENT):
                 if client.id == person_id:
-                    return await self._send(client, group, via), client.name
+                    return await self._send(actor, client, group, via), client.name
         raise NotAllowed("tutorial.send.not_your_client")
 
     async def _find_client(self, actor: Actor, name: str) -> tuple[Person, Group]:
@@ -348,7 +448,9 @@ class TutorialService:
             raise DomainError("tutorial.send.ambiguous", name=name, names=", ".join(names))
         return found[0]
 
-    async def _send(self, client: Person, group: Group, via: Conversation) -> SendResult:
+    async def _send(
+        self, actor: Actor, client: Person, group: Group, via: Conversation
+    ) -> SendResult:
         assert client.id is not None
         chat = await self._reach(client, via)
         if chat is None:
@@ -362,6 +464,8 @@ class TutorialService:
             view = View(progress, language, kind=ViewKind.WELCOME_BACK)
         else:
             view = View(progress, language, suggested=progress.device)
+        # the guide says who sent it and why
+        view = replace(view, note="tutorial.note.sent_by", note_params={"name": actor.person.name})
         message = OutboxMessage(
             key=f"tutorial:sent:{client.id}:{progress.version}",
             conversation_id=chat.conversation_id,

@@ -45,3 +45,14 @@ def test_an_answer_with_a_card_is_sent_not_dropped() -> None:
     body, rest = invoke_body(Outcome(replies=[Reply(text="Tässä ohje"), Reply(card=CARD)]))
     assert body == {"statusCode": 200, "type": MESSAGE_CONTENT_TYPE, "value": "Tässä ohje"}
     assert rest == [Reply(text="Tässä ohje", card=CARD)]
+
+
+def test_a_card_without_text_still_answers_the_tap_in_words() -> None:
+    # an empty banner tells the person nothing happened: the card's own words are said instead
+    spoken = {**OTHER, "speak": "Millä laitteella käytät Teamsia?"}
+    body, rest = invoke_body(Outcome(replies=[Reply(card=spoken)]))
+    assert body["type"] == MESSAGE_CONTENT_TYPE
+    assert body["value"] == "Millä laitteella käytät Teamsia?"
+    assert rest == [Reply(card=spoken)]
+    body, _ = invoke_body(Outcome(replies=[Reply(card=OTHER)]))
+    assert body["value"] == "2"

@@ -1170,11 +1170,35 @@ async def test_leaving_in_the_personal_chat_uses_the_clients_group(world: World)
 
 async def test_a_problem_is_told_to_each_reachable_instructor_once(world: World) -> None:
     roll_call = await world.open()
-    assert await world.service.problem(world.actor(JARI), roll_call, IT) == 2
-    assert await world.service.problem(world.actor(JARI), roll_call, IT) == 0
+    problem = world.service.problem
+    assert await problem(world.actor(JARI), roll_call, IT, guide_sent=True) == 2
+    # a second tap: the same two instructors know, and nobody is told twice
+    assert await problem(world.actor(JARI), roll_call, IT, guide_sent=True) == 2
     told = [m for m in world.outbox.messages.values() if ":problem:" in m.key]
     assert sorted(m.conversation_id for m in told) == sorted(["a:maija", f"a:opened:{TUULA.id}"])
     assert all(m.text is not None and JARI.name in m.text for m in told)
+    assert all(
+        m.text == text(Language.FI, "rollcall.problem.instructor", name=JARI.name) for m in told
+    )
+
+
+async def test_a_problem_marks_the_person_here_with_the_reason(world: World) -> None:
+    roll_call = await world.open()
+    await world.service.problem(world.actor(JARI), roll_call, IT, guide_sent=False)
+    await world.tap(SARI, roll_call)
+    await world.service.problem(world.actor(SARI), roll_call, IT, guide_sent=True)
+    marks = await world.store.marks(roll_call.id or 0)
+    jari, sari = marks[JARI.id or 0], marks[SARI.id or 0]
+    assert (jari.status, jari.reason) == (Status.PRESENT, Reason.TECHNICAL)
+    assert (sari.status, sari.reason) == (Status.PRESENT, None)  # already here: unchanged
+    told = [m for m in world.outbox.messages.values() if f":problem:{JARI.id}:" in m.key]
+    assert told and all(
+        m.text == text(Language.FI, "rollcall.problem.instructor_no_guide", name=JARI.name)
+        for m in told
+    )
+    view = await world.service.instructor_view(roll_call, IT, Language.FI)
+    assert [p.id for p in view.problems] == [JARI.id]
+    assert JARI.id not in {p.id for p in view.missing}
 
 
 # --- attendance ------------------------------------------------------------------------------

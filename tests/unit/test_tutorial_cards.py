@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from cards.payload import parse_action
-from cards.tutorial import GO_VERB, RESOLVE_VERB, TAKE_VERB, TutorialCardRenderer
+from cards.tutorial import ASK_VERB, GO_VERB, RESOLVE_VERB, TAKE_VERB, TutorialCardRenderer
 from domain.i18n import text
 from domain.org import Language
 from domain.tutorial.content import Device, load_tutorial
@@ -89,6 +89,10 @@ def check_card(card: dict[str, Any], token: str | None) -> list[tuple[str, dict[
         if parsed.verb == GO_VERB:
             assert parsed.data["t"] == token
             go.append((parsed.data["e"], action))
+        elif parsed.verb == ASK_VERB:
+            # "Ask the instructor" works from any card; the token says from where
+            assert parsed.data["t"] == token
+            go.append(("ask", action))
     return go
 
 
@@ -130,7 +134,9 @@ def test_every_step_card(device: Device, language: Language) -> None:
         card = RENDERER.tutorial(view)
         go = check_card(card, view.progress.token)
         events = [e for e, _ in go]
-        assert events == ["done", "trouble", "back", "restart"], step.id
+        assert events == ["done", "trouble", "ask", "back", "restart"], step.id
+        ask = next(a for e, a in go if e == "ask")
+        assert ask["title"] == text(language, "tutorial.button.ask")
         assert positive(go) == ["done"], step.id
         assert_says(go[0][1], Event.DONE, language)
         words = CONTENT.step_text(language, step, device)
@@ -175,7 +181,7 @@ def test_every_check_card(device: Device, language: Language) -> None:
                 ask = next(a for e, a in go if e == "ask")
                 assert ask["title"] == text(language, "tutorial.button.ask")
             else:
-                assert events == ["works", "next", "back", "restart"], where
+                assert events == ["works", "next", "ask", "back", "restart"], where
             assert positive(go) == ["works"], where
             assert_says(go[0][1], Event.WORKS, language)
             words = CONTENT.check_text(language, check, device)
@@ -213,7 +219,7 @@ def test_asked_done_and_welcome_back_cards(device: Device, language: Language) -
     back = replace(step_view(device, first.id, language), kind=ViewKind.WELCOME_BACK)
     card = RENDERER.tutorial(back)
     go = check_card(card, back.progress.token)
-    assert [e for e, _ in go] == ["show", "restart"]
+    assert [e for e, _ in go] == ["show", "restart", "ask"]
     assert positive(go) == ["show"]
     shown = " ".join(visible_texts(card))
     assert CONTENT.step_text(language, first, device).title in shown
@@ -251,6 +257,7 @@ def test_the_device_choice_lists_all_four_with_the_suggested_first(
         assert CONTENT.device_name(language, device) in action["title"]
     titles = [a["title"] for _, a in chosen]
     assert len(set(titles)) == 4
+    assert [e for e, _ in go if e == "ask"] == ["ask"]
 
 
 # --- help requests ---------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from domain.tutorial.flow import (
     is_last_check,
     move,
     step_position,
+    troubleshoot,
 )
 
 T0 = datetime(2026, 3, 5, 9, 0, tzinfo=UTC)
@@ -166,6 +167,7 @@ EXPECTED: dict[
     (Place.STEP, Event.RESTART): (None, Place.DEVICE, Device.WINDOWS, None, None),
     (Place.CHECK, Event.WORKS): (None, Place.STEP, Device.WINDOWS, "s_mic", None),
     (Place.CHECK, Event.NEXT): (None, Place.CHECK, Device.WINDOWS, "s_join", "c_join_3"),
+    (Place.STEP, Event.ASK): (None, Place.ASKED, Device.WINDOWS, "s_mic", None),
     (Place.CHECK, Event.ASK): (None, Place.ASKED, Device.WINDOWS, "s_join", "c_join_2"),
     (Place.CHECK, Event.BACK): (None, Place.CHECK, Device.WINDOWS, "s_join", "c_join_1"),
     (Place.CHECK, Event.RESTART): (None, Place.DEVICE, Device.WINDOWS, None, None),
@@ -203,7 +205,7 @@ NOT_IN_TABLE = sorted((p, e) for p in Place for e in Event if (p, e) not in TRAN
 def test_some_pairs_are_not_in_the_table() -> None:
     assert (Place.DONE, Event.DONE) in NOT_IN_TABLE
     assert (Place.DEVICE, Event.DONE) in NOT_IN_TABLE
-    assert (Place.STEP, Event.ASK) in NOT_IN_TABLE
+    assert (Place.DONE, Event.ASK) in NOT_IN_TABLE
 
 
 @pytest.mark.parametrize(("place", "event"), NOT_IN_TABLE, ids=lambda v: str(v))
@@ -543,3 +545,31 @@ def test_every_shipped_step_can_be_troubleshot_to_the_last_check_and_asked(
         asked = move(SHIPPED, p, Event.ASK, T1)
         assert asked.place is Place.ASKED
         assert asked.problems[-1] == Problem(step.id, checks[-1], Outcome.ASKED, T1)
+
+
+# --- troubleshooting a named problem ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("place", list(Place))
+def test_a_named_problem_lands_on_its_topics_first_check_from_anywhere(place: Place) -> None:
+    moved = troubleshoot(T, START[place], Topic.JOIN, Device.WEB, T2)
+    assert (moved.place, moved.device, moved.step, moved.check) == (
+        Place.CHECK,
+        Device.WEB,
+        "s_join",
+        "c_join_1",
+    )
+    assert moved.updated_at == T2
+    assert moved.problems == START[place].problems
+
+
+def test_a_named_check_is_chosen_when_the_device_has_it() -> None:
+    start = START[Place.DEVICE]
+    assert troubleshoot(T, start, Topic.JOIN, Device.WEB, T1, "c_join_3").check == "c_join_3"
+    # c_join_2 is for windows only: the web gets the topic's first check
+    assert troubleshoot(T, start, Topic.JOIN, Device.WEB, T1, "c_join_2").check == "c_join_1"
+
+
+def test_a_topic_without_steps_on_the_device_is_refused() -> None:
+    with pytest.raises(InvalidMove):
+        troubleshoot(T, START[Place.DEVICE], Topic.SHARE, Device.WINDOWS, T1)
