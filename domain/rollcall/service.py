@@ -451,12 +451,18 @@ class RollCallService:
         They are marked present (or late, by the usual rule) with a technical reason; someone
         already here stays as they were. Each instructor hears of it once per roll call, and
         is told whether the guide reached the person (guide_sent) or not. Returns how many
-        instructors know (told now or on an earlier tap).
+        instructors know (told now or on an earlier tap). The group's staff get no mark, as
+        with "I'm here": the roll call is theirs to run.
         """
         assert group.id is not None
-        await self.tap(
-            actor, roll_call.id or 0, group.language, (roll_call, group), reason=Reason.TECHNICAL
-        )
+        if not self.runs_by_role(actor, group):
+            await self.tap(
+                actor,
+                roll_call.id or 0,
+                group.language,
+                (roll_call, group),
+                reason=Reason.TECHNICAL,
+            )
         via = await self._conversations.get(roll_call.conversation_id)
         key = (
             "rollcall.problem.instructor" if guide_sent else "rollcall.problem.instructor_no_guide"

@@ -47,7 +47,7 @@ from cards.rollcall import (
     SAVE_VERB,
 )
 from cards.rollcall import REFRESH_VERB as ROLLCALL_REFRESH_VERB
-from cards.tutorial import GO_VERB, RESOLVE_VERB, SEND_VERB, START_VERB, TAKE_VERB
+from cards.tutorial import ASK_VERB, GO_VERB, RESOLVE_VERB, SEND_VERB, START_VERB, TAKE_VERB
 from dialogs.feature import Command
 from domain import days as d
 from domain.i18n import text
@@ -298,6 +298,15 @@ RULES: tuple[Rule, ...] = (
     # A's clients also tap their reminder card in their own 1:1 chat, and check out there
     rule("A's clients, their reminder", PRESENCE_BY_CARD, A_CLIENTS, OWN, Lands.A),
     rule("clients, their 1:1", {C["leave"]}, {*A_CLIENTS, "client_b"}, OWN, Lands.OWN_GROUP),
+    # README "Help requests": a client asks their own group's instructors, in one tap, from
+    # any card or chat; staff are no client of a group and have nobody to ask
+    rule(
+        "clients ask their instructors",
+        {ASK_VERB},
+        {*A_CLIENTS, "client_b"},
+        EVERYWHERE,
+        Lands.OWN_GROUP,
+    ),
     # README "Attendance": instructors of A, coordinators of A's unit (read-only) and admins
     # see A's list, privately, asked from anywhere
     rule("A's record, read", READ_RECORD, A_RECORD, EVERYWHERE, Lands.READ),
@@ -983,9 +992,12 @@ def effect(
         ):
             problems.append(f"{CLIENT_A.name} was not excused")
         return [marks_of_rc, changes_of_group], problems
-    if verb is HERE_VERB:
+    if verb in (HERE_VERB, PROBLEM_VERB):
+        guide: list[Touch] = (
+            [("tutorial_progress", lambda r: r["person_id"] == me)] if verb is PROBLEM_VERB else []
+        )
         if world.role.key in A_STAFF:  # the instructors' own view, no mark
-            return [], problems
+            return guide, problems
         mine = _of(
             observed, "attendance_marks", lambda r: r["roll_call_id"] == rc and r["person_id"] == me
         )
@@ -998,12 +1010,21 @@ def effect(
             problems.append(
                 f"no {'guest ' if guest else ''}mark for the actor in {side.name}'s roll call"
             )
+        elif verb is PROBLEM_VERB and mine[0].row["reason"] != Reason.TECHNICAL.value:
+            problems.append("a problem tap was not noted as a technical problem")
         return [
+            *guide,
             ("attendance_marks", lambda r: r["roll_call_id"] == rc and r["person_id"] == me),
             ("attendance_changes", lambda r: r["person_id"] == me),
         ], problems
-    if verb is PROBLEM_VERB:
-        return [("tutorial_progress", lambda r: r["person_id"] == me)], problems
+    if verb is ASK_VERB:
+        asked = _of(observed, "help_requests", lambda r: r["person_id"] == me)
+        if not asked or asked[0].row["group_id"] != group_id:
+            problems.append(f"no help request of the actor to {side.name}'s instructors")
+        return [
+            ("help_requests", lambda r: r["person_id"] == me and r["group_id"] == group_id),
+            ("tutorial_progress", lambda r: r["person_id"] == me),
+        ], problems
     if verb is C["leave"]:
         left = _of(observed, "attendance_checkouts", lambda r: r["person_id"] == me)
         if not left or left[0].row["group_id"] != group_id:
@@ -1119,6 +1140,7 @@ def card_data(world: World, verb: str) -> dict[str, str]:
         PLAN_VERB: {"plan": PLAN.key},
         GO_VERB: {"e": Event.DONE.value, "t": world.helped_token},
         START_VERB: {},
+        ASK_VERB: {},
         HELP_VERB: {},
         RUN_VERB: {"command": C["roll_call"].name},
         SEND_VERB: {"person": str(world.ids[HELPED_A.name])},
