@@ -19,6 +19,7 @@ import pytest
 
 from cards.payload import parse_action
 from cards.rollcall import (
+    CANCEL_VERB,
     CHOICES,
     CLOSE_VERB,
     HERE_VERB,
@@ -368,9 +369,10 @@ def test_remind_and_close_only_while_the_roll_call_is_open(language: Language) -
         REMIND_VERB,
         CLOSE_VERB,
         LIST_VERB,
+        CANCEL_VERB,
     ]
     closed = RENDERER.instructor(instructor_view(language, CLOSED))
-    assert verbs(closed) == [LIST_VERB]
+    assert verbs(closed) == [LIST_VERB, CANCEL_VERB]
     when = clock(language, CLOSED.closed_at or T0, HELSINKI)
     assert text(language, "rollcall.closed", time=when) in list(visible_texts(closed))
 
