@@ -176,7 +176,9 @@ class RollCallCardRenderer:
         """A client's own view after tapping: the count and their status."""
         language = view.language
         body = self._base(language, view.shared)
-        body.append(strong(self._own(language, view.mark, ZoneInfo(view.shared.group.timezone))))
+        if not view.shared.roll_call.is_cancelled:
+            zone = ZoneInfo(view.shared.group.timezone)
+            body.append(strong(self._own(language, view.mark, zone)))
         speak = " ".join(b["text"] for b in body if "text" in b)
         return self._with_refresh(
             card(body, actions=self._client_buttons(language, view.shared.roll_call), speak=speak),

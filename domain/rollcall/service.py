@@ -594,7 +594,8 @@ class RollCallService:
         await self._check(actor, group, None, None)
         assert group.id is not None
         why = self.need_note(note)
-        if roll_call.is_cancelled:
+        now_stored = await self._store.get(roll_call.id or 0)
+        if roll_call.is_cancelled or (now_stored is not None and now_stored.is_cancelled):
             raise DomainError("rollcall.cancelled_already")
         known = {p.id for p in await self._expected(group)}
         marks = await self._store.marks(roll_call.id or 0)

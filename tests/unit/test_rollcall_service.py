@@ -297,6 +297,21 @@ class MemoryRollCallStore:
         self._add(messages)
         return True
 
+    async def undo_checkout(
+        self,
+        group_id: int,
+        day: date,
+        person_id: int,
+        change: Change,
+        messages: Sequence[OutboxMessage] = (),
+    ) -> bool:
+        await asyncio.sleep(0)
+        if self.checkout_rows.pop((group_id, day, person_id), None) is None:
+            return False
+        self._change(change)
+        self._add(messages)
+        return True
+
     async def checkouts(self, group_id: int, day: date) -> dict[int, Checkout]:
         await asyncio.sleep(0)
         return {p: c for (g, d, p), c in self.checkout_rows.items() if g == group_id and d == day}
@@ -1352,3 +1367,78 @@ async def test_others_may_not_see_the_attendance_list(world: World, person: Pers
     await world.open()
     with pytest.raises(NotAllowed):
         await world.service.attendance(world.actor(person), IT, Language.FI)
+
+
+# --- cancelling a roll call, and nobody here after they left --------------------------------------
+
+
+async def test_only_the_groups_instructors_and_admins_cancel_a_roll_call(world: World) -> None:
+    roll_call = await world.open()
+    world.meetings.roles["aad-mervi"] = MeetingRole.ORGANIZER
+    for someone in (JARI, KAISA, JOHAN, MERVI, GUSTAV):
+        with pytest.raises(NotAllowed):
+            await world.service.cancel(world.actor(someone), roll_call, IT, MEETING, "aad-mervi")
+        assert not (await world.fresh(roll_call)).is_cancelled
+    assert await world.service.cancel(world.actor(TUULA), roll_call, IT)
+    cancelled = await world.fresh(roll_call)
+    assert (cancelled.cancelled_by, cancelled.cancelled_at) == (TUULA.id, world.clock.now)
+    assert not await world.service.cancel(world.actor(MAIJA), roll_call, IT)  # once
+
+
+async def test_a_tap_on_a_cancelled_roll_call_writes_nothing_and_shows_it_cancelled(
+    world: World,
+) -> None:
+    roll_call = await world.open()
+    await world.tap(JARI, roll_call)
+    assert roll_call.id is not None
+    await world.service.cancel(world.actor(MAIJA), roll_call, IT)
+    view = await world.service.tap(world.actor(SARI), roll_call.id, Language.FI)
+    assert view.mark is None and view.shared.roll_call.is_cancelled
+    assert SARI.id not in await world.store.marks(roll_call.id)
+    with pytest.raises(DomainError):
+        await world.service.correct(
+            world.actor(MAIJA), roll_call, IT, SARI.id or 0, Status.PRESENT, note=WHY
+        )
+
+
+async def test_a_check_out_is_never_before_the_persons_latest_here(world: World) -> None:
+    roll_call = await world.open()
+    await world.tap(JARI, roll_call)
+    tapped = (await world.store.marks(roll_call.id or 0))[JARI.id or 0].at
+    # another replica's clock is behind the one that recorded the tap
+    world.clock.now = tapped - timedelta(minutes=2)
+    _, at, recorded = await world.service.leave(world.actor(JARI), CHAT)
+    assert recorded and at == tapped
+    # an "I'm here" after "I'm leaving": back, the check-out goes (audited as their own act)
+    second_tap_at = world.clock.move(timedelta(minutes=30))
+    await world.service.close(None, roll_call, IT)
+    second = await world.open()
+    await world.tap(JARI, second)
+    assert JARI.id not in await world.store.checkouts(IT.id or 0, DAY)
+    last = world.store.change_rows[-1]
+    assert (last.person_id, last.before, last.after, last.by) == (
+        JARI.id,
+        Status.LEFT_EARLY,
+        Status.PRESENT,
+        JARI.id,
+    )
+    assert last.at >= second_tap_at
+
+
+async def test_a_correction_without_a_reason_writes_nothing(world: World) -> None:
+    roll_call = await world.open()
+    await world.tap(JARI, roll_call)
+    await world.service.leave(world.actor(JARI), CHAT)
+    before = list(world.store.change_rows)
+    for note in (None, "", "  \n "):
+        with pytest.raises(DomainError) as refused:
+            await world.service.correct(
+                world.actor(MAIJA), roll_call, IT, SARI.id or 0, Status.PRESENT, note=note
+            )
+        assert refused.value.key == "attendance.reason_needed"
+        with pytest.raises(DomainError):
+            await world.service.undo_checkout(
+                world.actor(MAIJA), roll_call, IT, JARI.id or 0, Status.PRESENT, note
+            )
+    assert world.store.change_rows == before
+    assert JARI.id in await world.store.checkouts(IT.id or 0, DAY)
