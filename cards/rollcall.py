@@ -15,20 +15,29 @@ from cards.common import Card, card, execute, heading, paragraph, small, strong,
 from cards.payload import CardAction
 from domain.i18n import text
 from domain.org import Language
-from domain.rollcall.model import Mark, Reason, RollCall, Status
-from domain.rollcall.views import AttendanceView, ClientView, InstructorView, SharedView
+from domain.rollcall.model import MAX_NOTE, CallState, Mark, Reason, RollCall, Status
+from domain.rollcall.views import (
+    AttendanceView,
+    ClientView,
+    InstructorView,
+    PersonDay,
+    SharedView,
+)
 
 HERE_VERB = "rollcall.here"
 PROBLEM_VERB = "rollcall.problem"
 REFRESH_VERB = "rollcall.refresh"
 CLOSE_VERB = "rollcall.close"
 REMIND_VERB = "rollcall.remind"
+CANCEL_VERB = "rollcall.cancel"
 LIST_VERB = "attendance.show"
 SAVE_VERB = "attendance.save"
 HISTORY_VERB = "attendance.history"
 
 Element = dict[str, Any]
 MAX_HISTORY = 80
+# the attendance list's "reason for the changes" field (a correction is saved only with one)
+NOTE_INPUT = "why"
 
 # what an instructor can set on the attendance list, as one value per choice
 CHOICES: tuple[tuple[Status, Reason | None], ...] = (
@@ -118,6 +127,8 @@ class RollCallCardRenderer:
     # --- the shared card and what clients see ----------------------------------------------
 
     def _client_buttons(self, language: Language, roll_call: RollCall) -> list[Element]:
+        if roll_call.is_cancelled:
+            return []
         return [
             styled(
                 _action(text(language, "rollcall.button.here"), HERE_VERB, roll_call), "positive"
@@ -128,6 +139,16 @@ class RollCallCardRenderer:
     def _base(self, language: Language, view: SharedView) -> list[Element]:
         rc = view.roll_call
         zone = ZoneInfo(view.group.timezone)
+        if rc.is_cancelled and rc.cancelled_at is not None:
+            return [
+                heading(_title(language, rc)),
+                small(view.group.name),
+                strong(
+                    text(
+                        language, "rollcall.cancelled", time=clock(language, rc.cancelled_at, zone)
+                    )
+                ),
+            ]
         body: list[Element] = [
             heading(_title(language, rc)),
             small(view.group.name),
@@ -163,7 +184,9 @@ class RollCallCardRenderer:
         """A client's own view after tapping: the count and their status."""
         language = view.language
         body = self._base(language, view.shared)
-        body.append(strong(self._own(language, view.mark, ZoneInfo(view.shared.group.timezone))))
+        if not view.shared.roll_call.is_cancelled:
+            zone = ZoneInfo(view.shared.group.timezone)
+            body.append(strong(self._own(language, view.mark, zone)))
         speak = " ".join(b["text"] for b in body if "text" in b)
         return self._with_refresh(
             card(body, actions=self._client_buttons(language, view.shared.roll_call), speak=speak),
@@ -216,14 +239,23 @@ class RollCallCardRenderer:
         section("rollcall.guests", [p.name for p in view.guests])
         if view.guests:
             body.append(small(text(language, "rollcall.guests.hint")))
-        if not view.missing and shared.roll_call.is_open:
-            body.append(paragraph(text(language, "rollcall.everyone_here")))
         rc = shared.roll_call
+        if not view.missing and rc.is_open:
+            body.append(paragraph(text(language, "rollcall.everyone_here")))
+        if rc.is_cancelled:
+            body = self._base(language, shared)  # no names: nothing of it counts any more
         actions: list[Element] = []
         if rc.is_open:
             actions.append(_action(text(language, "rollcall.button.remind"), REMIND_VERB, rc))
             actions.append(_action(text(language, "rollcall.button.close"), CLOSE_VERB, rc))
         actions.append(_action(text(language, "rollcall.button.list"), LIST_VERB, rc))
+        if not rc.is_cancelled:
+            actions.append(
+                styled(
+                    _action(text(language, "rollcall.button.cancel"), CANCEL_VERB, rc),
+                    "destructive",
+                )
+            )
         speak = " ".join(b["text"] for b in body if "text" in b)
         return self._with_refresh(card(body, actions=actions, speak=speak), shared)
 
@@ -255,28 +287,24 @@ class RollCallCardRenderer:
                 )
             )
         index = view.roll_calls.index(roll_call) if roll_call in view.roll_calls else None
-        full = 0
+        editable = view.editable and roll_call is not None and not roll_call.is_cancelled
+        if roll_call is not None and roll_call.is_cancelled and roll_call.cancelled_at:
+            body.append(
+                strong(
+                    text(
+                        language,
+                        "attendance.cancelled",
+                        time=clock(language, roll_call.cancelled_at, zone),
+                    )
+                )
+            )
+        full = on_the_way = 0
         for line in view.people:
             record = line.record
             full += 1 if record.full_day else 0
+            on_the_way += 1 if record.on_the_way else 0
             mark = line.marks[index] if index is not None else None
-            parts = [
-                status_text(language, mark.status if mark else None, mark.reason if mark else None)
-            ]
-            if mark is not None and mark.status.is_here:
-                parts.append(clock(language, mark.at, zone))
-            if record.left_early and record.checkout_at is not None:
-                parts.append(
-                    text(
-                        language, "attendance.left", time=clock(language, record.checkout_at, zone)
-                    )
-                )
-            parts.append(
-                text(
-                    language,
-                    "attendance.full_day.yes" if record.full_day else "attendance.full_day.no",
-                )
-            )
+            parts = self._day_parts(language, view, line, roll_call, mark)
             name = line.person.name
             if line.guest:
                 name = text(language, "attendance.guest", name=name)
@@ -288,7 +316,7 @@ class RollCallCardRenderer:
                     "spacing": "Medium",
                 }
             )
-            if view.editable and roll_call is not None:
+            if editable:
                 current = (
                     choice_value(Status.LEFT_EARLY, None)
                     if record.left_early
@@ -310,9 +338,26 @@ class RollCallCardRenderer:
                         ],
                     }
                 )
-        body.append(strong(text(language, "attendance.full_days", n=full, total=len(view.people))))
+        total = len(view.people)
+        if view.over:
+            body.append(strong(text(language, "attendance.full_days", n=full, total=total)))
+        else:
+            body.append(
+                strong(text(language, "attendance.on_the_way_days", n=on_the_way, total=total))
+            )
+        if editable:
+            body.append(
+                {
+                    "type": "Input.Text",
+                    "id": NOTE_INPUT,
+                    "label": text(language, "attendance.reason_label"),
+                    "placeholder": text(language, "attendance.reason_placeholder"),
+                    "maxLength": MAX_NOTE,
+                    "isMultiline": False,
+                }
+            )
         actions: list[Element] = []
-        if view.editable and roll_call is not None:
+        if editable and roll_call is not None:
             actions.append(
                 styled(
                     _action(text(language, "attendance.button.save"), SAVE_VERB, roll_call),
@@ -327,6 +372,63 @@ class RollCallCardRenderer:
                 _action(text(language, "attendance.button.history"), HISTORY_VERB, roll_call)
             )
         return card(body, actions=actions or None, speak=body[0]["text"])
+
+    def _day_parts(
+        self,
+        language: Language,
+        view: AttendanceView,
+        line: PersonDay,
+        roll_call: RollCall | None,
+        mark: Mark | None,
+    ) -> list[str]:
+        """A person's day in words: the day's status (a later roll call never makes someone
+        who was here absent), the shown roll call's own mark where it differs, the check-out,
+        full day or on the way to one."""
+        record = line.record
+        zone = view.zone
+        counted = [
+            m
+            for m, rc in zip(line.marks, view.roll_calls, strict=False)
+            if m is not None and rc.state is not CallState.CANCELLED
+        ]
+        first_here = next((m for m in counted if m.status.is_here), None)
+        parts: list[str] = []
+        if first_here is not None:
+            parts.append(
+                f"{status_text(language, first_here.status)} {clock(language, first_here.at, zone)}"
+            )
+        else:
+            day_mark = next((m for m in counted if m.status is record.status), None)
+            parts.append(
+                status_text(language, record.status, day_mark.reason if day_mark else None)
+            )
+        day_status = first_here.status if first_here is not None else record.status
+        shown = mark.status if mark is not None else None
+        if len(view.roll_calls) > 1 and roll_call is not None and shown is not day_status:
+            own = status_text(
+                language, mark.status if mark else None, mark.reason if mark else None
+            )
+            if mark is not None and mark.status.is_here:
+                own = f"{own} {clock(language, mark.at, zone)}"
+            parts.append(
+                text(
+                    language,
+                    "attendance.in_roll_call",
+                    title=_title(language, roll_call),
+                    status=own,
+                )
+            )
+        if record.left_early and record.checkout_at is not None:
+            parts.append(
+                text(language, "attendance.left", time=clock(language, record.checkout_at, zone))
+            )
+        if record.full_day:
+            parts.append(text(language, "attendance.full_day.yes"))
+        elif record.on_the_way:
+            parts.append(text(language, "attendance.full_day.on_the_way"))
+        else:
+            parts.append(text(language, "attendance.full_day.no"))
+        return parts
 
     def history(self, view: AttendanceView, roll_call: RollCall) -> Card:
         """Every change of the day: when, whose, from what to what, why, by whom."""
@@ -343,22 +445,35 @@ class RollCallCardRenderer:
             )
         ]
         changes = view.changes[-MAX_HISTORY:]
-        if not changes:
+        if not changes and not view.cancelled:
             body.append(paragraph(text(language, "attendance.history.none")))
         for change, whose, by in changes:
             before = status_text(language, change.before) if change.before else "–"
             after = status_text(language, change.after, change.reason)
             who = by if by is not None else text(language, "attendance.history.system")
+            line = text(
+                language,
+                "attendance.history.line",
+                time=clock(language, change.at, zone),
+                name=whose,
+                before=before,
+                after=after,
+                by=who,
+            )
+            if change.note:
+                line = text(language, "attendance.history.with_reason", line=line, note=change.note)
+            body.append(paragraph(line))
+        for cancelled, by in view.cancelled:
+            if cancelled.cancelled_at is None:
+                continue
             body.append(
                 paragraph(
                     text(
                         language,
-                        "attendance.history.line",
-                        time=clock(language, change.at, zone),
-                        name=whose,
-                        before=before,
-                        after=after,
-                        by=who,
+                        "attendance.history.cancelled",
+                        time=clock(language, cancelled.cancelled_at, zone),
+                        title=_title(language, cancelled),
+                        by=by or text(language, "attendance.history.system"),
                     )
                 )
             )

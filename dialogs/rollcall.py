@@ -6,10 +6,12 @@ from zoneinfo import ZoneInfo
 
 from cards.payload import CardAction, row_id
 from cards.rollcall import (
+    CANCEL_VERB,
     CLOSE_VERB,
     HERE_VERB,
     HISTORY_VERB,
     LIST_VERB,
+    NOTE_INPUT,
     PROBLEM_VERB,
     REFRESH_VERB,
     REMIND_VERB,
@@ -25,9 +27,9 @@ from dialogs.context import Context, say
 from dialogs.feature import Command, Feature, HelpItem, Understanding, holding
 from dialogs.turn import Outcome, Reply, card_in_place
 from domain.binding import find_group
-from domain.errors import DomainError, NotFound
+from domain.errors import DomainError, NotAllowed, NotFound
 from domain.org import Group, Role
-from domain.rollcall.model import RollCall, Status
+from domain.rollcall.model import Reason, RollCall, Status
 from domain.rollcall.service import RollCallService
 from domain.rollcall.views import ClientView
 
@@ -159,6 +161,24 @@ async def _close(ctx: Context, roll_call: RollCall, group: Group) -> Outcome:
         if absent is None
         else ctx.t("rollcall.closed_now", n=len(absent))
     )
+    return await _instructor_update(ctx, roll_call.id or 0, said)
+
+
+async def cancel(ctx: Context, action: CardAction) -> Outcome:
+    """The instructor view's "Cancel the roll call" (opened by mistake)."""
+    roll_call, group = await _roll_call(ctx, action)
+    return await _cancel(ctx, roll_call, group)
+
+
+async def cancel_by_text(ctx: Context, _argument: str) -> Outcome:
+    """`cancel roll call` / `peru nimenhuuto` / `avbryt uppropet`: today's latest roll call."""
+    roll_call, group = await _service(ctx).current(ctx.conversation)
+    return await _cancel(ctx, roll_call, group)
+
+
+async def _cancel(ctx: Context, roll_call: RollCall, group: Group) -> Outcome:
+    done = await _service(ctx).cancel(ctx.actor, roll_call, group, ctx.conversation, _aad(ctx))
+    said = ctx.t("rollcall.cancelled_now" if done else "rollcall.cancelled_already")
     return await _instructor_update(ctx, roll_call.id or 0, said)
 
 
@@ -356,12 +376,14 @@ async def save(ctx: Context, action: CardAction) -> Outcome:
         line.person.id: (line.marks[index] if index is not None else None, line.record.left_early)
         for line in view.people
     }
-    changed = 0
+    # first what would change; nothing is written unless every change can be (with a reason)
+    undo: list[tuple[int, Status]] = []
+    set_to: list[tuple[int, Status, Reason | None]] = []
     for key, value in action.data.items():
         if not key.startswith("p") or not key[1:].isdigit() or not value:
             continue
         person_id = int(key[1:])
-        chosen = parse_choice(value)
+        chosen = parse_choice(str(value))
         if chosen is None or person_id not in current:
             continue
         status, reason = chosen
@@ -369,11 +391,26 @@ async def save(ctx: Context, action: CardAction) -> Outcome:
         if status is Status.LEFT_EARLY and left:
             continue
         # someone left early who gets another status: the check-out was a mistake and goes
-        if left and await service.undo_checkout(ctx.actor, roll_call, group, person_id, status):
-            changed += 1
+        if left:
+            undo.append((person_id, status))
         if mark is not None and shown_choice(mark.status, mark.reason) == value:
             continue  # untouched (a problem noted on a present mark stays)
-        if await service.correct(ctx.actor, roll_call, group, person_id, status, reason):
+        set_to.append((person_id, status, reason))
+    changed = 0
+    note: str | None = None
+    if (undo or set_to) and not view.editable:
+        raise NotAllowed("rollcall.not_allowed")
+    if undo or set_to:
+        raw_note = action.data.get(NOTE_INPUT)
+        note = str(raw_note) if isinstance(raw_note, str | int | float) else None
+        service.need_note(note)
+        if roll_call.is_cancelled:
+            raise DomainError("rollcall.cancelled_already")
+    for person_id, status in undo:
+        if await service.undo_checkout(ctx.actor, roll_call, group, person_id, status, note):
+            changed += 1
+    for person_id, status, reason in set_to:
+        if await service.correct(ctx.actor, roll_call, group, person_id, status, reason, note):
             changed += 1
     view = await service.attendance(ctx.actor, group, ctx.language, roll_call.day)
     card = _cards(ctx).attendance(view, roll_call)
@@ -394,6 +431,13 @@ CLOSE_ROLL_CALL = Command(
     fi=("sulje nimenhuuto",),
     sv=("stäng uppropet", "stäng upprop"),
     en=("close roll call", "close the roll call"),
+)
+CANCEL_ROLL_CALL = Command(
+    "cancel_roll_call",
+    cancel_by_text,
+    fi=("peru nimenhuuto", "peruuta nimenhuuto"),
+    sv=("avbryt uppropet", "avbryt upprop"),
+    en=("cancel roll call", "cancel the roll call"),
 )
 REMIND = Command(
     "remind",
@@ -420,12 +464,13 @@ LEAVE = Command(
 
 FEATURE = Feature(
     name="rollcall",
-    commands=(ROLL_CALL, CLOSE_ROLL_CALL, REMIND, ATTENDANCE, LEAVE),
+    commands=(ROLL_CALL, CLOSE_ROLL_CALL, CANCEL_ROLL_CALL, REMIND, ATTENDANCE, LEAVE),
     actions={
         HERE_VERB: here,
         PROBLEM_VERB: problem,
         REFRESH_VERB: refresh,
         CLOSE_VERB: close,
+        CANCEL_VERB: cancel,
         REMIND_VERB: remind,
         LIST_VERB: show,
         HISTORY_VERB: history,
@@ -440,7 +485,7 @@ FEATURE = Feature(
             80,
             "help.item.rollcall",
             holding(Role.INSTRUCTOR),
-            (ROLL_CALL, CLOSE_ROLL_CALL, REMIND, ATTENDANCE),
+            (ROLL_CALL, CLOSE_ROLL_CALL, CANCEL_ROLL_CALL, REMIND, ATTENDANCE),
         ),
     ),
 )

@@ -51,6 +51,8 @@ class RollCallRow(Base):
     grace_seconds: Mapped[int] = mapped_column(Integer)
     closes_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), index=True)
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    cancelled_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
 
 
 class MarkRow(Base):
@@ -96,6 +98,7 @@ class ChangeRow(Base):
     after: Mapped[str] = mapped_column(String(16))
     by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     reason: Mapped[str | None] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(String(300))
 
 
 def _roll_call(row: RollCallRow) -> RollCall:
@@ -110,6 +113,8 @@ def _roll_call(row: RollCallRow) -> RollCall:
         grace=timedelta(seconds=row.grace_seconds),
         closes_at=row.closes_at,
         closed_at=row.closed_at,
+        cancelled_at=row.cancelled_at,
+        cancelled_by=row.cancelled_by,
     )
 
 
@@ -137,6 +142,7 @@ def _change(row: ChangeRow) -> Change:
         after=Status(row.after),
         by=row.by,
         reason=Reason(row.reason) if row.reason else None,
+        note=row.note,
     )
 
 
@@ -151,6 +157,7 @@ def _change_values(c: Change) -> dict[str, Any]:
         "after": c.after.value,
         "by": c.by,
         "reason": c.reason.value if c.reason else None,
+        "note": c.note,
     }
 
 
@@ -189,18 +196,27 @@ _SELECT_MARK = select(_MARKS).where(
     _MARKS.c.roll_call_id == bindparam("roll_call_id"),
     _MARKS.c.person_id == bindparam("person_id"),
 )
-_SELECT_CLOSED = select(_CALLS.c.closed_at).where(_CALLS.c.id == bindparam("roll_call_id"))
-# the roll call's closing time and its counts by status and guest, in one round trip
+_SELECT_CLOSED = select(_CALLS.c.closed_at, _CALLS.c.cancelled_at).where(
+    _CALLS.c.id == bindparam("roll_call_id")
+)
+# the roll call's closing (and cancelling) time and its counts by status and guest, at once
 _COUNTS_AND_CLOSING = (
-    select(_CALLS.c.closed_at, _MARKS.c.status, _MARKS.c.guest, func.count(_MARKS.c.id))
+    select(
+        _CALLS.c.closed_at,
+        _CALLS.c.cancelled_at,
+        _MARKS.c.status,
+        _MARKS.c.guest,
+        func.count(_MARKS.c.id),
+    )
     .select_from(_CALLS.outerjoin(_MARKS, _MARKS.c.roll_call_id == _CALLS.c.id))
     .where(_CALLS.c.id == bindparam("roll_call_id"))
-    .group_by(_CALLS.c.closed_at, _MARKS.c.status, _MARKS.c.guest)
+    .group_by(_CALLS.c.closed_at, _CALLS.c.cancelled_at, _MARKS.c.status, _MARKS.c.guest)
 )
 
 
 class _DecidedOnStaleState(Exception):
-    """A first tap was written as if the roll call were open, and it had closed meanwhile."""
+    """A first tap was written as if the roll call were open, and it had closed (or been
+    cancelled) meanwhile."""
 
 
 async def _write_mark(s: AsyncSession, mark: Mark, change: Change) -> bool:
@@ -231,10 +247,13 @@ async def _write_mark(s: AsyncSession, mark: Mark, change: Change) -> bool:
 
 async def _counts_and_closing(
     s: AsyncSession, roll_call_id: int
-) -> tuple[dict[tuple[Status, bool], int], datetime | None]:
+) -> tuple[dict[tuple[Status, bool], int], datetime | None, bool]:
+    """The counts, the closing time, and whether the roll call was cancelled."""
     rows = (await s.execute(_COUNTS_AND_CLOSING, {"roll_call_id": roll_call_id})).all()
-    counts = {(Status(st), bool(g)): int(n) for _, st, g, n in rows if st is not None}
-    return counts, rows[0][0] if rows else None
+    counts = {(Status(st), bool(g)): int(n) for _, _, st, g, n in rows if st is not None}
+    if not rows:
+        return counts, None, False
+    return counts, rows[0][0], rows[0][1] is not None
 
 
 async def _messages(s: AsyncSession, messages: Sequence[OutboxMessage]) -> None:
@@ -406,6 +425,29 @@ class SqlRollCallStore:
             await _messages(s, messages)
             return marked
 
+    async def cancel(
+        self,
+        roll_call_id: int,
+        at: datetime,
+        by: int | None,
+        messages: Sequence[OutboxMessage] = (),
+    ) -> bool:
+        """Cancel it (closing it if open); its marks and changes stay. False if cancelled."""
+        async with self._db.write() as s:
+            result = await s.execute(
+                update(RollCallRow)
+                .where(RollCallRow.id == roll_call_id, RollCallRow.cancelled_at.is_(None))
+                .values(
+                    cancelled_at=at,
+                    cancelled_by=by,
+                    closed_at=func.coalesce(RollCallRow.closed_at, at),
+                )
+            )
+            if getattr(result, "rowcount", 0) != 1:
+                return False
+            await _messages(s, messages)
+        return True
+
     # --- marks ---------------------------------------------------------------------------
 
     async def marks(self, roll_call_id: int) -> dict[int, Mark]:
@@ -507,7 +549,9 @@ class SqlRollCallStore:
         if not await _write_mark(s, mark, change):
             return None
         await _messages(s, messages)
-        counts, closed_at = await _counts_and_closing(s, roll_call_id)
+        counts, closed_at, cancelled = await _counts_and_closing(s, roll_call_id)
+        if cancelled:
+            raise _DecidedOnStaleState  # nothing is marked in a cancelled roll call
         if closed_at is not None:
             again = decide(closed_at, None)
             if again is None or again[0].status != mark.status:
@@ -522,10 +566,15 @@ class SqlRollCallStore:
         decide: Callable[[datetime | None, Mark | None], tuple[Mark, Change] | None],
         messages: Sequence[OutboxMessage],
     ) -> tuple[Mark | None, dict[tuple[Status, bool], int]]:
-        """The general case: read the closing time and the person's mark, decide, write."""
-        closed_at = (await s.execute(_SELECT_CLOSED, {"roll_call_id": roll_call_id})).scalar_one()
+        """The general case: read the closing time and the person's mark, decide, write.
+
+        A cancelled roll call takes no mark: the person's mark (if any) comes back unchanged.
+        """
+        closed_at, cancelled_at = (
+            await s.execute(_SELECT_CLOSED, {"roll_call_id": roll_call_id})
+        ).one()
         current = await self._mark_in(s, roll_call_id, person_id)
-        for _ in range(3):
+        for _ in range(3 if cancelled_at is None else 0):
             decided = decide(closed_at, current)
             if decided is None:
                 break

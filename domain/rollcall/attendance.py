@@ -3,18 +3,21 @@
 No actor and no permission check: callers that act for someone (the instructors' attendance
 list) check first; the coordinators' digest and the exports ask directly. The record is derived
 with the same rules as the attendance list: `day_record` under the configured `FullDayRule`,
-a check-out counted against the day's planned end.
+a check-out counted against the day's planned end, cancelled roll calls left out, and a day
+that is not over yet (given a clock) "on the way to a full day" rather than a full day.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from domain.org import Group
 from domain.rollcall.model import (
+    CallState,
     Checkout,
     DayRecord,
     FullDayRule,
@@ -54,6 +57,11 @@ class PersonAttendance:
         return self.record.full_day
 
     @property
+    def on_the_way(self) -> bool:
+        """The day is not over yet, and so far it meets the full-day rule."""
+        return self.record.on_the_way
+
+    @property
     def left_early(self) -> bool:
         """Checked out before the day's planned end."""
         return self.record.left_early
@@ -72,6 +80,8 @@ class DayAttendance:
     day: date
     roll_calls: tuple[RollCall, ...]
     people: tuple[PersonAttendance, ...]
+    # the day is over: the full-day rule can hold (else it is only on the way to a full day)
+    over: bool = True
 
     @property
     def held(self) -> bool:
@@ -82,6 +92,11 @@ class DayAttendance:
     def full_days(self) -> int:
         """How many people's day counts as a statutory activity day."""
         return sum(1 for line in self.people if line.full_day)
+
+    @property
+    def on_the_way(self) -> int:
+        """How many people's day meets the full-day rule so far (the day is not over yet)."""
+        return sum(1 for line in self.people if line.on_the_way)
 
 
 def _dates(first: date, last: date) -> list[date]:
@@ -96,11 +111,32 @@ def _line(
     checkout: Checkout | None,
     end: datetime | None,
     rule: FullDayRule,
+    settled: bool,
 ) -> PersonAttendance:
     row = tuple(marks.get(rc.id or 0, {}).get(who.person_id) for rc in roll_calls)
     statuses = [m.status if m else None for m in row]
-    record = day_record(who.person_id, statuses, checkout, end, rule)
+    states = [rc.state for rc in roll_calls]
+    record = day_record(
+        who.person_id, statuses, checkout, end, rule, states=states, settled=settled
+    )
     return PersonAttendance(who.person_id, who.name, role, row, record)
+
+
+def day_over(
+    day: date,
+    roll_calls: tuple[RollCall, ...],
+    now: datetime,
+    zone: ZoneInfo,
+    end: datetime | None,
+) -> bool:
+    """The full-day rule can hold: no roll call open, and the planned end reached (no plan: the
+    date is past)."""
+    if any(rc.state is CallState.OPEN for rc in roll_calls):
+        return False
+    today = now.astimezone(zone).date()
+    if day != today:
+        return day < today
+    return end is not None and now >= end
 
 
 def assemble(
@@ -110,11 +146,13 @@ def assemble(
     stored: StoredAttendance,
     ends: Mapping[date, datetime | None],
     rule: FullDayRule,
+    unsettled: frozenset[date] = frozenset(),
 ) -> tuple[DayAttendance, ...]:
     """Every day first..last of the group from what is stored (a day without roll calls too).
 
     The group's clients are on every day; anyone else with a mark that day is a guest (by id).
-    ends: the days' planned ends, needed only on days with a check-out.
+    ends: the days' planned ends, needed only on days with a check-out. unsettled: the days
+    that are not over yet (a day meeting the rule is then on the way to a full day).
     """
     calls: dict[date, list[RollCall]] = {}
     for roll_call in sorted(stored.roll_calls, key=lambda r: (r.day, r.number)):
@@ -132,18 +170,23 @@ def assemble(
         roll_calls = tuple(calls.get(day, ()))
         out = checkouts.get(day, {})
         end = ends.get(day)
+        settled = day not in unsettled
 
         people = [
-            _line(c, AttendeeRole.CLIENT, roll_calls, marks, out.get(c.person_id), end, rule)
+            _line(
+                c, AttendeeRole.CLIENT, roll_calls, marks, out.get(c.person_id), end, rule, settled
+            )
             for c in stored.clients
         ]
         guests = {pid for rc in roll_calls for pid in marks.get(rc.id or 0, {})} - clients
         people += [
-            _line(names[pid], AttendeeRole.GUEST, roll_calls, marks, out.get(pid), end, rule)
+            _line(
+                names[pid], AttendeeRole.GUEST, roll_calls, marks, out.get(pid), end, rule, settled
+            )
             for pid in sorted(guests)
             if pid in names
         ]
-        found.append(DayAttendance(group_id, day, roll_calls, tuple(people)))
+        found.append(DayAttendance(group_id, day, roll_calls, tuple(people), settled))
     return tuple(found)
 
 
@@ -155,10 +198,12 @@ class AttendanceRecords:
         source: AttendanceSource,
         rule: FullDayRule = FullDayRule.FIRST_AND_LAST,
         day_end: DayEnd | None = None,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self._source = source
         self.rule = rule
         self._day_end = day_end
+        self._clock = clock
 
     async def day(self, group: Group, day: date) -> DayAttendance:
         """The record of the group's day (every client listed, also when no roll call was held)."""
@@ -171,8 +216,23 @@ class AttendanceRecords:
         assert group.id is not None
         stored = await self._source.attendance(group.id, first, last)
         ends: dict[date, datetime | None] = {}
+        # a day's planned end matters to a check-out, and to whether today is over yet
+        wanted = {c.day for c in stored.checkouts if first <= c.day <= last}
+        now = self._clock() if self._clock is not None else None
+        zone = ZoneInfo(group.timezone)
+        if now is not None and first <= now.astimezone(zone).date() <= last:
+            wanted.add(now.astimezone(zone).date())
         if self._day_end is not None:
-            # a day's planned end matters only to a check-out: asked for those days alone
-            for day in sorted({c.day for c in stored.checkouts if first <= c.day <= last}):
+            for day in sorted(wanted):
                 ends[day] = await self._day_end(group, day)
-        return assemble(group.id, first, last, stored, ends, self.rule)
+        unsettled: set[date] = set()
+        if now is not None:
+            calls: dict[date, list[RollCall]] = {}
+            for roll_call in stored.roll_calls:
+                calls.setdefault(roll_call.day, []).append(roll_call)
+            unsettled = {
+                day
+                for day in _dates(first, last)
+                if not day_over(day, tuple(calls.get(day, ())), now, zone, ends.get(day))
+            }
+        return assemble(group.id, first, last, stored, ends, self.rule, frozenset(unsettled))

@@ -3,6 +3,15 @@
 Pure: no I/O. A group day can have several roll calls (morning, after lunch); each person gets
 at most one mark per roll call; a check-out ("I'm leaving now") is kept per person and day.
 Every change to a mark or a check-out is recorded as a `Change` (who, when, from, to, why).
+
+How several roll calls make a day (`day_record`):
+- a cancelled roll call does not count at all (its marks stay in the audit trail);
+- an open roll call a person has not answered yet counts neither way for them;
+- the day's status is the first "here" of the day (present or late), left early after a
+  check-out before the planned end; only without any "here" is it excused or absent;
+- the full-day rule looks at the roll calls that count; until the day is over (its planned end
+  reached, or the date past, and no roll call open) a day that meets it is "on the way to a full
+  day", never a full day yet.
 """
 
 from __future__ import annotations
@@ -45,6 +54,14 @@ class FullDayRule(enum.StrEnum):
     ANY = "any"
 
 
+class CallState(enum.StrEnum):
+    """Where a roll call is: its marks count (closed), count when given (open), or not at all."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+
 DEFAULT_GRACE = timedelta(minutes=10)
 DEFAULT_OPEN_FOR = timedelta(minutes=30)
 # checking out this close to the day's planned end is not leaving early
@@ -65,11 +82,25 @@ class RollCall:
     closed_at: datetime | None = None
     opened_by: int | None = None
     id: int | None = None
+    cancelled_at: datetime | None = None
+    cancelled_by: int | None = None
 
     @property
     def is_open(self) -> bool:
         """Taps still count as on time or late; missing people are not yet absent."""
         return self.closed_at is None
+
+    @property
+    def is_cancelled(self) -> bool:
+        """An instructor cancelled it (opened by mistake): its marks do not count for the day."""
+        return self.cancelled_at is not None
+
+    @property
+    def state(self) -> CallState:
+        """Open, closed or cancelled."""
+        if self.is_cancelled:
+            return CallState.CANCELLED
+        return CallState.OPEN if self.is_open else CallState.CLOSED
 
     def status_for_tap(self, at: datetime) -> Status:
         """Present within the grace period after opening, late after it."""
@@ -113,6 +144,20 @@ class Change:
     roll_call_id: int | None = None
     reason: Reason | None = None
     id: int | None = None
+    # why, in the instructor's words: every correction has one (a person's own tap or
+    # check-out and the absences a closing roll call records need none)
+    note: str | None = None
+
+
+MAX_NOTE = 300
+
+
+def clean_note(note: str | None) -> str | None:
+    """A correction's reason as stored: trimmed, at most MAX_NOTE characters; None if empty."""
+    if note is None:
+        return None
+    cleaned = " ".join(note.split())[:MAX_NOTE]
+    return cleaned or None
 
 
 def tap_status(roll_call: RollCall, current: Mark | None, at: datetime) -> Status | None:
@@ -146,8 +191,9 @@ class DayRecord:
     marks: tuple[Status | None, ...]  # one per roll call of the day, in order
     status: Status | None
     left_early: bool
-    full_day: bool
+    full_day: bool  # the day is over and it counts as a full day
     checkout_at: datetime | None = None
+    on_the_way: bool = False  # the rule holds so far, and the day is not over yet
 
 
 def day_record(
@@ -156,35 +202,49 @@ def day_record(
     checkout: Checkout | None,
     day_end: datetime | None,
     rule: FullDayRule = FullDayRule.FIRST_AND_LAST,
+    *,
+    states: Sequence[CallState] | None = None,
+    settled: bool = True,
 ) -> DayRecord:
-    """The day of one person: their overall status and whether it counts as a full day."""
+    """The day of one person: their overall status and whether it counts as a full day.
+
+    states: each roll call's state (default: all closed). A cancelled roll call counts not at
+    all; an open one only when the person has a mark in it. settled: the day is over, so the
+    full-day rule can hold (otherwise a day meeting it is only on the way to a full day).
+    """
+    kinds = list(states) if states is not None else [CallState.CLOSED] * len(marks)
+    counted = [
+        m
+        for m, kind in zip(marks, kinds, strict=True)
+        if kind is CallState.CLOSED or (kind is CallState.OPEN and m is not None)
+    ]
     early = left_early(checkout, day_end)
-    here = [m is not None and m.is_here for m in marks]
+    here = [m is not None and m.is_here for m in counted]
     status: Status | None
-    if not marks or all(m is None for m in marks):
+    if not counted or all(m is None for m in counted):
         status = None
     elif early and any(here):
         status = Status.LEFT_EARLY
     elif any(here):
-        first_here = next(m for m in marks if m is not None and m.is_here)
-        status = first_here
-    elif any(m is Status.EXCUSED for m in marks):
+        status = next(m for m in counted if m is not None and m.is_here)
+    elif any(m is Status.EXCUSED for m in counted):
         status = Status.EXCUSED
     else:
         status = Status.ABSENT
-    if not marks or early:
-        full = False
+    if not counted or early:
+        holds = False
     elif rule is FullDayRule.ALL:
-        full = all(here)
+        holds = all(here)
     elif rule is FullDayRule.ANY:
-        full = any(here)
+        holds = any(here)
     else:
-        full = here[0] and here[-1]
+        holds = here[0] and here[-1]
     return DayRecord(
         person_id=person_id,
         marks=tuple(marks),
         status=status,
         left_early=early,
-        full_day=full,
+        full_day=holds and settled,
         checkout_at=checkout.at if checkout else None,
+        on_the_way=holds and not settled,
     )

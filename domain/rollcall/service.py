@@ -1,4 +1,9 @@
-"""Roll-call use cases: open, tap, close, remind, correct, check out, and the day's record."""
+"""Roll-call use cases: open, tap, close, cancel, remind, correct, check out, the day's record.
+
+Nobody is here after they left: a here-mark (a tap, a correction) later than the person's
+check-out takes the check-out back (they came back), and a check-out is never earlier than
+the person's latest here-mark. Every correction carries the instructor's reason.
+"""
 
 from __future__ import annotations
 
@@ -27,6 +32,7 @@ from domain.rollcall.model import (
     Reason,
     RollCall,
     Status,
+    clean_note,
     tap_status,
 )
 from domain.rollcall.ports import (
@@ -97,7 +103,7 @@ class RollCallService:
         self._outbox = outbox
         self._instructor_ids = instructor_teams_ids
         self.settings = settings or RollCallSettings()
-        self.records = records or AttendanceRecords(store, self.settings.rule, day_end)
+        self.records = records or AttendanceRecords(store, self.settings.rule, day_end, clock)
         self._clock = clock
         self._notice_url = notice_url
         self._known: dict[int, tuple[RollCall, Group]] = {}
@@ -332,10 +338,12 @@ class RollCallService:
         expected = {p.id for p in await self._expected(group)}
         guest = actor.person_id not in expected
         refresh = messages.refresh(roll_call)
+        decided: list[Mark | None] = [None]
 
         def decide(closed_at: datetime | None, current: Mark | None) -> tuple[Mark, Change] | None:
             now = self.now()
             status = tap_status(replace(roll_call, closed_at=closed_at), current, now)
+            decided[0] = None
             if status is None:
                 return None
             mark = Mark(
@@ -358,11 +366,52 @@ class RollCallService:
                 by=actor.person_id,
                 reason=reason,
             )
+            decided[0] = mark
             return mark, change
 
         mark, counts = await self._store.tap(roll_call_id, actor.person_id, decide, [refresh])
+        made = decided[0]
+        if (
+            mark is not None
+            and made is not None
+            and (mark.status, mark.at) == (made.status, made.at)
+            and mark.status.is_here
+        ):
+            await self._back(group, roll_call, actor.person_id, mark, actor.person_id, None)
+        else:
+            # nothing new was written: show the roll call as it is now (closed, cancelled)
+            roll_call = await self._store.get(roll_call_id) or roll_call
         return ClientView(
             shared=await self.shared(roll_call, group, counts), mark=mark, language=language
+        )
+
+    async def _back(
+        self,
+        group: Group,
+        roll_call: RollCall,
+        person_id: int,
+        mark: Mark,
+        by: int,
+        note: str | None,
+    ) -> None:
+        """A here-mark later than the person's check-out: they came back, the check-out goes."""
+        assert group.id is not None
+        left = (await self._store.checkouts(group.id, roll_call.day)).get(person_id)
+        if left is None or left.at > mark.at:
+            return
+        change = Change(
+            group_id=group.id,
+            day=roll_call.day,
+            person_id=person_id,
+            roll_call_id=roll_call.id,
+            at=max(self.now(), mark.at),
+            before=Status.LEFT_EARLY,
+            after=mark.status,
+            by=by,
+            note=note,
+        )
+        await self._store.undo_checkout(
+            group.id, roll_call.day, person_id, change, [messages.refresh(roll_call)]
         )
 
     async def roll_call_for_tap(self, roll_call_id: int) -> tuple[RollCall, Group]:
@@ -412,6 +461,23 @@ class RollCallService:
             self.now(),
             actor.person_id if actor is not None else None,
             [messages.refresh(roll_call)],
+        )
+
+    async def cancel(
+        self,
+        actor: Actor,
+        roll_call: RollCall,
+        group: Group,
+        conversation: Conversation | None = None,
+        aad: str | None = None,
+    ) -> bool:
+        """Cancel a roll call opened by mistake: its marks stop counting for the day and stay in
+        the audit trail; its card says so. False if it was cancelled already."""
+        await self._check(actor, group, conversation, aad)
+        assert roll_call.id is not None
+        self._known.pop(roll_call.id, None)
+        return await self._store.cancel(
+            roll_call.id, self.now(), actor.person_id, [messages.refresh(roll_call)]
         )
 
     async def close_due(self) -> int:
@@ -559,20 +625,28 @@ class RollCallService:
         person_id: int,
         status: Status,
         reason: Reason | None = None,
+        note: str | None = None,
     ) -> bool:
         """An instructor sets a person's status (left early: their check-out); audited.
 
-        False when nothing changed (the same status and reason as before).
+        note: why, in the instructor's words; a correction without one is refused and nothing
+        is written. False when nothing changed (the same status and reason as before).
         """
         await self._check(actor, group, None, None)
         assert group.id is not None
+        why = self.need_note(note)
+        now_stored = await self._store.get(roll_call.id or 0)
+        if roll_call.is_cancelled or (now_stored is not None and now_stored.is_cancelled):
+            raise DomainError("rollcall.cancelled_already")
         known = {p.id for p in await self._expected(group)}
         marks = await self._store.marks(roll_call.id or 0)
         if person_id not in known and person_id not in marks:
             raise NotFound("rollcall.unknown_person")
         now = self.now()
         if status is Status.LEFT_EARLY:
-            checkout = Checkout(group.id, roll_call.day, person_id, now)
+            latest = await self._latest_here(group, roll_call.day, person_id)
+            at = max(now, latest) if latest is not None else now
+            checkout = Checkout(group.id, roll_call.day, person_id, at)
             before = marks.get(person_id)
             change = Change(
                 group_id=group.id,
@@ -583,6 +657,7 @@ class RollCallService:
                 before=before.status if before else None,
                 after=Status.LEFT_EARLY,
                 by=actor.person_id,
+                note=why,
             )
             return await self._store.checkout(checkout, change, [messages.refresh(roll_call)])
         if status is Status.EXCUSED and reason is None:
@@ -597,7 +672,7 @@ class RollCallService:
                 roll_call_id=roll_call.id or 0,
                 person_id=person_id,
                 status=status,
-                at=current.at if current is not None and current.status.is_here else now,
+                at=self._corrected_at(roll_call, current, status, now),
                 reason=reason,
                 guest=current.guest if current is not None else person_id not in known,
                 version=current.version if current else 0,
@@ -612,10 +687,47 @@ class RollCallService:
                 after=status,
                 by=actor.person_id,
                 reason=reason,
+                note=why,
             )
             if await self._store.record(mark, change, [messages.refresh(roll_call)]):
+                if status.is_here:
+                    await self._back(group, roll_call, person_id, mark, actor.person_id, why)
                 return True
         raise DomainError("rollcall.busy")
+
+    @staticmethod
+    def need_note(note: str | None) -> str:
+        """The reason a correction needs (cleaned); refused with how to give one if missing."""
+        why = clean_note(note)
+        if why is None:
+            raise DomainError("attendance.reason_needed")
+        return why
+
+    def _corrected_at(
+        self, roll_call: RollCall, current: Mark | None, status: Status, now: datetime
+    ) -> datetime:
+        """When a corrected mark says the person was here: as recorded if they were, else the
+        roll call's time (late: its grace period's end), never later than now."""
+        if current is not None and current.status.is_here:
+            return current.at
+        if status is Status.LATE:
+            return min(now, roll_call.opened_at + roll_call.grace)
+        return min(now, roll_call.opened_at)
+
+    async def _latest_here(self, group: Group, day: date, person_id: int) -> datetime | None:
+        """When the person was last marked here that day (in a roll call that counts)."""
+        assert group.id is not None
+        marks = await self._store.marks_of_day(group.id, day)
+        calls = {rc.id: rc for rc in await self._store.of_day(group.id, day)}
+        times = [
+            mark.at
+            for rc_id, by_person in marks.items()
+            if (mark := by_person.get(person_id)) is not None
+            and mark.status.is_here
+            and rc_id in calls
+            and not calls[rc_id].is_cancelled
+        ]
+        return max(times, default=None)
 
     # --- check-out -----------------------------------------------------------------------
 
@@ -632,6 +744,9 @@ class RollCallService:
         assert group.id is not None
         now = self.now()
         day = self.today(group)
+        latest = await self._latest_here(group, day, actor.person_id)
+        if latest is not None and latest > now:
+            now = latest  # another replica's clock ran ahead: never left before arriving
         checkout = Checkout(group.id, day, actor.person_id, now)
         change = Change(
             group_id=group.id,
@@ -661,11 +776,18 @@ class RollCallService:
         return None
 
     async def undo_checkout(
-        self, actor: Actor, roll_call: RollCall, group: Group, person_id: int, status: Status
+        self,
+        actor: Actor,
+        roll_call: RollCall,
+        group: Group,
+        person_id: int,
+        status: Status,
+        note: str | None = None,
     ) -> bool:
-        """An instructor takes back a check-out marked by mistake; audited."""
+        """An instructor takes back a check-out marked by mistake; audited with the reason."""
         await self._check(actor, group, None, None)
         assert group.id is not None
+        why = self.need_note(note)
         change = Change(
             group_id=group.id,
             day=roll_call.day,
@@ -675,6 +797,7 @@ class RollCallService:
             before=Status.LEFT_EARLY,
             after=status,
             by=actor.person_id,
+            note=why,
         )
         return await self._store.undo_checkout(
             group.id, roll_call.day, person_id, change, [messages.refresh(roll_call)]
@@ -708,6 +831,14 @@ class RollCallService:
                     names[someone] = found.name if found else "?"
             by = names.get(change.by) if change.by is not None else None
             changes.append((change, names.get(change.person_id, "?"), by))
+        cancelled: list[tuple[RollCall, str | None]] = []
+        for rc in recorded.roll_calls:
+            if not rc.is_cancelled:
+                continue
+            if rc.cancelled_by is not None and rc.cancelled_by not in names:
+                found = await self._people.person_by_id(rc.cancelled_by)
+                names[rc.cancelled_by] = found.name if found else "?"
+            cancelled.append((rc, names.get(rc.cancelled_by) if rc.cancelled_by else None))
         return AttendanceView(
             group=group,
             day=recorded.day,
@@ -717,4 +848,6 @@ class RollCallService:
             editable=await self.may_run(actor, group, None, None),
             language=language,
             zone=ZoneInfo(group.timezone),
+            over=recorded.over,
+            cancelled=tuple(cancelled),
         )

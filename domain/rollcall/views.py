@@ -74,6 +74,10 @@ class AttendanceView:
     editable: bool
     language: Language
     zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/Helsinki"))
+    # the day is over (else a day meeting the full-day rule is "on the way to a full day")
+    over: bool = True
+    # the day's cancelled roll calls, with who cancelled each (for the history)
+    cancelled: tuple[tuple[RollCall, str | None], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

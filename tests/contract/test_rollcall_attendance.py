@@ -354,3 +354,41 @@ async def test_a_range_is_read_in_the_same_few_queries_however_long(store: Store
         )
     assert len(a_month) == len(one_day) <= 4
     assert len(stored.roll_calls) == 2
+
+
+async def test_open_and_cancelled_roll_calls_and_a_day_not_over_yet(store: Store) -> None:
+    org = await arrange(store)
+    first = await open_roll_call(store, org.it)
+    for pid in (org.jari, org.sari, org.erkki):
+        await mark(store, first, pid, P)
+    await close(store, first, org.sara, org.pekka)
+    # the plan's check-in item opens a second roll call nobody has answered yet
+    second = await open_roll_call(store, org.it, at=timedelta(hours=2))
+    now = [T0 + timedelta(hours=2, minutes=1)]
+
+    async def day_end(group: Group, on: date) -> datetime | None:
+        return END
+
+    with_clock = AttendanceRecords(
+        store.rollcall, FullDayRule.FIRST_AND_LAST, day_end, lambda: now[0]
+    )
+    day = await with_clock.day(org.it, DAY)
+    assert not day.over
+    assert (day.full_days, day.on_the_way) == (0, 3)
+    assert {p.name: p.status for p in day.people if p.on_the_way} == {
+        "Jari Mäkinen": P,
+        "Sari Heikkinen": P,
+        "Erkki Esimerkki": P,
+    }
+    # Jari answers it, then it is cancelled (opened by mistake): it counts not at all
+    await mark(store, second, org.jari, P)
+    assert second.id is not None
+    assert await store.rollcall.cancel(second.id, now[0], org.maija)
+    day = await with_clock.day(org.it, DAY)
+    assert (day.full_days, day.on_the_way) == (0, 3)
+    # the planned end passes: full days now, the same three
+    now[0] = END
+    day = await with_clock.day(org.it, DAY)
+    assert day.over and (day.full_days, day.on_the_way) == (3, 0)
+    # without a clock, as the exports read past days: no "on the way" at all
+    assert (await records(store).day(org.it, DAY)).full_days == 3

@@ -664,3 +664,64 @@ async def test_changes_come_oldest_first(store: Store) -> None:
         c.id or 0 for c in changes if c.at == T0 + timedelta(minutes=5)
     )
     assert await store.rollcall.changes(org.group, DAY + timedelta(days=1)) == []
+
+
+# --- cancelling ------------------------------------------------------------------------------
+
+
+async def test_a_cancelled_roll_call_is_closed_keeps_its_marks_and_takes_no_more(
+    store: Store,
+) -> None:
+    org = await arrange(store)
+    roll_call = await opened(store, org)
+    assert roll_call.id is not None
+    at = T0 + timedelta(minutes=2)
+    await store.rollcall.tap(roll_call.id, org.jari, decider(roll_call, org.jari, at))
+    cancelled_at = T0 + timedelta(minutes=5)
+    assert await store.rollcall.cancel(roll_call.id, cancelled_at, org.maija, refresh("c-1"))
+    found = await store.rollcall.get(roll_call.id)
+    assert found is not None
+    assert (found.cancelled_at, found.cancelled_by, found.closed_at) == (
+        cancelled_at,
+        org.maija,
+        cancelled_at,
+    )
+    assert found.is_cancelled and not found.is_open
+    assert await store.outbox.entry_for_key("c-1") is not None
+    # again: nothing changes (the first cancelling stays)
+    assert not await store.rollcall.cancel(roll_call.id, T0 + timedelta(minutes=9), org.sari)
+    assert await store.rollcall.get(roll_call.id) == found
+    # the marks and the audit trail stay; a tap writes nothing, the first or a repeated one
+    marks_before = await store.rollcall.marks(roll_call.id)
+    changes_before = await store.rollcall.changes(org.group, DAY)
+    later = T0 + timedelta(minutes=6)
+    for pid in (org.sari, org.jari):
+        mark, _ = await store.rollcall.tap(roll_call.id, pid, decider(roll_call, pid, later))
+        assert mark == marks_before.get(pid)
+    assert await store.rollcall.marks(roll_call.id) == marks_before
+    assert await store.rollcall.changes(org.group, DAY) == changes_before
+    # a new roll call may be opened after it: the cancelled one is not open
+    second = await opened(store, org, T0 + timedelta(minutes=10))
+    assert second.number == 2
+
+
+async def test_cancelling_a_closed_roll_call_keeps_its_closing_time(store: Store) -> None:
+    org = await arrange(store)
+    roll_call = await opened(store, org)
+    assert roll_call.id is not None
+    closed_at = T0 + timedelta(minutes=30)
+    await store.rollcall.close(roll_call, org.clients, closed_at, None)
+    assert await store.rollcall.cancel(roll_call.id, T0 + timedelta(hours=1), org.maija)
+    found = await store.rollcall.get(roll_call.id)
+    assert found is not None and found.closed_at == closed_at and found.is_cancelled
+    assert len(await store.rollcall.marks(roll_call.id)) == len(org.clients)
+
+
+async def test_a_changes_reason_round_trips(store: Store) -> None:
+    org = await arrange(store)
+    roll_call = await opened(store, org)
+    mark, change = tap(roll_call, org.sari, by=org.maija)
+    note = "oli paikalla, mutta nappi ei toiminut"
+    assert await store.rollcall.record(mark, replace(change, note=note))
+    (stored,) = await store.rollcall.changes(org.group, DAY)
+    assert stored.note == note and stored.by == org.maija

@@ -38,6 +38,7 @@ from cards.agenda import REFRESH_VERB as AGENDA_REFRESH_VERB
 from cards.bind import BIND_VERB
 from cards.general import HELP_VERB, RUN_VERB
 from cards.rollcall import (
+    CANCEL_VERB,
     CLOSE_VERB,
     HERE_VERB,
     HISTORY_VERB,
@@ -196,6 +197,7 @@ TYPED: dict[Command, str] = {
     C["send_tutorial"]: f"lähetä opastus {HELPED_A.name}",
     C["roll_call"]: "nimenhuuto",
     C["close_roll_call"]: "sulje nimenhuuto",
+    C["cancel_roll_call"]: "peru nimenhuuto",
     C["remind"]: "muistuta puuttuvia",
     C["attendance"]: "läsnäolo ryhma-a",
     C["leave"]: "lähden nyt",
@@ -242,10 +244,10 @@ def rule(
 STEER: set[Verb] = {
     *(C["start_day"], C["extend"], C["skip"], C["shift"], C["late"]),
     *(C["pause"], C["resume"], C["end_day"], C["cancel_day"], C["move_day"]),
-    *(C["roll_call"], C["close_roll_call"], C["remind"], PLAN_VERB),
+    *(C["roll_call"], C["close_roll_call"], C["cancel_roll_call"], C["remind"], PLAN_VERB),
     RUN_VERB,  # "did you mean nimenhuuto?": the roll call's own rules
 }
-RUN_ROLL_CALL_BY_CARD: set[Verb] = {CLOSE_VERB, REMIND_VERB, SAVE_VERB}
+RUN_ROLL_CALL_BY_CARD: set[Verb] = {CLOSE_VERB, CANCEL_VERB, REMIND_VERB, SAVE_VERB}
 HELP_REQUESTS: set[Verb] = {TAKE_VERB, RESOLVE_VERB}
 SEND_GUIDE: set[Verb] = {C["send_tutorial"], SEND_VERB}
 BIND: set[Verb] = {C["bind"], BIND_VERB}
@@ -522,7 +524,7 @@ async def arrange(world: World, org_file: Path) -> None:
     saved = await world.tap(
         INSTRUCTOR_A,
         SAVE_VERB,
-        {"rollcall": str(world.a.roll_call_id), **excused},
+        {"rollcall": str(world.a.roll_call_id), "why": "soitti aamulla", **excused},
         OWN_CHAT[INSTRUCTOR_A.name],
     )
     assert saved == 200
@@ -973,6 +975,11 @@ def effect(
         if absent != missing:
             problems.append(f"closing made {sorted(absent)} absent, expected {sorted(missing)}")
         return [("roll_calls", lambda r: r["id"] == rc), marks_of_rc, changes_of_group], problems
+    if verb in (C["cancel_roll_call"], CANCEL_VERB):
+        cancelled = _of(observed, "roll_calls", lambda r: r["id"] == rc)
+        if not cancelled or cancelled[0].row["cancelled_at"] is None:
+            problems.append(f"{side.name}'s roll call was not cancelled")
+        return [("roll_calls", lambda r: r["id"] == rc)], problems
     if verb in (C["remind"], REMIND_VERB):
         said = [
             text(FI, "rollcall.reminded", sent=n, already=len(missing) - n)
@@ -1129,6 +1136,7 @@ def card_data(world: World, verb: str) -> dict[str, str]:
     a = world.a
     rc = {"rollcall": str(a.roll_call_id)}
     excuse = {
+        "why": "soitti aamulla",  # a correction's reason
         f"p{world.ids[CLIENT_A.name]}": f"{Status.EXCUSED.value}:{Reason.SICK.value}",
         f"p{world.ids[CLIENT_B.name]}": Status.ABSENT.value,  # not on A's list
     }
@@ -1150,6 +1158,7 @@ def card_data(world: World, verb: str) -> dict[str, str]:
         PROBLEM_VERB: rc,
         ROLLCALL_REFRESH_VERB: rc,
         CLOSE_VERB: rc,
+        CANCEL_VERB: rc,
         REMIND_VERB: rc,
         LIST_VERB: rc,
         HISTORY_VERB: rc,

@@ -177,6 +177,7 @@ KNOWN_VERBS: tuple[str, ...] = (
     "rollcall.refresh",
     "rollcall.close",
     "rollcall.remind",
+    "rollcall.cancel",
     "attendance.show",
     "attendance.save",
     "attendance.history",

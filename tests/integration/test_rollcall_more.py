@@ -49,6 +49,7 @@ FI, SV, EN = Language.FI, Language.SV, Language.EN
 HELSINKI = ZoneInfo("Europe/Helsinki")
 CARD = "application/vnd.microsoft.card.adaptive"
 MESSAGE = "application/vnd.microsoft.activity.message"
+WHY = "kertoi puhelimessa"  # an instructor's reason for a correction (the list's "why" field)
 
 KAISA = User(name="Kaisa Koordinaattori", upn="kaisa@example.hel.fi")
 SVEN = User(name="Sven Lindqvist", upn="sven@example.hel.fi")
@@ -724,7 +725,9 @@ async def test_instructors_see_missing_late_excused_and_guests_clients_see_no_na
         await tap_here(room, c, rc)
     await tap_here(room, STRANGER, rc)
     sick = await person(room, CLIENTS[5])
-    saved = await room.tap(MAIJA, SAVE_VERB, {"rollcall": str(rc), f"p{sick.id}": "excused:sick"})
+    saved = await room.tap(
+        MAIJA, SAVE_VERB, {"rollcall": str(rc), "why": WHY, f"p{sick.id}": "excused:sick"}
+    )
     assert saved["type"] == CARD
     marks = await room.bot.store.rollcall.marks(rc)
 
@@ -962,7 +965,9 @@ async def test_attendance_goes_privately_and_corrections_are_audited(room: Room)
     submitted[f"p{ids[CLIENTS[20].name]}"] = "present"
     submitted[f"p{ids[CLIENTS[21].name]}"] = "excused:appointment"
     private = Conv.personal(id=chat)
-    body = await room.tap(MAIJA, SAVE_VERB, {"rollcall": str(rc), **submitted}, conv=private)
+    body = await room.tap(
+        MAIJA, SAVE_VERB, {"rollcall": str(rc), "why": WHY, **submitted}, conv=private
+    )
     assert body["type"] == CARD
     await drained(room.bot)  # the text may come after the invoke answer, through the outbox
     assert text(FI, "attendance.saved", n=3) in room.connector.texts(chat)
@@ -1003,18 +1008,16 @@ async def test_attendance_goes_privately_and_corrections_are_audited(room: Room)
     lines = texts_of(history["value"])
     names = {pid: name for name, pid in ids.items()}
     for change in new:
-        assert (
-            text(
-                FI,
-                "attendance.history.line",
-                time=hm(FI, change.at),
-                name=names[change.person_id],
-                before=status_words(FI, change.before),
-                after=status_words(FI, change.after, change.reason),
-                by=MAIJA.name,
-            )
-            in lines
-        ), lines
+        line = text(
+            FI,
+            "attendance.history.line",
+            time=hm(FI, change.at),
+            name=names[change.person_id],
+            before=status_words(FI, change.before),
+            after=status_words(FI, change.after, change.reason),
+            by=MAIJA.name,
+        )
+        assert text(FI, "attendance.history.with_reason", line=line, note=WHY) in lines, lines
     assert LIST_VERB in verbs_of(history["value"])
     assert_no_names_in_group(room)
 
@@ -1028,7 +1031,7 @@ async def test_marking_someone_as_left_early_records_their_status_before(room: R
     body = await room.tap(
         MAIJA,
         SAVE_VERB,
-        {"rollcall": str(rc), f"p{pid}": "left_early"},
+        {"rollcall": str(rc), "why": WHY, f"p{pid}": "left_early"},
         conv=Conv.personal(id=chat),
     )
     assert choices_of(body["value"])[f"p{pid}"] == "left_early"
@@ -1049,14 +1052,17 @@ async def test_a_check_out_marked_by_mistake_can_be_undone(room: Room) -> None:
     pid = (await person(room, CLIENTS[0])).id
     chat, _ = await attendance_card(room)
     private = Conv.personal(id=chat)
-    await room.tap(MAIJA, SAVE_VERB, {"rollcall": str(rc), f"p{pid}": "left_early"}, conv=private)
+    await room.tap(
+        MAIJA, SAVE_VERB, {"rollcall": str(rc), "why": WHY, f"p{pid}": "left_early"}, conv=private
+    )
     body = await room.tap(
-        MAIJA, SAVE_VERB, {"rollcall": str(rc), f"p{pid}": "present"}, conv=private
+        MAIJA, SAVE_VERB, {"rollcall": str(rc), "why": WHY, f"p{pid}": "present"}, conv=private
     )
     assert choices_of(body["value"])[f"p{pid}"] == "present"
     opened = await roll_call(room, rc)
     assert pid not in await room.bot.store.rollcall.checkouts(opened.group_id, opened.day)
-    assert text(FI, "attendance.full_day.yes") in line_of(body["value"], CLIENTS[0].name)
+    # today is not over yet: on the way to a full day
+    assert text(FI, "attendance.full_day.on_the_way") in line_of(body["value"], CLIENTS[0].name)
 
 
 async def test_a_coordinator_sees_the_list_and_history_read_only_and_cannot_save(
@@ -1069,7 +1075,11 @@ async def test_a_coordinator_sees_the_list_and_history_read_only_and_cannot_save
     await room.tap(
         MAIJA,
         SAVE_VERB,
-        {"rollcall": str(rc), f"p{(await person(room, CLIENTS[0])).id}": "excused:technical"},
+        {
+            "rollcall": str(rc),
+            "why": WHY,
+            f"p{(await person(room, CLIENTS[0])).id}": "excused:technical",
+        },
         conv=Conv.personal(id=chat),
     )
     own = Conv.personal()
@@ -1251,16 +1261,25 @@ async def test_a_second_roll_call_and_check_out_make_the_day(room: Room) -> None
         time=hm(FI, rc2.opened_at),
     ) in texts_of(listed)
     for c in CLIENTS[:5]:
-        assert text(FI, "attendance.full_day.yes") in line_of(listed, c.name)
+        assert text(FI, "attendance.full_day.on_the_way") in line_of(listed, c.name)
     leaving = line_of(listed, CLIENTS[5].name)
     assert text(FI, "attendance.left", time=hm(FI, left_at)) in leaving
     assert text(FI, "attendance.full_day.no") in leaving
     assert choices_of(listed)[f"p{leaver.id}"] == "left_early"
-    assert text(FI, "attendance.full_day.no") in line_of(listed, CLIENTS[6].name)  # first only
-    assert text(FI, "attendance.full_days", n=5, total=30) in texts_of(listed)
+    # here at the first only, the second still open: it counts neither way yet
+    assert text(FI, "attendance.full_day.on_the_way") in line_of(listed, CLIENTS[6].name)
+    assert text(FI, "attendance.on_the_way_days", n=6, total=30) in texts_of(listed)
     # the first roll call is one tap away on the list
     other = [a for a in listed["actions"] if a.get("verb") == LIST_VERB]
     assert [a["data"]["rollcall"] for a in other] == [str(first)]
+    # the second closes: the first only is not a full day, and still here for the day
+    await window_passed(room)
+    await room.say(MAIJA, "sulje nimenhuuto")
+    _, listed = await attendance_card(room)
+    only_first = line_of(listed, CLIENTS[6].name)
+    assert text(FI, "attendance.full_day.no") in only_first
+    assert only_first.split(" — ", 1)[1].startswith(status_words(FI, Status.PRESENT))
+    assert text(FI, "attendance.on_the_way_days", n=5, total=30) in texts_of(listed)
     assert_no_names_in_group(room)
 
 

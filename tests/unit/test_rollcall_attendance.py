@@ -34,7 +34,8 @@ CLIENTS = (ERKKI, JARI, SARI)  # the group's order: by name
 
 def roll_call(rid: int, number: int, day: date = DAY, hours: int = 0) -> RollCall:
     opened = datetime.combine(day, T0.timetz()) + timedelta(hours=hours)
-    return RollCall(GROUP.id or 0, day, number, "19:it@thread.v2", opened, id=rid)
+    closed = opened + timedelta(minutes=30)
+    return RollCall(GROUP.id or 0, day, number, "19:it@thread.v2", opened, closed_at=closed, id=rid)
 
 
 MORNING, AFTERNOON = roll_call(1, 1), roll_call(2, 2, hours=4)

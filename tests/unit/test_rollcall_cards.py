@@ -19,6 +19,7 @@ import pytest
 
 from cards.payload import parse_action
 from cards.rollcall import (
+    CANCEL_VERB,
     CHOICES,
     CLOSE_VERB,
     HERE_VERB,
@@ -368,9 +369,10 @@ def test_remind_and_close_only_while_the_roll_call_is_open(language: Language) -
         REMIND_VERB,
         CLOSE_VERB,
         LIST_VERB,
+        CANCEL_VERB,
     ]
     closed = RENDERER.instructor(instructor_view(language, CLOSED))
-    assert verbs(closed) == [LIST_VERB]
+    assert verbs(closed) == [LIST_VERB, CANCEL_VERB]
     when = clock(language, CLOSED.closed_at or T0, HELSINKI)
     assert text(language, "rollcall.closed", time=when) in list(visible_texts(closed))
 
@@ -611,3 +613,84 @@ def test_the_languages_really_differ_on_the_buttons() -> None:
         for language in LANGUAGES
     }
     assert len({tuple(t) for t in titles.values()}) == len(LANGUAGES)
+
+
+# --- a cancelled roll call, the day not over, the reason for a correction -------------------------
+
+MAIJA = Person("Maija Virtanen", teams_id="29:maija", id=1)
+CANCELLED = replace(CLOSED, cancelled_at=T0 + timedelta(minutes=40), cancelled_by=MAIJA.id)
+
+
+@pytest.mark.parametrize("language", LANGUAGES, ids=str)
+def test_a_cancelled_roll_call_says_so_and_offers_nothing_to_tap(language: Language) -> None:
+    when = clock(language, T0 + timedelta(minutes=40), HELSINKI)
+    said = text(language, "rollcall.cancelled", time=when)
+    for built in (
+        RENDERER.shared(shared(language, CANCELLED)),
+        RENDERER.client(ClientView(shared(language, CANCELLED), None, language)),
+        RENDERER.reminder(language, shared(language, CANCELLED)),
+    ):
+        assert not verbs(built) or verbs(built) == []
+        assert HERE_VERB not in _json(built)
+    assert said in list(visible_texts(RENDERER.shared(shared(language, CANCELLED))))
+    view = RENDERER.instructor(instructor_view(language, CANCELLED))
+    assert verbs(view) == [LIST_VERB]
+    assert ERKKI.name not in _json(view)  # nothing of it counts: no names either
+
+
+@pytest.mark.parametrize("language", LANGUAGES, ids=str)
+def test_the_list_of_a_cancelled_roll_call_is_read_only_and_says_why(language: Language) -> None:
+    view = replace(attendance_view(language), roll_calls=(CANCELLED,))
+    card = RENDERER.attendance(view, CANCELLED)
+    assert choice_sets(card) == []
+    assert SAVE_VERB not in verbs(card)
+    when = clock(language, T0 + timedelta(minutes=40), HELSINKI)
+    assert text(language, "attendance.cancelled", time=when) in list(visible_texts(card))
+
+
+@pytest.mark.parametrize("language", LANGUAGES, ids=str)
+def test_before_the_day_is_over_the_list_says_on_the_way(language: Language) -> None:
+    people = tuple(
+        replace(line, record=replace(line.record, full_day=False, on_the_way=line.record.full_day))
+        for line in attendance_view(language).people
+    )
+    view = replace(attendance_view(language), people=people, over=False)
+    shown = list(visible_texts(RENDERER.attendance(view, CLOSED)))
+    assert text(language, "attendance.on_the_way_days", n=2, total=5) in shown
+    jari = next(s for s in shown if s.startswith(f"**{JARI.name}**"))
+    assert jari.endswith(text(language, "attendance.full_day.on_the_way"))
+
+
+@pytest.mark.parametrize("language", LANGUAGES, ids=str)
+def test_an_editable_list_asks_for_the_reason(language: Language) -> None:
+    card = RENDERER.attendance(attendance_view(language), CLOSED)
+    fields = [e for e in elements(card["body"]) if e["type"] == "Input.Text"]
+    assert [(f["id"], f["label"], f["maxLength"]) for f in fields] == [
+        ("why", text(language, "attendance.reason_label"), 300)
+    ]
+    read_only = RENDERER.attendance(attendance_view(language, editable=False), CLOSED)
+    assert not [e for e in elements(read_only["body"]) if e["type"] == "Input.Text"]
+
+
+@pytest.mark.parametrize("language", LANGUAGES, ids=str)
+def test_history_shows_a_corrections_reason_and_a_cancelled_roll_call(language: Language) -> None:
+    change = Change(10, DAY, JARI.id or 0, T0, Status.PRESENT, Status.ABSENT, MAIJA.id, 7)
+    view = replace(
+        history_view(language, ((replace(change, note="soitti"), JARI.name, MAIJA.name),)),
+        cancelled=((CANCELLED, MAIJA.name),),
+    )
+    shown = list(visible_texts(RENDERER.history(view, CLOSED)))
+    assert any(
+        s.endswith(text(language, "attendance.history.with_reason", line="", note="soitti"))
+        for s in shown
+    )
+    assert (
+        text(
+            language,
+            "attendance.history.cancelled",
+            time=clock(language, T0 + timedelta(minutes=40), HELSINKI),
+            title=text(language, "rollcall.title"),
+            by=MAIJA.name,
+        )
+        in shown
+    )

@@ -10,12 +10,15 @@ import pytest
 from domain.rollcall.model import (
     DEFAULT_GRACE,
     END_TOLERANCE,
+    MAX_NOTE,
+    CallState,
     Checkout,
     FullDayRule,
     Mark,
     Reason,
     RollCall,
     Status,
+    clean_note,
     day_record,
     left_early,
     tap_status,
@@ -235,3 +238,68 @@ def test_any_check_out_spoils_the_day_when_the_end_is_not_known(rule: FullDayRul
 def test_the_day_status_is_the_first_roll_call_the_person_was_here_at() -> None:
     assert day_record(3, [A, L, P], None, END).status is L
     assert day_record(3, [E, P, L], None, END).status is P
+
+
+# --- several roll calls: open, cancelled, a day not over yet ----------------------------------
+
+OPENED, C, K = CallState.OPEN, CallState.CLOSED, CallState.CANCELLED
+
+
+@pytest.mark.parametrize("rule", list(FullDayRule), ids=str)
+def test_an_open_roll_call_not_answered_yet_counts_neither_way(rule: FullDayRule) -> None:
+    closed_only = day_record(3, [P], None, END, rule)
+    with_open = day_record(3, [P, None], None, END, rule, states=[C, OPENED])
+    assert (with_open.status, with_open.full_day) == (closed_only.status, closed_only.full_day)
+    assert with_open.full_day
+    # once it is closed, not answering it is absent in it (the rule decides the day)
+    closed = day_record(3, [P, A], None, END, rule, states=[C, C])
+    assert closed.status is P
+    assert closed.full_day is (rule is FullDayRule.ANY)
+
+
+def test_an_answer_in_an_open_roll_call_counts() -> None:
+    assert day_record(3, [P, L], None, END, states=[C, OPENED]).full_day
+    # an instructor's absent mark in an open roll call counts too
+    assert not day_record(3, [P, A], None, END, states=[C, OPENED]).full_day
+
+
+@pytest.mark.parametrize("rule", list(FullDayRule), ids=str)
+def test_a_cancelled_roll_call_does_not_count_at_all(rule: FullDayRule) -> None:
+    assert day_record(3, [P, A], None, END, rule, states=[C, K]).full_day
+    only_cancelled = day_record(3, [P], None, END, rule, states=[K])
+    assert (only_cancelled.status, only_cancelled.full_day) == (None, False)
+
+
+def test_someone_here_earlier_is_never_absent_for_the_day() -> None:
+    for later in ([A], [A, E], [None], [E]):
+        marks: list[Status | None] = [L, *later]
+        record = day_record(3, marks, None, END, states=[C] * len(marks))
+        assert record.status is L
+
+
+def test_before_the_day_is_over_a_day_meeting_the_rule_is_on_the_way() -> None:
+    going = day_record(3, [P], None, END, settled=False)
+    assert (going.full_day, going.on_the_way) == (False, True)
+    done = day_record(3, [P], None, END, settled=True)
+    assert (done.full_day, done.on_the_way) == (True, False)
+    failed = day_record(3, [A], None, END, settled=False)
+    assert (failed.full_day, failed.on_the_way) == (False, False)
+    left = day_record(3, [P], checkout(END - timedelta(hours=1)), END, settled=False)
+    assert (left.full_day, left.on_the_way) == (False, False)
+
+
+def test_a_roll_calls_state() -> None:
+    assert OPEN.state is OPENED and CLOSED.state is C
+    cancelled = replace(OPEN, cancelled_at=T0, closed_at=T0)
+    assert cancelled.state is K and cancelled.is_cancelled and not cancelled.is_open
+
+
+@pytest.mark.parametrize(
+    ("given", "stored"),
+    [(None, None), ("", None), ("   ", None), ("  tuli  myöhemmin ", "tuli myöhemmin")],
+)
+def test_a_corrections_reason_is_trimmed_and_never_empty(
+    given: str | None, stored: str | None
+) -> None:
+    assert clean_note(given) == stored
+    assert clean_note("x" * 1000) == "x" * MAX_NOTE

@@ -58,6 +58,7 @@ DAY_END = datetime(2026, 3, 5, 12, 0, tzinfo=UTC)  # 14.00 in Helsinki
 GRACE = timedelta(minutes=10)
 OPEN_FOR = timedelta(minutes=30)
 NOTICE_URL = "https://bot.example/rollcall/notice"
+WHY = "kertoi puhelimessa"  # an instructor's reason for a correction
 
 
 # --- fakes -----------------------------------------------------------------------------------
@@ -183,6 +184,23 @@ class MemoryRollCallStore:
         self._add(messages)
         return sorted(marked)
 
+    async def cancel(
+        self,
+        roll_call_id: int,
+        at: datetime,
+        by: int | None,
+        messages: Sequence[OutboxMessage] = (),
+    ) -> bool:
+        await asyncio.sleep(0)
+        stored = self.roll_calls[roll_call_id]
+        if stored.is_cancelled:
+            return False
+        self.roll_calls[roll_call_id] = replace(
+            stored, cancelled_at=at, cancelled_by=by, closed_at=stored.closed_at or at
+        )
+        self._add(messages)
+        return True
+
     async def marks(self, roll_call_id: int) -> dict[int, Mark]:
         await asyncio.sleep(0)
         return {p: m for (rc, p), m in self.mark_rows.items() if rc == roll_call_id}
@@ -229,6 +247,8 @@ class MemoryRollCallStore:
         """One transaction whose statements interleave with other taps' (as on PostgreSQL)."""
         await asyncio.sleep(0)
         key = (roll_call_id, person_id)
+        if self.roll_calls[roll_call_id].is_cancelled:
+            return self.mark_rows.get(key), self._counts(roll_call_id)
         closed_at = self.roll_calls[roll_call_id].closed_at
         current: Mark | None = None
         guessed = True  # like the real store: insert first, read when someone was first
@@ -273,6 +293,21 @@ class MemoryRollCallStore:
         if key in self.checkout_rows:
             return False
         self.checkout_rows[key] = checkout
+        self._change(change)
+        self._add(messages)
+        return True
+
+    async def undo_checkout(
+        self,
+        group_id: int,
+        day: date,
+        person_id: int,
+        change: Change,
+        messages: Sequence[OutboxMessage] = (),
+    ) -> bool:
+        await asyncio.sleep(0)
+        if self.checkout_rows.pop((group_id, day, person_id), None) is None:
+            return False
         self._change(change)
         self._add(messages)
         return True
@@ -635,7 +670,7 @@ async def test_close_remind_and_correct_are_refused_for_a_client(world: World) -
     with pytest.raises(NotAllowed):
         await world.service.remind(client, roll_call, IT, CHAT, "aad-jari")
     with pytest.raises(NotAllowed):
-        await world.service.correct(client, roll_call, IT, SARI.id or 0, Status.PRESENT)
+        await world.service.correct(client, roll_call, IT, SARI.id or 0, Status.PRESENT, note=WHY)
     assert (await world.fresh(roll_call)).is_open
     assert world.store.mark_rows == {}
     assert world.store.change_rows == []
@@ -804,7 +839,7 @@ async def test_a_clients_own_view_never_names_anyone_else(
     world.clock.move(GRACE + timedelta(minutes=1))
     await world.tap(SARI, roll_call)
     await world.service.correct(
-        world.actor(MAIJA), roll_call, IT, SARA.id or 0, Status.EXCUSED, Reason.SICK
+        world.actor(MAIJA), roll_call, IT, SARA.id or 0, Status.EXCUSED, Reason.SICK, note=WHY
     )
     everyone = [*CLIENTS, GUSTAV]
     # The instructor's card from the same state names them: the names are there to leak.
@@ -873,7 +908,7 @@ async def test_close_marks_only_the_unmarked_expected_as_absent(world: World) ->
     await world.tap(JARI, roll_call)
     await world.tap(GUSTAV, roll_call)
     await world.service.correct(
-        world.actor(MAIJA), roll_call, IT, SARI.id or 0, Status.EXCUSED, Reason.SICK
+        world.actor(MAIJA), roll_call, IT, SARI.id or 0, Status.EXCUSED, Reason.SICK, note=WHY
     )
     before = len(world.store.change_rows)
     at = world.clock.move(timedelta(minutes=15))
@@ -1016,7 +1051,7 @@ async def test_excused_without_a_reason_is_excused_for_another_reason(world: Wor
     roll_call = await world.open()
     at = world.clock.move(timedelta(minutes=5))
     changed = await world.service.correct(
-        world.actor(MAIJA), roll_call, IT, SARI.id or 0, Status.EXCUSED
+        world.actor(MAIJA), roll_call, IT, SARI.id or 0, Status.EXCUSED, note=WHY
     )
     assert changed is True
     mark = await world.store.mark_of(roll_call.id or 0, SARI.id or 0)
@@ -1039,14 +1074,23 @@ async def test_correcting_to_the_same_status_changes_nothing(world: World) -> No
     maija = world.actor(MAIJA)
     before = list(world.store.change_rows)
     refreshes = len(world.outbox.refreshes(roll_call.id or 0))
-    assert await world.service.correct(maija, roll_call, IT, JARI.id or 0, Status.PRESENT) is False
+    assert (
+        await world.service.correct(maija, roll_call, IT, JARI.id or 0, Status.PRESENT, note=WHY)
+        is False
+    )
     assert world.store.change_rows == before
     assert len(world.outbox.refreshes(roll_call.id or 0)) == refreshes
     # excused: the same reason is no change, another reason is
     sid = SARI.id or 0
-    assert await world.service.correct(maija, roll_call, IT, sid, Status.EXCUSED, Reason.SICK)
-    assert not await world.service.correct(maija, roll_call, IT, sid, Status.EXCUSED, Reason.SICK)
-    assert await world.service.correct(maija, roll_call, IT, sid, Status.EXCUSED, Reason.TECHNICAL)
+    assert await world.service.correct(
+        maija, roll_call, IT, sid, Status.EXCUSED, Reason.SICK, note=WHY
+    )
+    assert not await world.service.correct(
+        maija, roll_call, IT, sid, Status.EXCUSED, Reason.SICK, note=WHY
+    )
+    assert await world.service.correct(
+        maija, roll_call, IT, sid, Status.EXCUSED, Reason.TECHNICAL, note=WHY
+    )
     assert [c.reason for c in world.store.changes_of(roll_call.id or 0)][-2:] == [
         Reason.SICK,
         Reason.TECHNICAL,
@@ -1057,8 +1101,12 @@ async def test_a_reason_goes_only_with_excused(world: World) -> None:
     roll_call = await world.open()
     maija = world.actor(MAIJA)
     sid = SARI.id or 0
-    await world.service.correct(maija, roll_call, IT, sid, Status.EXCUSED, Reason.APPOINTMENT)
-    assert await world.service.correct(maija, roll_call, IT, sid, Status.ABSENT, Reason.SICK)
+    await world.service.correct(
+        maija, roll_call, IT, sid, Status.EXCUSED, Reason.APPOINTMENT, note=WHY
+    )
+    assert await world.service.correct(
+        maija, roll_call, IT, sid, Status.ABSENT, Reason.SICK, note=WHY
+    )
     mark = await world.store.mark_of(roll_call.id or 0, sid)
     assert mark is not None
     assert (mark.status, mark.reason) == (Status.ABSENT, None)
@@ -1072,7 +1120,7 @@ async def test_a_correction_keeps_the_time_of_a_tap(world: World) -> None:
     assert tapped is not None
     world.clock.move(timedelta(hours=1))
     maija = world.actor(MAIJA)
-    assert await world.service.correct(maija, roll_call, IT, JARI.id or 0, Status.LATE)
+    assert await world.service.correct(maija, roll_call, IT, JARI.id or 0, Status.LATE, note=WHY)
     mark = await world.store.mark_of(roll_call.id or 0, JARI.id or 0)
     assert mark is not None
     assert (mark.status, mark.at, mark.version) == (Status.LATE, tapped.at, 2)
@@ -1083,7 +1131,9 @@ async def test_left_early_is_a_check_out(world: World) -> None:
     await world.tap(JARI, roll_call)
     at = world.clock.move(timedelta(hours=2))
     maija = world.actor(MAIJA)
-    assert await world.service.correct(maija, roll_call, IT, JARI.id or 0, Status.LEFT_EARLY)
+    assert await world.service.correct(
+        maija, roll_call, IT, JARI.id or 0, Status.LEFT_EARLY, note=WHY
+    )
     checkouts = await world.store.checkouts(IT.id or 0, DAY)
     assert checkouts == {JARI.id: Checkout(IT.id or 0, DAY, JARI.id or 0, at)}
     mark = await world.store.mark_of(roll_call.id or 0, JARI.id or 0)
@@ -1097,7 +1147,9 @@ async def test_left_early_is_a_check_out(world: World) -> None:
         roll_call.id,
     )
     changes = len(world.store.change_rows)
-    assert not await world.service.correct(maija, roll_call, IT, JARI.id or 0, Status.LEFT_EARLY)
+    assert not await world.service.correct(
+        maija, roll_call, IT, JARI.id or 0, Status.LEFT_EARLY, note=WHY
+    )
     assert len(world.store.change_rows) == changes
 
 
@@ -1105,7 +1157,7 @@ async def test_correcting_someone_unknown_is_not_found(world: World) -> None:
     roll_call = await world.open()
     with pytest.raises(NotFound) as raised:
         await world.service.correct(
-            world.actor(MAIJA), roll_call, IT, GUSTAV.id or 0, Status.PRESENT
+            world.actor(MAIJA), roll_call, IT, GUSTAV.id or 0, Status.PRESENT, note=WHY
         )
     assert raised.value.key == "rollcall.unknown_person"
     assert world.store.change_rows == []
@@ -1115,7 +1167,9 @@ async def test_a_guest_with_a_mark_can_be_corrected(world: World) -> None:
     roll_call = await world.open()
     await world.tap(GUSTAV, roll_call)
     maija = world.actor(MAIJA)
-    assert await world.service.correct(maija, roll_call, IT, GUSTAV.id or 0, Status.ABSENT)
+    assert await world.service.correct(
+        maija, roll_call, IT, GUSTAV.id or 0, Status.ABSENT, note=WHY
+    )
     mark = await world.store.mark_of(roll_call.id or 0, GUSTAV.id or 0)
     assert mark is not None
     assert (mark.status, mark.guest) == (Status.ABSENT, True)
@@ -1125,11 +1179,11 @@ async def test_a_client_cannot_correct_even_their_own_status(world: World) -> No
     roll_call = await world.open()
     with pytest.raises(NotAllowed):
         await world.service.correct(
-            world.actor(JARI), roll_call, IT, JARI.id or 0, Status.EXCUSED, Reason.SICK
+            world.actor(JARI), roll_call, IT, JARI.id or 0, Status.EXCUSED, Reason.SICK, note=WHY
         )
     with pytest.raises(NotAllowed):
         await world.service.correct(
-            world.actor(JARI), roll_call, IT, JARI.id or 0, Status.LEFT_EARLY
+            world.actor(JARI), roll_call, IT, JARI.id or 0, Status.LEFT_EARLY, note=WHY
         )
     assert world.store.mark_rows == {}
     assert world.store.checkout_rows == {}
@@ -1236,10 +1290,18 @@ FULL_DAYS = {
 async def test_attendance_computes_full_days_with_the_configured_rule(rule: FullDayRule) -> None:
     world = make_world(rule)
     roll_calls = await three_roll_calls(world)
+    # before the day's planned end the rule can still fail: on the way to a full day
     view = await world.service.attendance(world.actor(MAIJA), IT, Language.FI)
+    assert not view.over
+    assert {line.person.name for line in view.people if line.record.full_day} == set()
+    assert {line.person.name for line in view.people if line.record.on_the_way} == FULL_DAYS[rule]
+    world.clock.now = DAY_END
+    view = await world.service.attendance(world.actor(MAIJA), IT, Language.FI)
+    assert view.over
     assert view.roll_calls == roll_calls
     assert view.day == DAY
     assert {line.person.name for line in view.people if line.record.full_day} == FULL_DAYS[rule]
+    assert not any(line.record.on_the_way for line in view.people)
     by_name = {line.person.name: line for line in view.people}
     assert [m.status if m else None for m in by_name[SARA.name].marks] == [
         Status.LATE,
@@ -1271,6 +1333,7 @@ async def test_attendance_counts_a_check_out_against_the_days_end(world: World) 
     await world.service.leave(world.actor(JARI), CHAT)
     world.clock.now = DAY_END - timedelta(minutes=5)
     await world.service.leave(world.actor(SARI), CHAT)
+    world.clock.now = DAY_END
     view = await world.service.attendance(world.actor(MAIJA), IT, Language.FI)
     by_name = {line.person.name: line.record for line in view.people}
     assert (by_name[JARI.name].left_early, by_name[JARI.name].full_day) == (True, False)
@@ -1282,7 +1345,7 @@ async def test_attendance_shows_the_audit_trail_with_names(world: World) -> None
     roll_call = await world.open()
     await world.tap(JARI, roll_call)
     await world.service.correct(
-        world.actor(TUULA), roll_call, IT, SARI.id or 0, Status.EXCUSED, Reason.SICK
+        world.actor(TUULA), roll_call, IT, SARI.id or 0, Status.EXCUSED, Reason.SICK, note=WHY
     )
     world.clock.move(timedelta(minutes=30))
     await world.service.close(None, roll_call, IT)
@@ -1328,3 +1391,78 @@ async def test_others_may_not_see_the_attendance_list(world: World, person: Pers
     await world.open()
     with pytest.raises(NotAllowed):
         await world.service.attendance(world.actor(person), IT, Language.FI)
+
+
+# --- cancelling a roll call, and nobody here after they left --------------------------------------
+
+
+async def test_only_the_groups_instructors_and_admins_cancel_a_roll_call(world: World) -> None:
+    roll_call = await world.open()
+    world.meetings.roles["aad-mervi"] = MeetingRole.ORGANIZER
+    for someone in (JARI, KAISA, JOHAN, MERVI, GUSTAV):
+        with pytest.raises(NotAllowed):
+            await world.service.cancel(world.actor(someone), roll_call, IT, MEETING, "aad-mervi")
+        assert not (await world.fresh(roll_call)).is_cancelled
+    assert await world.service.cancel(world.actor(TUULA), roll_call, IT)
+    cancelled = await world.fresh(roll_call)
+    assert (cancelled.cancelled_by, cancelled.cancelled_at) == (TUULA.id, world.clock.now)
+    assert not await world.service.cancel(world.actor(MAIJA), roll_call, IT)  # once
+
+
+async def test_a_tap_on_a_cancelled_roll_call_writes_nothing_and_shows_it_cancelled(
+    world: World,
+) -> None:
+    roll_call = await world.open()
+    await world.tap(JARI, roll_call)
+    assert roll_call.id is not None
+    await world.service.cancel(world.actor(MAIJA), roll_call, IT)
+    view = await world.service.tap(world.actor(SARI), roll_call.id, Language.FI)
+    assert view.mark is None and view.shared.roll_call.is_cancelled
+    assert SARI.id not in await world.store.marks(roll_call.id)
+    with pytest.raises(DomainError):
+        await world.service.correct(
+            world.actor(MAIJA), roll_call, IT, SARI.id or 0, Status.PRESENT, note=WHY
+        )
+
+
+async def test_a_check_out_is_never_before_the_persons_latest_here(world: World) -> None:
+    roll_call = await world.open()
+    await world.tap(JARI, roll_call)
+    tapped = (await world.store.marks(roll_call.id or 0))[JARI.id or 0].at
+    # another replica's clock is behind the one that recorded the tap
+    world.clock.now = tapped - timedelta(minutes=2)
+    _, at, recorded = await world.service.leave(world.actor(JARI), CHAT)
+    assert recorded and at == tapped
+    # an "I'm here" after "I'm leaving": back, the check-out goes (audited as their own act)
+    second_tap_at = world.clock.move(timedelta(minutes=30))
+    await world.service.close(None, roll_call, IT)
+    second = await world.open()
+    await world.tap(JARI, second)
+    assert JARI.id not in await world.store.checkouts(IT.id or 0, DAY)
+    last = world.store.change_rows[-1]
+    assert (last.person_id, last.before, last.after, last.by) == (
+        JARI.id,
+        Status.LEFT_EARLY,
+        Status.PRESENT,
+        JARI.id,
+    )
+    assert last.at >= second_tap_at
+
+
+async def test_a_correction_without_a_reason_writes_nothing(world: World) -> None:
+    roll_call = await world.open()
+    await world.tap(JARI, roll_call)
+    await world.service.leave(world.actor(JARI), CHAT)
+    before = list(world.store.change_rows)
+    for note in (None, "", "  \n "):
+        with pytest.raises(DomainError) as refused:
+            await world.service.correct(
+                world.actor(MAIJA), roll_call, IT, SARI.id or 0, Status.PRESENT, note=note
+            )
+        assert refused.value.key == "attendance.reason_needed"
+        with pytest.raises(DomainError):
+            await world.service.undo_checkout(
+                world.actor(MAIJA), roll_call, IT, JARI.id or 0, Status.PRESENT, note
+            )
+    assert world.store.change_rows == before
+    assert JARI.id in await world.store.checkouts(IT.id or 0, DAY)
