@@ -197,6 +197,13 @@ def check(world: World, step: tuple[Any, ...], before: Snapshot, after: Snapshot
         for pid, status in before.day_status.items():
             if was_here(status):
                 assert was_here(after.day_status.get(pid)), (step, "made absent", pid, status)
+    # "I have a problem with sound or picture" is not "absent": the person is here
+    if kind == "problem" and before.roll_calls:
+        tapped = before.roll_calls[step[2] % len(before.roll_calls)]
+        if not tapped.is_cancelled:
+            pid = world.people[step[1]].person_id
+            mark = after.marks.get((tapped.id or 0, pid))
+            assert mark is not None and mark.status.is_here, (step, "a problem tap not here")
     # a roll call opened later (or a tap, a problem, time passing) never breaks a day
     if kind in ("open", "tap", "problem", "wait"):
         for pid, holds in before.holds.items():
@@ -236,7 +243,7 @@ async def act(world: World, step: tuple[Any, ...]) -> None:
     elif kind == "tap" and (rc := nth(step[2])):
         await service.tap(world.people[step[1]], rc.id or 0, Language.FI)
     elif kind == "problem" and (rc := nth(step[2])):
-        await service.problem(world.people[step[1]], rc, group)
+        await service.problem(world.people[step[1]], rc, group, guide_sent=True)
     elif kind == "leave":
         await service.leave(world.people[step[1]], world.conversation)
     elif kind == "close" and (rc := nth(step[1])):
