@@ -238,10 +238,10 @@ async def refresh(ctx: Context, action: CardAction) -> Outcome:
         if day is not None:
             return Outcome(card_update=await _view(ctx, day, group))
         ids = await _steering_ids(ctx, group)
+        choices = await plans.available(group.language)
         if may_steer(ctx.actor, group) and ctx.turn.is_invoke:
-            choices = await plans.available(group.language)
             return Outcome(card_update=choose_plan_card(group.language, choices, ids))
-        return Outcome(card_update=waiting_card(group.language, ids))
+        return Outcome(card_update=waiting_card(group.language, ids, choices))
     if day is None or str(day.id) != action.data.get("day"):
         raise NotFound("card.stale")
     return Outcome(card_update=await _view(ctx, day, group))

@@ -19,14 +19,14 @@ import pytest
 from bot.app import AGENDA
 from bot.orgfile import load_org_file
 from bot.settings import Settings
-from cards.agenda import AGENDA_VERB, PLAN_VERB
+from cards.agenda import AGENDA_VERB, PLAN_VERB, REFRESH_VERB
 from domain import days as d
 from domain.i18n import text
 from domain.org import Language
 from domain.plans import Plan
 from domain.templates import templates
 from scheduler.clock import ScaledClock
-from tests.fakes.activities import Conv, User, message
+from tests.fakes.activities import Conv, User, invoke_execute, message
 from tests.fakes.connector import FakeConnector
 from tests.integration.conftest import JARI, JOHAN, MAIJA, known
 from tests.integration.harness import BotServer, free_port, start_bot, stop_bot
@@ -179,6 +179,21 @@ async def test_the_waiting_card_lists_the_plans_numbered_and_how_to_choose(chat:
     assert text(side.language, "plan.how_to_choose") in shown
     # the same card for everyone: no buttons a client could tap
     assert PLAN_VERB not in verbs(card)
+    # refreshed by hand (Teams refreshes by itself for at most 60), the list stays
+    status, body = await chat.bot.post(
+        invoke_execute(
+            REFRESH_VERB,
+            card["refresh"]["action"]["data"],
+            conversation=chat.conv,
+            sender=side.client,
+            service_url=chat.connector.url,
+            trigger="manual",
+        )
+    )
+    assert status == 200, body
+    refreshed = card_texts(body["value"])
+    for line in numbered(templates(side.language)):
+        assert line in refreshed.splitlines(), (line, refreshed)
 
 
 @CHATS
