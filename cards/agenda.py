@@ -171,15 +171,34 @@ PLANS_TODAY = {"plans": "today"}
 """The refresh data of the card shown before today's programme is chosen."""
 
 
-def waiting_card(language: Language, refresh_user_ids: tuple[str, ...]) -> Card:
-    """Before a programme is chosen, in the group's chat: the instructors' view has the picker."""
-    result = card(
-        [
-            heading(text(language, "plan.waiting.title")),
-            paragraph(text(language, "plan.waiting")),
-        ],
-        speak=text(language, "plan.waiting"),
-    )
+def numbered_plans(plans: Sequence[Plan]) -> str:
+    """The plans one a line with their numbers, as an instructor chooses one by typing."""
+    return "\n".join(f"{number}. {plan.name}" for number, plan in enumerate(plans, start=1))
+
+
+def waiting_card(
+    language: Language, refresh_user_ids: tuple[str, ...], plans: Sequence[Plan] = ()
+) -> Card:
+    """Before a programme is chosen, in the group's chat: the plans by number and how to
+    choose one by typing; the instructors' own view (where Teams refreshes it) is the picker."""
+    body = [
+        heading(text(language, "plan.waiting.title")),
+        paragraph(text(language, "plan.waiting")),
+    ]
+    spoken = [text(language, "plan.waiting")]
+    if plans:
+        listed = numbered_plans(plans)
+        body += [
+            paragraph(text(language, "plan.options")),
+            paragraph(listed),
+            paragraph(text(language, "plan.how_to_choose")),
+        ]
+        spoken += [
+            text(language, "plan.options"),
+            listed.replace("\n", " "),
+            text(language, "plan.how_to_choose"),
+        ]
+    result = card(body, speak=" ".join(spoken))
     if refresh_user_ids:
         result["refresh"] = _refresh(PLANS_TODAY, refresh_user_ids)
     return result

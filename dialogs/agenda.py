@@ -15,16 +15,20 @@ from cards.agenda import (
     agenda_card,
     back_card,
     choose_plan_card,
+    numbered_plans,
     waiting_card,
 )
 from cards.payload import CardAction
+from dialogs.commands import normalise
 from dialogs.context import Context
 from dialogs.feature import Command, Feature, Handler, HelpItem, holding
 from dialogs.turn import Outcome, Reply, TurnKind
 from domain import days as d
 from domain.agenda import AgendaService, Change, PlanLibrary, may_steer
 from domain.errors import NotAllowed, NotFound
-from domain.org import Group, Role
+from domain.i18n import text
+from domain.org import Group, Language, Role
+from domain.plans import Plan
 
 _MINUTES = re.compile(r"^([+-]?)\s*(\d{1,3})\s*(min|minuuttia|minuutilla|minuter|minutes)?$")
 
@@ -84,9 +88,22 @@ async def _view(ctx: Context, day: d.GroupDay, group: Group) -> dict[str, object
     return agenda_card(day, agenda.now(), for_instructor=steer, refresh_user_ids=ids)
 
 
-async def show_agenda(ctx: Context, _argument: str) -> Outcome:
-    """'agenda': today's programme; an instructor with no plan yet gets the plan picker."""
+# what may follow "agenda" and still only ask to see it ("ohjelma tänään")
+_TODAY = frozenset(
+    ("tänään", "nyt", "tälle päivälle", "idag", "i dag", "nu", "för i dag", "today", "now")
+)
+
+
+async def show_agenda(ctx: Context, argument: str) -> Outcome:
+    """'agenda': today's programme; an instructor with no plan yet gets the plan picker.
+
+    'agenda 2' or 'agenda <name>': an instructor chooses today's plan by typing.
+    """
     agenda, plans = _services(ctx)
+    if argument and normalise(argument) not in _TODAY:
+        chosen = await _choose_by_text(ctx, argument)
+        if chosen is not None:
+            return chosen
     group = await _group(ctx)
     day = await agenda.today(group)
     steer = may_steer(ctx.actor, group)
@@ -94,15 +111,73 @@ async def show_agenda(ctx: Context, _argument: str) -> Outcome:
         if not steer:
             raise NotFound("day.none_today")
         if ctx.conversation.group_id is not None:
-            # everyone in the chat sees this card; the instructors' own view is the picker
+            # everyone in the chat sees this card: the plans by number, chosen by typing;
+            # the instructors' own view (where Teams refreshes it) is the picker
             ids = await _steering_ids(ctx, group)
-            return Outcome(replies=[Reply(card=waiting_card(group.language, ids))])
+            choices = await plans.available(group.language)
+            return Outcome(replies=[Reply(card=waiting_card(group.language, ids, choices))])
         choices = await plans.available(group.language)
         return Outcome(replies=[Reply(card=choose_plan_card(group.language, choices))])
     if ctx.conversation.group_id is None:
         # outside the group's chat the buttons would not reach the day: the plain card
         return Outcome(replies=[Reply(card=agenda_card(day, agenda.now(), for_instructor=False))])
     return Outcome(replies=[Reply(card=await _view(ctx, day, group))])
+
+
+async def _choose_by_text(ctx: Context, argument: str) -> Outcome | None:
+    """'ohjelma 2' or 'ohjelma nuorten päivä' in the group's chat: today's plan, one message.
+
+    None when the words name no plan and the person may not choose one, or there is one
+    today already: they asked to see the programme, and get what 'agenda' alone gives.
+    """
+    agenda, plans = _services(ctx)
+    if ctx.conversation.group_id is None:
+        # a plan is chosen in the chat of the group it is for
+        plan, _choices = await plans.choose(argument, ctx.language)
+        if plan is None:
+            return None
+        if ctx.conversation.kind.is_group:
+            raise NotFound("day.no_group")  # first bound to the group
+        if ctx.actor.is_admin or ctx.actor.groups_as(Role.INSTRUCTOR):
+            raise NotFound("plan.in_group_chat")
+        raise NotAllowed("plan.not_instructor")
+    group = await agenda.group_of(ctx.conversation)
+    plan, choices = await plans.choose(argument, group.language)
+    if not may_steer(ctx.actor, group):
+        if plan is None:
+            return None
+        raise NotAllowed("plan.not_instructor")
+    if plan is None:
+        today = await agenda.today(group)
+        if today is not None and today.status is not d.DayStatus.CANCELLED:
+            return None
+        return Outcome(replies=[Reply(text=_not_a_plan(group, argument, choices))])
+    day = await agenda.plan_day(ctx.actor, ctx.conversation, plan)
+    lang = group.language
+    return Outcome(replies=[Reply(text=_done(day, lang), card=await _view(ctx, day, group))])
+
+
+_SHOWN_NAME = 60  # of what was typed, quoted back
+
+
+def _not_a_plan(group: Group, typed: str, choices: list[Plan]) -> str:
+    """No plan by that number or name: which there are, and how to choose one."""
+    lang = group.language
+    shown = typed if len(typed) <= _SHOWN_NAME else typed[: _SHOWN_NAME - 1] + "…"
+    return "\n\n".join(
+        (
+            f"{text(lang, 'plan.unknown', name=shown)} {text(lang, 'plan.options')}",
+            numbered_plans(choices),
+            text(lang, "plan.type_number"),
+        )
+    )
+
+
+def _done(day: d.GroupDay, language: Language) -> str:
+    """The plan is today's programme: its name and when it starts."""
+    return text(
+        language, "plan.done", plan=day.plan_name, time=day.local(day.starts).strftime("%H:%M")
+    )
 
 
 async def choose_plan(ctx: Context, action: CardAction) -> Outcome:
@@ -163,10 +238,10 @@ async def refresh(ctx: Context, action: CardAction) -> Outcome:
         if day is not None:
             return Outcome(card_update=await _view(ctx, day, group))
         ids = await _steering_ids(ctx, group)
+        choices = await plans.available(group.language)
         if may_steer(ctx.actor, group) and ctx.turn.is_invoke:
-            choices = await plans.available(group.language)
             return Outcome(card_update=choose_plan_card(group.language, choices, ids))
-        return Outcome(card_update=waiting_card(group.language, ids))
+        return Outcome(card_update=waiting_card(group.language, ids, choices))
     if day is None or str(day.id) != action.data.get("day"):
         raise NotFound("card.stale")
     return Outcome(card_update=await _view(ctx, day, group))
@@ -318,6 +393,7 @@ FEATURE = Feature(
     events={TurnKind.MEETING_START: meeting, TurnKind.MEETING_END: meeting},
     help=(
         HelpItem(40, "help.item.agenda", holding(Role.CLIENT, Role.INSTRUCTOR), (AGENDA,)),
+        HelpItem(95, "help.item.choose_plan", holding(Role.INSTRUCTOR), (AGENDA,)),
         HelpItem(
             100,
             "help.item.steer",

@@ -18,7 +18,7 @@ from domain.hooks import Hooks
 from domain.model import Actor, Conversation
 from domain.org import Group, Language, Role
 from domain.outbox import OutboxMessage
-from domain.plans import Plan, WeeklySchedule
+from domain.plans import Plan, WeeklySchedule, pick_plan
 
 log = logging.getLogger(__name__)
 
@@ -411,7 +411,7 @@ class AgendaService:
         """An instructor puts a plan on today (or a date) for the conversation's group."""
         group = await self.group_of(conversation)
         if not may_steer(actor, group):
-            raise NotAllowed("day.not_instructor")
+            raise NotAllowed("plan.not_instructor")
         assert group.id is not None
         when = on or self.now().astimezone(ZoneInfo(group.timezone)).date()
         existing = await self._days.for_group_on(group.id, when)
@@ -656,6 +656,17 @@ class PlanLibrary:
         from domain.templates import templates
 
         return [*templates(language), *await self._imported.plans()]
+
+    async def choose(self, typed: str, language: Language) -> tuple[Plan | None, list[Plan]]:
+        """The plan typed names (its number in `available`, or its name), and the choices.
+
+        A template is also known by its name in the other languages.
+        """
+        from domain.templates import TEMPLATE_KEYS, template
+
+        choices = await self.available(language)
+        aliases = {key: [template(key, other).name for other in Language] for key in TEMPLATE_KEYS}
+        return pick_plan(choices, typed, aliases), choices
 
     async def find(self, key: str, language: Language) -> Plan | None:
         """A template (in language) or an imported plan by key."""

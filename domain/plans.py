@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import difflib
 import enum
-from collections.abc import Sequence
+import re
+import unicodedata
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 
@@ -56,6 +59,68 @@ class Plan:
     key: str
     name: str
     items: tuple[PlanItem, ...]
+
+
+def fold_name(name: str) -> str:
+    """A name as typed names are compared with it: lower case, no accents or punctuation."""
+    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join("".join(c if c.isalnum() else " " for c in bare).split())
+
+
+# "2", "2.", "#2", "nro 2", "nr 2", "no. 2" (as folded: punctuation gone)
+_NUMBER = re.compile(r"(?:(?:nro|nr|no|numero|nummer|number) )?(\d{1,4})")
+# a typed name is matched by parts of words or a slip only from this length on
+_MIN_PART = 3
+_SLIP_RATIO = 0.8
+
+
+def pick_plan(
+    plans: Sequence[Plan], typed: str, aliases: Mapping[str, Sequence[str]] | None = None
+) -> Plan | None:
+    """The one plan typed means, or None (no plan, or more than one, fits).
+
+    typed is a plan's 1-based number in plans, or its name (or key, or an alias by key):
+    the whole name; else the words typed begin words of exactly one name ("nuorten" for
+    "Nuorten päivä (16–20 v.)"); else they are part of exactly one name; else a slip of one.
+    """
+    folded = fold_name(typed)
+    number = _NUMBER.fullmatch(folded)
+    if number is not None:
+        index = int(number.group(1))
+        return plans[index - 1] if 1 <= index <= len(plans) else None
+    if not folded:
+        return None
+    names = {
+        plan.key: {fold_name(n) for n in (plan.name, plan.key, *(aliases or {}).get(plan.key, ()))}
+        for plan in plans
+    }
+    by_key = {plan.key: plan for plan in plans}
+
+    def only(fits: Callable[[str], bool]) -> Plan | None:
+        found = {key for key, known in names.items() if any(fits(n) for n in known)}
+        return by_key[found.pop()] if len(found) == 1 else None
+
+    exact = only(lambda name: name == folded)
+    if exact is not None or len(folded) < _MIN_PART:
+        return exact
+    words = folded.split()
+    begun = only(lambda name: all(any(w.startswith(t) for w in name.split()) for t in words))
+    if begun is not None:
+        return begun
+    inside = only(lambda name: folded.replace(" ", "") in name.replace(" ", ""))
+    if inside is not None:
+        return inside
+    ratios = {
+        key: max(difflib.SequenceMatcher(None, folded, n).ratio() for n in known)
+        for key, known in names.items()
+    }
+    ranked = sorted(ratios.items(), key=lambda kr: -kr[1])
+    if not ranked or ranked[0][1] < _SLIP_RATIO:
+        return None
+    if len(ranked) > 1 and ranked[1][1] >= ranked[0][1] - 0.05:
+        return None
+    return by_key[ranked[0][0]]
 
 
 class PlanInvalid(ValueError):
