@@ -190,7 +190,8 @@ async def attendance(ctx: Context, argument: str) -> Outcome:
     """`attendance` / `läsnäolo` / `närvaro`: today's list, privately, for staff."""
     service = _service(ctx)
     group = await _attendance_group(ctx, argument)
-    view = await service.attendance(ctx.actor, group, ctx.language)
+    # the list is the asker's own (sent to their 1:1 chat from a group chat): their language
+    view = await service.attendance(ctx.actor, group, ctx.personal_language)
     latest = view.roll_calls[-1] if view.roll_calls else None
     card = _cards(ctx).attendance(view, latest)
     if not ctx.conversation.kind.is_group:

@@ -42,7 +42,9 @@ async def start(ctx: Context, _argument: str = "") -> Outcome:
     platform = device_for_platform(ctx.turn.platform)
     if not ctx.conversation.kind.is_group:
         return _card(ctx, await service.begin(ctx.actor, ctx.language, platform_device=platform))
-    result = await service.start_privately(ctx.actor, ctx.language, ctx.conversation, platform)
+    # the guide goes to the person's own chat: in their language, not the group's
+    language = ctx.personal_language
+    result = await service.start_privately(ctx.actor, language, ctx.conversation, platform)
     if result is SendResult.UNREACHABLE:
         url = _renderer(ctx).page_url(ctx.language)
         return Outcome(replies=[Reply(text=ctx.t("tutorial.group.unreachable", url=url))])
@@ -121,7 +123,8 @@ async def take(ctx: Context, action: CardAction) -> Outcome:
         TakeResult.RESOLVED: ("help.take.was_resolved", {}),
     }[result]
     own = view.request.taken_by == ctx.actor.person_id
-    card = _renderer(ctx).help_request(ctx.language, view, own=own)
+    # drawn in the language its values are in, whoever taps it
+    card = _renderer(ctx).help_request(view.language, view, own=own)
     if ctx.conversation.kind.is_group:
         # a client's name never goes into a group conversation: the card says it to the tapper
         return Outcome(card_update=card)
@@ -131,7 +134,7 @@ async def take(ctx: Context, action: CardAction) -> Outcome:
 async def resolve(ctx: Context, action: CardAction) -> Outcome:
     """ "Resolved" on a help request the instructor took."""
     view = await _service(ctx).resolve(ctx.actor, action.data.get("request", ""))
-    card = _renderer(ctx).help_request(ctx.language, view, own=False)
+    card = _renderer(ctx).help_request(view.language, view, own=False)
     return Outcome(replies=[Reply(text=ctx.t("help.resolve.done"))], card_update=card)
 
 

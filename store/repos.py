@@ -70,6 +70,7 @@ def _person(row: PersonRow) -> Person:
         teams_id=row.teams_id,
         language=Language(row.language) if row.language else None,
         id=row.id,
+        chosen_language=Language(row.chosen_language) if row.chosen_language else None,
     )
 
 
@@ -259,7 +260,9 @@ class SqlOrgRepository(_Repo):
         """Store a person's own language choice."""
         async with self._db.write() as s:
             await s.execute(
-                update(PersonRow).where(PersonRow.id == person_id).values(language=language.value)
+                update(PersonRow)
+                .where(PersonRow.id == person_id)
+                .values(chosen_language=language.value)
             )
 
     async def grants_of(self, person_id: int) -> tuple[RoleGrant, ...]:

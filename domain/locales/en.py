@@ -33,6 +33,9 @@ MESSAGES: dict[str, str] = {
     "unknown": "Sorry, I did not understand. Write help to see what you can do.",
     "language.changed": "OK. I will now speak English with you.",
     "language.usage": "Write language fi, language sv or language en.",
+    "language.button": "English",
+    "language.choose.title": "Which language shall I speak with you?",
+    "language.choose.text": "Choose a language. You can change it any time: write **language**.",
     "bind.personal_chat": (
         "This is a private chat. Write this is group in your group's meeting chat, "
         "group chat or channel."

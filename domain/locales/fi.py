@@ -33,6 +33,9 @@ MESSAGES: dict[str, str] = {
     "unknown": "Anteeksi, en ymmärtänyt. Kirjoita apua, niin näet mitä voit tehdä.",
     "language.changed": "Selvä. Puhun nyt kanssasi suomea.",
     "language.usage": "Kirjoita kieli fi, kieli sv tai kieli en.",
+    "language.button": "Suomi",
+    "language.choose.title": "Millä kielellä puhun kanssasi?",
+    "language.choose.text": "Valitse kieli. Voit vaihtaa sen milloin vain: kirjoita **kieli**.",
     "bind.personal_chat": (
         "Tämä on yksityinen keskustelu. Kirjoita tämä on ryhmä ryhmän kokouksen chattiin, "
         "ryhmäkeskusteluun tai kanavalle."

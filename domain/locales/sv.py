@@ -33,6 +33,9 @@ MESSAGES: dict[str, str] = {
     "unknown": "Förlåt, jag förstod inte. Skriv hjälp så ser du vad du kan göra.",
     "language.changed": "Okej. Nu talar jag svenska med dig.",
     "language.usage": "Skriv språk fi, språk sv eller språk en.",
+    "language.button": "Svenska",
+    "language.choose.title": "Vilket språk ska jag tala med dig?",
+    "language.choose.text": "Välj ett språk. Du kan byta när som helst: skriv **språk**.",
     "bind.personal_chat": (
         "Det här är en privat chatt. Skriv detta är gruppen i gruppens möteschatt, "
         "gruppchatt eller kanal."

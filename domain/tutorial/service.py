@@ -81,6 +81,7 @@ class HelpView:
     check_title: str | None
     taken_by_name: str | None = None
     resolved_by_client: bool = False
+    language: Language = DEFAULT_LANGUAGE  # what its values are in: the card is drawn in it
 
 
 class TutorialCards(Protocol):
@@ -255,6 +256,7 @@ class TutorialService:
             device=self.tutorial.device_name(language, request.device),
             step_title=step_title,
             check_title=check_title,
+            language=language,
         )
 
     async def _to_instructors(
@@ -267,7 +269,7 @@ class TutorialService:
             chat = await self._reach(instructor, via)
             if chat is None:
                 continue
-            language = instructor.language or group.language
+            language = instructor.speaks(group.language)
             card = self.cards.help_request(
                 language, self._help_view(request, language, client, group), own=False
             )
@@ -357,7 +359,7 @@ class TutorialService:
         if progress.group_id != group.id:
             progress = replace(progress, group_id=group.id)
             progress, _ = await self._store.save(progress)
-        language = client.language or group.language
+        language = client.speaks(group.language)
         if progress.place in (Place.STEP, Place.CHECK, Place.ASKED):
             view = View(progress, language, kind=ViewKind.WELCOME_BACK)
         else:
@@ -427,7 +429,7 @@ class TutorialService:
 
     async def _view_for(self, request: h.HelpRequest, actor: Actor) -> HelpView:
         client, group = await self._context(request)
-        language = actor.person.language or group.language
+        language = actor.person.speaks(group.language)
         return await self._named(request, language, client, group)
 
     async def _named(
@@ -454,7 +456,7 @@ class TutorialService:
             chat = await self._conversations.personal_for(instructor.id)
             if chat is None:
                 continue
-            language = instructor.language or group.language
+            language = instructor.speaks(group.language)
             view = await self._named(request, language, client, group)
             own = request.taken_by == instructor.id
             messages.append(
@@ -469,7 +471,7 @@ class TutorialService:
             chat = await self._conversations.personal_for(client.id or 0)
             taker = await self._people.person_by_id(request.taken_by)
             if chat is not None and taker is not None:
-                language = client.language or group.language or DEFAULT_LANGUAGE
+                language = client.speaks(group.language)
                 messages.append(
                     OutboxMessage(
                         key=f"{request.key}:client:{step}",

@@ -88,7 +88,7 @@ def test_example_people_are_identified_by_upn_aad_or_both() -> None:
     assert maija.person.upn == "maija.virtanen@example.hel.fi"
     assert maija.person.aad_object_id == "9c1b3f1e-2a4d-4c6b-8e0f-1a2b3c4d5e6f"
     assert maija.line == 36
-    assert maija.person.language is None
+    assert maija.person.language is Language.FI
     assert maija.memberships == (
         Membership(role=Role.INSTRUCTOR, group_key="it-torstai"),
         Membership(role=Role.INSTRUCTOR, group_key="etakahvila"),

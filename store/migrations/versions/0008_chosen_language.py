@@ -1,0 +1,30 @@
+"""A person's own language choice, kept apart from the organisation file's language.
+
+Revision ID: 0008
+Revises: 0006
+Create Date: 2026-12-07 09:30:00.000000
+
+Before this revision one column held both. A value there stays the organisation file's (the
+next import rewrites it); the choice made with `kieli`/`språk`/`language` is in
+chosen_language from now on and wins over the file.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0008"
+down_revision = "0006"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("people", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("chosen_language", sa.String(length=2), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("people", schema=None) as batch_op:
+        batch_op.drop_column("chosen_language")
