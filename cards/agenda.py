@@ -9,7 +9,7 @@ from cards.common import Card, card, execute, heading, paragraph
 from cards.payload import CardAction
 from domain import days as d
 from domain.agenda import Change, Rendered
-from domain.i18n import text
+from domain.i18n import clock, date_text, text
 from domain.org import Language
 from domain.plans import Plan
 from domain.templates import break_tip
@@ -22,8 +22,8 @@ MAX_REFRESH_USERS = 60  # Teams refreshes a card automatically for at most 60 us
 
 
 def hhmm(day: d.GroupDay, moment: datetime) -> str:
-    """A time as the group reads it: 24-hour local time to the nearest minute."""
-    return day.local(moment + timedelta(seconds=30)).strftime("%H:%M")
+    """A time as the group reads it, to the nearest minute: 9.30 (fi, sv), 9:30 (en)."""
+    return clock(day.language, day.local(moment + timedelta(seconds=30)))
 
 
 def _next_line(day: d.GroupDay, now: datetime, after: int | None) -> str:
@@ -57,7 +57,7 @@ class CardRenderer:
         if event.kind is d.EventKind.BREAK_WARNING:
             minutes = max(1, round((item.end - event.at).total_seconds() / 60))
             return Rendered(
-                text=text(lang, "event.break_warning", minutes=minutes, end=hhmm(day, item.end))
+                text=text(lang, "event.break_warning", count=minutes, end=hhmm(day, item.end))
             )
         following = event.index + 1
         if following < len(day.items):
@@ -102,7 +102,7 @@ def agenda_card(
     status = text(lang, f"agenda.status.{day.status.value}")
     body: list[dict[str, Any]] = [
         heading(text(lang, "agenda.title", plan=day.plan_name)),
-        paragraph(f"{text(lang, 'agenda.date', date=day.date.strftime('%d.%m.%Y'))}. {status}"),
+        paragraph(f"{text(lang, 'agenda.date', date=date_text(lang, day.date))}. {status}"),
     ]
     for index, item in enumerate(day.items):
         line = f"{hhmm(day, item.start)}–{hhmm(day, item.end)}  {item.title}"

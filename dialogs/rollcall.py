@@ -70,7 +70,11 @@ async def _roll_call(
 async def start(ctx: Context, _argument: str) -> Outcome:
     """`roll call` / `nimenhuuto` / `upprop`: open one (its card comes through the outbox)."""
     if not ctx.conversation.kind.is_group:
-        raise NotFound("rollcall.not_bound")
+        # no dead end: say where a roll call is started, and by whom
+        runs = ctx.actor.roles & {Role.INSTRUCTOR, Role.COORDINATOR, Role.ADMIN}
+        return _say(
+            ctx.t("rollcall.personal_chat.instructor" if runs else "rollcall.personal_chat.client")
+        )
     _, opened = await _service(ctx).start(ctx.actor, ctx.conversation, _aad(ctx))
     return Outcome() if opened else _say(ctx.t("rollcall.already_open"))
 
@@ -165,14 +169,14 @@ async def remind_by_text(ctx: Context, _argument: str) -> Outcome:
 
 async def _remind(ctx: Context, roll_call: RollCall, group: Group) -> Outcome:
     done = await _service(ctx).remind(ctx.actor, roll_call, group, ctx.conversation, _aad(ctx))
-    texts = [ctx.t("rollcall.reminded", sent=done.sent, already=done.already)]
+    texts = [ctx.t("rollcall.reminded", count=done.sent, already=done.already)]
     if done.unreachable and ctx.conversation.kind.is_group:
         # the whole group reads this: a count, never clients' names
-        texts.append(ctx.t("rollcall.reminded.unreachable_count", n=len(done.unreachable)))
+        texts.append(ctx.t("rollcall.reminded.unreachable_count", count=len(done.unreachable)))
     elif done.unreachable:
         texts.append(ctx.t("rollcall.reminded.unreachable", names=", ".join(done.unreachable)))
     if done.notified:
-        texts.append(ctx.t("rollcall.reminded.notified", n=done.notified))
+        texts.append(ctx.t("rollcall.reminded.notified", count=done.notified))
     return await _instructor_update(ctx, roll_call.id or 0, " ".join(texts))
 
 
@@ -278,7 +282,7 @@ async def save(ctx: Context, action: CardAction) -> Outcome:
             changed += 1
     view = await service.attendance(ctx.actor, group, ctx.language, roll_call.day)
     card = _cards(ctx).attendance(view, roll_call)
-    said = ctx.t("attendance.saved", n=changed) if changed else ctx.t("attendance.saved.none")
+    said = ctx.t("attendance.saved", count=changed) if changed else ctx.t("attendance.saved.none")
     return _say(said, card_update=card)
 
 

@@ -970,7 +970,7 @@ async def test_attendance_goes_privately_and_corrections_are_audited(room: Room)
     body = await room.tap(MAIJA, SAVE_VERB, {"rollcall": str(rc), **submitted}, conv=private)
     assert body["type"] == CARD
     await drained(room.bot)  # the text may come after the invoke answer, through the outbox
-    assert text(FI, "attendance.saved", n=3) in room.connector.texts(chat)
+    assert text(FI, "attendance.saved", count=3) in room.connector.texts(chat)
 
     maija = await person(room, MAIJA)
     marks = await room.bot.store.rollcall.marks(rc)
@@ -1132,12 +1132,12 @@ async def test_reminding_the_missing_reaches_each_once_and_a_tap_from_the_remind
     answers = await room.say(MAIJA, "muistuta puuttuvia")
     assert len(answers) == 1
     assert str(answers[0].json.get("text")).startswith(
-        text(FI, "rollcall.reminded", sent=2, already=0)
+        text(FI, "rollcall.reminded", count=2, already=0)
     )
     await drained(room.bot)
     answers = await room.say(TUULA, "muistuta puuttuvia")
     assert str(answers[0].json.get("text")).startswith(
-        text(FI, "rollcall.reminded", sent=0, already=2)
+        text(FI, "rollcall.reminded", count=0, already=2)
     )
     await drained(room.bot)
 
@@ -1191,7 +1191,7 @@ async def test_in_a_meeting_the_missing_get_a_targeted_notification_once(
     await tap_here(room, CLIENTS[2], rc)
     answers = await room.say(MAIJA, "muistuta puuttuvia")
     said = str(answers[0].json.get("text"))
-    assert text(FI, "rollcall.reminded.notified", n=2) in said
+    assert text(FI, "rollcall.reminded.notified", count=2) in said
     await drained(room.bot)
     await room.connector.wait_for(lambda r: r.route == "meeting_notification")
     await room.say(TUULA, "muistuta puuttuvia")
@@ -1401,7 +1401,7 @@ async def test_a_swedish_group_gets_its_card_and_answers_in_swedish(sv_room: Roo
     assert [a.json.get("text") for a in answers] == [text(SV, "rollcall.already_open")]
     answers = await room.say(SVEN, "påminn de som saknas", locale="sv-SE")
     assert str(answers[0].json.get("text")).startswith(
-        text(SV, "rollcall.reminded", sent=1, already=0)
+        text(SV, "rollcall.reminded", count=1, already=0)
     )
     answers = await room.say(KLIENTER[2], "jag går nu", locale="sv-FI")
     opened = await roll_call(room, rc)
