@@ -64,8 +64,8 @@ async def language(ctx: Context, argument: str) -> Outcome:
     """Change the person's own language ("kieli ruotsi"); without a language, the card."""
     chosen = LANGUAGE_WORDS.get(normalise(argument))
     if chosen is None:
-        # the person's own language: in a group chat the card is theirs to tap, not the group's
-        card = choose_language_card(ctx.personal_language)
+        # each button is in its own language; the words around them in the chat's language
+        card = choose_language_card(ctx.language)
         return Outcome(replies=[Reply(card=card)])
     await ctx.services.directory.set_language(ctx.actor, chosen)
     return say(text(chosen, "language.changed"))

@@ -221,3 +221,38 @@ async def test_an_instructors_help_request_card_stays_in_one_language_when_tappe
     english = {f for v in CATALOGS[Language.EN].values() for f in forms(v)} - finnish
     assert not english & shown
     assert maija.last_text == text(Language.FI, "help.take.done", name="Jari Mäkinen")
+
+
+async def test_a_language_chosen_in_a_group_chat_is_the_persons_and_the_chat_keeps_its_own(
+    org_bot: BotServer, connector: FakeConnector
+) -> None:
+    groups = {g.key: g for g in await org_bot.store.org.all_groups()}
+    maija = await org_bot.store.org.person_by_upn("maija.virtanen@example.hel.fi")
+    assert maija is not None and maija.id is not None
+    cafe = Conv.group_chat()
+    await bound_group_chat(
+        org_bot.store, cafe.id, connector.url, groups["distanscafe-sv"].id or 0, maija.id
+    )
+    before = len(connector.sent)
+    status, _ = await org_bot.post(_message("språk", cafe, MAIJA, connector.url))
+    assert status == 201
+    card = (await connector.wait_for_count(before + 1))[before]["attachments"][0]["content"]
+    assert _texts(card)[0] == text(Language.SV, "language.choose.title")  # the chat's language
+    english = next(a for a in card["actions"] if a["title"] == "English")
+    status, body = await org_bot.post(
+        invoke_execute(
+            LANGUAGE_VERB,
+            english["data"],
+            conversation=cafe,
+            sender=MAIJA,
+            service_url=connector.url,
+            reply_to_id="card",
+        )
+    )
+    assert status == 200
+    # the card stays for the others; the tapper is answered in the language they chose
+    assert body["value"] == text(Language.EN, "language.changed")
+    answer = await ask(org_bot, connector, "hjälp", MAIJA, conv=cafe, mention=True)
+    assert answer.startswith(_help_of(Language.SV))
+    answer = await ask(org_bot, connector, "apua", MAIJA)
+    assert answer.startswith(_help_of(Language.EN))

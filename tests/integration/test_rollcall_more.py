@@ -1403,6 +1403,7 @@ async def test_a_swedish_group_gets_its_card_and_answers_in_swedish(sv_room: Roo
     assert str(answers[0].json.get("text")).startswith(
         text(SV, "rollcall.reminded", count=1, already=0)
     )
+    assert str(answers[0].json.get("text")).startswith("Jag påminde 1 person.")  # not "personer"
     answers = await room.say(KLIENTER[2], "jag går nu", locale="sv-FI")
     opened = await roll_call(room, rc)
     left = await room.bot.store.rollcall.checkouts(opened.group_id, opened.day)
