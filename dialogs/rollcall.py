@@ -67,14 +67,18 @@ async def _roll_call(
 # --- the group conversation --------------------------------------------------------------
 
 
+def _where_roll_calls_run(ctx: Context) -> Outcome:
+    """Asked in a 1:1 chat: no dead end, say where a roll call runs and who runs it."""
+    runs = ctx.actor.roles & {Role.INSTRUCTOR, Role.COORDINATOR, Role.ADMIN}
+    return _say(
+        ctx.t("rollcall.personal_chat.instructor" if runs else "rollcall.personal_chat.client")
+    )
+
+
 async def start(ctx: Context, _argument: str) -> Outcome:
     """`roll call` / `nimenhuuto` / `upprop`: open one (its card comes through the outbox)."""
     if not ctx.conversation.kind.is_group:
-        # no dead end: say where a roll call is started, and by whom
-        runs = ctx.actor.roles & {Role.INSTRUCTOR, Role.COORDINATOR, Role.ADMIN}
-        return _say(
-            ctx.t("rollcall.personal_chat.instructor" if runs else "rollcall.personal_chat.client")
-        )
+        return _where_roll_calls_run(ctx)
     _, opened = await _service(ctx).start(ctx.actor, ctx.conversation, _aad(ctx))
     return Outcome() if opened else _say(ctx.t("rollcall.already_open"))
 
@@ -141,6 +145,8 @@ async def close(ctx: Context, action: CardAction) -> Outcome:
 
 async def close_by_text(ctx: Context, _argument: str) -> Outcome:
     """`close roll call` / `sulje nimenhuuto` / `stäng uppropet` in the group conversation."""
+    if not ctx.conversation.kind.is_group:
+        return _where_roll_calls_run(ctx)
     roll_call, group = await _service(ctx).current(ctx.conversation)
     return await _close(ctx, roll_call, group)
 
@@ -163,6 +169,8 @@ async def remind(ctx: Context, action: CardAction) -> Outcome:
 
 async def remind_by_text(ctx: Context, _argument: str) -> Outcome:
     """`remind the missing` / `muistuta puuttuvia` / `påminn de som saknas`."""
+    if not ctx.conversation.kind.is_group:
+        return _where_roll_calls_run(ctx)
     roll_call, group = await _service(ctx).current(ctx.conversation)
     return await _remind(ctx, roll_call, group)
 

@@ -52,6 +52,10 @@ async def test_an_instructor_asking_for_a_roll_call_privately_gets_the_words_and
     answer = await ask(org_bot, connector, words, user)
     assert answer == text(language, "rollcall.personal_chat.instructor")
     assert exact in answer
+    # closing or reminding from the 1:1 chat: the same pointer, not "join this chat to a group"
+    close = {Language.FI: "sulje nimenhuuto", Language.SV: "stäng uppropet"}[language]
+    answer = await ask(org_bot, connector, close, user)
+    assert answer == text(language, "rollcall.personal_chat.instructor")
     # not the old "Instructor: write this is group" loop
     assert text(language, "rollcall.not_bound") != answer
 

@@ -289,7 +289,10 @@ def test_times_and_dates_in_the_texts_follow_each_languages_way(
 
 # Finnish subordinate clauses take a comma before them ("näet, mitä voit tehdä"), except after
 # "ja", "tai" or another word that already joins them, or at the start of a sentence.
-CONJUNCTIONS = r"(mitä|että|kun|jos|koska|mikä|missä|mihin|minkä|miten|jotta|joten|kunnes)"
+CONJUNCTIONS = (
+    r"(mitä|että|kun|jos|koska|mikä|missä|mihin|minkä|miten|jotta|joten|kunnes"
+    r"|joka|jotka|jossa|jonka|mutta)"
+)
 JOINERS = {"ja", "tai", "sekä", "mutta", "vain", "niin", "vaikka", "paitsi", "siitä", "kuin"}
 
 
