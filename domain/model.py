@@ -96,7 +96,7 @@ class Actor:
 
     def language(self, locale_language: Language | None = None) -> Language:
         """The language to speak with them, in this order: their own choice, the organisation
-        file's, their groups' (the most common one; Finnish on a tie), Finnish.
+        file's, their groups' or units' (the most common one; Finnish on a tie), Finnish.
 
         Teams' UI locale counts only for someone the bot does not know (no role anywhere):
         a known person's Teams may well be in English while they read Finnish.
@@ -106,7 +106,12 @@ class Actor:
             return person.speaks()
         if not self.grants:
             return locale_language or DEFAULT_LANGUAGE
-        counts = Counter(g.group.language for g in self.grants if g.group is not None)
+        counts: Counter[Language] = Counter()
+        for grant in self.grants:
+            if grant.group is not None:
+                counts[grant.group.language] += 1
+            elif grant.unit is not None and grant.unit.language is not None:
+                counts[grant.unit.language] += 1
         if not counts:
             return DEFAULT_LANGUAGE
         ranked = counts.most_common()

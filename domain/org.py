@@ -34,6 +34,7 @@ class Unit:
     key: str
     name: str
     id: int | None = None
+    language: Language | None = None  # its groups' language unless a group says otherwise
 
 
 @dataclass(frozen=True, slots=True)

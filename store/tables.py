@@ -66,6 +66,7 @@ class UnitRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(63), unique=True)
     name: Mapped[str] = mapped_column(String(200))
+    language: Mapped[str | None] = mapped_column(String(2))
 
 
 class GroupRow(Base):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from alembic import command
 from sqlalchemy import Connection, text
 
@@ -66,6 +68,8 @@ async def test_migration_0008_adds_the_own_choice_and_keeps_the_file_language(
         async with engine.connect() as conn:
             row = (await conn.execute(text("SELECT language, chosen_language FROM people"))).one()
         assert tuple(row) == ("sv", None)
+        async with engine.connect() as conn:
+            assert (await conn.execute(text("SELECT language FROM units"))).all() == []
         async with engine.begin() as conn:
             await conn.run_sync(_downgrade, "0006")
         async with engine.connect() as conn:
@@ -73,3 +77,27 @@ async def test_migration_0008_adds_the_own_choice_and_keeps_the_file_language(
         assert tuple(row) == ("Erik", "sv")
     finally:
         await engine.dispose()
+
+
+async def test_a_units_language_is_stored_and_reaches_its_coordinators_grants(
+    store: Store, tmp_path: Path
+) -> None:
+    org = tmp_path / "org.yaml"
+    org.write_text(
+        "version: 1\n"
+        "units:\n  - key: sv\n    name: Svenska\n    language: sv\n"
+        "people:\n  - name: Kim\n    upn: kim@example.hel.fi\n    coordinator: [sv]\n",
+        encoding="utf-8",
+    )
+    first = await store.org.apply(load_org_file(str(org)))
+    assert first.created["units"] == 1
+    kim = await store.org.person_by_upn("kim@example.hel.fi")
+    assert kim is not None and kim.id is not None
+    [grant] = await store.org.grants_of(kim.id)
+    assert grant.unit is not None and grant.unit.language is Language.SV
+    # the file changes the unit's language: an update, not a new unit
+    org.write_text(org.read_text(encoding="utf-8").replace("language: sv", "language: en"))
+    again = await store.org.apply(load_org_file(str(org)))
+    assert again.updated.get("units") == 1
+    [grant] = await store.org.grants_of(kim.id)
+    assert grant.unit is not None and grant.unit.language is Language.EN

@@ -256,3 +256,37 @@ async def test_a_language_chosen_in_a_group_chat_is_the_persons_and_the_chat_kee
     assert answer.startswith(_help_of(Language.SV))
     answer = await ask(org_bot, connector, "apua", MAIJA)
     assert answer.startswith(_help_of(Language.EN))
+
+
+COORDINATED = """
+version: 1
+units:
+  - key: tv
+    name: Arbetsträning
+    language: sv
+groups:
+  - key: cafe
+    unit: tv
+    name: Distanscafé
+people:
+  - name: Kim Koordinator
+    upn: kim@example.hel.fi
+    coordinator: [tv]
+"""
+
+
+async def test_a_coordinator_reads_their_units_language_and_its_groups_speak_it(
+    database_url: str, tmp_path: Path, connector: FakeConnector
+) -> None:
+    org_file = tmp_path / "org.yaml"
+    org_file.write_text(COORDINATED, encoding="utf-8")
+    server = await start_bot(Settings(port=free_port(), database_url=database_url))
+    try:
+        await server.store.org.apply(load_org_file(str(org_file)))
+        [cafe] = await server.store.org.all_groups()
+        assert cafe.language is Language.SV  # no language of its own: the unit's
+        kim = User(name="Kim Koordinator", upn="kim@example.hel.fi")
+        answer = await ask(server, connector, "help", kim, locale="en-US")
+        assert answer.startswith(_help_of(Language.SV))
+    finally:
+        await stop_bot(server)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from domain.model import Actor, RoleGrant
-from domain.org import Group, Language, Person, Role
+from domain.org import Group, Language, Person, Role, Unit
 
 FI_GROUP = Group(key="it", unit_key="u", name="IT", language=Language.FI, id=1)
 SV_GROUP = Group(key="cafe", unit_key="u", name="Café", language=Language.SV, id=2)
@@ -31,6 +31,18 @@ def test_teams_locale_counts_only_for_someone_without_a_role() -> None:
     assert actor(chosen=Language.SV).language(Language.EN) is Language.SV
     coordinator = Actor(Person(name="C", id=2), (RoleGrant(Role.COORDINATOR),))
     assert coordinator.language(Language.EN) is Language.FI
+
+
+def test_a_coordinator_without_a_language_reads_their_units_language() -> None:
+    swedish = Unit(key="sv", name="Svenska", language=Language.SV)
+    plain = Unit(key="fi", name="Suomi")
+    kim = Actor(Person(name="K", id=3), (RoleGrant(Role.COORDINATOR, unit=swedish),))
+    assert kim.language(Language.EN) is Language.SV
+    both = Actor(
+        Person(name="K", id=3),
+        (RoleGrant(Role.COORDINATOR, unit=swedish), RoleGrant(Role.COORDINATOR, unit=plain)),
+    )
+    assert both.language() is Language.SV  # a unit without a language does not count
 
 
 def test_several_groups_the_most_common_language_and_finnish_on_a_tie() -> None:
