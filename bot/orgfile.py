@@ -31,6 +31,7 @@ from domain.org import (
     DEFAULT_LANGUAGE,
     DEFAULT_TIMEZONE,
     Group,
+    Language,
     Membership,
     OrgFileError,
     OrgFileInvalid,
@@ -44,7 +45,7 @@ from domain.org import (
 UPN_RE = re.compile(r"^[^@\s]+@[^@\s.]+(?:\.[^@\s.]+)+$")
 
 TOP_FIELDS = ("version", "units", "groups", "people")
-UNIT_FIELDS = ("key", "name")
+UNIT_FIELDS = ("key", "name", "language")
 GROUP_FIELDS = ("key", "unit", "name", "timezone", "language")
 PERSON_FIELDS = (
     "name",
@@ -131,10 +132,11 @@ class _Parser(YamlFileParser):
         ]
         group_defs: dict[str, int] = {}
         group_unit_refs: list[_Ref] = []
+        unit_languages = {u.key: u.language for u in units if u.language is not None}
         groups = [
             g
             for n in self.entries(top, "groups", "group")
-            if (g := self.group(n, group_defs, group_unit_refs)) is not None
+            if (g := self.group(n, group_defs, group_unit_refs, unit_languages)) is not None
         ]
         for ref in group_unit_refs:
             self.check_ref(ref, unit_defs, "unit", "units")
@@ -167,11 +169,18 @@ class _Parser(YamlFileParser):
         name = self.text(entry, "name", required=True)
         if key is not None:
             self.define(defs, key, entry.fields["key"][1], "unit")
+        language = self.language(entry)
         if key is None or name is None:
             return None
-        return Unit(key=key, name=name)
+        return Unit(key=key, name=name, language=language)
 
-    def group(self, node: MappingNode, defs: dict[str, int], unit_refs: list[_Ref]) -> Group | None:
+    def group(
+        self,
+        node: MappingNode,
+        defs: dict[str, int],
+        unit_refs: list[_Ref],
+        unit_languages: dict[str, Language],
+    ) -> Group | None:
         peeked = self.peek(node, "key")
         label = f"group '{peeked}'" if peeked else "this group"
         entry = self.entry(node, GROUP_FIELDS, label, f"in {label}")
@@ -197,7 +206,8 @@ class _Parser(YamlFileParser):
             unit_key=unit_key,
             name=name,
             timezone=timezone,
-            language=language or DEFAULT_LANGUAGE,
+            # a group without a language speaks its unit's, else Finnish
+            language=language or unit_languages.get(unit_key) or DEFAULT_LANGUAGE,
         )
 
     # -- people ------------------------------------------------------------------------------

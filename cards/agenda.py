@@ -10,7 +10,7 @@ from cards.common import Card, card, execute, heading, paragraph
 from cards.payload import CardAction
 from domain import days as d
 from domain.agenda import Change, Rendered
-from domain.i18n import text
+from domain.i18n import clock, date_text, text
 from domain.org import Language
 from domain.plans import Plan
 from domain.templates import break_tip
@@ -23,8 +23,8 @@ MAX_REFRESH_USERS = 60  # Teams refreshes a card automatically for at most 60 us
 
 
 def hhmm(day: d.GroupDay, moment: datetime) -> str:
-    """A time as the group reads it: 24-hour local time to the nearest minute."""
-    return day.local(moment + timedelta(seconds=30)).strftime("%H:%M")
+    """A time as the group reads it, to the nearest minute: 9.30 (fi, sv), 9:30 (en)."""
+    return clock(day.language, day.local(moment + timedelta(seconds=30)))
 
 
 def _next_line(day: d.GroupDay, now: datetime, after: int | None) -> str:
@@ -105,8 +105,7 @@ def event_text(day: d.GroupDay, event: d.TimerEvent) -> str:
         return "\n\n".join(lines)
     if event.kind is d.EventKind.BREAK_WARNING:
         minutes = max(1, round((item.end - event.at).total_seconds() / 60))
-        key = "event.break_warning_one" if minutes == 1 else "event.break_warning"
-        return text(lang, key, minutes=minutes, end=hhmm(day, item.end))
+        return text(lang, "event.break_warning", count=minutes, end=hhmm(day, item.end))
     return " ".join(_break_over(day, event.index))
 
 
@@ -135,7 +134,7 @@ def agenda_card(
     status = text(lang, f"agenda.status.{day.status.value}")
     body: list[dict[str, Any]] = [
         heading(text(lang, "agenda.title", plan=day.plan_name)),
-        paragraph(f"{text(lang, 'agenda.date', date=day.date.strftime('%d.%m.%Y'))}. {status}"),
+        paragraph(f"{text(lang, 'agenda.date', date=date_text(lang, day.date))}. {status}"),
     ]
     for index, item in enumerate(day.items):
         line = f"{hhmm(day, item.start)}–{hhmm(day, item.end)}  {item.title}"

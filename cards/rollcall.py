@@ -7,12 +7,13 @@ clients only ever see the count and, after tapping, their own status.
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from cards.common import Card, card, execute, heading, paragraph, small, strong, styled
 from cards.payload import CardAction
+from domain.i18n import clock as clock  # times and dates are formatted in one place
+from domain.i18n import date_text as day_text
 from domain.i18n import text
 from domain.org import Language
 from domain.rollcall.model import MAX_NOTE, CallState, Mark, Reason, RollCall, Status
@@ -71,20 +72,6 @@ def parse_choice(value: str) -> tuple[Status, Reason | None] | None:
         if choice_value(status, reason) == value:
             return status, reason
     return None
-
-
-def clock(language: Language, moment: datetime, zone: ZoneInfo) -> str:
-    """A time of day as people write it: 9.03 in Finnish and Swedish, 9:03 in English."""
-    local = moment.astimezone(zone)
-    sep = ":" if language is Language.EN else "."
-    return f"{local.hour}{sep}{local.minute:02d}"
-
-
-def day_text(language: Language, day: date) -> str:
-    """A date as people write it: 3.12.2026 (fi/sv), 3 Dec 2026 (en)."""
-    if language is Language.EN:
-        return f"{day.day} {day.strftime('%b')} {day.year}"
-    return f"{day.day}.{day.month}.{day.year}"
 
 
 def status_text(language: Language, status: Status | None, reason: Reason | None = None) -> str:

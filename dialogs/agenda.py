@@ -26,7 +26,7 @@ from dialogs.turn import Outcome, Reply, TurnKind
 from domain import days as d
 from domain.agenda import AgendaService, Change, PlanLibrary, may_steer
 from domain.errors import NotAllowed, NotFound
-from domain.i18n import text
+from domain.i18n import clock, date_text, text
 from domain.org import Group, Language, Role
 from domain.plans import Plan
 
@@ -193,7 +193,7 @@ async def choose_plan(ctx: Context, action: CardAction) -> Outcome:
         replies=[
             Reply(
                 text=ctx.t(
-                    "plan.done", plan=day.plan_name, time=day.local(day.starts).strftime("%H:%M")
+                    "plan.done", plan=day.plan_name, time=clock(ctx.language, day.local(day.starts))
                 )
             )
         ]
@@ -290,7 +290,7 @@ async def cancel_day(ctx: Context, argument: str) -> Outcome:
         raise NotAllowed("day.bad_date")
     on = parse_date(words[0], today)
     await agenda.cancel_day(ctx.actor, ctx.conversation, on)
-    return Outcome(replies=[Reply(text=ctx.t("day.cancelled", date=on.strftime("%d.%m.%Y")))])
+    return Outcome(replies=[Reply(text=ctx.t("day.cancelled", date=date_text(ctx.language, on)))])
 
 
 async def move_day(ctx: Context, argument: str) -> Outcome:
@@ -303,7 +303,7 @@ async def move_day(ctx: Context, argument: str) -> Outcome:
         raise NotAllowed("day.bad_date")
     on, to = parse_date(words[0], today), parse_date(words[1], today)
     await agenda.move_day(ctx.actor, ctx.conversation, on, to)
-    text = ctx.t("day.moved", date=on.strftime("%d.%m.%Y"), to=to.strftime("%d.%m.%Y"))
+    text = ctx.t("day.moved", date=date_text(ctx.language, on), to=date_text(ctx.language, to))
     return Outcome(replies=[Reply(text=text)])
 
 

@@ -10,7 +10,8 @@ from typing import Generic, TypeVar
 T = TypeVar("T")
 
 
-_EDGE_PUNCT = "!.,;:?¡¿\"'“”‘’()[]…"
+# "*" too: a command word the bot shows in bold (**apua**) may come back pasted as it was shown
+_EDGE_PUNCT = "!.,;:?¡¿\"'“”‘’()[]…*"
 
 
 def _fold(word: str) -> str:

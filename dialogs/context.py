@@ -82,6 +82,13 @@ class Context:
     services: Services
     group: Group | None = None
     menu: HelpSource = field(default_factory=_NoHelp)
+    # the speaker's own language, for what goes to them privately (in a 1:1 chat: `language`)
+    own_language: Language | None = None
+
+    @property
+    def personal_language(self) -> Language:
+        """The language of what is sent to the speaker's own 1:1 chat."""
+        return self.own_language or self.language
 
     def t(self, key: str, **params: object) -> str:
         """Catalog text in this turn's language."""
@@ -110,9 +117,12 @@ async def resolve(turn: Turn, services: Services, menu: HelpSource | None = None
     actor = await services.directory.identify(turn.user, turn.lookup_upn, known)
     conversation = await _remember(services, turn.conversation, actor, found)
     group = await _group(services, conversation, found)
-    fallback = group.language if group is not None else DEFAULT_LANGUAGE
-    language = actor.language(language_for_locale(turn.user.locale), fallback)
-    return Context(turn, actor, language, conversation, services, group, menu or _NoHelp())
+    own = actor.language(language_for_locale(turn.user.locale))
+    # a group chat speaks its group's language, whoever writes: everyone there reads it
+    language = group.language if group is not None and conversation.kind.is_group else own
+    return Context(
+        turn, actor, language, conversation, services, group, menu or _NoHelp(), own_language=own
+    )
 
 
 async def _remember(

@@ -12,6 +12,7 @@ from cards.general import (
     fallback_card,
     group_fallback_card,
 )
+from cards.language import LANGUAGE_VERB, choose_language_card, language_chosen_card
 from cards.payload import CardAction
 from dialogs.commands import closest, normalise, plain, symbols
 from dialogs.context import Context, say
@@ -51,6 +52,12 @@ LANGUAGE_WORDS: dict[str, Language] = {
     "englanniksi": Language.EN,
     "engelska": Language.EN,
     "på engelska": Language.EN,
+    "finsk": Language.FI,
+    "suomea": Language.FI,
+    "svensk": Language.SV,
+    "ruotsia": Language.SV,
+    "engelsk": Language.EN,
+    "englantia": Language.EN,
 }
 STAFF = frozenset({Role.INSTRUCTOR, Role.COORDINATOR, Role.ADMIN})
 
@@ -69,12 +76,27 @@ async def help_(ctx: Context, _argument: str) -> Outcome:
 
 
 async def language(ctx: Context, argument: str) -> Outcome:
-    """Change the person's own language."""
+    """Change the person's own language ("kieli ruotsi"); without a language, the card."""
     chosen = LANGUAGE_WORDS.get(normalise(argument))
     if chosen is None:
-        return say(ctx.t("language.usage"))
+        # each button is in its own language; the words around them in the chat's language
+        card = choose_language_card(ctx.language)
+        return Outcome(replies=[Reply(card=card)])
     await ctx.services.directory.set_language(ctx.actor, chosen)
     return say(text(chosen, "language.changed"))
+
+
+async def language_chosen(ctx: Context, action: CardAction) -> Outcome:
+    """A language button: it becomes the tapper's own choice (whoever taps, for themselves)."""
+    try:
+        chosen = Language(action.data.get("language", ""))
+    except ValueError:
+        return say(ctx.t("card.stale"))
+    await ctx.services.directory.set_language(ctx.actor, chosen)
+    if ctx.conversation.kind.is_group:
+        # the card stays for the others in the chat; the answer is in the chosen language
+        return say(text(chosen, "language.changed"))
+    return Outcome(card_update=language_chosen_card(chosen))
 
 
 async def bind(ctx: Context, argument: str) -> Outcome:
@@ -319,7 +341,12 @@ def _in_group_chat(_actor: Actor, kind: ConversationKind) -> dict[str, str] | No
 FEATURE = Feature(
     name="general",
     commands=(HELP, LANGUAGE, BIND, GROUPS),
-    actions={BIND_VERB: bind_chosen, HELP_VERB: help_button, RUN_VERB: run_command},
+    actions={
+        BIND_VERB: bind_chosen,
+        HELP_VERB: help_button,
+        RUN_VERB: run_command,
+        LANGUAGE_VERB: language_chosen,
+    },
     events={TurnKind.INSTALLED: welcome},
     help=(
         HelpItem(10, "help.item.help", always, (HELP,)),

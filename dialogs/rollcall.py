@@ -71,10 +71,18 @@ async def _roll_call(
 # --- the group conversation --------------------------------------------------------------
 
 
+def _where_roll_calls_run(ctx: Context) -> Outcome:
+    """Asked in a 1:1 chat: no dead end, say where a roll call runs and who runs it."""
+    runs = ctx.actor.roles & {Role.INSTRUCTOR, Role.COORDINATOR, Role.ADMIN}
+    return _say(
+        ctx.t("rollcall.personal_chat.instructor" if runs else "rollcall.personal_chat.client")
+    )
+
+
 async def start(ctx: Context, _argument: str) -> Outcome:
     """`roll call` / `nimenhuuto` / `upprop`: open one (its card comes through the outbox)."""
     if not ctx.conversation.kind.is_group:
-        raise NotFound("rollcall.not_bound")
+        return _where_roll_calls_run(ctx)
     _, opened = await _service(ctx).start(ctx.actor, ctx.conversation, _aad(ctx))
     return Outcome() if opened else _say(ctx.t("rollcall.already_open"))
 
@@ -150,6 +158,8 @@ async def close(ctx: Context, action: CardAction) -> Outcome:
 
 async def close_by_text(ctx: Context, _argument: str) -> Outcome:
     """`close roll call` / `sulje nimenhuuto` / `stäng uppropet` in the group conversation."""
+    if not ctx.conversation.kind.is_group:
+        return _where_roll_calls_run(ctx)
     roll_call, group = await _service(ctx).current(ctx.conversation)
     return await _close(ctx, roll_call, group)
 
@@ -190,20 +200,22 @@ async def remind(ctx: Context, action: CardAction) -> Outcome:
 
 async def remind_by_text(ctx: Context, _argument: str) -> Outcome:
     """`remind the missing` / `muistuta puuttuvia` / `påminn de som saknas`."""
+    if not ctx.conversation.kind.is_group:
+        return _where_roll_calls_run(ctx)
     roll_call, group = await _service(ctx).current(ctx.conversation)
     return await _remind(ctx, roll_call, group)
 
 
 async def _remind(ctx: Context, roll_call: RollCall, group: Group) -> Outcome:
     done = await _service(ctx).remind(ctx.actor, roll_call, group, ctx.conversation, _aad(ctx))
-    texts = [ctx.t("rollcall.reminded", sent=done.sent, already=done.already)]
+    texts = [ctx.t("rollcall.reminded", count=done.sent, already=done.already)]
     if done.unreachable and ctx.conversation.kind.is_group:
         # the whole group reads this: a count, never clients' names
-        texts.append(ctx.t("rollcall.reminded.unreachable_count", n=len(done.unreachable)))
+        texts.append(ctx.t("rollcall.reminded.unreachable_count", count=len(done.unreachable)))
     elif done.unreachable:
         texts.append(ctx.t("rollcall.reminded.unreachable", names=", ".join(done.unreachable)))
     if done.notified:
-        texts.append(ctx.t("rollcall.reminded.notified", n=done.notified))
+        texts.append(ctx.t("rollcall.reminded.notified", count=done.notified))
     return await _instructor_update(ctx, roll_call.id or 0, " ".join(texts))
 
 
@@ -310,7 +322,8 @@ async def attendance(ctx: Context, argument: str) -> Outcome:
     """`attendance` / `läsnäolo` / `närvaro`: today's list, privately, for staff."""
     service = _service(ctx)
     group = await _attendance_group(ctx, argument)
-    view = await service.attendance(ctx.actor, group, ctx.language)
+    # the list is the asker's own (sent to their 1:1 chat from a group chat): their language
+    view = await service.attendance(ctx.actor, group, ctx.personal_language)
     latest = view.roll_calls[-1] if view.roll_calls else None
     card = _cards(ctx).attendance(view, latest)
     if not ctx.conversation.kind.is_group:
@@ -414,7 +427,7 @@ async def save(ctx: Context, action: CardAction) -> Outcome:
             changed += 1
     view = await service.attendance(ctx.actor, group, ctx.language, roll_call.day)
     card = _cards(ctx).attendance(view, roll_call)
-    said = ctx.t("attendance.saved", n=changed) if changed else ctx.t("attendance.saved.none")
+    said = ctx.t("attendance.saved", count=changed) if changed else ctx.t("attendance.saved.none")
     return _say(said, card_update=card)
 
 

@@ -56,8 +56,9 @@ async def guide(ctx: Context, note: str | None = None) -> tuple[bool, list[Reply
     if not ctx.conversation.kind.is_group:
         view = await service.begin(ctx.actor, ctx.language, platform_device=platform, note=note)
         return True, [Reply(card=_renderer(ctx).tutorial(view))]
+    # the guide goes to the person's own chat: in their language, not the group's
     result = await service.start_privately(
-        ctx.actor, ctx.language, ctx.conversation, platform, note=note
+        ctx.actor, ctx.personal_language, ctx.conversation, platform, note=note
     )
     if result is SendResult.UNREACHABLE:
         url = _renderer(ctx).page_url(ctx.language)
@@ -204,6 +205,7 @@ async def take(ctx: Context, action: CardAction) -> Outcome:
         TakeResult.RESOLVED: ("help.take.was_resolved", {}),
     }[result]
     own = view.request.taken_by == ctx.actor.person_id
+    # drawn in the language its values are in, whoever taps it
     card = _renderer(ctx).help_request(view.language, view, own=own)
     if ctx.conversation.kind.is_group:
         # a client's name never goes into a group conversation: the card says it to the tapper

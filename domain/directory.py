@@ -72,4 +72,4 @@ class Directory:
     async def set_language(self, actor: Actor, language: Language) -> Actor:
         """Store the person's own language choice."""
         await self._org.set_language(actor.person_id, language)
-        return replace(actor, person=replace(actor.person, language=language))
+        return replace(actor, person=replace(actor.person, chosen_language=language))

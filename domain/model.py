@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import enum
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from domain.org import Group, Language, Person, Role, Unit
+from domain.org import DEFAULT_LANGUAGE, Group, Language, Person, Role, Unit
 
 
 class ConversationKind(enum.StrEnum):
@@ -93,6 +94,26 @@ class Actor:
         units = {g.unit.key: g.unit for g in self.grants if g.role is role and g.unit}
         return tuple(sorted(units.values(), key=lambda u: u.name.casefold()))
 
-    def language(self, locale_language: Language | None, fallback: Language) -> Language:
-        """The language to speak: their own choice, else their Teams locale, else fallback."""
-        return self.person.language or locale_language or fallback
+    def language(self, locale_language: Language | None = None) -> Language:
+        """The language to speak with them, in this order: their own choice, the organisation
+        file's, their groups' or units' (the most common one; Finnish on a tie), Finnish.
+
+        Teams' UI locale counts only for someone the bot does not know (no role anywhere):
+        a known person's Teams may well be in English while they read Finnish.
+        """
+        person = self.person
+        if person.chosen_language or person.language:
+            return person.speaks()
+        if not self.grants:
+            return locale_language or DEFAULT_LANGUAGE
+        counts: Counter[Language] = Counter()
+        for grant in self.grants:
+            if grant.group is not None:
+                counts[grant.group.language] += 1
+            elif grant.unit is not None and grant.unit.language is not None:
+                counts[grant.unit.language] += 1
+        if not counts:
+            return DEFAULT_LANGUAGE
+        ranked = counts.most_common()
+        tied = [language for language, n in ranked if n == ranked[0][1]]
+        return DEFAULT_LANGUAGE if len(tied) > 1 and DEFAULT_LANGUAGE in tied else tied[0]

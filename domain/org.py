@@ -34,6 +34,7 @@ class Unit:
     key: str
     name: str
     id: int | None = None
+    language: Language | None = None  # its groups' language unless a group says otherwise
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,8 +57,13 @@ class Person:
     aad_object_id: str | None = None
     upn: str | None = None
     teams_id: str | None = None
-    language: Language | None = None
+    language: Language | None = None  # the organisation file's
     id: int | None = None
+    chosen_language: Language | None = None  # their own choice ("kieli ruotsi")
+
+    def speaks(self, group_language: Language | None = None) -> Language:
+        """Their language: own choice, else the organisation file's, else the group's, else fi."""
+        return self.chosen_language or self.language or group_language or DEFAULT_LANGUAGE
 
 
 @dataclass(frozen=True, slots=True)

@@ -48,7 +48,12 @@ UNAVAILABLE = (OperationalError, SAInterfaceError, OSError, ConnectionError)
 
 
 def _unit(row: UnitRow) -> Unit:
-    return Unit(key=row.key, name=row.name, id=row.id)
+    return Unit(
+        key=row.key,
+        name=row.name,
+        id=row.id,
+        language=Language(row.language) if row.language else None,
+    )
 
 
 def _group(row: GroupRow, unit_key: str) -> Group:
@@ -70,6 +75,7 @@ def _person(row: PersonRow) -> Person:
         teams_id=row.teams_id,
         language=Language(row.language) if row.language else None,
         id=row.id,
+        chosen_language=Language(row.chosen_language) if row.chosen_language else None,
     )
 
 
@@ -259,7 +265,9 @@ class SqlOrgRepository(_Repo):
         """Store a person's own language choice."""
         async with self._db.write() as s:
             await s.execute(
-                update(PersonRow).where(PersonRow.id == person_id).values(language=language.value)
+                update(PersonRow)
+                .where(PersonRow.id == person_id)
+                .values(chosen_language=language.value)
             )
 
     async def grants_of(self, person_id: int) -> tuple[RoleGrant, ...]:
@@ -344,13 +352,14 @@ class SqlOrgRepository(_Repo):
             }
             for unit in spec.units:
                 row = units.get(unit.key)
+                language = unit.language.value if unit.language else None
                 if row is None:
-                    row = UnitRow(key=unit.key, name=unit.name)
+                    row = UnitRow(key=unit.key, name=unit.name, language=language)
                     s.add(row)
                     units[unit.key] = row
                     created["units"] += 1
-                elif row.name != unit.name:
-                    row.name = unit.name
+                elif (row.name, row.language) != (unit.name, language):
+                    row.name, row.language = unit.name, language
                     updated["units"] += 1
                 else:
                     unchanged["units"] += 1

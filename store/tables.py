@@ -66,6 +66,7 @@ class UnitRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(63), unique=True)
     name: Mapped[str] = mapped_column(String(200))
+    language: Mapped[str | None] = mapped_column(String(2))
 
 
 class GroupRow(Base):
@@ -85,7 +86,9 @@ class PersonRow(Base):
     aad_object_id: Mapped[str | None] = mapped_column(String(36), unique=True)
     upn: Mapped[str | None] = mapped_column(String(320), unique=True)
     teams_id: Mapped[str | None] = mapped_column(String(200), unique=True)
+    # the organisation file's language; chosen_language is the person's own choice
     language: Mapped[str | None] = mapped_column(String(2))
+    chosen_language: Mapped[str | None] = mapped_column(String(2))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
 

@@ -1,50 +1,41 @@
 """Suomenkieliset tekstit. Selkokieli: lyhyet lauseet, yksi asia kerrallaan."""
 
-MESSAGES: dict[str, str] = {
+MESSAGES: dict[str, str | dict[str, str]] = {
     "language.name": "suomi",
-    "welcome.personal": (
-        "Hei! Olen Etäpäivä, etäryhmäpäivän apuri. "
-        "Autan ilmoittautumisessa, äänen ja kuvan kanssa ja tauoissa. "
-        "Kirjoita apua, niin näet mitä voit tehdä."
-    ),
+    "welcome.personal": "Hei! Olen Etäpäivä, etäryhmäpäivän apuri. Autan ilmoittautumisessa, äänen ja kuvan kanssa ja tauoissa. Kirjoita **apua**, niin näet, mitä voit tehdä.",
     "welcome.group": (
         "Hei kaikki! Olen Etäpäivä, etäryhmäpäivän apuri. "
         "Pidän huolta aikataulusta ja tauoista, ja kerään ilmoittautumiset. "
-        "Kirjoita @Etäpäivä apua, niin näet lisää. "
+        "Kirjoita **@Etäpäivä apua**, niin näet lisää. "
         "Tässä keskustelussa aloita viesti aina sanalla @Etäpäivä."
     ),
-    "welcome.group.instructor_hint": (
-        "Ohjaaja: kerro minulle, minkä ryhmän keskustelu tämä on. Kirjoita: @Etäpäivä tämä on ryhmä"
-    ),
+    "welcome.group.instructor_hint": "Ohjaaja: kerro minulle, minkä ryhmän keskustelu tämä on. Kirjoita: **@Etäpäivä tämä on ryhmä**",
     "help.intro": "Näin voit käyttää Etäpäivää:",
     "help.mention_hint": "Ryhmän keskustelussa aloita viesti sanalla @Etäpäivä.",
-    "help.item.help": "apua – näyttää tämän listan.",
-    "help.item.language": "kieli fi, kieli sv tai kieli en – vaihtaa kieleni.",
+    "help.item.help": "**apua** – näyttää tämän listan.",
+    "help.item.language": "**kieli** – vaihtaa kieleni, esimerkiksi **kieli ruotsi**.",
     "help.item.my_group": "Olet ryhmässä {groups}.",
     "help.item.no_group": "Et ole vielä missään ryhmässä. Ohjaaja voi lisätä sinut.",
-    "help.item.bind": (
-        "tämä on ryhmä – liittää tämän keskustelun yhteen ryhmääsi. "
-        "Kirjoita se ryhmän kokouksen chattiin, ryhmäkeskusteluun tai kanavalle."
-    ),
-    "help.item.groups": "ryhmät – näyttää ryhmäsi ja mitä keskustelua kukin käyttää.",
+    "help.item.bind": "**tämä on ryhmä** – liittää tämän keskustelun yhteen ryhmääsi. Kirjoita se ryhmän kokouksen chattiin, ryhmäkeskusteluun tai kanavalle.",
+    "help.item.groups": "**ryhmät** – näyttää ryhmäsi ja sen, mitä keskustelua kukin käyttää.",
     "help.item.coordinator": "Seuraat näiden yksiköiden ryhmiä: {units}.",
     "help.item.admin": (
         "Olet ylläpitäjä. Ihmiset ja ryhmät lisätään komennolla etapaiva org import."
     ),
-    "unknown": "Anteeksi, en ymmärtänyt. Kirjoita apua, niin näet mitä voit tehdä.",
+    "unknown": "Anteeksi, en ymmärtänyt. Kirjoita **apua**, niin näet, mitä voit tehdä.",
     "language.changed": "Selvä. Puhun nyt kanssasi suomea.",
-    "language.usage": "Kirjoita kieli fi, kieli sv tai kieli en.",
-    "bind.personal_chat": (
-        "Tämä on yksityinen keskustelu. Kirjoita tämä on ryhmä ryhmän kokouksen chattiin, "
-        "ryhmäkeskusteluun tai kanavalle."
-    ),
-    "bind.not_instructor": "Vain ryhmän ohjaaja voi liittää keskustelun ryhmään.",
-    "bind.taken": "Tämä keskustelu kuuluu jo toiselle ryhmälle. Vain sen ryhmän ohjaaja voi vaihtaa ryhmää.",
+    "language.usage": "Kirjoita **kieli fi**, **kieli sv** tai **kieli en**.",
+    "language.button": "Suomi",
+    "language.choose.title": "Millä kielellä puhun kanssasi?",
+    "language.choose.text": "Valitse kieli. Voit vaihtaa sen milloin vain: kirjoita **kieli**.",
+    "bind.personal_chat": "Tämä on yksityinen keskustelu. Ryhmä liitetään sen omassa keskustelussa: avaa ryhmän kokouksen chat tai ryhmäkeskustelu ja kirjoita siellä **@Etäpäivä tämä on ryhmä**.",
+    "bind.not_instructor": "Vain ryhmän ohjaaja voi liittää keskustelun ryhmään. Pyydä ohjaajaa kirjoittamaan tähän **tämä on ryhmä**.",
+    "bind.taken": "Tämä keskustelu kuuluu jo toiselle ryhmälle. Vain sen ryhmän ohjaaja voi vaihtaa ryhmää. Käytä omalle ryhmällesi toista keskustelua.",
     "bind.no_groups": "Sinulla ei ole vielä ryhmiä. Pyydä ylläpitäjää lisäämään ne.",
     "bind.choose.title": "Minkä ryhmän keskustelu tämä on?",
     "bind.choose.text": "Valitse yksi ryhmä. Sen ryhmäpäivät käyttävät sitten tätä keskustelua.",
     "bind.choose.speak": "Valitse, minkä ryhmän keskustelu tämä on.",
-    "bind.unknown_group": "En löytänyt ryhmää {name} sinun ryhmistäsi.",
+    "bind.unknown_group": "En löytänyt ryhmää {name} sinun ryhmistäsi. Kirjoita **ryhmät**, niin näet ryhmäsi.",
     "bind.done": "Valmis. Tämä keskustelu kuuluu nyt ryhmälle {group}.",
     "bind.moved": (
         "Valmis. Ryhmä {group} käyttää nyt tätä keskustelua. "
@@ -56,15 +47,15 @@ MESSAGES: dict[str, str] = {
     "groups.title": "Ryhmäsi:",
     "groups.line.bound": "{group} ({unit}) – keskustelu on valittu.",
     "groups.line.unbound": "{group} ({unit}) – keskustelua ei ole vielä valittu.",
-    "card.stale": "Tämä painike ei enää toimi. Kirjoita apua, niin näet mitä voit tehdä.",
+    "card.stale": "Tämä painike ei enää toimi. Kirjoita **apua**, niin näet, mitä voit tehdä.",
     "error.generic": "Minulla meni jotain vikaan. Yritä hetken päästä uudelleen.",
     "error.busy": "Minulla on nyt kiire. Yritä hetken päästä uudelleen.",
     "role.client": "asiakas",
     "role.instructor": "ohjaaja",
     "role.coordinator": "esihenkilö",
     "role.admin": "ylläpitäjä",
-    "help.item.agenda": "ohjelma – näyttää päivän ohjelman.",
-    "help.item.steer": "aloita päivä, pidennä 5, seuraava, myöhässä 10, siirrä -5, pysäytä, jatka ja lopeta päivä – ohjaavat päivää. Samat napit ovat ohjelmassa.",
+    "help.item.agenda": "**ohjelma** – näyttää päivän ohjelman.",
+    "help.item.steer": "**aloita päivä**, **pidennä 5**, **seuraava**, **myöhässä 10**, **siirrä -5**, **pysäytä**, **jatka** ja **lopeta päivä** – ohjaavat päivää. Samat napit ovat ohjelmassa.",
     "agenda.title": "Päivän ohjelma: {plan}",
     "agenda.date": "Päivä {date}",
     "agenda.status.planned": "Päivä ei ole vielä alkanut.",
@@ -87,8 +78,10 @@ MESSAGES: dict[str, str] = {
     "event.last": "Päivä päättyy klo {time}.",
     "event.break_start": "Nyt: {title}. Tauko loppuu klo {end}.",
     "event.tip": "Vinkki: {tip}",
-    "event.break_warning": "Tauko loppuu {minutes} minuutin päästä, klo {end}.",
-    "event.break_warning_one": "Tauko loppuu minuutin päästä, klo {end}.",
+    "event.break_warning": {
+        "one": "Tauko loppuu {count} minuutin päästä, klo {end}.",
+        "other": "Tauko loppuu {count} minuutin päästä, klo {end}.",
+    },
     "event.break_end": "Tauko on ohi. Seuraavaksi: {title}.",
     "event.break_end_last": "Tauko on ohi.",
     "event.back_prompt": "Paina nappia, kun olet taas paikalla.",
@@ -104,10 +97,10 @@ MESSAGES: dict[str, str] = {
     "change.resume": "Jatketaan.",
     "change.end": "Päivä on päättynyt. Kiitos kaikille!",
     "change.no_next": "Tämä on päivän viimeinen kohta.",
-    "day.no_group": "Tätä keskustelua ei ole liitetty ryhmään. Ohjaaja: kirjoita @Etäpäivä tämä on ryhmä.",
-    "day.not_instructor": "Vain ryhmän ohjaaja voi muuttaa päivän ohjelmaa.",
-    "day.none_today": "Ryhmällä ei ole tänään ohjelmaa. Ohjaaja: kirjoita @Etäpäivä ohjelma, niin voit valita sen.",
-    "day.exists": "Ryhmällä on jo ohjelma tälle päivälle.",
+    "day.no_group": "En tiedä, minkä ryhmän ohjelma tämä on. Kirjoita **@Etäpäivä ohjelma** oman ryhmäsi keskusteluun. Jos tämä on ryhmän keskustelu, ohjaaja voi liittää sen ryhmään: kirjoita **@Etäpäivä tämä on ryhmä**.",
+    "day.not_instructor": "Vain ryhmän ohjaaja voi muuttaa päivän ohjelmaa. Kirjoita **@Etäpäivä ohjelma**, niin näet päivän ohjelman.",
+    "day.none_today": "Ryhmällä ei ole tänään ohjelmaa. Ohjaaja voi valita sen: kirjoita **@Etäpäivä ohjelma**.",
+    "day.exists": "Ryhmällä on jo ohjelma tälle päivälle. Kirjoita **@Etäpäivä ohjelma**, niin näet sen.",
     "day.not_planned": "Päivä on jo alkanut.",
     "day.not_running": "Päivä ei ole käynnissä.",
     "day.not_paused": "Kelloa ei ole pysäytetty.",
@@ -125,5 +118,5 @@ MESSAGES: dict[str, str] = {
     "day.cancelled": "Päivä {date} on peruttu.",
     "day.moved": "Päivä {date} on siirretty päivälle {to}.",
     "day.bad_date": "Kirjoita päivämäärä näin: 3.12. tai 3.12.2026. Siirrossa kaksi päivämäärää: 3.12. 4.12.",
-    "help.item.days": "peru päivä 3.12. ja siirrä päivä 3.12. 4.12. – perua tai siirtää yhden päivän.",
+    "help.item.days": "**peru päivä 3.12.** ja **siirrä päivä 3.12. 4.12.** – peruu tai siirtää yhden päivän.",
 }

@@ -12,7 +12,7 @@ MESSAGES: dict[str, str] = {
     "didyoumean.button": "Yes: {word}",
     "fallback.personal": "Sorry, I did not understand.",
     "fallback.greeting": "Hi! I am Etäpäivä.",
-    "fallback.question": "What would you like to do? Choose a button or write help.",
+    "fallback.question": "What would you like to do? Choose a button or write **help**.",
     "fallback.button.guide": "Help with sound and picture",
     "fallback.button.ask": "Ask the instructor",
     "fallback.button.help": "What can I do?",

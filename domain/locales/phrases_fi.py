@@ -12,8 +12,8 @@ MESSAGES: dict[str, str] = {
     "didyoumean.button": "Kyllä: {word}",
     "fallback.personal": "Anteeksi, en ymmärtänyt.",
     "fallback.greeting": "Hei! Olen Etäpäivä.",
-    "fallback.question": "Mitä haluat tehdä? Valitse nappi tai kirjoita apua.",
-    "fallback.button.guide": "Ohjeet ääneen ja kuvaan",
+    "fallback.question": "Mitä haluat tehdä? Valitse nappi tai kirjoita **apua**.",
+    "fallback.button.guide": "Ääni- ja kuvaohje",
     "fallback.button.ask": "Kysy ohjaajalta",
     "fallback.button.help": "Mitä voin tehdä?",
     "fallback.group": (

@@ -12,7 +12,7 @@ MESSAGES: dict[str, str] = {
     "didyoumean.button": "Ja: {word}",
     "fallback.personal": "Förlåt, jag förstod inte.",
     "fallback.greeting": "Hej! Jag är Etäpäivä.",
-    "fallback.question": "Vad vill du göra? Välj en knapp eller skriv hjälp.",
+    "fallback.question": "Vad vill du göra? Välj en knapp eller skriv **hjälp**.",
     "fallback.button.guide": "Hjälp med ljud och bild",
     "fallback.button.ask": "Fråga handledaren",
     "fallback.button.help": "Vad kan jag göra?",

@@ -14,6 +14,6 @@ MESSAGES: dict[str, str] = {
         "Choose today's programme in the group's chat. Write @Etäpäivä agenda and the number there."
     ),
     "help.item.choose_plan": (
-        "agenda 1 – chooses today's programme. Write agenda to see the numbers."
+        "**agenda 1** – chooses today's programme. Write **agenda** to see the numbers."
     ),
 }

@@ -14,6 +14,6 @@ MESSAGES: dict[str, str] = {
         "Valitse päivän ohjelma ryhmän keskustelussa. Kirjoita siellä @Etäpäivä ohjelma ja numero."
     ),
     "help.item.choose_plan": (
-        "ohjelma 1 – valitsee päivän ohjelman. Numerot näet, kun kirjoitat ohjelma."
+        "**ohjelma 1** – valitsee päivän ohjelman. Numerot näet, kun kirjoitat **ohjelma**."
     ),
 }

@@ -14,6 +14,6 @@ MESSAGES: dict[str, str] = {
         "Välj dagens program i gruppens chatt. Skriv där @Etäpäivä program och numret."
     ),
     "help.item.choose_plan": (
-        "program 1 – väljer dagens program. Numren ser du när du skriver program."
+        "**program 1** – väljer dagens program. Numren ser du när du skriver **program**."
     ),
 }

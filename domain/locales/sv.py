@@ -1,50 +1,41 @@
 """Svenska texter. Lätt svenska: korta meningar, en sak i taget."""
 
-MESSAGES: dict[str, str] = {
+MESSAGES: dict[str, str | dict[str, str]] = {
     "language.name": "svenska",
-    "welcome.personal": (
-        "Hej! Jag är Etäpäivä, hjälpen för distansgruppdagar. "
-        "Jag hjälper till med incheckningen, med ljud och bild och med pauserna. "
-        "Skriv hjälp så ser du vad du kan göra."
-    ),
+    "welcome.personal": "Hej! Jag är Etäpäivä, hjälpen för distansgruppdagar. Jag hjälper till med incheckningen, med ljud och bild och med pauserna. Skriv **hjälp**, så ser du vad du kan göra.",
     "welcome.group": (
         "Hej alla! Jag är Etäpäivä, hjälpen för distansgruppdagar. "
         "Jag håller koll på schemat och pauserna, och jag tar emot incheckningen. "
-        "Skriv @Etäpäivä hjälp så ser du mer. "
+        "Skriv **@Etäpäivä hjälp**, så ser du mer. "
         "I den här chatten börjar du alltid ditt meddelande med @Etäpäivä."
     ),
-    "welcome.group.instructor_hint": (
-        "Handledare: berätta vilken grupp den här chatten hör till. Skriv: @Etäpäivä detta är gruppen"
-    ),
+    "welcome.group.instructor_hint": "Handledare: berätta vilken grupp den här chatten hör till. Skriv: **@Etäpäivä detta är gruppen**",
     "help.intro": "Det här kan du göra med Etäpäivä:",
     "help.mention_hint": "I en gruppchatt börjar du ditt meddelande med @Etäpäivä.",
-    "help.item.help": "hjälp – visar den här listan.",
-    "help.item.language": "språk fi, språk sv eller språk en – byter mitt språk.",
+    "help.item.help": "**hjälp** – visar den här listan.",
+    "help.item.language": "**språk** – byter mitt språk, till exempel **språk finska**.",
     "help.item.my_group": "Du är med i gruppen {groups}.",
     "help.item.no_group": "Du är inte med i någon grupp än. Din handledare kan lägga till dig.",
-    "help.item.bind": (
-        "detta är gruppen – kopplar den här chatten till en av dina grupper. "
-        "Skriv det i gruppens möteschatt, gruppchatt eller kanal."
-    ),
-    "help.item.groups": "grupper – visar dina grupper och vilken chatt varje grupp använder.",
+    "help.item.bind": "**detta är gruppen** – kopplar den här chatten till en av dina grupper. Skriv det i gruppens möteschatt, gruppchatt eller kanal.",
+    "help.item.groups": "**grupper** – visar dina grupper och vilken chatt varje grupp använder.",
     "help.item.coordinator": "Du följer grupperna i {units}.",
     "help.item.admin": (
         "Du är administratör. Personer och grupper läggs till med kommandot etapaiva org import."
     ),
-    "unknown": "Förlåt, jag förstod inte. Skriv hjälp så ser du vad du kan göra.",
+    "unknown": "Förlåt, jag förstod inte. Skriv **hjälp**, så ser du vad du kan göra.",
     "language.changed": "Okej. Nu talar jag svenska med dig.",
-    "language.usage": "Skriv språk fi, språk sv eller språk en.",
-    "bind.personal_chat": (
-        "Det här är en privat chatt. Skriv detta är gruppen i gruppens möteschatt, "
-        "gruppchatt eller kanal."
-    ),
-    "bind.not_instructor": "Bara en handledare för gruppen kan koppla chatten till en grupp.",
-    "bind.taken": "Den här chatten hör redan till en annan grupp. Bara en handledare för den gruppen kan byta grupp.",
+    "language.usage": "Skriv **språk fi**, **språk sv** eller **språk en**.",
+    "language.button": "Svenska",
+    "language.choose.title": "Vilket språk ska jag tala med dig?",
+    "language.choose.text": "Välj ett språk. Du kan byta när som helst: skriv **språk**.",
+    "bind.personal_chat": "Det här är en privat chatt. En grupp kopplas i sin egen chatt: öppna gruppens möteschatt eller gruppchatt och skriv där **@Etäpäivä detta är gruppen**.",
+    "bind.not_instructor": "Bara en handledare för gruppen kan koppla chatten till en grupp. Be handledaren skriva här **detta är gruppen**.",
+    "bind.taken": "Den här chatten hör redan till en annan grupp. Bara en handledare för den gruppen kan byta grupp. Använd en annan chatt för din grupp.",
     "bind.no_groups": "Du har inga grupper än. Be en administratör att lägga till dem.",
     "bind.choose.title": "Vilken grupp är den här chatten för?",
     "bind.choose.text": "Välj en grupp. Gruppens gruppdagar använder sedan den här chatten.",
     "bind.choose.speak": "Välj vilken grupp den här chatten är för.",
-    "bind.unknown_group": "Jag hittade inte gruppen {name} bland dina grupper.",
+    "bind.unknown_group": "Jag hittade inte gruppen {name} bland dina grupper. Skriv **grupper**, så ser du dina grupper.",
     "bind.done": "Klart. Den här chatten hör nu till gruppen {group}.",
     "bind.moved": (
         "Klart. Gruppen {group} använder nu den här chatten. "
@@ -56,15 +47,15 @@ MESSAGES: dict[str, str] = {
     "groups.title": "Dina grupper:",
     "groups.line.bound": "{group} ({unit}) – har en chatt.",
     "groups.line.unbound": "{group} ({unit}) – ingen chatt än.",
-    "card.stale": "Den här knappen fungerar inte längre. Skriv hjälp så ser du vad du kan göra.",
+    "card.stale": "Den här knappen fungerar inte längre. Skriv **hjälp**, så ser du vad du kan göra.",
     "error.generic": "Något gick fel hos mig. Försök igen om en stund.",
     "error.busy": "Jag har mycket att göra just nu. Försök igen om en stund.",
     "role.client": "klient",
     "role.instructor": "handledare",
     "role.coordinator": "förman",
     "role.admin": "administratör",
-    "help.item.agenda": "program – visar dagens program.",
-    "help.item.steer": "starta dagen, förläng 5, nästa, sena 10, flytta -5, pausa, fortsätt och avsluta dagen – styr dagen. Samma knappar finns i programmet.",
+    "help.item.agenda": "**program** – visar dagens program.",
+    "help.item.steer": "**starta dagen**, **förläng 5**, **nästa**, **sena 10**, **flytta -5**, **pausa**, **fortsätt** och **avsluta dagen** – styr dagen. Samma knappar finns i programmet.",
     "agenda.title": "Dagens program: {plan}",
     "agenda.date": "Dag {date}",
     "agenda.status.planned": "Dagen har inte börjat än.",
@@ -87,8 +78,10 @@ MESSAGES: dict[str, str] = {
     "event.last": "Dagen slutar kl. {time}.",
     "event.break_start": "Nu: {title}. Pausen slutar kl. {end}.",
     "event.tip": "Tips: {tip}",
-    "event.break_warning": "Pausen slutar om {minutes} minuter, kl. {end}.",
-    "event.break_warning_one": "Pausen slutar om en minut, kl. {end}.",
+    "event.break_warning": {
+        "one": "Pausen slutar om {count} minut, kl. {end}.",
+        "other": "Pausen slutar om {count} minuter, kl. {end}.",
+    },
     "event.break_end": "Pausen är slut. Nu: {title}.",
     "event.break_end_last": "Pausen är slut.",
     "event.back_prompt": "Tryck på knappen när du är tillbaka.",
@@ -104,10 +97,10 @@ MESSAGES: dict[str, str] = {
     "change.resume": "Vi fortsätter.",
     "change.end": "Dagen är slut. Tack alla!",
     "change.no_next": "Det här är dagens sista punkt.",
-    "day.no_group": "Den här chatten hör inte till någon grupp. Handledare: skriv @Etäpäivä detta är gruppen.",
-    "day.not_instructor": "Bara gruppens handledare kan ändra dagens program.",
-    "day.none_today": "Gruppen har inget program i dag. Handledare: skriv @Etäpäivä program så kan du välja ett.",
-    "day.exists": "Gruppen har redan ett program för den dagen.",
+    "day.no_group": "Jag vet inte vilken grupps program det här är. Skriv **@Etäpäivä program** i din grupps chatt. Om det här är gruppens chatt kan handledaren koppla den till gruppen: skriv **@Etäpäivä detta är gruppen**.",
+    "day.not_instructor": "Bara gruppens handledare kan ändra dagens program. Skriv **@Etäpäivä program**, så ser du dagens program.",
+    "day.none_today": "Gruppen har inget program i dag. Handledaren kan välja ett: skriv **@Etäpäivä program**.",
+    "day.exists": "Gruppen har redan ett program för den dagen. Skriv **@Etäpäivä program**, så ser du det.",
     "day.not_planned": "Dagen har redan börjat.",
     "day.not_running": "Dagen pågår inte.",
     "day.not_paused": "Klockan är inte stoppad.",
@@ -125,5 +118,5 @@ MESSAGES: dict[str, str] = {
     "day.cancelled": "Dagen {date} är inställd.",
     "day.moved": "Dagen {date} är flyttad till {to}.",
     "day.bad_date": "Skriv datumet så här: 3.12. eller 3.12.2026. För att flytta, två datum: 3.12. 4.12.",
-    "help.item.days": "ställ in dagen 3.12. och flytta dagen 3.12. 4.12. – ställer in eller flyttar en dag.",
+    "help.item.days": "**ställ in dagen 3.12.** och **flytta dagen 3.12. 4.12.** – ställer in eller flyttar en dag.",
 }

@@ -535,7 +535,7 @@ class RollCallService:
         )
         told = 0
         for instructor in await self._people.people_in_group(group.id, Role.INSTRUCTOR):
-            language = instructor.language or group.language
+            language = instructor.speaks(group.language)
             sent = await self.send_privately(
                 instructor,
                 via,
@@ -573,7 +573,7 @@ class RollCallService:
             if chat is None:
                 unreachable.append(person.name)
                 continue
-            language = person.language or group.language
+            language = person.speaks(group.language)
             card = self.cards.reminder(language, shared)
             added = await self._outbox.enqueue(
                 messages.reminder(roll_call.id, person.id, chat.conversation_id, card)

@@ -365,7 +365,7 @@ class TutorialService:
             chat = await self._reach(instructor, via)
             if chat is None:
                 continue
-            language = instructor.language or group.language
+            language = instructor.speaks(group.language)
             card = self.cards.help_request(
                 language, self._help_view(request, language, client, group), own=False
             )
@@ -459,7 +459,7 @@ class TutorialService:
         if progress.group_id != group.id:
             progress = replace(progress, group_id=group.id)
             progress, _ = await self._store.save(progress)
-        language = client.language or group.language
+        language = client.speaks(group.language)
         if progress.place in (Place.STEP, Place.CHECK, Place.ASKED):
             view = View(progress, language, kind=ViewKind.WELCOME_BACK)
         else:
@@ -531,7 +531,7 @@ class TutorialService:
 
     async def _view_for(self, request: h.HelpRequest, actor: Actor) -> HelpView:
         client, group = await self._context(request)
-        language = actor.person.language or group.language
+        language = actor.person.speaks(group.language)
         return await self._named(request, language, client, group)
 
     async def _named(
@@ -558,7 +558,7 @@ class TutorialService:
             chat = await self._conversations.personal_for(instructor.id)
             if chat is None:
                 continue
-            language = instructor.language or group.language
+            language = instructor.speaks(group.language)
             view = await self._named(request, language, client, group)
             own = request.taken_by == instructor.id
             messages.append(
@@ -573,7 +573,7 @@ class TutorialService:
             chat = await self._conversations.personal_for(client.id or 0)
             taker = await self._people.person_by_id(request.taken_by)
             if chat is not None and taker is not None:
-                language = client.language or group.language or DEFAULT_LANGUAGE
+                language = client.speaks(group.language)
                 messages.append(
                     OutboxMessage(
                         key=f"{request.key}:client:{step}",

@@ -87,7 +87,7 @@ async def test_people_first_met_in_teams_and_language(store: Store) -> None:
     assert person.id is not None
     await store.org.set_language(person.id, Language.SV)
     again = await store.org.person_by_teams_id("29:aino")
-    assert again is not None and again.language is Language.SV
+    assert again is not None and again.chosen_language is Language.SV
 
 
 async def test_conversation_bind_moves_group_and_audits(store: Store) -> None:

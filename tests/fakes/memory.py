@@ -80,8 +80,8 @@ class FakeOrgRepository:
         return person
 
     async def set_language(self, person_id: int, language: Language) -> None:
-        """Set a stored person's language."""
-        self.people[person_id] = replace(self.people[person_id], language=language)
+        """Store a person's own language choice."""
+        self.people[person_id] = replace(self.people[person_id], chosen_language=language)
 
     async def grants_of(self, person_id: int) -> tuple[RoleGrant, ...]:
         """The person's role grants."""

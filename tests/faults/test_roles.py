@@ -37,6 +37,7 @@ from cards.agenda import AGENDA_VERB, BACK_VERB, PLAN_VERB
 from cards.agenda import REFRESH_VERB as AGENDA_REFRESH_VERB
 from cards.bind import BIND_VERB
 from cards.general import HELP_VERB, RUN_VERB
+from cards.language import LANGUAGE_VERB
 from cards.rollcall import (
     CANCEL_VERB,
     CLOSE_VERB,
@@ -252,7 +253,9 @@ HELP_REQUESTS: set[Verb] = {TAKE_VERB, RESOLVE_VERB}
 SEND_GUIDE: set[Verb] = {C["send_tutorial"], SEND_VERB}
 BIND: set[Verb] = {C["bind"], BIND_VERB}
 PRESENCE_BY_CARD: set[Verb] = {HERE_VERB, PROBLEM_VERB}
-SELF_SERVICE: set[Verb] = {C["help"], C["language"], C["tutorial"], START_VERB, HELP_VERB}
+SELF_SERVICE: set[Verb] = {
+    *(C["help"], C["language"], LANGUAGE_VERB, C["tutorial"], START_VERB, HELP_VERB)
+}
 READ_RECORD: set[Verb] = {C["attendance"], LIST_VERB, HISTORY_VERB}
 READ_OWN_VIEW: set[Verb] = {
     C["groups"],
@@ -861,9 +864,9 @@ def effect(
             ("people", lambda r: r["id"] == me),
             ("tutorial_progress", lambda r: r["person_id"] == me),
         ]
-        if verb is C["language"]:
+        if verb in (C["language"], LANGUAGE_VERB):
             mine = _of(observed, "people", lambda r: r["id"] == me)
-            if not mine or mine[0].row["language"] != FI.value:
+            if not mine or mine[0].row["chosen_language"] != FI.value:
                 problems.append("the actor's language was not stored")
         return touches, problems
     today = lambda r: r["id"] == side.day_id  # noqa: E731
@@ -982,7 +985,7 @@ def effect(
         return [("roll_calls", lambda r: r["id"] == rc)], problems
     if verb in (C["remind"], REMIND_VERB):
         said = [
-            text(FI, "rollcall.reminded", sent=n, already=len(missing) - n)
+            text(FI, "rollcall.reminded", count=n, already=len(missing) - n)
             for n in range(len(missing) + 1)
         ]
         if not any(_quoted(s) in shown for s in said):
@@ -1142,6 +1145,7 @@ def card_data(world: World, verb: str) -> dict[str, str]:
     }
     data: dict[str, dict[str, str]] = {
         BIND_VERB: {"group": a.key},
+        LANGUAGE_VERB: {"language": FI.value},
         AGENDA_VERB: {"day": str(a.day_id), "change": "extend", "minutes": "5"},
         AGENDA_REFRESH_VERB: {"day": str(a.day_id)},
         BACK_VERB: {"day": str(a.day_id), "item": "1"},

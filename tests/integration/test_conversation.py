@@ -51,7 +51,9 @@ async def test_help_for_a_client_names_their_group_only(
     org_bot: BotServer, connector: FakeConnector, language: Language
 ) -> None:
     word = {Language.FI: "apua", Language.SV: "hjälp", Language.EN: "help"}[language]
-    answer = await ask(org_bot, connector, word, JARI, locale=LOCALES[language])
+    conv = Conv.personal()
+    await ask(org_bot, connector, f"kieli {language.value}", JARI, conv=conv)
+    answer = await ask(org_bot, connector, word, JARI, conv=conv, locale=LOCALES[language])
     assert answer.startswith(text(language, "help.intro"))
     assert text(language, "help.item.my_group", groups="IT-pajan etäryhmä, torstai") in answer
     assert text(language, "help.item.bind") not in answer
@@ -62,7 +64,9 @@ async def test_help_for_a_client_names_their_group_only(
 async def test_help_for_an_instructor_offers_binding(
     org_bot: BotServer, connector: FakeConnector, language: Language
 ) -> None:
-    answer = await ask(org_bot, connector, "help", MAIJA, locale=LOCALES[language])
+    conv = Conv.personal()
+    await ask(org_bot, connector, f"language {language.value}", MAIJA, conv=conv)
+    answer = await ask(org_bot, connector, "help", MAIJA, conv=conv, locale=LOCALES[language])
     assert text(language, "help.item.bind") in answer
     assert text(language, "help.item.groups") in answer
     assert text(language, "help.item.admin") not in answer
@@ -103,9 +107,14 @@ async def test_language_command_in_each_language(
     assert await ask(org_bot, connector, "Language suomi", user, conv=conv) == text(
         Language.FI, "language.changed"
     )
-    assert await ask(org_bot, connector, "kieli klingon", user, conv=conv) == text(
-        Language.FI, "language.usage"
+    # a language it does not know: the card of the languages it does
+    before = len(connector.sent)
+    status, _ = await org_bot.post(
+        message("kieli klingon", conversation=conv, sender=user, service_url=connector.url)
     )
+    assert status == 201
+    card = (await connector.wait_for_count(before + 1))[before]["attachments"][0]["content"]
+    assert [a["title"] for a in card["actions"]] == ["Suomi", "Svenska", "English"]
 
 
 async def test_unknown_input_offers_buttons(org_bot: BotServer, connector: FakeConnector) -> None:
@@ -124,9 +133,10 @@ async def test_unknown_input_offers_buttons(org_bot: BotServer, connector: FakeC
 
 async def test_channel_mention_is_stripped(org_bot: BotServer, connector: FakeConnector) -> None:
     conv = Conv.channel()
+    # Maija reads Finnish (the organisation file), whatever her Teams' language
     answer = await ask(org_bot, connector, "help", MAIJA, conv=conv, mention=True, locale="en-US")
-    assert answer.startswith(text(Language.EN, "help.intro"))
-    assert text(Language.EN, "help.mention_hint") in answer
+    assert answer.startswith(text(Language.FI, "help.intro"))
+    assert text(Language.FI, "help.mention_hint") in answer
     stored = await org_bot.store.conversations.get(conv.id)
     assert stored is not None
 

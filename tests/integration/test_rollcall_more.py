@@ -393,10 +393,15 @@ def cards_in(connector: FakeConnector, conversation_id: str) -> list[dict[str, A
     ]
 
 
-async def attendance_card(room: Room, by: User = MAIJA, locale: str = "fi-FI") -> tuple[str, dict]:
-    """Ask for the attendance list in the group chat; (the 1:1 chat id, the card it got)."""
+async def attendance_card(
+    room: Room, by: User = MAIJA, locale: str = "fi-FI", said_in: Language | None = None
+) -> tuple[str, dict]:
+    """Ask for the attendance list in the group chat; (the 1:1 chat id, the card it got).
+
+    said_in: the group chat's language (the answer there), if not the locale's.
+    """
     answers = await room.say(by, "läsnäolo", locale=locale)
-    language = {"fi-FI": FI, "sv-SE": SV, "en-US": EN}[locale]
+    language = said_in or {"fi-FI": FI, "sv-SE": SV, "en-US": EN}[locale]
     assert [a.json.get("text") for a in answers] == [text(language, "attendance.sent")]
     await drained(room.bot)
     chat = private_chat(room.connector, by)
@@ -970,7 +975,7 @@ async def test_attendance_goes_privately_and_corrections_are_audited(room: Room)
     )
     assert body["type"] == CARD
     await drained(room.bot)  # the text may come after the invoke answer, through the outbox
-    assert text(FI, "attendance.saved", n=3) in room.connector.texts(chat)
+    assert text(FI, "attendance.saved", count=3) in room.connector.texts(chat)
 
     maija = await person(room, MAIJA)
     marks = await room.bot.store.rollcall.marks(rc)
@@ -1138,12 +1143,12 @@ async def test_reminding_the_missing_reaches_each_once_and_a_tap_from_the_remind
     answers = await room.say(MAIJA, "muistuta puuttuvia")
     assert len(answers) == 1
     assert str(answers[0].json.get("text")).startswith(
-        text(FI, "rollcall.reminded", sent=2, already=0)
+        text(FI, "rollcall.reminded", count=2, already=0)
     )
     await drained(room.bot)
     answers = await room.say(TUULA, "muistuta puuttuvia")
     assert str(answers[0].json.get("text")).startswith(
-        text(FI, "rollcall.reminded", sent=0, already=2)
+        text(FI, "rollcall.reminded", count=0, already=2)
     )
     await drained(room.bot)
 
@@ -1197,7 +1202,7 @@ async def test_in_a_meeting_the_missing_get_a_targeted_notification_once(
     await tap_here(room, CLIENTS[2], rc)
     answers = await room.say(MAIJA, "muistuta puuttuvia")
     said = str(answers[0].json.get("text"))
-    assert text(FI, "rollcall.reminded.notified", n=2) in said
+    assert text(FI, "rollcall.reminded.notified", count=2) in said
     await drained(room.bot)
     await room.connector.wait_for(lambda r: r.route == "meeting_notification")
     await room.say(TUULA, "muistuta puuttuvia")
@@ -1316,15 +1321,16 @@ async def test_taps_naming_another_groups_roll_call_change_nothing(room: Room) -
     for verb in (HERE_VERB, PROBLEM_VERB, REFRESH_VERB):
         forged = {"verb": verb, "rollcall": str(rc)}
         # made up by hand: no signature
+        # (answered in the outsider's language: a client of a Swedish group)
         status, body = await room.bot.post(tap(verb, forged), signed=False)
-        assert (status, body["value"]) == (200, text(FI, "card.stale")), verb
+        assert (status, body["value"]) == (200, text(SV, "card.stale")), verb
         # the real card's data, carried from the group chat into a 1:1 chat
         if verb in posted:
             status, body = await room.bot.post(tap(verb, dict(posted[verb])), signed=False)
-            assert (status, body["value"]) == (200, text(FI, "card.stale")), verb
+            assert (status, body["value"]) == (200, text(SV, "card.stale")), verb
         # even data signed for this chat (as if a card had named that roll call here)
         status, body = await room.bot.post(tap(verb, forged))
-        assert (status, body["value"]) == (200, text(FI, "rollcall.unknown")), verb
+        assert (status, body["value"]) == (200, text(SV, "rollcall.unknown")), verb
     await drained(room.bot)
     assert await record(room, rc) == before
     # nobody was told anything (the problem button would message the instructors); the only
@@ -1415,8 +1421,9 @@ async def test_a_swedish_group_gets_its_card_and_answers_in_swedish(sv_room: Roo
     assert [a.json.get("text") for a in answers] == [text(SV, "rollcall.already_open")]
     answers = await room.say(SVEN, "påminn de som saknas", locale="sv-SE")
     assert str(answers[0].json.get("text")).startswith(
-        text(SV, "rollcall.reminded", sent=1, already=0)
+        text(SV, "rollcall.reminded", count=1, already=0)
     )
+    assert str(answers[0].json.get("text")).startswith("Jag påminde 1 person.")  # not "personer"
     answers = await room.say(KLIENTER[2], "jag går nu", locale="sv-FI")
     opened = await roll_call(room, rc)
     left = await room.bot.store.rollcall.checkouts(opened.group_id, opened.day)
@@ -1440,7 +1447,7 @@ async def test_a_swedish_group_gets_its_card_and_answers_in_swedish(sv_room: Roo
     assert status_words(SV, Status.ABSENT) in line_of(listed, KLIENTER[1].name)
 
 
-async def test_an_english_client_sees_their_own_view_in_english_on_a_finnish_card(
+async def test_a_finnish_groups_card_and_chat_stay_finnish_whatever_teams_language_taps(
     room: Room,
 ) -> None:
     rc = await open_roll_call(room)
@@ -1448,46 +1455,43 @@ async def test_an_english_client_sees_their_own_view_in_english_on_a_finnish_car
     assert text(FI, "rollcall.button.here") in [a["title"] for a in card["actions"]]
     assert text(FI, "rollcall.count", here=0, expected=30) in texts_of(card)
 
+    # a client whose Teams is in English: their own view of the group's card is Finnish too,
+    # one language from top to bottom
     body = await tap_here(room, CLIENTS[0], rc, locale="en-US")
     mark = next(iter((await room.bot.store.rollcall.marks(rc)).values()))
     lines = texts_of(body["value"])
-    assert text(EN, "rollcall.own.present", time=hm(EN, mark.at)) in lines
-    assert ":" in hm(EN, mark.at)
-    assert text(EN, "rollcall.count", here=1, expected=30) in lines
+    assert text(FI, "rollcall.own.present", time=hm(FI, mark.at)) in lines
+    assert text(FI, "rollcall.count", here=1, expected=30) in lines
     assert [a["title"] for a in body["value"]["actions"]] == [
-        text(EN, "rollcall.button.here"),
-        text(EN, "rollcall.button.problem"),
+        text(FI, "rollcall.button.here"),
+        text(FI, "rollcall.button.problem"),
     ]
-    # English commands, English answers (Maija's Teams is in English today); people type at
-    # people's pace, so Teams' windows hold
+    # English commands are understood; the group chat is answered in the group's language
     await window_passed(room)
     answers = await room.say(MAIJA, "roll call", locale="en-US")
-    assert [a.json.get("text") for a in answers] == [text(EN, "rollcall.already_open")]
+    assert [a.json.get("text") for a in answers] == [text(FI, "rollcall.already_open")]
     answers = await room.say(CLIENTS[1], "roll call", locale="en-US")
-    assert [a.json.get("text") for a in answers] == [text(EN, "rollcall.not_allowed")]
+    assert [a.json.get("text") for a in answers] == [text(FI, "rollcall.not_allowed")]
     answers = await room.say(CLIENTS[2], "I'm leaving now", locale="en-US")
     opened = await roll_call(room, rc)
     (checkout,) = (await room.bot.store.rollcall.checkouts(opened.group_id, opened.day)).values()
     assert [a.json.get("text") for a in answers] == [
-        text(EN, "rollcall.leave.done", time=hm(EN, checkout.at))
+        text(FI, "rollcall.leave.done", time=hm(FI, checkout.at))
     ]
     await window_passed(room)
-    answers = await room.say(MAIJA, "remind the missing", locale="en-US")
-    assert str(answers[0].json.get("text")).startswith(
-        text(EN, "rollcall.reminded", sent=2, already=0)
-    )
     answers = await room.say(MAIJA, "close roll call", locale="en-US")
-    assert [a.json.get("text") for a in answers] == [text(EN, "rollcall.closed_now", n=29)]
-    _, listed = await attendance_card(room, locale="en-US")
+    assert [a.json.get("text") for a in answers] == [text(FI, "rollcall.closed_now", n=29)]
+    card = await room.card(rc)
+    assert text(FI, "rollcall.title") in texts_of(card)
+    assert text(EN, "rollcall.title") not in texts_of(card)
+    # what goes to Maija's own chat follows her own choice of English
+    await room.say(MAIJA, "language english", locale="en-US")
+    _, listed = await attendance_card(room, locale="en-US", said_in=FI)
     day = (await roll_call(room, rc)).day
     assert text(EN, "attendance.title", group="IT-ryhmä", day=day_words(EN, day)) in texts_of(
         listed
     )
     assert text(EN, "attendance.full_day.no") in line_of(listed, CLIENTS[2].name)
-    # the card in the group stays in the group's language
-    card = await room.card(rc)
-    assert text(FI, "rollcall.title") in texts_of(card)
-    assert text(EN, "rollcall.title") not in texts_of(card)
 
 
 # === the plan's check-in item ===================================================================

@@ -236,6 +236,7 @@ async def test_walk_every_step_and_every_check(
     tutorial_bot: BotServer, connector: FakeConnector, language: Language, device: Device
 ) -> None:
     client = Person(tutorial_bot, connector, JARI, locale=LOCALES[language])
+    await client.say(f"language {language.value}")  # Jari is known: his locale is not enough
     await client.say({"fi": "opastus", "sv": "guide", "en": "tutorial"}[language.value])
     assert text(language, "tutorial.device.title") in client.body_text()
     await client.tap(client.button(title=_device_title(client, device)))
@@ -309,6 +310,7 @@ async def test_the_device_teams_reports_is_offered_first(
     tutorial_bot: BotServer, connector: FakeConnector
 ) -> None:
     client = Person(tutorial_bot, connector, JARI, locale="en-US", platform="Windows")
+    await client.say("language en")
     await client.say("tutorial")
     first = client.card["actions"][0]
     name = CONTENT.device_name(Language.EN, Device.WINDOWS)
@@ -365,6 +367,7 @@ async def test_progress_survives_a_restart_and_resumes(
     await first.store.org.apply(load_org_file(str(org_file)))
     client = Person(first, connector, JARI, locale="sv-FI")
     try:
+        await client.say("språk sv")
         await client.say("guide")
         await client.tap(client.button(title=_device_title(client, Device.MAC)))
         await client.press("tutorial.button.done")
@@ -493,6 +496,7 @@ async def test_a_client_who_says_it_works_resolves_their_request(
     maija = Person(tutorial_bot, connector, MAIJA)
     await maija.say("apua")
     client = Person(tutorial_bot, connector, JARI, locale="en-US")
+    await client.say("language en")
     await _to_last_check(client, Device.MOBILE)
     await client.press("tutorial.button.ask")
     await client.press("tutorial.button.works")
@@ -622,7 +626,7 @@ async def test_the_problem_button_on_a_group_card_sends_the_guide_privately(
 ) -> None:
     group = Conv.group_chat()
     client = Person(tutorial_bot, connector, JARI, locale="sv-FI")
-    await client.say("hej")  # the 1:1 chat exists
+    await client.say("språk svenska")  # the 1:1 chat exists; Jari reads Swedish
     status, body = await tutorial_bot.post(
         invoke_execute(
             START_VERB,

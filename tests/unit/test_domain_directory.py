@@ -156,5 +156,5 @@ async def test_set_language_stores_the_choice(org: FakeOrgRepository) -> None:
     directory = Directory(org)
     found = await directory.identify(TeamsUser("29:maija", "Maija"), UpnLookup(None))
     changed = await directory.set_language(found, Language.SV)
-    assert changed.person.language is Language.SV
-    assert org.people[found.person_id].language is Language.SV
+    assert changed.person.chosen_language is Language.SV
+    assert org.people[found.person_id].chosen_language is Language.SV

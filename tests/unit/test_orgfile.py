@@ -88,7 +88,7 @@ def test_example_people_are_identified_by_upn_aad_or_both() -> None:
     assert maija.person.upn == "maija.virtanen@example.hel.fi"
     assert maija.person.aad_object_id == "9c1b3f1e-2a4d-4c6b-8e0f-1a2b3c4d5e6f"
     assert maija.line == 36
-    assert maija.person.language is None
+    assert maija.person.language is Language.FI
     assert maija.memberships == (
         Membership(role=Role.INSTRUCTOR, group_key="it-torstai"),
         Membership(role=Role.INSTRUCTOR, group_key="etakahvila"),
@@ -545,3 +545,25 @@ def test_errors_name_the_file_when_loaded_from_disk(tmp_path: Path) -> None:
     with pytest.raises(OrgFileInvalid) as info:
         load_org_file(path)
     assert info.value.errors[0].message.startswith(f"'{path}' is empty")
+
+
+def test_a_units_language_is_its_groups_unless_a_group_gives_its_own() -> None:
+    spec = ok(
+        "version: 1\n"
+        "units:\n"
+        "  - key: sv\n    name: Svenska\n    language: sv\n"
+        "  - key: fi\n    name: Suomi\n"
+        "groups:\n"
+        "  - key: a\n    unit: sv\n    name: A\n"
+        "  - key: b\n    unit: sv\n    name: B\n    language: en\n"
+        "  - key: c\n    unit: fi\n    name: C\n"
+    )
+    assert [u.language for u in spec.units] == [Language.SV, None]
+    assert [g.language for g in spec.groups] == [Language.SV, Language.EN, Language.FI]
+
+
+def test_invalid_unit_language() -> None:
+    assert only_error("version: 1\nunits:\n  - key: a\n    name: A\n    language: de\n") == (
+        5,
+        "language of unit 'a' must be fi, sv or en, not 'de'",
+    )

@@ -161,6 +161,18 @@ def group_of(world: World, cid: str = "19:group@thread.v2") -> int | None:
 
 
 @pytest.mark.parametrize(
+    ("locale", "typed"),
+    [("fi-FI", "apua"), ("sv-FI", "hjälp"), ("en-US", "help"), ("de-DE", "help"), (None, "help")],
+)
+async def test_help_answers_a_known_person_in_their_groups_language_not_the_locale(
+    world: World, locale: str | None, typed: str
+) -> None:
+    answer = only_text(await world.router.handle(message(world.client, typed, locale=locale)))
+    assert answer.startswith(text(Language.FI, "help.intro"))
+    assert text(Language.FI, "help.item.my_group", groups=IT.name) in answer
+
+
+@pytest.mark.parametrize(
     ("locale", "typed", "language"),
     [
         ("fi-FI", "apua", Language.FI),
@@ -172,12 +184,12 @@ def group_of(world: World, cid: str = "19:group@thread.v2") -> int | None:
         (None, "help", Language.FI),
     ],
 )
-async def test_help_answers_in_the_users_locale(
+async def test_help_answers_someone_unknown_in_their_locale(
     world: World, locale: str | None, typed: str, language: Language
 ) -> None:
-    answer = only_text(await world.router.handle(message(world.client, typed, locale=locale)))
+    stranger = world.org.seed(Person(name="Vieras", teams_id="29:stranger"))
+    answer = only_text(await world.router.handle(message(stranger, typed, locale=locale)))
     assert answer.startswith(text(language, "help.intro"))
-    assert text(language, "help.item.my_group", groups=IT.name) in answer
 
 
 async def test_a_stored_language_choice_wins_over_the_locale(world: World) -> None:
@@ -188,7 +200,7 @@ async def test_a_stored_language_choice_wins_over_the_locale(world: World) -> No
 async def test_kieli_sv_changes_the_language_and_answers_in_swedish(world: World) -> None:
     answer = only_text(await world.router.handle(message(world.client, "kieli sv")))
     assert answer == text(Language.SV, "language.changed")
-    assert world.org.people[world.client.id or 0].language is Language.SV
+    assert world.org.people[world.client.id or 0].chosen_language is Language.SV
     later = only_text(await world.router.handle(message(world.client, "apua", locale="fi-FI")))
     assert later.startswith(text(Language.SV, "help.intro"))
 
@@ -208,10 +220,12 @@ async def test_language_words_in_any_language_are_understood(
     assert answer == text(language, "language.changed")
 
 
-async def test_an_unknown_language_answers_the_usage(world: World) -> None:
-    answer = only_text(await world.router.handle(message(world.client, "kieli klingon")))
-    assert answer == text(Language.FI, "language.usage")
-    assert world.org.people[world.client.id or 0].language is None
+async def test_an_unknown_language_answers_with_the_language_card(world: World) -> None:
+    outcome = await world.router.handle(message(world.client, "kieli klingon"))
+    [reply] = outcome.replies
+    assert reply.card is not None
+    assert [a["title"] for a in reply.card["actions"]] == ["Suomi", "Svenska", "English"]
+    assert world.org.people[world.client.id or 0].chosen_language is None
 
 
 @pytest.mark.parametrize(
@@ -220,12 +234,18 @@ async def test_an_unknown_language_answers_the_usage(world: World) -> None:
 async def test_unknown_text_gets_the_unknown_text(
     world: World, locale: str, language: Language
 ) -> None:
-    outcome = await world.router.handle(message(world.client, "mitä kuuluu", locale=locale))
+    stranger = world.org.seed(Person(name="Vieras", teams_id="29:stranger"))
+    outcome = await world.router.handle(message(stranger, "mitä kuuluu", locale=locale))
     [reply] = outcome.replies
     assert reply.text == text(language, "fallback.personal")
     assert reply.card is not None
     verbs = [a["verb"] for a in reply.card["actions"]]
-    assert verbs == [START_VERB, ASK_VERB, HELP_VERB]
+    assert verbs == [START_VERB, HELP_VERB]  # nobody's client: nobody to ask
+    outcome = await world.router.handle(message(world.client, "mitä kuuluu", locale=locale))
+    [reply] = outcome.replies
+    assert reply.text == text(Language.FI, "fallback.personal")  # known: their own language
+    assert reply.card is not None
+    assert [a["verb"] for a in reply.card["actions"]] == [START_VERB, ASK_VERB, HELP_VERB]
 
 
 @pytest.mark.parametrize(
