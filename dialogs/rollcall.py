@@ -80,8 +80,20 @@ def _where_roll_calls_run(ctx: Context) -> Outcome:
 
 
 async def start(ctx: Context, _argument: str) -> Outcome:
-    """`roll call` / `nimenhuuto` / `upprop`: open one (its card comes through the outbox)."""
+    """`roll call` / `nimenhuuto` / `upprop`: open one (its card comes through the outbox).
+
+    A client who writes it in their 1:1 chat while their group's roll call is open gets their
+    own check-in card there (as a reminder would bring it); otherwise where roll calls run.
+    """
     if not ctx.conversation.kind.is_group:
+        service = _service(ctx)
+        found = await _open_for(ctx, service)
+        if found is not None and not service.runs_by_role(ctx.actor, found[1]):
+            roll_call, group = found
+            shared = await service.shared(roll_call, group)
+            mark = await service.own_mark(roll_call, ctx.actor)
+            card = _cards(ctx).client(ClientView(shared, mark, ctx.language))
+            return Outcome(replies=[Reply(card=card)])
         return _where_roll_calls_run(ctx)
     _, opened = await _service(ctx).start(ctx.actor, ctx.conversation, _aad(ctx))
     return Outcome() if opened else _say(ctx.t("rollcall.already_open"))

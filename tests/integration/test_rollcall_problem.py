@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from cards.rollcall import PROBLEM_VERB, REFRESH_VERB, SAVE_VERB
+from cards.rollcall import HERE_VERB, PROBLEM_VERB, REFRESH_VERB, SAVE_VERB
 from cards.tutorial import GO_VERB
 from domain.i18n import text
 from domain.org import Language
@@ -186,3 +186,34 @@ async def test_the_attendance_list_keeps_the_problem_when_saved_untouched(room: 
     assert room.connector.texts(chat)[-1] == text(FI, "attendance.saved.none")
     mark = (await room.bot.store.rollcall.marks(rc))[client.id or 0]
     assert (mark.status, mark.reason) == (Status.PRESENT, Reason.TECHNICAL)
+
+
+async def check_in_card_privately(
+    here: Room, client: Any, words: str, language: Language, opener: Any, locale: str
+) -> None:
+    own = Conv.personal()
+    here.connector.add_member(own.id, client.member())
+    # no roll call open: where and by whom it is started (no dead end)
+    said = await say_in(here, own, client, words, locale=locale)
+    assert said == [text(language, "rollcall.personal_chat.client")]
+    # while one is open: their own card in their own chat, and its "I'm here" counts
+    rc = await open_roll_call(here, opener, words, locale=locale)
+    before = len(cards_in(here.connector, own.id))
+    await say_in(here, own, client, words, locale=locale)
+    cards = cards_in(here.connector, own.id)[before:]
+    assert len(cards) == 1 and HERE_VERB in dump(cards[0])
+    await here.tap(client, HERE_VERB, {"rollcall": str(rc)}, conv=own)
+    marks = await here.bot.store.rollcall.marks(rc)
+    assert marks[(await person(here, client)).id or 0].status is Status.PRESENT
+
+
+async def test_a_client_asking_for_the_roll_call_privately_gets_their_check_in_card(
+    room: Room,
+) -> None:
+    await check_in_card_privately(room, CLIENTS[0], "nimenhuuto", FI, MAIJA, "fi-FI")
+
+
+async def test_a_swedish_client_asking_for_the_roll_call_privately_gets_their_check_in_card(
+    sv_room: Room,
+) -> None:
+    await check_in_card_privately(sv_room, KLIENTER[0], "upprop", SV, SVEN, "sv-SE")
