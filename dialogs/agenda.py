@@ -176,7 +176,7 @@ def _not_a_plan(group: Group, typed: str, choices: list[Plan]) -> str:
 def _done(day: d.GroupDay, language: Language) -> str:
     """The plan is today's programme: its name and when it starts."""
     return text(
-        language, "plan.done", plan=day.plan_name, time=day.local(day.starts).strftime("%H:%M")
+        language, "plan.done", plan=day.plan_name, time=clock(language, day.local(day.starts))
     )
 
 

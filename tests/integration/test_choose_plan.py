@@ -21,7 +21,7 @@ from bot.orgfile import load_org_file
 from bot.settings import Settings
 from cards.agenda import AGENDA_VERB, PLAN_VERB, REFRESH_VERB
 from domain import days as d
-from domain.i18n import text
+from domain.i18n import clock, text
 from domain.org import Language
 from domain.plans import Plan
 from domain.templates import templates
@@ -211,6 +211,12 @@ async def test_an_instructor_chooses_todays_plan_by_typing_its_number(chat: Chat
     assert text(side.language, "agenda.title", plan=second.name) in card_texts(card)
     assert AGENDA_VERB not in verbs(card)
     assert card["refresh"]["userIds"] == [side.instructor.teams_id]
+    # the time as the group reads it: klo 9.00 / kl. 9.00, one way everywhere
+    starts = clock(side.language, day.local(day.starts))
+    assert posted[0].get("text") == text(
+        side.language, "plan.done", plan=day.plan_name, time=starts
+    )
+    assert ":" not in starts
     # a plan is chosen: the same words again change nothing, as the picker does
     again = await chat.say(side.instructor, f"{side.agenda} 3")
     assert [m.get("text") for m in again] == [text(side.language, "day.exists")]
