@@ -17,6 +17,7 @@ import pytest
 from cards.rollcall import CANCEL_VERB, HISTORY_VERB, REFRESH_VERB, SAVE_VERB
 from domain import days as d
 from domain.i18n import text
+from domain.org import Language
 from domain.plans import ItemKind
 from domain.rollcall.model import Status
 from domain.templates import template
@@ -58,6 +59,17 @@ HELSINKI = ZoneInfo("Europe/Helsinki")
 async def room(database_url: str, tmp_path: Path, connector: FakeConnector) -> AsyncIterator[Room]:
     """IT-ryhmä's group chat (30 clients, instructors Maija and Tuula)."""
     async with make_room(database_url, tmp_path, connector) as built:
+        yield built
+
+
+@pytest.fixture
+async def en_room(
+    database_url: str, tmp_path: Path, connector: FakeConnector
+) -> AsyncIterator[Room]:
+    """The same group speaking English: its chat, its instructors and clients (no own choice)."""
+    async with make_room(
+        database_url, tmp_path, connector, group_language="en", bind="this is group"
+    ) as built:
         yield built
 
 
@@ -130,7 +142,14 @@ async def test_the_plans_check_in_item_as_a_second_roll_call_does_not_rewrite_th
     # 8.58: an instructor's roll call first; the plan's check-in item opens another at 9.00
     clock = ScaledClock(datetime(2026, 12, 3, 8, 58, 0, tzinfo=HELSINKI).astimezone(UTC), 60.0)
     async with make_room(
-        database_url, tmp_path, connector, clock=clock, rollcall_open_minutes=600
+        database_url,
+        tmp_path,
+        connector,
+        clock=clock,
+        rollcall_open_minutes=600,
+        group_language="en",
+        bind="this is group",
+        locale="en-US",
     ) as room:
         group = await group_of(room)
         assert group.id is not None
@@ -140,7 +159,7 @@ async def test_the_plans_check_in_item_as_a_second_roll_call_does_not_rewrite_th
         await room.say(MAIJA, "close roll call", locale="en-US")
         _, before = await attendance_card(room, locale="en-US")
 
-        planned = d.place_plan(template("youth-day", FI), group.id, on, group.timezone, FI)
+        planned = d.place_plan(template("youth-day", EN), group.id, on, group.timezone, EN)
         assert planned.items[0].kind is ItemKind.CHECK_IN
         await room.bot.store.days.add(planned, [])
         await room.say(MAIJA, "start the day", locale="en-US")
@@ -209,7 +228,8 @@ async def test_an_im_here_after_im_leaving_takes_the_check_out_back_fi(room: Roo
     assert text(FI, "attendance.left", time="")[:5] not in line, line
 
 
-async def test_a_check_out_before_the_first_im_here_is_taken_back_en(room: Room) -> None:
+async def test_a_check_out_before_the_first_im_here_is_taken_back_en(en_room: Room) -> None:
+    room = en_room
     rc = await open_roll_call(room, words="roll call", locale="en-US")
     # "I'm leaving" by mistake before answering, then "I'm here"
     await room.say(CLIENTS[1], "I'm leaving now", locale="en-US")
@@ -246,11 +266,24 @@ async def test_a_correction_to_present_after_a_check_out_leaves_no_contradiction
 # === "full day" only when the day is over =======================================================
 
 
-async def test_two_minutes_into_the_day_it_is_on_the_way_to_a_full_day(room: Room) -> None:
-    rc = await open_roll_call(room)
-    await tap_here(room, CLIENTS[0], rc)
-    await room.say(MAIJA, "sulje nimenhuuto")
-    for locale, language in (("fi-FI", FI), ("en-US", EN)):
+@pytest.mark.parametrize("language", [FI, EN])
+async def test_two_minutes_into_the_day_it_is_on_the_way_to_a_full_day(
+    database_url: str, tmp_path: Path, connector: FakeConnector, language: Language
+) -> None:
+    locale = {FI: "fi-FI", EN: "en-US"}[language]
+    async with make_room(
+        database_url,
+        tmp_path,
+        connector,
+        group_language=language.value,
+        bind={FI: "tämä on ryhmä", EN: "this is group"}[language],
+        locale=locale,
+    ) as room:
+        rc = await open_roll_call(
+            room, words={FI: "nimenhuuto", EN: "roll call"}[language], locale=locale
+        )
+        await tap_here(room, CLIENTS[0], rc, locale=locale)
+        await room.say(MAIJA, {FI: "sulje nimenhuuto", EN: "close roll call"}[language])
         await window_passed(room)
         _, listed = await attendance_card(room, locale=locale)
         line = line_of(listed, CLIENTS[0].name)
@@ -410,8 +443,9 @@ async def test_cancel_roll_call_by_words_in_swedish_and_english(
         assert [a.json.get("text") for a in answers] == [text(SV, "rollcall.cancelled_now")]
         assert (await roll_call(room, rc)).is_cancelled
         await window_passed(room)
+        # English words work in a Swedish group; the group's chat is answered in Swedish
         answers = await room.say(SVEN, "cancel roll call", locale="en-US")
-        assert [a.json.get("text") for a in answers] == [text(EN, "rollcall.cancelled_already")]
+        assert [a.json.get("text") for a in answers] == [text(SV, "rollcall.cancelled_already")]
         # a new roll call can be opened after it
         await window_passed(room)
         again = await open_roll_call(room, by=SVEN, words="upprop", locale="sv-SE")

@@ -64,8 +64,11 @@ EVERYONE = (MAIJA, TUULA, *CLIENTS, STRANGER, KAISA, SVEN, *KLIENTER, OLLI, PIA,
 PRIVATE_NAMES = tuple(p.name for p in (*CLIENTS, *KLIENTER, STRANGER))
 
 
-def org_yaml(*, with_aad: bool = False) -> str:
-    """The organisation: IT-ryhmä (fi, 30 clients), IT-gruppen (sv, 3 clients), a coordinator."""
+def org_yaml(*, with_aad: bool = False, group_language: str | None = None) -> str:
+    """The organisation: IT-ryhmä (fi, 30 clients), IT-gruppen (sv, 3 clients), a coordinator.
+
+    group_language: another language for IT-ryhmä (its chat and its people then speak it).
+    """
 
     def person(user: User, role: str) -> str:
         aad = f"\n    aad: {user.aad_object_id}" if with_aad else ""
@@ -90,7 +93,7 @@ units:
 groups:
   - key: it-ryhma
     unit: it
-    name: IT-ryhmä
+    name: IT-ryhmä{f"{chr(10)}    language: {group_language}" if group_language else ""}
   - key: sv-grupp
     unit: sv-enhet
     name: IT-gruppen
@@ -115,11 +118,13 @@ async def make_room(
     locale: str = "fi-FI",
     clock: ScaledClock | None = None,
     with_aad: bool = False,
+    group_language: str | None = None,
     **settings: Any,
 ) -> AsyncIterator[Room]:
     """A bot with the organisation imported and a conversation bound by an instructor."""
     org_file = tmp_path / "org.yaml"
-    org_file.write_text(org_yaml(with_aad=with_aad), encoding="utf-8")
+    org_yaml_text = org_yaml(with_aad=with_aad, group_language=group_language)
+    org_file.write_text(org_yaml_text, encoding="utf-8")
     bot = await start_bot(
         Settings(port=free_port(), database_url=database_url, **settings), clock=clock
     )
