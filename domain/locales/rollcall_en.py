@@ -38,7 +38,7 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "rollcall.reason.appointment": "appointment",
     "rollcall.reason.other": "other reason",
     "rollcall.started": "The roll call starts.",
-    "rollcall.already_open": "The roll call is already open.",
+    "rollcall.already_open": "The roll call is already open: its card is above. To close it, write **@Etäpäivä close roll call**; if it was opened by mistake, **@Etäpäivä cancel roll call**.",
     "rollcall.closed_now": "The roll call is closed. Absent: {n}.",
     "rollcall.already_closed": "The roll call was already closed.",
     "rollcall.reminded": {

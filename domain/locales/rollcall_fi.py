@@ -38,7 +38,7 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "rollcall.reason.appointment": "meno tai tapaaminen",
     "rollcall.reason.other": "muu syy",
     "rollcall.started": "Nimenhuuto alkaa.",
-    "rollcall.already_open": "Nimenhuuto on jo auki.",
+    "rollcall.already_open": "Nimenhuuto on jo auki: sen kortti on yllä. Sulje se kirjoittamalla **@Etäpäivä sulje nimenhuuto**. Jos aloitit sen vahingossa, kirjoita **@Etäpäivä peru nimenhuuto**.",
     "rollcall.closed_now": "Nimenhuuto on suljettu. Poissa: {n}.",
     "rollcall.already_closed": "Nimenhuuto oli jo suljettu.",
     "rollcall.reminded": {

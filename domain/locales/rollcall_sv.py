@@ -38,7 +38,7 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "rollcall.reason.appointment": "ärende eller möte",
     "rollcall.reason.other": "annat skäl",
     "rollcall.started": "Uppropet börjar.",
-    "rollcall.already_open": "Uppropet är redan öppet.",
+    "rollcall.already_open": "Uppropet är redan öppet: dess kort finns ovan. Stäng det genom att skriva **@Etäpäivä stäng uppropet**. Om du öppnade det av misstag, skriv **@Etäpäivä avbryt uppropet**.",
     "rollcall.closed_now": "Uppropet är stängt. Frånvarande: {n}.",
     "rollcall.already_closed": "Uppropet var redan stängt.",
     "rollcall.reminded": {
