@@ -1,4 +1,4 @@
-"""Roll calls over real HTTP, continued: the issue's whole "Done when" list.
+"""Roll calls over real HTTP, continued: reminders, attendance lists, corrections, meetings, roles.
 
 30 clients and 2 instructors (Maija, Tuula) in a bound group chat (or a bound meeting chat), a
 coordinator, a Swedish group with its own instructor, and people Teams reports as meeting
