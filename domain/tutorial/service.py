@@ -284,8 +284,14 @@ class TutorialService:
         chat = await self._reach(actor.person, via)
         if chat is None:
             return SendResult.UNREACHABLE
+        return await self._send_view(chat, "show", actor, view)
+
+    async def _send_view(
+        self, chat: Conversation, kind: str, actor: Actor, view: View
+    ) -> SendResult:
+        """The guide's card as the person is now, once per move, into their 1:1 chat."""
         message = OutboxMessage(
-            key=f"tutorial:show:{actor.person_id}:{view.progress.version}",
+            key=f"tutorial:{kind}:{actor.person_id}:{view.progress.version}",
             conversation_id=chat.conversation_id,
             card=self.cards.tutorial(view),
         )
@@ -395,14 +401,7 @@ class TutorialService:
         if chat is None:
             return SendResult.UNREACHABLE
         view = await self.begin(actor, language, platform_device=platform_device, note=note)
-        message = OutboxMessage(
-            key=f"tutorial:start:{actor.person_id}:{view.progress.version}",
-            conversation_id=chat.conversation_id,
-            card=self.cards.tutorial(view),
-        )
-        if await self._outbox.enqueue(message):
-            return SendResult.SENT
-        return SendResult.ALREADY_SENT
+        return await self._send_view(chat, "start", actor, view)
 
     # --- starting it for someone else --------------------------------------------------------
 
