@@ -7,6 +7,7 @@ import pkgutil
 import string
 from collections.abc import Mapping
 from datetime import date, datetime, tzinfo
+from decimal import ROUND_HALF_UP, Decimal
 from types import ModuleType
 
 from domain import locales
@@ -90,6 +91,13 @@ def date_text(language: Language, day: date) -> str:
     if language is Language.EN:
         return f"{day.day} {_MONTHS_EN[day.month - 1]} {day.year}"
     return f"{day.day}.{day.month}.{day.year}"
+
+
+def decimal(language: Language, value: float, places: int = 1) -> str:
+    """A number with decimals as people write it, halves rounded up: 4,5 (fi, sv), 4.5 (en)."""
+    rounded = Decimal(str(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    written = f"{rounded:f}"
+    return written if language is Language.EN else written.replace(".", ",")
 
 
 def language_for_locale(locale: str | None) -> Language | None:

@@ -19,6 +19,7 @@ from domain.i18n import (
     CATALOGS,
     clock,
     date_text,
+    decimal,
     forms,
     language_for_locale,
     load_catalogs,
@@ -239,6 +240,22 @@ def test_dates_are_written_the_way_each_language_writes_them(
     assert date_text(language, date(2026, 12, 7)) == written
 
 
+@pytest.mark.parametrize(
+    ("language", "value", "written"),
+    [
+        (Language.FI, 4.5, "4,5"),
+        (Language.SV, 4.25, "4,3"),
+        (Language.EN, 4.25, "4.3"),
+        (Language.FI, 14 / 3, "4,7"),
+        (Language.EN, 5.0, "5.0"),
+    ],
+)
+def test_decimals_are_written_the_way_each_language_writes_them(
+    language: Language, value: float, written: str
+) -> None:
+    assert decimal(language, value) == written
+
+
 # --- the house rules every catalog keeps (checked by machine where a machine can) -------------
 
 BOT_TEXTS = [
@@ -401,6 +418,14 @@ REFUSALS = (
     "tutorial.send.not_allowed",
     "tutorial.send.not_your_client",
     "tutorial.send.unknown",
+    "feedback.not_asked",
+    "feedback.not_for_you",
+    "feedback.not_allowed",
+    "feedback.results.not_allowed",
+    "feedback.not_present",
+    "feedback.idea.unknown",
+    "feedback.no_day_planned",
+    "feedback.not_bound",
 )
 WAYS_ON = {
     Language.FI: ("**", "Pyydä", "pyydä", "kysy", "Kysy", "Käytä"),
