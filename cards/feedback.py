@@ -70,6 +70,24 @@ def toggle_value(on: bool) -> str:
     return TOGGLE_ON if on else TOGGLE_OFF
 
 
+def toggled(value: str | None) -> bool | None:
+    """A submitted Input.Toggle back to yes or no; None when it is neither."""
+    if value == TOGGLE_ON:
+        return True
+    if value == TOGGLE_OFF:
+        return False
+    return None
+
+
+def picked_topics(value: str | None) -> tuple[str, ...]:
+    """The topics ticked on the card ("a,b,c" from Teams): known ones only, each once, in
+    the catalogue's order."""
+    if not value:
+        return ()
+    ticked = {part.strip() for part in value.split(",")}
+    return tuple(topic for topic in TOPICS if topic in ticked)
+
+
 def _size(element: Element) -> int:
     return len(json.dumps(element).encode())
 
@@ -259,7 +277,12 @@ class FeedbackCardRenderer:
             return _card(body)
         body.append(
             strong(
-                text(language, "feedback.results.count", count=results.count, asked=results.asked)
+                text(
+                    language,
+                    "feedback.results.count",
+                    count=results.count,
+                    asked=max(results.asked, results.count),  # a shared card asks no one by name
+                )
             )
         )
         average = results.average

@@ -68,7 +68,7 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     # ideas over time
     "feedback.ideas.title": "Ideas: {group}",
     "feedback.ideas.none": "There are no ideas yet. They come from the participants' feedback.",
-    "feedback.ideas.next_day": "The button **To the plan** puts the idea in the group's next day, {day}.",
+    "feedback.ideas.next_day": "The button **To the plan** puts the idea in the plan of the group's next day, {day}.",
     "feedback.ideas.no_next_day": "The group has no coming day in its plan. So an idea cannot be put in the plan yet.",
     "feedback.ideas.line": "{idea} ×{n}",
     "feedback.ideas.used": "{line} (used)",

@@ -131,6 +131,6 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "feedback.idea.unknown": "Tätä ideaa ei löydy. Kirjoita **ideat**, niin näet ryhmän ideat.",
     "feedback.no_day_planned": "Ryhmällä ei ole vielä tulevaa päivää ohjelmassa. Idea odottaa listalla. Kirjoita myöhemmin uudelleen **ideat**.",
     "feedback.not_bound": "Tätä keskustelua ei ole vielä liitetty ryhmään. Ryhmän ohjaaja voi liittää sen: hän kirjoittaa tähän **@Etäpäivä tämä on ryhmä**.",
-    "feedback.help": "**palaute**, **palautteen tulokset**, **ideat** ja **palauteasetukset** – kysy päivän palaute, katso tulokset ja ideat, muuta asetuksia.",
+    "feedback.help": "**palaute**, **palautteen tulokset**, **ideat** ja **palauteasetukset** – kysy päivän palautetta, katso tulokset ja ideat, muuta asetuksia.",
     "feedback.help.client": "**palaute** – näyttää palautekorttisi.",
 }

@@ -24,7 +24,7 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "feedback.more.named": "Du svarade med ditt namn.",
     "feedback.more.optional": "Du kan berätta mer. Det är frivilligt.",
     "feedback.more.good": "Vad var bra?",
-    "feedback.more.idea": "Idéer för nästa ämnen?",
+    "feedback.more.idea": "Idéer för kommande ämnen?",
     "feedback.more.topics": "Vilka ämnen vill du prata om? Du kan välja flera.",
     "feedback.button.send": "Skicka",
     "feedback.button.skip": "Klar, inget mer",
@@ -68,7 +68,7 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     # ideas over time
     "feedback.ideas.title": "Idéer: {group}",
     "feedback.ideas.none": "Det finns inga idéer än. De kommer från deltagarnas respons.",
-    "feedback.ideas.next_day": "Knappen **Till programmet** lägger idén i gruppens nästa dag {day}.",
+    "feedback.ideas.next_day": "Knappen **Till programmet** lägger idén i programmet för gruppens nästa dag, {day}.",
     "feedback.ideas.no_next_day": "Gruppen har ingen kommande dag i programmet. Därför kan idén inte läggas i programmet än.",
     "feedback.ideas.line": "{idea} ×{n}",
     "feedback.ideas.used": "{line} (använd)",
@@ -78,7 +78,7 @@ MESSAGES: dict[str, str | dict[str, str]] = {
         "other": "{count} idéer till får inte plats här.",
     },
     "feedback.button.used": "Använd",
-    "feedback.button.unused": "Ångra",
+    "feedback.button.unused": "Inte använd",
     "feedback.button.plan": "Till programmet",
     # settings
     "feedback.settings.title": "Responsinställningar: {group}",

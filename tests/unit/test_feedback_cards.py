@@ -33,6 +33,8 @@ from cards.feedback import (
     SKIP_VERB,
     TOPICS_INPUT,
     FeedbackCardRenderer,
+    picked_topics,
+    toggled,
     topic_name,
 )
 from cards.payload import parse_action
@@ -647,3 +649,49 @@ def test_every_card_is_in_its_language_with_no_key_or_placeholder_left(
         finnish = "\n".join(shown(c) for c in every_card(Language.FI))
         for built in every_card(language):
             assert built["body"][0]["text"] not in finnish
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_answers_from_the_shared_card_never_count_more_than_were_asked(
+    language: Language,
+) -> None:
+    card = results_card(language, results((4, 5, 6), asked=0))
+    assert text(language, "feedback.results.count", count=3, asked=3) in shown(card)
+
+
+# --- what the inputs send back -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("true", True), ("false", False), (None, None), ("", None), ("True", None), ("1", None)],
+)
+def test_a_toggle_reads_back_as_yes_no_or_nothing(value: str | None, expected: bool | None) -> None:
+    assert toggled(value) is expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("music,cooking", ("music", "cooking")),
+        ("cooking,music", ("music", "cooking")),
+        ("cooking, cooking,,", ("cooking",)),
+        ("cooking,<script>,feedback.topic.x", ("cooking",)),
+        ("", ()),
+        (None, ()),
+    ],
+)
+def test_picked_topics_are_known_ones_each_once_in_catalogue_order(
+    value: str | None, expected: tuple[str, ...]
+) -> None:
+    assert picked_topics(value) == expected
+
+
+def test_every_picked_topic_and_toggle_value_of_the_cards_reads_back() -> None:
+    more = RENDERER.more(
+        MoreView(round_id=7, language=Language.FI, score=5, anonymous=True, topics=TOPICS)
+    )
+    assert picked_topics(inputs(more)[TOPICS_INPUT]["value"]) == TOPICS
+    for on in (True, False):
+        toggle = inputs(ask(Language.FI, anonymous=on))[ANONYMOUS_INPUT]
+        assert toggled(toggle["value"]) is on
