@@ -52,6 +52,10 @@ from store.tables import Base, PersonRow, UtcDateTime, utcnow
 # a write that met another one's row (a double tap on another replica) runs again this often
 _ATTEMPTS = 20
 _IDEA_KINDS = (TextKind.IDEA.value, TextKind.TOPIC.value)
+# SQLite numbers a table's rows in insertion order (a hidden rowid) unless it is WITHOUT ROWID:
+# the n-th has-answered record and the n-th anonymous score would then be the same person's.
+# These tables are kept in their primary key's order instead (a random id, or round and person).
+_NO_ROWID = {"sqlite_with_rowid": False}
 
 
 class FeedbackRoundRow(Base):
@@ -86,6 +90,7 @@ class FeedbackAnsweredRow(Base):
     """That the person has answered: no time, no score, no text."""
 
     __tablename__ = "feedback_answered"
+    __table_args__ = (_NO_ROWID,)
     round_id: Mapped[int] = mapped_column(
         ForeignKey("feedback_rounds.id", ondelete="CASCADE"), primary_key=True
     )
@@ -102,6 +107,7 @@ class FeedbackAnswerRow(Base):
     __tablename__ = "feedback_answers"
     __table_args__ = (
         UniqueConstraint("round_id", "person_id", name="uq_feedback_answers_round_person"),
+        _NO_ROWID,
     )
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     round_id: Mapped[int] = mapped_column(
@@ -116,6 +122,7 @@ class FeedbackTextRow(Base):
     """A written answer: named (person) or anonymous (none); no time, a random id."""
 
     __tablename__ = "feedback_texts"
+    __table_args__ = (_NO_ROWID,)
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     round_id: Mapped[int] = mapped_column(
         ForeignKey("feedback_rounds.id", ondelete="CASCADE"), index=True

@@ -11,11 +11,13 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, MetaData, func, select, text
-from sqlalchemy.exc import IntegrityError
+from alembic import command
+from sqlalchemy import Connection, MetaData, func, inspect, select, text
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.orgfile import parse_org_file
@@ -33,8 +35,9 @@ from domain.feedback.model import (
 from domain.feedback.ports import FeedbackStore
 from domain.org import Person
 from domain.outbox import OutboxMessage, OutboxStatus
+from store.db import create_engine
 from store.feedback import FeedbackAnswerRow, FeedbackTextRow, SqlFeedbackStore
-from store.migrate import head_revision
+from store.migrate import alembic_config, head_revision, upgrade
 from store.store import Store
 
 T0 = datetime(2026, 3, 5, 13, 0, tzinfo=UTC)
@@ -734,3 +737,47 @@ async def test_the_migrations_make_the_declared_tables(store: Store) -> None:
         assert await conn.run_sync(drift) == []
         version = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar()
     assert version == head_revision()
+
+
+async def test_sqlite_keeps_no_insertion_order_of_answers(tmp_path: Path) -> None:
+    """SQLite numbers a table's rows in insertion order (rowid) unless it is WITHOUT ROWID: the
+    n-th has-answered record and the n-th anonymous score would be the same person's."""
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'order.db'}")
+    try:
+        await upgrade(engine)
+        async with engine.connect() as conn:
+            for table in ("feedback_answered", "feedback_answers", "feedback_texts"):
+                with pytest.raises(OperationalError, match="rowid"):
+                    await conn.execute(text(f"SELECT rowid FROM {table}"))  # noqa: S608
+    finally:
+        await engine.dispose()
+
+
+async def test_the_feedback_migration_goes_down_and_up_again(database_url: str) -> None:
+    def downgrade(connection: Connection) -> None:
+        cfg = alembic_config()
+        cfg.attributes["connection"] = connection
+        command.downgrade(cfg, "0008")
+
+    def tables(connection: Connection) -> set[str]:
+        return {t for t in inspect(connection).get_table_names() if t.startswith("feedback_")}
+
+    engine = create_engine(database_url)
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(downgrade)
+        async with engine.connect() as conn:
+            assert await conn.run_sync(tables) == set()
+        await upgrade(engine)
+        async with engine.connect() as conn:
+            assert await conn.run_sync(tables) == {
+                "feedback_rounds",
+                "feedback_prompts",
+                "feedback_answered",
+                "feedback_answers",
+                "feedback_texts",
+                "feedback_ideas",
+                "feedback_settings",
+            }
+    finally:
+        await engine.dispose()

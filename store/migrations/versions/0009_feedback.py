@@ -5,7 +5,8 @@ Revises: 0008
 Create Date: 2026-12-07 11:45:00.000000
 
 An anonymous answer or text is a row with a random id, no person and no time; the "has
-answered" record holds no time, score or text.
+answered" record holds no time, score or text. On SQLite those tables are WITHOUT ROWID, so no
+hidden row number keeps the order in which people answered.
 """
 
 from __future__ import annotations
@@ -94,6 +95,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("round_id", "person_id", name=op.f("pk_feedback_answered")),
+        sqlite_with_rowid=False,
     )
 
     op.create_table(
@@ -117,6 +119,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_feedback_answers")),
         sa.UniqueConstraint("round_id", "person_id", name="uq_feedback_answers_round_person"),
+        sqlite_with_rowid=False,
     )
     with op.batch_alter_table("feedback_answers", schema=None) as batch_op:
         batch_op.create_index(
@@ -144,6 +147,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_feedback_texts")),
+        sqlite_with_rowid=False,
     )
     with op.batch_alter_table("feedback_texts", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_feedback_texts_round_id"), ["round_id"], unique=False)
