@@ -158,6 +158,77 @@ class FeedbackSettingsRow(Base):
     updated_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
 
 
+_ANSWERED = Base.metadata.tables[FeedbackAnsweredRow.__tablename__]
+_ANSWERS = Base.metadata.tables[FeedbackAnswerRow.__tablename__]
+_TEXTS = Base.metadata.tables[FeedbackTextRow.__tablename__]
+
+
+async def _hold_round(s: AsyncSession, round_id: int) -> None:
+    """Take the round's lock for an anonymous write: they run one at a time in a round (the
+    lock lets named answers, and the foreign keys' checks, go on meanwhile)."""
+    await s.execute(
+        select(FeedbackRoundRow.id)
+        .where(FeedbackRoundRow.id == round_id)
+        .with_for_update(key_share=True)
+    )
+
+
+async def _scatter(s: AsyncSession, round_id: int) -> None:
+    """Write the round's has-answered records and anonymous rows anew, all in this transaction.
+
+    PostgreSQL stamps each row with the transaction that wrote it (xmin) and keeps rows in the
+    order they were written: the anonymous score (or words) and the has-answered record written
+    together would carry the same stamp. Rewritten, every has-answered record and every
+    anonymous row of the round carries this transaction's stamp, in the order of person and of
+    random id.
+    """
+    answered = (
+        await s.execute(
+            delete(_ANSWERED)
+            .where(_ANSWERED.c.round_id == round_id)
+            .returning(_ANSWERED.c.person_id, _ANSWERED.c.anonymous, _ANSWERED.c.commented)
+        )
+    ).all()
+    if answered:
+        await s.execute(
+            insert(_ANSWERED),
+            [
+                {"round_id": round_id, "person_id": p, "anonymous": a, "commented": c}
+                for p, a, c in sorted(answered)
+            ],
+        )
+    scores = (
+        await s.execute(
+            delete(_ANSWERS)
+            .where(_ANSWERS.c.round_id == round_id, _ANSWERS.c.person_id.is_(None))
+            .returning(_ANSWERS.c.id, _ANSWERS.c.score)
+        )
+    ).all()
+    if scores:
+        await s.execute(
+            insert(_ANSWERS),
+            [
+                {"id": i, "round_id": round_id, "score": n, "person_id": None, "answered_at": None}
+                for i, n in sorted(scores)
+            ],
+        )
+    texts = (
+        await s.execute(
+            delete(_TEXTS)
+            .where(_TEXTS.c.round_id == round_id, _TEXTS.c.person_id.is_(None))
+            .returning(_TEXTS.c.id, _TEXTS.c.kind, _TEXTS.c.text, _TEXTS.c.key)
+        )
+    ).all()
+    if texts:
+        await s.execute(
+            insert(_TEXTS),
+            [
+                {"id": i, "round_id": round_id, "kind": k, "text": t, "key": key, "person_id": None}
+                for i, k, t, key in sorted(texts)
+            ],
+        )
+
+
 class _Again(Exception):
     """Another transaction wrote the same person's answer meanwhile: decide again."""
 
@@ -471,6 +542,7 @@ class SqlFeedbackStore:
     async def _answer_anonymous(
         self, s: AsyncSession, round_id: int, person_id: int, score: int
     ) -> Outcome:
+        await _hold_round(s, round_id)
         record = await _answered_row(s, round_id, person_id)
         if record is not None and record.anonymous:
             return Outcome.ANONYMOUS_ALREADY
@@ -500,6 +572,7 @@ class SqlFeedbackStore:
                 id=_new_id(), round_id=round_id, score=score, person_id=None, answered_at=None
             )
         )
+        await _scatter(s, round_id)
         return outcome
 
     async def comment(
@@ -524,6 +597,7 @@ class SqlFeedbackStore:
         if record is None:
             return Outcome.SAME
         if record.anonymous:
+            await _hold_round(s, round_id)
             result = await s.execute(
                 update(FeedbackAnsweredRow)
                 .where(
@@ -540,6 +614,7 @@ class SqlFeedbackStore:
                 await s.execute(
                     insert(FeedbackTextRow), [_text_values(round_id, None, t) for t in texts]
                 )
+            await _scatter(s, round_id)
             return Outcome.STORED
         await _hold_named(s, round_id, person_id, commented=True)
         new = sorted((t.kind.value, t.text) for t in texts)

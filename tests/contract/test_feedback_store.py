@@ -491,6 +491,35 @@ async def test_a_changed_answer_racing_a_change_to_anonymous_keeps_one(store: St
         assert (await store.feedback.results(round_id)).scores == (5,)
 
 
+async def test_a_crowd_answering_at_once_is_recorded_once_each(store: Store) -> None:
+    """Anonymous writes in a round run one at a time; named ones and words go on meanwhile."""
+    org = await arrange(store)
+    round_id = await opened(store, org)
+    crowd = []
+    for i in range(30):
+        person = await store.org.add_person(Person(name=f"Osallistuja {i:02}", teams_id=f"29:{i}"))
+        assert person.id is not None
+        crowd.append(person.id)
+
+    async def answers(i: int, pid: int) -> None:
+        if i % 3:
+            await store.feedback.answer_anonymous(round_id, pid, 1 + i % 6)
+            await store.feedback.comment(round_id, pid, [Text(TextKind.IDEA, f"Idea {i}")])
+        else:
+            await store.feedback.answer_named(round_id, pid, 1 + i % 6, T0)
+            await store.feedback.comment(round_id, pid, [Text(TextKind.GOOD, f"Hyvä {i}")])
+        await store.feedback.answer_anonymous(round_id, pid, 1 + i % 6)  # a tap again
+
+    await asyncio.gather(*(answers(i, pid) for i, pid in enumerate(crowd)))
+    results = await store.feedback.results(round_id)
+    assert results.scores == tuple(sorted(1 + i % 6 for i in range(30)))
+    assert results.named == ()  # the named ones went anonymous with the second tap
+    assert sorted(t.text for t in results.texts) == sorted(f"Idea {i}" for i in range(30) if i % 3)
+    for pid in crowd:
+        mine = await store.feedback.answered(round_id, pid)
+        assert mine is not None and mine.anonymous
+
+
 # --- results -----------------------------------------------------------------------------------
 
 
@@ -715,6 +744,27 @@ async def test_an_anonymous_answer_cannot_be_traced_to_its_person(store: Store) 
     assert {"round_id": round_id, "person_id": p, "anonymous": True, "commented": True} in [
         {**r, "anonymous": bool(r["anonymous"]), "commented": bool(r["commented"])} for r in records
     ]
+    # PostgreSQL stamps every row with the transaction that wrote it (xmin): the stamp of
+    # P's anonymous score and words must be shared by everyone's has-answered record
+    if store.db.engine.dialect.name == "postgresql":
+        async with store.db.engine.connect() as conn:
+            stamps = {
+                table: {
+                    (row[0], row[1])
+                    for row in await conn.execute(
+                        text(
+                            f"SELECT xmin::text, person_id IS NULL, round_id FROM {table}"  # noqa: S608
+                        )
+                    )
+                    if row[2] == round_id
+                }
+                for table in ("feedback_answered", "feedback_answers", "feedback_texts")
+            }
+        answered_stamps = {stamp for stamp, _ in stamps["feedback_answered"]}
+        assert len(answered_stamps) == 1, "has-answered records tell who answered when"
+        for table in ("feedback_answers", "feedback_texts"):
+            anonymous_stamps = {stamp for stamp, unnamed in stamps[table] if unnamed}
+            assert anonymous_stamps == answered_stamps, f"{table} carries its writer's stamp"
     # and what an instructor reads: sorted scores, P's words without a name
     results = await store.feedback.results(round_id)
     assert results.scores == (2, 4, 5, 6)
