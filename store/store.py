@@ -8,6 +8,7 @@ from domain.ports import Arrival
 from store.cache import CachedConversationRepository, CachedOrgRepository
 from store.days import SqlDayRepository, SqlPlanRepository
 from store.db import Database
+from store.feedback import SqlFeedbackStore
 from store.instance import Instance
 from store.outbox import SqlOutbox
 from store.repos import (
@@ -97,4 +98,5 @@ class Store:
         self.days = SqlDayRepository(db)
         self.plans = SqlPlanRepository(db)
         self.rollcall = SqlRollCallStore(db)
+        self.feedback = SqlFeedbackStore(db)
         self.db = db

@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import Connection
 
 import store.days
+import store.feedback
 import store.outbox
 import store.rollcall
 import store.tutorial  # noqa: F401  (the imports register the tables)
