@@ -2,8 +2,9 @@
 periodic jobs.
 
 A feature fills in one Hooks object at start-up (its own `register` function); the outbox worker
-draws through `draw`, the agenda announces each plan item that starts through `item_started` and
-each changed day through `day_changed`, and the leader runs the `periodic` jobs.
+draws through `draw`, the agenda announces each plan item that starts through `item_started`,
+each changed day through `day_changed` and each ended meeting through `meeting_ended`, and the
+leader runs the `periodic` jobs.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ ItemListener = Callable[[GroupDay], Awaitable[None]]
 """Told that an item of a day's plan has just started."""
 DayListener = Callable[[int], Awaitable[None]]
 """Told that a day (by id) changed."""
+MeetingListener = Callable[[int], Awaitable[None]]
+"""Told that the meeting of a group (by id) ended."""
 Job = Callable[[], Awaitable[Any]]
 
 
@@ -46,6 +49,7 @@ class Hooks:
         self._drawers: dict[str, Drawer] = {}
         self._listeners: dict[ItemKind, list[ItemListener]] = {}
         self._day_listeners: list[DayListener] = []
+        self._meeting_listeners: list[MeetingListener] = []
         self._periodic: dict[str, Periodic] = {}
 
     def add_drawer(self, kind: str, drawer: Drawer) -> None:
@@ -88,6 +92,19 @@ class Hooks:
         """Tell every day listener (a failure propagates: the change must be seen)."""
         for listener in self._day_listeners:
             await listener(day_id)
+
+    def on_meeting_ended(self, listener: MeetingListener) -> None:
+        """Call listener with a group's id whenever Teams says its meeting ended."""
+        self._meeting_listeners.append(listener)
+
+    async def meeting_ended(self, group_id: int) -> None:
+        """Tell every meeting listener; one that fails is logged and does not stop the rest."""
+        for listener in self._meeting_listeners:
+            try:
+                await listener(group_id)
+            except Exception:
+                name = getattr(listener, "__qualname__", repr(listener))
+                log.exception("group %s: %s failed on the meeting's end", group_id, name)
 
     def every(self, job_id: str, seconds: float, job: Job, *, at_once: bool = False) -> None:
         """Have the leader run job every seconds; a job id is claimed once."""
