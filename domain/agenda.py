@@ -18,7 +18,7 @@ from domain.hooks import Hooks
 from domain.model import Actor, Conversation
 from domain.org import Group, Language, Role
 from domain.outbox import OutboxMessage
-from domain.plans import Plan, WeeklySchedule, pick_plan
+from domain.plans import ItemKind, Plan, WeeklySchedule, pick_plan
 
 log = logging.getLogger(__name__)
 
@@ -186,6 +186,11 @@ def moments(events: Sequence[d.TimerEvent]) -> list[list[d.TimerEvent]]:
         else:
             groups.append([event])
     return groups
+
+
+# the items whose title is the day's topic (a topic idea goes on the first of them)
+TOPIC_KINDS = frozenset({ItemKind.CONTENT, ItemKind.DISCUSSION, ItemKind.EXERCISE, ItemKind.VIDEO})
+TITLE_MAX = 80
 
 
 def may_steer(actor: Actor, group: Group) -> bool:
@@ -450,9 +455,11 @@ class AgendaService:
             return None
         group = await self.group_of(conversation)
         day = await self.today(group)
-        if day is None or day.status not in (d.DayStatus.RUNNING, d.DayStatus.PAUSED):
-            return day
-        return await self._change(group, Change.END, 0)
+        if day is not None and day.status in (d.DayStatus.RUNNING, d.DayStatus.PAUSED):
+            day = await self._change(group, Change.END, 0)
+        assert group.id is not None
+        await self._hooks.meeting_ended(group.id)
+        return day
 
     async def _change(self, group: Group, change: Change, minutes: int) -> d.GroupDay:
         for _attempt in range(MAX_ATTEMPTS):
@@ -528,6 +535,38 @@ class AgendaService:
         await self._days.save(d.cancel(day), [])
         await self._changed(new)
         return new
+
+    async def next_day(self, group: Group, within_days: int = 28) -> d.GroupDay | None:
+        """The group's next planned day after today (looking a few weeks ahead)."""
+        assert group.id is not None
+        today = self.now().astimezone(ZoneInfo(group.timezone)).date()
+        for ahead in range(1, within_days + 1):
+            day = await self._days.for_group_on(group.id, today + timedelta(days=ahead))
+            if day is not None and day.status is d.DayStatus.PLANNED:
+                return day
+        return None
+
+    async def retitle(self, actor: Actor, group: Group, day_id: int, title: str) -> d.GroupDay:
+        """An instructor makes a topic the title of a later day's first content item."""
+        if not may_steer(actor, group):
+            raise NotAllowed("day.not_instructor")
+        title = " ".join(title.split())[:TITLE_MAX]
+        for _attempt in range(MAX_ATTEMPTS):
+            day = await self._days.get(day_id)
+            if day is None or day.group_id != group.id or day.status is not d.DayStatus.PLANNED:
+                raise NotFound("day.none_on_date")
+            index = next((i for i, it in enumerate(day.items) if it.kind in TOPIC_KINDS), None)
+            if index is None or not title:
+                raise NotFound("day.no_topic_item")
+            items = list(day.items)
+            items[index] = replace(items[index], title=title)
+            try:
+                saved = await self._days.save(replace(day, items=tuple(items)), [])
+            except ConcurrentUpdate:
+                continue
+            await self._changed(saved)
+            return saved
+        raise ConcurrentUpdate("retitle")
 
     async def create_scheduled(
         self, schedules: Schedules, library: PlanLibrary, horizon_days: int = 14

@@ -114,6 +114,7 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "plan.done": "Done. Today's programme is {plan}. It starts at {time}.",
     "plan.unknown": "I did not find the programme {name}.",
     "day.none_on_date": "The group has no programme on that day.",
+    "day.no_topic_item": "That day's programme has no topic to change. Change the programme in the plan file.",
     "day.cancelled": "The day {date} is cancelled.",
     "day.moved": "The day {date} is moved to {to}.",
     "day.bad_date": "Write the date like this: 3.12. or 3.12.2026. To move a day, two dates: 3.12. 4.12.",

@@ -115,6 +115,7 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "plan.done": "Valmis. Päivän ohjelma on {plan}. Se alkaa klo {time}.",
     "plan.unknown": "En löytänyt ohjelmaa {name}.",
     "day.none_on_date": "Ryhmällä ei ole ohjelmaa sille päivälle.",
+    "day.no_topic_item": "Sen päivän ohjelmassa ei ole aihetta, jonka voisi vaihtaa. Muuta ohjelmaa suunnitelmatiedostossa.",
     "day.cancelled": "Päivä {date} on peruttu.",
     "day.moved": "Päivä {date} on siirretty päivälle {to}.",
     "day.bad_date": "Kirjoita päivämäärä näin: 3.12. tai 3.12.2026. Siirrossa kaksi päivämäärää: 3.12. 4.12.",

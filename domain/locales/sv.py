@@ -115,6 +115,7 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "plan.done": "Klart. Dagens program är {plan}. Det börjar kl. {time}.",
     "plan.unknown": "Jag hittade inte programmet {name}.",
     "day.none_on_date": "Gruppen har inget program den dagen.",
+    "day.no_topic_item": "Den dagens program har inget ämne som kan bytas. Ändra programmet i planfilen.",
     "day.cancelled": "Dagen {date} är inställd.",
     "day.moved": "Dagen {date} är flyttad till {to}.",
     "day.bad_date": "Skriv datumet så här: 3.12. eller 3.12.2026. För att flytta, två datum: 3.12. 4.12.",
