@@ -25,8 +25,8 @@ from dialogs import tutorial as tutorial_dialogs
 from dialogs.commands import plain
 from dialogs.context import Context, say
 from dialogs.feature import Command, Feature, HelpItem, Understanding, holding
+from dialogs.groups import staff_group
 from dialogs.turn import Outcome, Reply, card_in_place
-from domain.binding import find_group
 from domain.errors import DomainError, NotAllowed, NotFound
 from domain.org import Group, Role
 from domain.rollcall.model import Reason, RollCall, Status
@@ -349,30 +349,16 @@ async def attendance(ctx: Context, argument: str) -> Outcome:
 
 
 async def _attendance_group(ctx: Context, argument: str) -> Group:
+    bound = None
     if ctx.conversation.group_id is not None and not argument:
-        return await _service(ctx).bound_group(ctx.conversation)
-    staff = {
-        g.id: g
-        for role in (Role.INSTRUCTOR, Role.COORDINATOR, Role.ADMIN)
-        for g in ctx.actor.groups_as(role)
-    }
-    if ctx.actor.roles & {Role.COORDINATOR, Role.ADMIN}:
-        for group in await ctx.services.groups.all_groups():
-            if ctx.actor.is_admin or any(
-                u.key == group.unit_key for u in ctx.actor.units_as(Role.COORDINATOR)
-            ):
-                staff[group.id] = group
-    groups = tuple(sorted(staff.values(), key=lambda g: g.name))
-    if argument:
-        found = find_group(groups, argument)
-        if found is None:
-            raise NotFound("bind.unknown_group", name=argument)
-        return found
-    if len(groups) == 1:
-        return groups[0]
-    if not groups:
-        raise DomainError("attendance.not_allowed")
-    raise DomainError("attendance.choose_group_text", groups=", ".join(g.name for g in groups))
+        bound = await _service(ctx).bound_group(ctx.conversation)
+    return await staff_group(
+        ctx,
+        argument,
+        bound,
+        none_key="attendance.not_allowed",
+        choose_key="attendance.choose_group_text",
+    )
 
 
 async def show(ctx: Context, action: CardAction) -> Outcome:
