@@ -6,7 +6,12 @@ checked against the 1.2 schema, so an element added in 1.5 fails there). The sch
 ``adaptive_card_schemas/``; where they came from is in ``adaptive_card_schemas/SOURCE.md``.
 
 Teams' own extension, the card's top-level ``msteams`` object (full width, mention entities),
-is not part of the schema and is allowed.
+is not part of the schema and is allowed. So are Teams' chart elements (``Chart.VerticalBar``
+and the others listed in "Charts in Adaptive Cards",
+https://learn.microsoft.com/microsoftteams/platform/task-modules-and-cards/cards/charts-in-adaptive-cards):
+not in Microsoft's 1.5 schema, rendered by Teams in 1.5 cards, each checked here for what that
+page documents (a ``data`` array; for bar charts each point with an ``x`` label and a numeric
+``y``) and then set aside while the rest of the card is checked against the schema.
 """
 
 from __future__ import annotations
@@ -56,12 +61,105 @@ def card_problem(content: Any) -> str | None:
     if key not in VERSIONS:
         return f"Adaptive Card version {version} is not a published schema version."
     checked = {k: v for k, v in content.items() if k != "msteams"}
+    problem, checked = _set_charts_aside(checked)
+    if problem is not None:
+        return f"Adaptive Card chart: {problem}"
     if "msteams" in content and not isinstance(content["msteams"], dict):
         return "Adaptive Card 'msteams' must be an object."
     error = best_match(validator(key).iter_errors(checked))
     if error is None:
         return None
     return f"Adaptive Card does not match the {key} schema: {_explain(error)}"
+
+
+# the chart elements Teams renders ("Charts in Adaptive Cards"), with their documented properties
+CHARTS = frozenset(
+    {
+        "Chart.Donut",
+        "Chart.Gauge",
+        "Chart.VerticalBar.Grouped",
+        "Chart.HorizontalBar",
+        "Chart.Line",
+        "Chart.Pie",
+        "Chart.HorizontalBar.Stacked",
+        "Chart.VerticalBar",
+    }
+)
+CHART_PROPERTIES = frozenset(
+    {
+        "type",
+        "id",
+        "data",
+        "title",
+        "colorSet",
+        "color",
+        "fallback",
+        "height",
+        "horizontalAlignment",
+        "isVisible",
+        "lang",
+        "requires",
+        "separator",
+        "spacing",
+        "targetWidth",
+        "grid.area",
+        "showBarValues",
+        "xAxisTitle",
+        "yAxisTitle",
+        "showLegend",
+        "displayMode",
+        "max",
+        "min",
+        "value",
+        "valueFormat",
+        "segments",
+        "subLabel",
+        "thickness",
+    }
+)
+PLACEHOLDER = {"type": "TextBlock", "text": "(chart)"}
+
+
+def _chart_problem(element: dict[str, Any]) -> str | None:
+    kind = element["type"]
+    unknown = sorted(set(element) - CHART_PROPERTIES)
+    if unknown:
+        return f"{kind} has no property {unknown[0]!r}"
+    data = element.get("data")
+    if kind == "Chart.Gauge":
+        return None if isinstance(element.get("value"), int | float) else f"{kind} needs a value"
+    if not isinstance(data, list) or not data:
+        return f"{kind} needs a non-empty 'data' array"
+    if kind in ("Chart.VerticalBar", "Chart.HorizontalBar"):
+        for point in data:
+            if not isinstance(point, dict) or not isinstance(point.get("x"), str | int | float):
+                return f"{kind} data points need an 'x'"
+            if not isinstance(point.get("y"), int | float) or isinstance(point.get("y"), bool):
+                return f"{kind} data points need a numeric 'y'"
+    return None
+
+
+def _set_charts_aside(node: Any) -> tuple[str | None, Any]:
+    """The card with each chart checked and replaced by a plain text block for the schema."""
+    if isinstance(node, list):
+        out = []
+        for item in node:
+            problem, kept = _set_charts_aside(item)
+            if problem is not None:
+                return problem, node
+            out.append(kept)
+        return None, out
+    if not isinstance(node, dict):
+        return None, node
+    if node.get("type") in CHARTS:
+        return _chart_problem(node), dict(PLACEHOLDER)
+    result: dict[str, Any] = {}
+    for key, value in node.items():
+        problem, kept = _set_charts_aside(value)
+        if problem is not None:
+            return problem, node
+        result[key] = kept
+    return None, result
 
 
 def _explain(error: jsonschema.ValidationError) -> str:

@@ -1258,3 +1258,29 @@ async def test_cloud_adapter_end_to_end_with_tokens_both_ways(idp: FakeIdentityP
     assert sent[0]["text"] == "kaiku: moi"
     assert fc.requests[0].authorization == "Bearer bot-token"
     assert fc.requests[0].ok
+
+
+def test_teams_charts_pass_when_shaped_as_documented_and_fail_otherwise() -> None:
+    from tests.fakes.adaptive_cards import card_problem
+
+    def card(chart: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "type": "AdaptiveCard",
+            "version": "1.5",
+            "body": [{"type": "Container", "items": [chart]}],
+        }
+
+    good = {
+        "type": "Chart.VerticalBar",
+        "title": "1–6",
+        "data": [{"x": "1", "y": 0}, {"x": "2", "y": 3}],
+        "fallback": "drop",
+    }
+    assert card_problem(card(good)) is None
+    assert card_problem(card({**good, "data": []})) is not None
+    assert card_problem(card({**good, "data": [{"x": "1", "y": "3"}]})) is not None
+    assert card_problem(card({**good, "bars": 3})) is not None
+    # the rest of the card is still checked against the schema
+    broken = card(good)
+    broken["body"].append({"type": "TextBlock"})
+    assert card_problem(broken) is not None
