@@ -8,7 +8,7 @@ from typing import Any
 
 VERB_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
 MAX_FIELDS = 100  # an attendance list sends one choice per person
-MAX_VALUE_LENGTH = 500
+MAX_VALUE_LENGTH = 8_000  # a written answer (kept to 1,000 characters, and the person told)
 
 
 class BadPayload(ValueError):
