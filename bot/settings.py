@@ -6,6 +6,7 @@ import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import time
 from pathlib import Path
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/etapaiva.db"
@@ -43,6 +44,9 @@ class Settings:
     rollcall_grace_minutes: int = 10
     rollcall_open_minutes: int = 30
     full_day_rule: str = "first_and_last"
+    feedback_reminder_minutes: int = 30
+    # when a day's feedback stops taking answers (the coordinators' digest), local "HH:MM"
+    feedback_closes: str = "16:00"
     cache_seconds: float = 30.0
 
     @property
@@ -89,8 +93,32 @@ class Settings:
             raise SettingsError(
                 "ROLLCALL_GRACE_MINUTES must be 0 or more and ROLLCALL_OPEN_MINUTES 1 or more"
             )
+        if self.feedback_reminder_minutes < 1:
+            raise SettingsError("FEEDBACK_REMINDER_MINUTES must be 1 or more")
+        if not _clock_time(self.feedback_closes):
+            raise SettingsError(
+                f"FEEDBACK_CLOSES must be a time of day like 16:00, not {self.feedback_closes!r}"
+            )
         if not 0 < self.port < 65536:
             raise SettingsError(f"PORT must be 1–65535, not {self.port}")
+
+
+def _clock_time(value: str) -> time | None:
+    """ "16:00" as a time of day; None when it is not one."""
+    hours, colon, minutes = value.partition(":")
+    if not (colon and hours.isdigit() and minutes.isdigit() and len(minutes) == 2):
+        return None
+    if int(hours) > 23 or int(minutes) > 59:
+        return None
+    return time(int(hours), int(minutes))
+
+
+def clock_time(value: str) -> time:
+    """A checked "HH:MM" setting as a time of day."""
+    found = _clock_time(value)
+    if found is None:
+        raise SettingsError(f"not a time of day: {value!r}")
+    return found
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
@@ -125,6 +153,7 @@ def load_settings(
         grace_minutes = int(env.get("ROLLCALL_GRACE_MINUTES", "10"))
         open_minutes = int(env.get("ROLLCALL_OPEN_MINUTES", "30"))
         cache_seconds = float(env.get("CACHE_SECONDS", "30"))
+        reminder_minutes = int(env.get("FEEDBACK_REMINDER_MINUTES", "30"))
     except ValueError as exc:
         raise SettingsError(f"numeric settings must be whole numbers: {exc}") from exc
     settings = Settings(
@@ -145,6 +174,8 @@ def load_settings(
         rollcall_grace_minutes=grace_minutes,
         rollcall_open_minutes=open_minutes,
         cache_seconds=cache_seconds,
+        feedback_reminder_minutes=reminder_minutes,
+        feedback_closes=(env.get("FEEDBACK_CLOSES") or "16:00").strip(),
         full_day_rule=(env.get("FULL_DAY_RULE") or "first_and_last").strip().lower(),
     )
     if overrides:

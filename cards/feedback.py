@@ -179,7 +179,14 @@ class FeedbackCardRenderer:
     def more(self, view: MoreView) -> Card:
         """Thanks for the number, and the optional words: what was good, ideas, topics."""
         language = view.language
-        body: list[Element] = [heading(text(language, "feedback.more.title", score=view.score))]
+        # an anonymous number is not repeated: a card update held back by Teams is stored
+        # for a while with the person's chat on it
+        title = (
+            text(language, "feedback.more.title_anonymous")
+            if view.anonymous
+            else text(language, "feedback.more.title", score=view.score)
+        )
+        body: list[Element] = [heading(title)]
         if view.replaced:
             body.append(strong(text(language, "feedback.more.replaced")))
         body.append(
@@ -399,7 +406,7 @@ class FeedbackCardRenderer:
         if not view.ideas:
             body.append(paragraph(text(language, "feedback.ideas.none")))
             return _card(body)
-        if view.next_day is not None:
+        if view.can_mark and view.next_day is not None:
             body.append(
                 small(
                     text(
@@ -409,7 +416,7 @@ class FeedbackCardRenderer:
                     )
                 )
             )
-        else:
+        elif view.can_mark:
             body.append(small(text(language, "feedback.ideas.no_next_day")))
         left = IDEAS_BUDGET
         shown = 0
@@ -436,6 +443,12 @@ class FeedbackCardRenderer:
             )
         if idea.used:
             line = text(language, "feedback.ideas.used", line=line)
+        if not view.can_mark:
+            return {
+                "type": "Container",
+                "separator": True,
+                "items": [_written(line, subtle=idea.used)],
+            }
 
         def button(key: str, does: str) -> Element:
             return execute(

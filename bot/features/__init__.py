@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from functools import cache
 
-from bot.features import agenda, general, rollcall, tutorial
+from bot.features import agenda, feedback, general, rollcall, tutorial
 from bot.features.kit import Kit, Plug
 from dialogs.feature import Registry
 
-# in the order their services are built (the roll call asks the agenda when a day ends)
+# in the order their services are built (the roll call asks the agenda when a day ends;
+# feedback asks the roll call who was present)
 FEATURES: tuple[Plug, ...] = (
     general.PLUG,
     agenda.PLUG,
     tutorial.PLUG,
     rollcall.PLUG,
+    feedback.PLUG,
 )
 
 

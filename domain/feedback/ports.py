@@ -181,6 +181,7 @@ class IdeasView:
     group_name: str
     ideas: tuple[Idea, ...]
     next_day: date | None  # the group's next planned day (where "put in the plan" puts it)
+    can_mark: bool = True  # the group's instructors; coordinators read only
 
 
 @dataclass(frozen=True, slots=True)

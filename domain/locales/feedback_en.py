@@ -19,6 +19,7 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "feedback.button.chosen": "✓ {title}",
     # after the tap: the optional questions
     "feedback.more.title": "Thank you! You gave the number {score}.",
+    "feedback.more.title_anonymous": "Thank you! Your answer is saved.",
     "feedback.more.replaced": "Your answer is now changed.",
     "feedback.more.anonymous": "You answered anonymously.",
     "feedback.more.named": "You answered with your name.",
@@ -111,10 +112,6 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     },
     "feedback.asked_none": "I did not send the feedback card. Nobody is marked present today.",
     "feedback.asked_already": "Feedback was already asked today. Write **feedback results** to see the answers.",
-    "feedback.unreachable": {
-        "one": "I could not open a private chat with {count} person. So I sent one card to the group chat. There too, only the person answering sees their answer.",
-        "other": "I could not open a private chat with {count} people. So I sent one card to the group chat. There too, only the person answering sees their answer.",
-    },
     "feedback.closed": "Today's feedback has already been put together. The answer can no longer be changed.",
     "feedback.not_asked": "You were not asked for feedback on this day. If you were there, ask the instructor.",
     "feedback.bad_score": "The number must be 1–6. Press one of the numbers on the card.",
@@ -133,4 +130,16 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "feedback.not_bound": "This chat is not joined to a group yet. The group's instructor can join it: they write here **@Etäpäivä this is group**.",
     "feedback.help": "**feedback**, **feedback results**, **ideas** and **feedback settings** – ask for the day's feedback, see the results and ideas, change the settings.",
     "feedback.help.client": "**feedback** – shows your feedback card.",
+    "feedback.unreachable": {
+        "one": "I could not open a private chat with {count} person: {names}. So I sent one card to the group chat. There too, an answer shows only to the person who gives it.",
+        "other": "I could not open a private chat with {count} people: {names}. So I sent one card to the group chat. There too, an answer shows only to the person who gives it.",
+    },
+    "feedback.unknown": "This feedback card no longer works. Write **feedback** to me to get your own card.",
+    "feedback.answer_first": "First choose a number from 1 to 6. Write **feedback** to me to get the card again.",
+    "feedback.words_already": "You already sent your words anonymously. They cannot be sent again.",
+    "feedback.staff_card": "The feedback card is for participants. You can see the answers: write **feedback results**.",
+    "feedback.in_own_chat": "Feedback is given in your own chat. Write **feedback** to me privately.",
+    "feedback.sent_privately": "I sent it to you privately.",
+    "feedback.unreachable_you": "I could not send it to you privately. Open a chat with me and write **feedback results** there.",
+    "feedback.choose_group_text": "Which group? Your groups: {groups}. Write the command and the group's name, for example **feedback results** and the group's name.",
 }

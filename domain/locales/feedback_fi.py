@@ -19,6 +19,7 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "feedback.button.chosen": "✓ {title}",
     # after the tap: the optional questions
     "feedback.more.title": "Kiitos! Annoit numeron {score}.",
+    "feedback.more.title_anonymous": "Kiitos! Vastauksesi on tallessa.",
     "feedback.more.replaced": "Vastauksesi on nyt muutettu.",
     "feedback.more.anonymous": "Vastasit nimettömänä.",
     "feedback.more.named": "Vastasit omalla nimelläsi.",
@@ -111,10 +112,6 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     },
     "feedback.asked_none": "En lähettänyt palautekyselyä. Tänään ketään ei ole merkitty paikalle.",
     "feedback.asked_already": "Palautetta on jo kysytty tänään. Kirjoita **palautteen tulokset**, niin näet vastaukset.",
-    "feedback.unreachable": {
-        "one": "En saanut avattua yksityistä keskustelua {count} henkilön kanssa. Siksi lähetin yhden kortin ryhmän keskusteluun. Siinäkin vastaus näkyy vain vastaajalle.",
-        "other": "En saanut avattua yksityistä keskustelua {count} henkilön kanssa. Siksi lähetin yhden kortin ryhmän keskusteluun. Siinäkin vastaus näkyy vain vastaajalle.",
-    },
     "feedback.closed": "Tämän päivän palaute on jo koottu. Vastausta ei voi enää muuttaa.",
     "feedback.not_asked": "Sinulta ei ole kysytty palautetta tästä päivästä. Jos olit paikalla, kysy ohjaajalta.",
     "feedback.bad_score": "Numeron pitää olla 1–6. Paina yhtä kortin numeroista.",
@@ -133,4 +130,16 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "feedback.not_bound": "Tätä keskustelua ei ole vielä liitetty ryhmään. Ryhmän ohjaaja voi liittää sen: hän kirjoittaa tähän **@Etäpäivä tämä on ryhmä**.",
     "feedback.help": "**palaute**, **palautteen tulokset**, **ideat** ja **palauteasetukset** – kysy päivän palautetta, katso tulokset ja ideat, muuta asetuksia.",
     "feedback.help.client": "**palaute** – näyttää palautekorttisi.",
+    "feedback.unreachable": {
+        "one": "En saanut avattua yksityistä keskustelua {count} henkilön kanssa: {names}. Siksi lähetin yhden kortin ryhmän keskusteluun. Siinäkin vastaus näkyy vain vastaajalle.",
+        "other": "En saanut avattua yksityistä keskustelua {count} henkilön kanssa: {names}. Siksi lähetin yhden kortin ryhmän keskusteluun. Siinäkin vastaus näkyy vain vastaajalle.",
+    },
+    "feedback.unknown": "Tämä palautekortti ei enää toimi. Kirjoita minulle **palaute**, niin saat oman korttisi.",
+    "feedback.answer_first": "Valitse ensin numero 1–6. Kirjoita minulle **palaute**, niin saat kortin uudelleen.",
+    "feedback.words_already": "Olet jo lähettänyt tekstit nimettömänä. Niitä ei voi lähettää toista kertaa.",
+    "feedback.staff_card": "Palautekortti on osallistujille. Näet vastaukset: kirjoita **palautteen tulokset**.",
+    "feedback.in_own_chat": "Palaute annetaan omassa keskustelussa. Kirjoita minulle yksityisesti **palaute**.",
+    "feedback.sent_privately": "Lähetin sen sinulle yksityisesti.",
+    "feedback.unreachable_you": "En saanut lähetettyä sitä sinulle yksityisesti. Avaa keskustelu kanssani ja kirjoita siellä **palautteen tulokset**.",
+    "feedback.choose_group_text": "Minkä ryhmän? Ryhmäsi: {groups}. Kirjoita komento ja ryhmän nimi, esimerkiksi **palautteen tulokset** ja ryhmän nimi.",
 }

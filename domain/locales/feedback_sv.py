@@ -19,6 +19,7 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "feedback.button.chosen": "✓ {title}",
     # after the tap: the optional questions
     "feedback.more.title": "Tack! Du gav siffran {score}.",
+    "feedback.more.title_anonymous": "Tack! Ditt svar är sparat.",
     "feedback.more.replaced": "Ditt svar är nu ändrat.",
     "feedback.more.anonymous": "Du svarade anonymt.",
     "feedback.more.named": "Du svarade med ditt namn.",
@@ -111,10 +112,6 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     },
     "feedback.asked_none": "Jag skickade ingen responsfråga. Ingen är markerad som närvarande i dag.",
     "feedback.asked_already": "Respons har redan frågats i dag. Skriv **responsresultat**, så ser du svaren.",
-    "feedback.unreachable": {
-        "one": "Jag kunde inte öppna en privat chatt med {count} person. Därför skickade jag ett kort till gruppens chatt. Också där syns svaret bara för den som svarar.",
-        "other": "Jag kunde inte öppna en privat chatt med {count} personer. Därför skickade jag ett kort till gruppens chatt. Också där syns svaret bara för den som svarar.",
-    },
     "feedback.closed": "Dagens respons är redan sammanställd. Svaret kan inte längre ändras.",
     "feedback.not_asked": "Du har inte fått frågan om respons för den här dagen. Om du var med, fråga handledaren.",
     "feedback.bad_score": "Siffran ska vara 1–6. Tryck på en av siffrorna på kortet.",
@@ -133,4 +130,16 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "feedback.not_bound": "Den här chatten är inte kopplad till en grupp än. Gruppens handledare kan koppla den: hen skriver här **@Etäpäivä detta är gruppen**.",
     "feedback.help": "**respons**, **responsresultat**, **idéer** och **responsinställningar** – fråga om dagens respons, se resultat och idéer, ändra inställningar.",
     "feedback.help.client": "**respons** – visar ditt responskort.",
+    "feedback.unreachable": {
+        "one": "Jag kunde inte öppna en privat chatt med {count} person: {names}. Därför skickade jag ett kort till gruppens chatt. Även där syns svaret bara för den som svarar.",
+        "other": "Jag kunde inte öppna en privat chatt med {count} personer: {names}. Därför skickade jag ett kort till gruppens chatt. Även där syns svaret bara för den som svarar.",
+    },
+    "feedback.unknown": "Det här responskortet fungerar inte längre. Skriv **respons** till mig, så får du ditt eget kort.",
+    "feedback.answer_first": "Välj först en siffra 1–6. Skriv **respons** till mig, så får du kortet igen.",
+    "feedback.words_already": "Du har redan skickat texterna anonymt. De kan inte skickas en gång till.",
+    "feedback.staff_card": "Responskortet är för deltagarna. Du ser svaren: skriv **responsresultat**.",
+    "feedback.in_own_chat": "Respons ges i din egen chatt. Skriv **respons** till mig privat.",
+    "feedback.sent_privately": "Jag skickade det till dig privat.",
+    "feedback.unreachable_you": "Jag kunde inte skicka det till dig privat. Öppna en chatt med mig och skriv **responsresultat** där.",
+    "feedback.choose_group_text": "Vilken grupp? Dina grupper: {groups}. Skriv kommandot och gruppens namn, till exempel **responsresultat** och gruppens namn.",
 }

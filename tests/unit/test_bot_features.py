@@ -11,6 +11,7 @@ from bot.features import FEATURES, Kit, Plug, build_all, registry
 from bot.settings import Settings
 from dialogs.feature import Feature
 from domain.agenda import AgendaService, PlanLibrary
+from domain.feedback.service import FeedbackService
 from domain.hooks import Hooks
 from domain.model import Conversation
 from domain.org import Person
@@ -51,7 +52,13 @@ async def kit() -> AsyncIterator[Kit]:
 
 async def test_building_the_features_gives_each_service_once_by_type(kit: Kit) -> None:
     services = build_all(kit)
-    assert set(services) == {AgendaService, PlanLibrary, TutorialService, RollCallService}
+    assert set(services) == {
+        AgendaService,
+        PlanLibrary,
+        TutorialService,
+        RollCallService,
+        FeedbackService,
+    }
     assert all(isinstance(service, kind) for kind, service in services.items())
 
 
@@ -60,6 +67,7 @@ async def test_the_features_register_their_jobs_and_the_roll_call_card_drawer(ki
     assert [(p.job_id, p.seconds, p.at_once) for p in kit.hooks.periodic] == [
         ("agenda:recurrence", 3600, True),
         ("rollcall:close", 15, False),
+        ("feedback:remind", 30, False),
     ]
     # an outbox row of an unknown roll call draws nothing (the drawer is there and asks the store
     # only for digits: a malformed one never reaches it)

@@ -52,30 +52,36 @@ def _services() -> Services:
 
 def test_the_features_merge_without_a_clash() -> None:
     registry = Registry.merge(FEATURES)
-    assert {f.name for f in registry.features} == {"general", "agenda", "tutorial", "rollcall"}
+    assert {f.name for f in registry.features} == {
+        "general",
+        "agenda",
+        "tutorial",
+        "rollcall",
+        "feedback",
+    }
     assert registry.parse("apua")[0] is registry.commands["help"]
     assert registry.parse("nimenhuuto")[0] is registry.commands["roll_call"]
     assert HERE_VERB in registry.actions and HERE_VERB in registry.idempotent
 
 
 def test_a_command_word_another_feature_uses_fails_naming_both_features() -> None:
-    feedback = Feature("feedback", commands=(Command("feedback", _nothing, fi=("apua",)),))
+    digest = Feature("digest", commands=(Command("digest", _nothing, fi=("apua",)),))
     with pytest.raises(DuplicateClaim) as raised:
-        Registry.merge((*FEATURES, feedback))
+        Registry.merge((*FEATURES, digest))
     message = str(raised.value)
-    assert "'general'" in message and "'feedback'" in message and "'apua'" in message
+    assert "'general'" in message and "'digest'" in message and "'apua'" in message
 
 
 def test_the_same_word_differently_typed_is_the_same_claim() -> None:
-    feedback = Feature("feedback", commands=(Command("feedback", _nothing, sv=("NIMENHUUTO!",)),))
-    with pytest.raises(DuplicateClaim, match=r"'rollcall'.*'feedback'"):
-        Registry.merge((*FEATURES, feedback))
+    digest = Feature("digest", commands=(Command("digest", _nothing, sv=("NIMENHUUTO!",)),))
+    with pytest.raises(DuplicateClaim, match=r"'rollcall'.*'digest'"):
+        Registry.merge((*FEATURES, digest))
 
 
 def test_a_card_verb_another_feature_uses_fails_naming_both_features() -> None:
-    feedback = Feature("feedback", actions={HERE_VERB: _tap})
-    with pytest.raises(DuplicateClaim, match="'rollcall' and 'feedback'"):
-        Registry.merge((*FEATURES, feedback))
+    digest = Feature("digest", actions={HERE_VERB: _tap})
+    with pytest.raises(DuplicateClaim, match="'rollcall' and 'digest'"):
+        Registry.merge((*FEATURES, digest))
 
 
 def test_a_command_name_or_an_event_claimed_twice_is_refused() -> None:
@@ -94,22 +100,22 @@ def test_an_idempotent_verb_must_be_the_features_own() -> None:
 
 
 def test_the_router_refuses_to_start_with_a_clash() -> None:
-    feedback = Feature("feedback", commands=(Command("feedback", _nothing, en=("help",)),))
-    with pytest.raises(DuplicateClaim, match=r"'general'.*'feedback'"):
-        Router(_services(), (*FEATURES, feedback))
+    digest = Feature("digest", commands=(Command("digest", _nothing, en=("help",)),))
+    with pytest.raises(DuplicateClaim, match=r"'general'.*'digest'"):
+        Router(_services(), (*FEATURES, digest))
 
 
 def test_a_new_feature_is_routed_and_its_help_line_merged_in_rank_order() -> None:
-    feedback = Feature(
-        "feedback",
-        commands=(Command("feedback", _nothing, fi=("palaute",), en=("feedback",)),),
-        help=(HelpItem(55, "help.item.feedback"),),
+    digest = Feature(
+        "digest",
+        commands=(Command("digest", _nothing, fi=("yhteenveto",), en=("digest",)),),
+        help=(HelpItem(55, "help.item.digest"),),
     )
-    registry = Registry.merge((*FEATURES, feedback))
-    assert registry.parse("Palaute!")[0] is registry.commands["feedback"]
+    registry = Registry.merge((*FEATURES, digest))
+    assert registry.parse("Yhteenveto!")[0] is registry.commands["digest"]
     keys = [item.key for item in registry.help]
-    assert keys.index("help.item.tutorial") < keys.index("help.item.feedback")
-    assert keys.index("help.item.feedback") < keys.index("help.item.leave")
+    assert keys.index("help.item.tutorial") < keys.index("help.item.digest")
+    assert keys.index("help.item.digest") < keys.index("help.item.leave")
 
 
 def test_every_command_word_is_claimed_by_exactly_one_command() -> None:

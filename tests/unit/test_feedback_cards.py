@@ -348,7 +348,10 @@ def test_the_more_card_asks_what_was_good_ideas_and_topics(language: Language) -
     assert topics["style"] == "expanded"
     assert [c["value"] for c in topics["choices"]] == list(TOPICS)
     assert [c["title"] for c in topics["choices"]] == [topic_name(language, t) for t in TOPICS]
-    assert "5" in card["body"][0]["text"]
+    # an anonymous number is not repeated on the card; a named one is
+    assert "5" not in json.dumps(card["body"], ensure_ascii=False)
+    named = RENDERER.more(MoreView(round_id=7, language=language, score=5, anonymous=False))
+    assert "5" in named["body"][0]["text"]
     buttons = actions(card)
     assert [b["verb"] for b in buttons] == [MORE_VERB, SKIP_VERB]
     for button in buttons:

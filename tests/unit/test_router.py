@@ -437,9 +437,22 @@ def test_only_idempotent_card_verbs_skip_the_inbox(world: World) -> None:
         return Turn(TurnKind.ACTION, conv, user, action={"verb": verb}, is_invoke=True)
 
     router = world.router
-    assert {"rollcall.here", "rollcall.refresh"} == router.registry.idempotent
+    assert {
+        "rollcall.here",
+        "rollcall.refresh",
+        "feedback.skip",
+        "feedback.change",
+    } == router.registry.idempotent
     assert not router.needs_dedupe(action("rollcall.here"))
     assert not router.needs_dedupe(action("rollcall.refresh"))
-    for verb in ("rollcall.close", "attendance.save", "help.take", "agenda.steer", "tutorial.go"):
+    for verb in (
+        "rollcall.close",
+        "attendance.save",
+        "help.take",
+        "agenda.steer",
+        "tutorial.go",
+        "feedback.score",
+        "feedback.more",
+    ):
         assert router.needs_dedupe(action(verb))
     assert router.needs_dedupe(Turn(TurnKind.MESSAGE, conv, user, text="nimenhuuto"))

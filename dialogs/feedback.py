@@ -1,0 +1,322 @@
+"""End-of-day feedback dialogs: `palaute`, the card's taps, results, ideas and settings."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from cards.feedback import (
+    ANONYMOUS_INPUT,
+    CHANGE_VERB,
+    GOOD_INPUT,
+    IDEA_INPUT,
+    IDEA_VERB,
+    MORE_VERB,
+    REMINDER_INPUT,
+    SCORE_VERB,
+    SETTINGS_VERB,
+    SKIP_VERB,
+    TOPICS_INPUT,
+)
+from cards.payload import CardAction, row_id
+from dialogs.agenda import parse_date
+from dialogs.context import Context
+from dialogs.feature import Command, Feature, HelpItem, holding
+from dialogs.groups import staff_group
+from dialogs.turn import Outcome, Reply
+from domain.errors import DomainError, NotAllowed, NotFound
+from domain.feedback.model import Outcome as Stored
+from domain.feedback.model import Settings, Trigger
+from domain.feedback.service import FeedbackService
+from domain.i18n import date_text
+from domain.org import Group, Role
+
+
+def _service(ctx: Context) -> FeedbackService:
+    return ctx.services.need(FeedbackService)
+
+
+def _say(*texts: str, card: dict[str, object] | None = None) -> Outcome:
+    return Outcome(replies=[Reply(text=t) for t in texts], card_update=card)
+
+
+def _flag(value: str | None) -> bool:
+    """A toggle's value as Teams submits it ("true"/"false"); anything else is False."""
+    return (value or "").strip().casefold() == "true"
+
+
+def _maybe(value: str | None) -> bool | None:
+    """A toggle that may be missing (a client that sends no inputs): None then."""
+    return None if value is None else _flag(value)
+
+
+def _answer(ctx: Context, card: dict[str, object], *texts: str) -> Outcome:
+    """A person's own card in place of the tapped one (an invoke answers the tapper only);
+    words beside it only in their 1:1 chat (in a group chat everyone would read them)."""
+    said = [] if ctx.conversation.kind.is_group else [Reply(text=t) for t in texts]
+    return Outcome(replies=said, card_update=card)
+
+
+def _round_id(action: CardAction) -> int:
+    found = row_id(action.data.get("round", ""))
+    if found is None:
+        raise NotFound("feedback.unknown")
+    return found
+
+
+async def _group(ctx: Context, argument: str, *, none_key: str) -> Group:
+    service = _service(ctx)
+    bound = None
+    if ctx.conversation.group_id is not None and not argument:
+        bound = await service.bound_group(ctx.conversation)
+    return await staff_group(
+        ctx, argument, bound, none_key=none_key, choose_key="feedback.choose_group_text"
+    )
+
+
+async def _to_own_chat(ctx: Context, what: str, group: Group, card: dict[str, object]) -> Outcome:
+    """Staff views asked for in a group chat go to the asker's 1:1 chat, never to the group."""
+    if not ctx.conversation.kind.is_group:
+        return Outcome(replies=[Reply(card=card)])
+    service = _service(ctx)
+    asked = ctx.turn.activity_id or service.now().isoformat()
+    key = f"feedback:{what}:{group.id}:{ctx.actor.person_id}:{asked}"
+    if not await service.send_privately(ctx.actor.person, ctx.conversation, key, card):
+        raise DomainError("feedback.unreachable_you")
+    return _say(ctx.t("feedback.sent_privately"))
+
+
+# --- asking ------------------------------------------------------------------------------
+
+
+async def ask(ctx: Context, argument: str) -> Outcome:
+    """`palaute` / `respons` / `feedback`.
+
+    The group's instructors: the card goes privately to everyone present today. Anyone else:
+    their own card for today (in their 1:1 chat), or where to find it.
+    """
+    service = _service(ctx)
+    staff = ctx.actor.roles & {Role.INSTRUCTOR, Role.ADMIN}
+    if not staff:
+        return await _own(ctx)
+    group = await _group(ctx, argument, none_key="feedback.not_allowed")
+    conversation = await service.group_conversation(group)
+    asked = await service.ask(ctx.actor, conversation, Trigger.COMMAND)
+    assert asked is not None
+    replies = []
+    if asked.present == 0:
+        replies.append(ctx.t("feedback.asked_none"))
+    elif asked.sent == 0 and not asked.unreachable:
+        replies.append(ctx.t("feedback.asked_already", count=asked.already))
+    else:
+        replies.append(ctx.t("feedback.asked", count=asked.sent))
+    if asked.unreachable:
+        replies.append(
+            ctx.t(
+                "feedback.unreachable",
+                count=len(asked.unreachable),
+                names=", ".join(asked.unreachable),
+            )
+        )
+    return _say(*replies)
+
+
+async def _own(ctx: Context) -> Outcome:
+    service = _service(ctx)
+    if ctx.conversation.kind.is_group:
+        return _say(ctx.t("feedback.in_own_chat"))
+    groups = ctx.actor.groups_as(Role.CLIENT)
+    for group in groups:
+        card = await service.own_card(ctx.actor, group)
+        if card is not None:
+            return Outcome(replies=[Reply(card=card)])
+    return _say(ctx.t("feedback.not_asked"))
+
+
+# --- the card's taps -----------------------------------------------------------------------
+
+
+async def score(ctx: Context, action: CardAction) -> Outcome:
+    """One tap on 1–6 (with the anonymity toggle's value)."""
+    service = _service(ctx)
+    value = action.data.get("score", "")
+    number = int(value) if value.isascii() and value.isdigit() and len(value) == 1 else 0
+    tapped = await service.score(
+        ctx.actor,
+        _round_id(action),
+        number,
+        _maybe(action.data.get(ANONYMOUS_INPUT)),
+        ctx.conversation,
+    )
+    cards = service.cards
+    if tapped.outcome is Stored.ANONYMOUS_ALREADY:
+        assert tapped.thanks is not None
+        return _answer(ctx, cards.thanks(tapped.thanks), ctx.t("feedback.anonymous_already"))
+    if tapped.more is None:
+        assert tapped.thanks is not None
+        return _answer(ctx, cards.thanks(tapped.thanks))
+    return _answer(ctx, cards.more(tapped.more))
+
+
+async def more(ctx: Context, action: CardAction) -> Outcome:
+    """The optional words: what was good, an idea, the picked topics."""
+    service = _service(ctx)
+    sent = await service.words(
+        ctx.actor,
+        _round_id(action),
+        ctx.conversation,
+        good=action.data.get(GOOD_INPUT),
+        idea=action.data.get(IDEA_INPUT),
+        topics=action.data.get(TOPICS_INPUT),
+    )
+    said = []
+    if sent.outcome is Stored.ANONYMOUS_ALREADY:
+        said.append(ctx.t("feedback.words_already"))
+    if sent.cut:
+        said.append(ctx.t("feedback.cut"))
+    return _answer(ctx, service.cards.thanks(sent.thanks), *said)
+
+
+async def skip(ctx: Context, action: CardAction) -> Outcome:
+    """ "That's all": the thanks card."""
+    service = _service(ctx)
+    thanks = await service.done(ctx.actor, _round_id(action), ctx.conversation)
+    return _answer(ctx, service.cards.thanks(thanks))
+
+
+async def change(ctx: Context, action: CardAction) -> Outcome:
+    """ "Change my answer": the six buttons again."""
+    service = _service(ctx)
+    return _answer(ctx, await service.change(ctx.actor, _round_id(action), ctx.conversation))
+
+
+# --- for instructors ---------------------------------------------------------------------
+
+
+def _day(argument: str, today: date) -> tuple[str, date | None]:
+    """A date at the end of what was typed ("12.3." or "12.3.2026"), and the rest."""
+    words = argument.split()
+    if words:
+        try:
+            return " ".join(words[:-1]), parse_date(words[-1], today)
+        except NotAllowed:
+            pass
+    return argument, None
+
+
+async def results(ctx: Context, argument: str) -> Outcome:
+    """`palautteen tulokset` [group] [date]: the group's day, to the asker privately."""
+    service = _service(ctx)
+    if not ctx.actor.roles & {Role.INSTRUCTOR, Role.COORDINATOR, Role.ADMIN}:
+        raise NotAllowed("feedback.results.not_allowed")
+    rest, on = argument, None
+    if argument:
+        rest, on = _day(argument, service.now().date())
+    group = await _group(ctx, rest, none_key="feedback.results.not_allowed")
+    view = await service.results(ctx.actor, group, ctx.personal_language, on)
+    return await _to_own_chat(ctx, "results", group, service.cards.results(view))
+
+
+async def ideas(ctx: Context, argument: str) -> Outcome:
+    """`ideat` [group]: the group's topic ideas over time."""
+    service = _service(ctx)
+    if not ctx.actor.roles & {Role.INSTRUCTOR, Role.COORDINATOR, Role.ADMIN}:
+        raise NotAllowed("feedback.results.not_allowed")
+    group = await _group(ctx, argument, none_key="feedback.results.not_allowed")
+    view = await service.ideas(ctx.actor, group, ctx.personal_language)
+    return await _to_own_chat(ctx, "ideas", group, service.cards.ideas(view))
+
+
+async def idea(ctx: Context, action: CardAction) -> Outcome:
+    """An idea marked used (or not), or put in the next day's plan; the list redrawn."""
+    service = _service(ctx)
+    group_id = row_id(action.data.get("group", ""))
+    if group_id is None:
+        raise NotFound("feedback.idea.unknown")
+    group = await service.group(group_id)
+    if ctx.conversation.kind.is_group and ctx.conversation.group_id != group.id:
+        raise NotFound("feedback.idea.unknown")
+    found, key = await service.mark_idea(
+        ctx.actor, group, action.data.get("idea", ""), action.data.get("do", "")
+    )
+    view = await service.ideas(ctx.actor, group, ctx.language)
+    title = found.text
+    if found.kind.value == "topic":
+        title = ctx.t(f"feedback.topic.{found.text}")
+    planned = next((i.planned_for for i in view.ideas if i.key == found.key), None)
+    when = date_text(ctx.language, planned) if planned else ""
+    return _say(ctx.t(key, title=title, date=when), card=service.cards.ideas(view))
+
+
+async def settings(ctx: Context, argument: str) -> Outcome:
+    """`palauteasetukset`: the group's two settings, for its instructors."""
+    service = _service(ctx)
+    group = await _group(ctx, argument, none_key="feedback.not_allowed")
+    view = await service.settings(ctx.actor, group, ctx.personal_language)
+    return await _to_own_chat(ctx, "settings", group, service.cards.settings(view))
+
+
+async def save_settings(ctx: Context, action: CardAction) -> Outcome:
+    """The settings card's Save."""
+    service = _service(ctx)
+    group_id = row_id(action.data.get("group", ""))
+    if group_id is None:
+        raise NotFound("feedback.unknown")
+    group = await service.group(group_id)
+    if ctx.conversation.kind.is_group and ctx.conversation.group_id != group.id:
+        raise NotFound("feedback.unknown")
+    wanted = Settings(
+        anonymous=_flag(action.data.get(ANONYMOUS_INPUT)),
+        reminder=_flag(action.data.get(REMINDER_INPUT)),
+    )
+    await service.save_settings(ctx.actor, group, wanted)
+    view = await service.settings(ctx.actor, group, ctx.language)
+    return _say(ctx.t("feedback.settings.saved"), card=service.cards.settings(view))
+
+
+FEEDBACK = Command(
+    "feedback",
+    ask,
+    fi=("palaute", "anna palaute", "palautekysely"),
+    sv=("respons", "ge respons"),
+    en=("feedback", "give feedback"),
+)
+RESULTS = Command(
+    "feedback_results",
+    results,
+    fi=("palautteen tulokset", "palautetulokset", "palautteet"),
+    sv=("responsens resultat", "responsresultat"),
+    en=("feedback results",),
+)
+IDEAS = Command("ideas", ideas, fi=("ideat", "aiheideat"), sv=("idéer",), en=("ideas",))
+SETTINGS = Command(
+    "feedback_settings",
+    settings,
+    fi=("palauteasetukset",),
+    sv=("responsinställningar",),
+    en=("feedback settings",),
+)
+
+
+FEATURE = Feature(
+    name="feedback",
+    commands=(FEEDBACK, RESULTS, IDEAS, SETTINGS),
+    actions={
+        SCORE_VERB: score,
+        MORE_VERB: more,
+        SKIP_VERB: skip,
+        CHANGE_VERB: change,
+        IDEA_VERB: idea,
+        SETTINGS_VERB: save_settings,
+    },
+    # "that's all" and "change my answer" only read (a score or words are recorded once)
+    idempotent=frozenset({SKIP_VERB, CHANGE_VERB}),
+    help=(
+        HelpItem(65, "feedback.help.client", holding(Role.CLIENT), (FEEDBACK,)),
+        HelpItem(
+            85,
+            "feedback.help",
+            holding(Role.INSTRUCTOR),
+            (FEEDBACK, RESULTS, IDEAS, SETTINGS),
+        ),
+    ),
+)
