@@ -63,13 +63,19 @@ def _round_id(action: CardAction) -> int:
     return found
 
 
-async def _group(ctx: Context, argument: str, *, none_key: str) -> Group:
+async def _group(ctx: Context, argument: str, command: Command, *, none_key: str) -> Group:
+    """The group meant; when it is not clear, which groups there are, with how to name one."""
     service = _service(ctx)
     bound = None
     if ctx.conversation.group_id is not None and not argument:
         bound = await service.bound_group(ctx.conversation)
     return await staff_group(
-        ctx, argument, bound, none_key=none_key, choose_key="feedback.choose_group_text"
+        ctx,
+        argument,
+        bound,
+        none_key=none_key,
+        choose_key="feedback.choose_group_text",
+        command=command.words(ctx.language)[0],
     )
 
 
@@ -98,7 +104,7 @@ async def ask(ctx: Context, argument: str) -> Outcome:
     staff = ctx.actor.roles & {Role.INSTRUCTOR, Role.ADMIN}
     if not staff:
         return await _own(ctx)
-    group = await _group(ctx, argument, none_key="feedback.not_allowed")
+    group = await _group(ctx, argument, FEEDBACK, none_key="feedback.not_allowed")
     conversation = await service.group_conversation(group)
     asked = await service.ask(ctx.actor, conversation, Trigger.COMMAND)
     assert asked is not None
@@ -211,7 +217,7 @@ async def results(ctx: Context, argument: str) -> Outcome:
     rest, on = argument, None
     if argument:
         rest, on = _day(argument, service.now().date())
-    group = await _group(ctx, rest, none_key="feedback.results.not_allowed")
+    group = await _group(ctx, rest, RESULTS, none_key="feedback.results.not_allowed")
     view = await service.results(ctx.actor, group, ctx.personal_language, on)
     return await _to_own_chat(ctx, "results", group, service.cards.results(view))
 
@@ -221,7 +227,7 @@ async def ideas(ctx: Context, argument: str) -> Outcome:
     service = _service(ctx)
     if not ctx.actor.roles & {Role.INSTRUCTOR, Role.COORDINATOR, Role.ADMIN}:
         raise NotAllowed("feedback.results.not_allowed")
-    group = await _group(ctx, argument, none_key="feedback.results.not_allowed")
+    group = await _group(ctx, argument, IDEAS, none_key="feedback.results.not_allowed")
     view = await service.ideas(ctx.actor, group, ctx.personal_language)
     return await _to_own_chat(ctx, "ideas", group, service.cards.ideas(view))
 
@@ -250,7 +256,7 @@ async def idea(ctx: Context, action: CardAction) -> Outcome:
 async def settings(ctx: Context, argument: str) -> Outcome:
     """`palauteasetukset`: the group's two settings, for its instructors."""
     service = _service(ctx)
-    group = await _group(ctx, argument, none_key="feedback.not_allowed")
+    group = await _group(ctx, argument, SETTINGS, none_key="feedback.not_allowed")
     view = await service.settings(ctx.actor, group, ctx.personal_language)
     return await _to_own_chat(ctx, "settings", group, service.cards.settings(view))
 
@@ -283,9 +289,9 @@ FEEDBACK = Command(
 RESULTS = Command(
     "feedback_results",
     results,
-    fi=("palautteen tulokset", "palautetulokset", "palautteet"),
-    sv=("responsens resultat", "responsresultat"),
-    en=("feedback results",),
+    fi=("palautteen tulokset", "palaute tulokset", "palautetulokset", "palautteet", "tulokset"),
+    sv=("responsresultat", "responsens resultat", "respons resultat", "resultat"),
+    en=("feedback results", "results"),
 )
 IDEAS = Command("ideas", ideas, fi=("ideat", "aiheideat"), sv=("idéer",), en=("ideas",))
 SETTINGS = Command(

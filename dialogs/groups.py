@@ -26,11 +26,18 @@ async def staff_groups(ctx: Context) -> tuple[Group, ...]:
 
 
 async def staff_group(
-    ctx: Context, argument: str, bound: Group | None, *, none_key: str, choose_key: str
+    ctx: Context,
+    argument: str,
+    bound: Group | None,
+    *,
+    none_key: str,
+    choose_key: str,
+    **params: object,
 ) -> Group:
     """The group meant: the conversation's own (bound) when nothing is named, the one named,
     or the speaker's only group; else say which groups there are (choose_key, with {groups})
-    or that they have none (none_key). Whether they may see it is the domain's to check."""
+    or that they have none (none_key); params go into those texts. Whether they may see it is
+    the domain's to check."""
     if bound is not None and not argument:
         return bound
     groups = await staff_groups(ctx)
@@ -43,4 +50,6 @@ async def staff_group(
         return groups[0]
     if not groups:
         raise DomainError(none_key)
-    raise DomainError(choose_key, groups=", ".join(g.name for g in groups))
+    raise DomainError(
+        choose_key, groups=", ".join(g.name for g in groups), example=groups[0].name, **params
+    )

@@ -339,9 +339,13 @@ class FeedbackService:
             return None
         await self._may_answer(actor, round_, group)
         answered = await self._store.answered(round_.id, actor.person_id)
-        if answered is not None:
-            return self.cards.thanks(self._thanks(round_, actor, group, answered))
-        return self.cards.ask(self._ask_view(round_, group, actor.person))
+        if answered is None:
+            return self.cards.ask(self._ask_view(round_, group, actor.person))
+        if answered.anonymous and not answered.commented and round_.is_open(self.now()):
+            # they tapped a number and left before the words: the words are still welcome
+            # (a named answer's thanks card has "change my answer", which leads to them)
+            return self.cards.more(self._more(round_, actor, group, answered, Outcome.SAME))
+        return self.cards.thanks(self._thanks(round_, actor, group, answered))
 
     # --- answering ---------------------------------------------------------------------
 
@@ -437,19 +441,30 @@ class FeedbackService:
         if answered.commented and answered.anonymous:
             # the words were sent already (anonymous words are sent once)
             return Tapped(outcome, thanks=self._thanks(round_, actor, group, answered))
+        return Tapped(outcome, more=self._more(round_, actor, group, answered, outcome, score))
+
+    def _more(
+        self,
+        round_: Round,
+        actor: Actor,
+        group: Group,
+        answered: Answered,
+        outcome: Outcome,
+        score: int | None = None,
+    ) -> MoreView:
+        """The optional words' card, with a named answer's earlier words to edit."""
+        assert round_.id is not None
         texts = {t.kind: t.text for t in answered.texts if t.kind is not TextKind.TOPIC}
-        topics = tuple(t.text for t in answered.texts if t.kind is TextKind.TOPIC)
-        more = MoreView(
+        return MoreView(
             round_id=round_.id,
             language=self._language(actor, group),
-            score=score,
+            score=score or answered.score or 0,
             anonymous=answered.anonymous,
             replaced=outcome is Outcome.REPLACED,
             good=texts.get(TextKind.GOOD),
             idea=texts.get(TextKind.IDEA),
-            topics=topics,
+            topics=tuple(t.text for t in answered.texts if t.kind is TextKind.TOPIC),
         )
-        return Tapped(outcome, more=more)
 
     async def words(
         self,

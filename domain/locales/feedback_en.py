@@ -141,5 +141,5 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "feedback.in_own_chat": "Feedback is given in your own chat. Write **feedback** to me privately.",
     "feedback.sent_privately": "I sent it to you privately.",
     "feedback.unreachable_you": "I could not send it to you privately. Open a chat with me and write **feedback results** there.",
-    "feedback.choose_group_text": "Which group? Your groups: {groups}. Write the command and the group's name, for example **feedback results** and the group's name.",
+    "feedback.choose_group_text": "Which group? Your groups: {groups}. Write **{command}** and the group's name, for example **{command} {example}**.",
 }

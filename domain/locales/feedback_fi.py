@@ -141,5 +141,5 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "feedback.in_own_chat": "Palaute annetaan omassa keskustelussa. Kirjoita minulle yksityisesti **palaute**.",
     "feedback.sent_privately": "Lähetin sen sinulle yksityisesti.",
     "feedback.unreachable_you": "En saanut lähetettyä sitä sinulle yksityisesti. Avaa keskustelu kanssani ja kirjoita siellä **palautteen tulokset**.",
-    "feedback.choose_group_text": "Minkä ryhmän? Ryhmäsi: {groups}. Kirjoita komento ja ryhmän nimi, esimerkiksi **palautteen tulokset** ja ryhmän nimi.",
+    "feedback.choose_group_text": "Minkä ryhmän? Ryhmäsi: {groups}. Kirjoita **{command}** ja ryhmän nimi, esimerkiksi **{command} {example}**.",
 }

@@ -141,5 +141,5 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "feedback.in_own_chat": "Respons ges i din egen chatt. Skriv **respons** till mig privat.",
     "feedback.sent_privately": "Jag skickade det till dig privat.",
     "feedback.unreachable_you": "Jag kunde inte skicka det till dig privat. Öppna en chatt med mig och skriv **responsresultat** där.",
-    "feedback.choose_group_text": "Vilken grupp? Dina grupper: {groups}. Skriv kommandot och gruppens namn, till exempel **responsresultat** och gruppens namn.",
+    "feedback.choose_group_text": "Vilken grupp? Dina grupper: {groups}. Skriv **{command}** och gruppens namn, till exempel **{command} {example}**.",
 }
