@@ -3,8 +3,9 @@ sees it in the results.
 
 The Playground runs as the client Jari Mäkinen (examples/org.example.yaml imported: Maija
 Virtanen instructs his group "IT-pajan etäryhmä, torstai", Sari Heikkinen and Riikka Lehtonen
-are its other clients). Maija binds the group chat to the group and opens the roll call; Jari,
-Sari and Riikka tap "Olen paikalla" on the card the bot posted there; Maija writes `palaute`.
+are its other clients). Maija binds the group chat to the group and opens the roll call; Jari
+taps "Olen paikalla" on the card the bot posted there (in the UI), Sari and Riikka too; Maija
+writes `palaute`.
 Everything Maija does goes in as activities from her (the Playground's own APIs speak as its
 current user, Jari): her messages as custom activities, which the Playground forwards to the
 bot unchanged, and taps as other people through its invoke API (what its UI sends for a tap),
@@ -12,9 +13,10 @@ with the card data the bot signed, read from the Playground's WebSocket stream.
 
 In the Playground's UI, in headless Chromium, Jari gets the feedback card in his 1:1 chat, taps
 "5", writes an idea and presses "Lähetä"; the thanks card shows. Sari and Riikka answer too, so
-that the day has the 3 answers from which results are shown. Maija's `palautteen tulokset`
-brings the results card to her 1:1 chat: three answers, the average, the distribution (a chart
-and, for clients that do not draw charts, one text line per score) and Jari's idea.
+that the day has the 3 answers from which results are shown (asked after Jari's answer alone,
+Maija's results say only that there is one answer). Maija's `palautteen tulokset` brings the
+results card to her 1:1 chat: three answers, the average, the distribution (a chart and, for
+clients that do not draw charts, one text line per score) and Jari's idea.
 """
 
 from __future__ import annotations
@@ -40,7 +42,6 @@ from domain.org import Language
 from tests.e2e.conftest import PLAYGROUND_CONFIG, Playground
 from tests.e2e.test_help_playground import (
     JARI_CHAT,
-    JARI_ID,
     MAIJA_ID,
     organisation,
     playground_as_jari,
@@ -255,6 +256,19 @@ async def _wait_sent(db: Path, words: str, to: set[str], *, skip: set[str]) -> d
             await asyncio.sleep(0.2)
 
 
+async def _show_in_ui(session: aiohttp.ClientSession, playground: Playground, card: Card) -> None:
+    activity = {
+        "type": "message",
+        "from": {"id": CONFIG["bot"]["id"], "name": CONFIG["bot"]["name"]},
+        "attachments": [
+            {"contentType": "application/vnd.microsoft.card.adaptive", "content": card}
+        ],
+    }
+    url = f"{playground.url}/_connector/v3/conversations/{JARI_CHAT}/activities"
+    async with session.post(url, json=activity) as response:
+        assert response.status in (200, 201), await response.text()
+
+
 def _card(page: Page) -> Locator:
     return page.locator(".ac-adaptiveCard").last
 
@@ -288,7 +302,15 @@ async def test_a_client_taps_5_writes_an_idea_and_the_instructor_sees_it(
                 await _texts_in(stream, GROUP_CHAT, text(FI, "bind.done", group=GROUP_NAME))
                 await _maija_says(session, playground, "nimenhuuto", 2)
                 roll_call = await stream.card(HERE_VERB, where=GROUP_CHAT)
-                for client in (JARI_ID, SARI_ID, RIIKKA_ID):
+                # Jari taps "Olen paikalla" in the group chat, in the UI; Sari and Riikka too
+                await page.get_by_text(GROUP_NAME, exact=True).first.click(timeout=TIMEOUT_MS)
+                here = _card(page).get_by_role(
+                    "button", name=text(FI, "rollcall.button.here"), exact=True
+                )
+                await here.click(timeout=TIMEOUT_MS)
+                await _card_shows(page, text(FI, "rollcall.count", here=1, expected=3))
+                await _shot(page, tmp_path, "0-roll-call")
+                for client in (SARI_ID, RIIKKA_ID):
                     await _tap_as(session, playground, client, roll_call, HERE_VERB)
                 # she asks for feedback: it goes privately to the three present
                 await _maija_says(session, playground, "palaute", 3)
@@ -296,6 +318,7 @@ async def test_a_client_taps_5_writes_an_idea_and_the_instructor_sees_it(
 
                 # Jari's card in his 1:1 chat, in the UI
                 await stream.card(SCORE_VERB, where=JARI_CHAT)
+                await page.get_by_text("Personal Chat", exact=True).first.click()
                 await _card_shows(page, text(FI, "feedback.ask.title"))
                 await _card_shows(page, text(FI, "feedback.ask.scale"))
                 await _shot(page, tmp_path, "1-ask")
@@ -318,6 +341,14 @@ async def test_a_client_taps_5_writes_an_idea_and_the_instructor_sees_it(
                 await _card_shows(page, text(FI, "feedback.thanks.texts", count=1))
                 await _shot(page, tmp_path, "4-thanks")
 
+                # one answer: Maija's results say only how many (one person's idea would
+                # tell whose it is)
+                await _maija_says(session, playground, "palautteen tulokset", 4)
+                await _texts_in(stream, GROUP_CHAT, text(FI, "feedback.sent_privately"))
+                few = text(FI, "feedback.results.few", count=1, min=3)
+                sent = await _wait_sent(db, few, {MAIJA_ID}, skip={GROUP_CHAT})
+                assert IDEA not in json.dumps(sent[MAIJA_ID][2], ensure_ascii=False)
+
                 # Sari and Riikka answer from their own chats (anonymous, the group's default)
                 others = await _wait_sent(
                     db, SCORE_VERB, {SARI_ID, RIIKKA_ID}, skip={JARI_CHAT, GROUP_CHAT}
@@ -335,14 +366,13 @@ async def test_a_client_taps_5_writes_an_idea_and_the_instructor_sees_it(
                     more = json.dumps(answer, ensure_ascii=False)
                     assert text(FI, "feedback.more.title_anonymous") in more, more[:500]
 
-                # Maija asks for the results: they come to her 1:1 chat
-                await _maija_says(session, playground, "palautteen tulokset", 4)
-                await _texts_in(stream, GROUP_CHAT, text(FI, "feedback.sent_privately"))
-                title = text(FI, "feedback.results.title", group=GROUP_NAME, day="")
-                sent = await _wait_sent(db, title.rstrip(), {MAIJA_ID}, skip={GROUP_CHAT})
+                # three answers: Maija's results in her 1:1 chat show them
+                await _maija_says(session, playground, "palautteen tulokset", 5)
+                count = text(FI, "feedback.results.count", count=3, asked=3)
+                sent = await _wait_sent(db, count, {MAIJA_ID}, skip={GROUP_CHAT})
                 _, _, results = sent[MAIJA_ID]
                 shown = json.dumps(results, ensure_ascii=False)
-                assert text(FI, "feedback.results.count", count=3, asked=3) in shown
+                assert text(FI, "feedback.results.title", group=GROUP_NAME, day="") in shown
                 assert text(FI, "feedback.results.average", average=decimal(FI, 5.0)) in shown
                 assert text(FI, "feedback.results.ideas") in shown
                 assert IDEA in shown
@@ -370,8 +400,18 @@ async def test_a_client_taps_5_writes_an_idea_and_the_instructor_sees_it(
                 # anonymous answers: no name on the results
                 for name in ("Jari", "Sari", "Riikka"):
                     assert name not in shown
+
+                # how the Playground draws that card: its UI shows only Jari's chats, so the
+                # same card is posted to his chat through its connector, as the bot posts
+                await _show_in_ui(session, playground, results)
+                await _card_shows(page, text(FI, "feedback.results.count", count=3, asked=3))
+                await _card_shows(page, IDEA)
+                await _card_shows(page, lines[4])
+                # its Adaptive Cards renderer draws the chart too (not every Teams client does)
+                await expect(_card(page).locator("svg").first).to_be_visible(timeout=TIMEOUT_MS)
+                await _shot(page, tmp_path, "5-results")
             except Exception:
-                await _shot(page, tmp_path, "failed")
+                await page.screenshot(path=str(tmp_path / "failed.png"), full_page=True)
                 print("screenshot:", tmp_path / "failed.png")
                 print("stream:", [(c, m.get("text")) for c, m in stream.messages])
                 raise
