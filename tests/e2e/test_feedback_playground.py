@@ -5,18 +5,19 @@ The Playground runs as the client Jari Mäkinen (examples/org.example.yaml impor
 Virtanen instructs his group "IT-pajan etäryhmä, torstai", Sari Heikkinen and Riikka Lehtonen
 are its other clients). Maija binds the group chat to the group and opens the roll call; Jari
 taps "Olen paikalla" on the card the bot posted there (in the UI), Sari and Riikka too; Maija
-writes `palaute`.
-Everything Maija does goes in as activities from her (the Playground's own APIs speak as its
-current user, Jari): her messages as custom activities, which the Playground forwards to the
-bot unchanged, and taps as other people through its invoke API (what its UI sends for a tap),
-with the card data the bot signed, read from the Playground's WebSocket stream.
+writes `palaute`. The Playground's own APIs speak as its current user, Jari: Maija's messages
+go in as custom activities, which it forwards to the bot unchanged, and Sari's and Riikka's
+taps through its invoke API (what its UI sends for a tap), with the card data the bot signed:
+read from the Playground's WebSocket stream in the group chat, and from the bot's outbox for
+the others' 1:1 chats, which the stream does not show.
 
 In the Playground's UI, in headless Chromium, Jari gets the feedback card in his 1:1 chat, taps
 "5", writes an idea and presses "Lähetä"; the thanks card shows. Sari and Riikka answer too, so
 that the day has the 3 answers from which results are shown (asked after Jari's answer alone,
 Maija's results say only that there is one answer). Maija's `palautteen tulokset` brings the
 results card to her 1:1 chat: three answers, the average, the distribution (a chart and, for
-clients that do not draw charts, one text line per score) and Jari's idea.
+clients that do not draw charts, one text line per score) and Jari's idea. Each step leaves
+a screenshot (the page and the card) in the test's tmp directory.
 """
 
 from __future__ import annotations
