@@ -579,3 +579,37 @@ def test_every_topic_has_a_name_in_every_language() -> None:
         names = [text(language, f"feedback.topic.{t}") for t in TOPICS]
         assert len(set(names)) == len(TOPICS)
         assert all(n and not n.startswith("feedback.") for n in names)
+
+
+async def test_palaute_brings_back_what_is_still_to_do(room: Room) -> None:
+    """Someone who tapped a number anonymously and left gets the words form; after the words,
+    the thanks card; someone absent hears who is asked and what to do."""
+    await held_day(room)
+    await ask_feedback(room)
+    chat, _ = feedback_card(room, HERE[0])
+    conv = Conv.personal(id=chat)
+    await tap_score(room, HERE[0], 4, anonymous=True)
+    sends = len(room.connector.sent_requests)
+    await say_in(room, conv, HERE[0], "palaute")
+    again = [
+        a["content"]
+        for r in room.connector.sent_requests[sends:]
+        for a in r.json.get("attachments") or []
+    ]
+    assert len(again) == 1 and actions_of(again[0], MORE_VERB)
+    more = actions_of(again[0], MORE_VERB)[0]
+    await room.tap(HERE[0], MORE_VERB, {**more["data"], "idea": "Bingo", "good": ""}, conv=conv)
+    sends = len(room.connector.sent_requests)
+    await say_in(room, conv, HERE[0], "palaute")
+    last = [
+        a["content"]
+        for r in room.connector.sent_requests[sends:]
+        for a in r.json.get("attachments") or []
+    ]
+    assert len(last) == 1 and not actions_of(last[0], MORE_VERB)
+    assert not actions_of(last[0], SCORE_VERB)
+    assert text(FI, "feedback.thanks.title") in dump(last[0])
+    # an absent client's `palaute`: feedback is asked of those present, and how to fix a mark
+    away = Conv.personal()
+    room.connector.add_member(away.id, AWAY[0].member())
+    assert await say_in(room, away, AWAY[0], "palaute") == [text(FI, "feedback.not_present")]
