@@ -252,6 +252,9 @@ class FeedbackCardRenderer:
             actions.append(
                 _round_action(text(language, "feedback.button.change"), CHANGE_VERB, view.round_id)
             )
+        elif view.anonymous:
+            # why it cannot be changed, so that nobody fears having done something wrong
+            body.append(small(text(language, "feedback.thanks.final_anonymous")))
         else:
             body.append(small(text(language, "feedback.thanks.final")))
         return _card(body, actions or None)

@@ -40,6 +40,7 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     },
     "feedback.thanks.can_change": "You can change your answer today, until the day's feedback is put together.",
     "feedback.thanks.final": "The answer can no longer be changed.",
+    "feedback.thanks.final_anonymous": "An anonymous answer cannot be changed, because it is not linked to you.",
     "feedback.button.change": "Change my answer",
     # results for instructors
     "feedback.results.title": "Feedback: {group}, {day}",

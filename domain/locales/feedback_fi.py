@@ -40,6 +40,7 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     },
     "feedback.thanks.can_change": "Voit muuttaa vastausta tänään, kunnes päivän palaute kootaan.",
     "feedback.thanks.final": "Vastausta ei voi enää muuttaa.",
+    "feedback.thanks.final_anonymous": "Nimetöntä vastausta ei voi muuttaa, koska sitä ei ole yhdistetty sinuun.",
     "feedback.button.change": "Muuta vastausta",
     # results for instructors
     "feedback.results.title": "Palaute: {group}, {day}",

@@ -40,10 +40,11 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     },
     "feedback.thanks.can_change": "Du kan ändra ditt svar i dag, tills dagens respons sammanställs.",
     "feedback.thanks.final": "Svaret kan inte längre ändras.",
+    "feedback.thanks.final_anonymous": "Ett anonymt svar kan inte ändras, eftersom det inte är kopplat till dig.",
     "feedback.button.change": "Ändra svaret",
     # results for instructors
     "feedback.results.title": "Respons: {group}, {day}",
-    "feedback.results.none": "Ingen respons frågades den här dagen.",
+    "feedback.results.none": "Ingen respons har begärts den här dagen.",
     "feedback.results.how": "Du kan be om respons: skriv **respons**.",
     "feedback.results.few": {
         "one": "{count} svar. Resultaten visas när det finns minst {min} svar.",

@@ -412,6 +412,9 @@ def test_an_anonymous_answer_has_no_change_button_and_no_number(language: Langua
     assert text(language, "feedback.thanks.anonymous") in words
     assert text(language, "feedback.cut") in words
     assert text(language, "feedback.thanks.texts", count=1) in words
+    # and why it cannot be changed
+    assert text(language, "feedback.thanks.final_anonymous") in words
+    assert text(language, "feedback.thanks.final") not in words
 
 
 # --- results -----------------------------------------------------------------------------
