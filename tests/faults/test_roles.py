@@ -2,15 +2,16 @@
 
 One world per role (and per database): groups A and B, each with its bound chat, a day running
 on its plan, a roll call open with marks, a corrected mark in the audit trail, a client's help
-request waiting and a planned day next week; A's day also has its feedback asked, and one client
-there has answered by name with an idea. Then, for every text command of the router and
-every card verb, typed or tapped by one actor in A's bound chat (A's meeting chat for the
-meeting roles), in B's bound chat and in their own 1:1 chat: snapshot every table that matters,
-send the activity over loopback HTTP, and compare. A cell the rules refuse must change nothing
-and message nobody but the actor where they spoke; a cell the rules allow must change exactly
-what that verb changes. After a cell that changed something the database is put back as it was,
-so each cell is judged on its own. Then every card verb again with data not signed for the
-conversation (made up by hand, or signed for another chat): "card.stale", nothing changed.
+request waiting, a planned day next week, and its feedback asked with one client who is here
+answering by name with an idea. Then, for every text command of the router and every card
+verb, typed or tapped by one actor in A's bound chat (A's meeting chat for the meeting roles),
+in B's bound chat and in their own 1:1 chat: snapshot every table that matters, send the
+activity over loopback HTTP, and compare. A cell the rules refuse must change nothing and
+message nobody but the actor where they spoke; a cell the rules allow must change exactly what
+that verb changes. The feedback answer's taps go once more on a card of B's round. After a cell
+that changed something the database is put back as it was, so each cell is judged on its own.
+Then every card verb again with data not signed for the conversation (made up by hand, or
+signed for another chat): "card.stale", nothing changed.
 
 Whatever disagrees is collected and reported together, one line per cell.
 """
@@ -106,7 +107,7 @@ HELPED_A = User(name="Aleksi Apuatarvitseva")  # present, waiting for help
 EXCUSED_A = User(name="Eetu Sairaana")  # excused by the instructor (audited)
 # a client of A, here, who answered the feedback by name; Presenter in A's meeting (§3)
 PRESENTER_A = User(name="Pirjo Esittäjä")
-CLIENT_B = User(name="Bo Klient")  # the acting client of B
+CLIENT_B = User(name="Bo Klient")  # the acting client of B: here in B, answered its feedback
 HELPED_B = User(name="Britt Hjälpsökande")  # present in B, waiting for help
 STRANGER = User(name="Ville Vieras")  # in no organisation file
 ORGANIZER = User(name="Olli Järjestäjä")  # organises A's meeting, nothing in our records
@@ -357,7 +358,7 @@ RULES: tuple[Rule, ...] = (
     # only those recorded here today (or sent the card) answer, each for themselves: on their
     # own card in their 1:1 chat or on the shared card in the group's chat; never for A's
     # round from B's chat. Staff and those not here are refused.
-    rule("A's clients here answer", ANSWER_FEEDBACK, {"presenter_a"}, {*A_CHAT, *OWN}, Lands.A),
+    rule("A's client here answers", ANSWER_FEEDBACK, {"presenter_a"}, {*A_CHAT, *OWN}, Lands.A),
     # the group's instructors and admins change its settings and mark its ideas; the card
     # names A, so it works in A's chat and in their 1:1 chat, not in B's chat
     rule("A's staff run A's feedback", RUN_FEEDBACK_BY_CARD, A_STAFF, {*A_CHAT, *OWN}, Lands.A),
@@ -366,6 +367,17 @@ RULES: tuple[Rule, ...] = (
     rule("A's feedback settings, read", {C["feedback_settings"]}, A_STAFF, EVERYWHERE, Lands.READ),
 )
 # everything no rule names is refused: nothing changes, nobody but the actor hears of it
+
+# the feedback answer's taps once more, their card naming B's round: only B's client who is here
+# answers it, in B's chat or their 1:1 chat; nobody does from A's chat
+ANSWERS_IN_ORDER: tuple[str, ...] = (
+    *(FEEDBACK_SCORE_VERB, FEEDBACK_MORE_VERB, FEEDBACK_SKIP_VERB, FEEDBACK_CHANGE_VERB),
+)
+B_ROUND_RULES: tuple[Rule, ...] = (
+    rule(
+        "B's client here answers B's round", ANSWER_FEEDBACK, {"client_b"}, {*B_CHAT, *OWN}, Lands.B
+    ),
+)
 
 # who may see whose names (§4: clients never see other clients' data; coordinators see their
 # units' groups, instructors their groups, admins all)
@@ -377,15 +389,16 @@ SEES_NAMES_OF: dict[str, frozenset[str]] = {
 }
 
 
-def allowed(verb: Verb, role: str, where: Where) -> Rule | None:
+def allowed(verb: Verb, role: str, where: Where, rules: tuple[Rule, ...] = RULES) -> Rule | None:
     """The rule that allows this cell, or None (refused)."""
-    return next((r for r in RULES if verb in r.verbs and role in r.who and where in r.where), None)
+    return next((r for r in rules if verb in r.verbs and role in r.who and where in r.where), None)
 
 
 def test_the_rules_name_only_verbs_the_router_knows() -> None:
     known = set(COMMANDS) | set(ACTIONS)
-    for r in RULES:
+    for r in (*RULES, *B_ROUND_RULES):
         assert r.verbs <= known, r.why
+    assert set(ANSWERS_IN_ORDER) == ANSWER_FEEDBACK
     assert set(TYPED) == set(COMMANDS)
 
 
@@ -406,7 +419,7 @@ class Side:
     next_week_id: int = 0
     roll_call_id: int = 0
     request_key: str = ""
-    feedback_round_id: int = 0  # today's feedback round (A's only)
+    feedback_round_id: int = 0  # today's feedback round
     idea_key: str = ""  # the idea written in it
 
 
@@ -523,23 +536,23 @@ FEEDBACK_GOOD, FEEDBACK_IDEA = "Mukava päivä", "Retki museoon"
 NEW_IDEA = "Lisää pelejä"
 
 
-async def answer_feedback(world: World, side: Side) -> None:
-    """The presenter (a client of the group) says they are here; the instructor asks for
-    feedback and the presenter answers by name in their 1:1 chat: 4, words and an idea."""
+async def answer_feedback(world: World, side: Side, client: User) -> None:
+    """A client of the group says they are here; the instructor asks for feedback and the
+    client answers by name in their 1:1 chat: 4, words and an idea."""
     store = world.bot.store
     here = {"rollcall": str(side.roll_call_id)}
-    assert await world.tap(PRESENTER_A, HERE_VERB, here, side.chat) == 200
+    assert await world.tap(client, HERE_VERB, here, side.chat) == 200
     assert await world.say(side.instructors[0], "palaute", side.chat) == 201
     found = await store.feedback.round_of(side.group_id, TODAY)
     assert found is not None and found.id is not None
     side.feedback_round_id = found.id
     asked = {"round": str(found.id)}
-    chat = OWN_CHAT[PRESENTER_A.name]
+    chat = OWN_CHAT[client.name]
     scored = {**asked, "score": "4", "anonymous": "false"}
-    assert await world.tap(PRESENTER_A, FEEDBACK_SCORE_VERB, scored, chat) == 200
+    assert await world.tap(client, FEEDBACK_SCORE_VERB, scored, chat) == 200
     written = {**asked, "good": FEEDBACK_GOOD, "idea": FEEDBACK_IDEA, "topics": "cooking"}
-    assert await world.tap(PRESENTER_A, FEEDBACK_MORE_VERB, written, chat) == 200
-    answered = await store.feedback.answered(found.id, world.ids[PRESENTER_A.name])
+    assert await world.tap(client, FEEDBACK_MORE_VERB, written, chat) == 200
+    answered = await store.feedback.answered(found.id, world.ids[client.name])
     assert answered is not None and answered.score == 4 and not answered.anonymous
     [idea] = [i for i in await store.feedback.ideas(side.group_id) if i.text == FEEDBACK_IDEA]
     side.idea_key = idea.key
@@ -586,8 +599,7 @@ async def arrange(world: World, org_file: Path) -> None:
         assert await world.say(instructor, "nimenhuuto", side.chat) == 201
         [roll_call] = await store.rollcall.of_day(group_id, TODAY)
         side.roll_call_id = roll_call.id or 0
-        if side is world.a:
-            await answer_feedback(world, side)
+        await answer_feedback(world, side, PRESENTER_A if side is world.a else CLIENT_B)
         helped = side.clients[1]
         here = {"rollcall": str(side.roll_call_id)}
         assert await world.tap(helped, HERE_VERB, here, side.chat) == 200
@@ -1099,6 +1111,7 @@ def effect(
         world.ids[HELPED_B.name],
         world.ids[EXCUSED_A.name],
         world.ids[PRESENTER_A.name],
+        world.ids[CLIENT_B.name],
     }
     marks_of_rc: Touch = ("attendance_marks", lambda r: r["roll_call_id"] == rc)
     changes_of_group: Touch = ("attendance_changes", lambda r: r["group_id"] == group_id)
@@ -1230,7 +1243,9 @@ def side_for(world: World, lands: Lands, where: Where) -> Side | None:
     return None
 
 
-def judge(world: World, where: Where, verb: Verb, observed: Observed) -> list[str]:
+def judge(
+    world: World, where: Where, verb: Verb, observed: Observed, rules: tuple[Rule, ...] = RULES
+) -> list[str]:
     """What is wrong with one cell, by the rules."""
     role = world.role.key
     found: list[str] = []
@@ -1239,7 +1254,7 @@ def judge(world: World, where: Where, verb: Verb, observed: Observed) -> list[st
     shown = observed.seen_by_actor(world, where)
     if any(_quoted(e) in shown for e in ERRORS):
         found.append("answered with an error")
-    granted = allowed(verb, role, where)
+    granted = allowed(verb, role, where, rules)
     targets = {world.chat(where).id}
     touches: list[Touch] = []
     if granted is not None:
@@ -1322,7 +1337,9 @@ def card_data(world: World, verb: str) -> dict[str, str]:
     return {"verb": verb, **data[verb]}
 
 
-def activity(world: World, where: Where, verb: Verb) -> dict[str, Any]:
+def activity(
+    world: World, where: Where, verb: Verb, data: dict[str, str] | None = None
+) -> dict[str, Any]:
     conv = world.chat(where)
     if isinstance(verb, Command):
         return message(
@@ -1334,7 +1351,7 @@ def activity(world: World, where: Where, verb: Verb) -> dict[str, Any]:
         )
     return invoke_execute(
         verb,
-        card_data(world, verb),
+        data or card_data(world, verb),
         conversation=conv,
         sender=world.actor,
         service_url=world.connector.url,
@@ -1370,13 +1387,21 @@ PREPARE: dict[Verb, Callable[[World], Awaitable[None]]] = {
 SETTLE = frozenset({C["skip"], PLAN_VERB})
 
 
-async def run_cell(world: World, where: Where, verb: Verb, base: Snapshot) -> list[str]:
-    """One cell from the state base; the database is put back to base afterwards."""
-    sent = activity(world, where, verb)
-    granted = allowed(verb, world.role.key, where)
+async def run_cell(
+    world: World, where: Where, verb: Verb, base: Snapshot, *, b_round: bool = False
+) -> list[str]:
+    """One cell from the state base; the database is put back to base afterwards. b_round:
+    the card names B's feedback round instead of A's, judged by B_ROUND_RULES."""
+    data = None
+    rules = RULES
+    if b_round:
+        data = {**card_data(world, str(verb)), "round": str(world.b.feedback_round_id)}
+        rules = B_ROUND_RULES
+    sent = activity(world, where, verb, data)
+    granted = allowed(verb, world.role.key, where, rules)
     settle = 0.3 if granted is not None and verb in SETTLE else 0.0
     observed = await observe(world, sent, base, settle=settle)
-    found = judge(world, where, verb, observed)
+    found = judge(world, where, verb, observed, rules)
     await forget_messages(world, observed)
     if observed.changed:
         await restore(world.engine, base)
@@ -1461,6 +1486,12 @@ async def test_each_role_changes_only_what_the_rules_allow_and_stale_cards_nothi
                 )
         if prepare is not None:
             await restore(world.engine, baseline)
+    for answer in ANSWERS_IN_ORDER:
+        for where in Where:
+            found = await run_cell(world, where, answer, baseline, b_round=True)
+            if found:
+                cell = f"{world.role.key} × {where.value} × {answer} on B's round"
+                problems.append(f"{cell}: " + " | ".join(found))
 
     for where in Where:
         for how in ("made up by hand", "signed for another chat"):
