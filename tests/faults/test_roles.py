@@ -2,14 +2,16 @@
 
 One world per role (and per database): groups A and B, each with its bound chat, a day running
 on its plan, a roll call open with marks, a corrected mark in the audit trail, a client's help
-request waiting and a planned day next week. Then, for every text command of the router and
-every card verb, typed or tapped by one actor in A's bound chat (A's meeting chat for the
-meeting roles), in B's bound chat and in their own 1:1 chat: snapshot every table that matters,
-send the activity over loopback HTTP, and compare. A cell the rules refuse must change nothing
-and message nobody but the actor where they spoke; a cell the rules allow must change exactly
-what that verb changes. After a cell that changed something the database is put back as it was,
-so each cell is judged on its own. Then every card verb again with data not signed for the
-conversation (made up by hand, or signed for another chat): "card.stale", nothing changed.
+request waiting, a planned day next week, and its feedback asked with one client who is here
+answering by name with an idea. Then, for every text command of the router and every card
+verb, typed or tapped by one actor in A's bound chat (A's meeting chat for the meeting roles),
+in B's bound chat and in their own 1:1 chat: snapshot every table that matters, send the
+activity over loopback HTTP, and compare. A cell the rules refuse must change nothing and
+message nobody but the actor where they spoke; a cell the rules allow must change exactly what
+that verb changes. The feedback answer's taps go once more on a card of B's round. After a cell
+that changed something the database is put back as it was, so each cell is judged on its own.
+Then every card verb again with data not signed for the conversation (made up by hand, or
+signed for another chat): "card.stale", nothing changed.
 
 Whatever disagrees is collected and reported together, one line per cell.
 """
@@ -36,6 +38,12 @@ from bot.settings import Settings
 from cards.agenda import AGENDA_VERB, BACK_VERB, PLAN_VERB
 from cards.agenda import REFRESH_VERB as AGENDA_REFRESH_VERB
 from cards.bind import BIND_VERB
+from cards.feedback import CHANGE_VERB as FEEDBACK_CHANGE_VERB
+from cards.feedback import IDEA_VERB as FEEDBACK_IDEA_VERB
+from cards.feedback import MORE_VERB as FEEDBACK_MORE_VERB
+from cards.feedback import SCORE_VERB as FEEDBACK_SCORE_VERB
+from cards.feedback import SETTINGS_VERB as FEEDBACK_SETTINGS_VERB
+from cards.feedback import SKIP_VERB as FEEDBACK_SKIP_VERB
 from cards.general import HELP_VERB, RUN_VERB
 from cards.language import LANGUAGE_VERB
 from cards.rollcall import (
@@ -97,8 +105,9 @@ ADMIN = User(name="Pertti Pääkäyttäjä")
 CLIENT_A = User(name="Aino Asiakas")  # the acting client of A: no mark yet
 HELPED_A = User(name="Aleksi Apuatarvitseva")  # present, waiting for help
 EXCUSED_A = User(name="Eetu Sairaana")  # excused by the instructor (audited)
-PRESENTER_A = User(name="Pirjo Esittäjä")  # a client of A; Presenter in A's meeting (§3)
-CLIENT_B = User(name="Bo Klient")  # the acting client of B
+# a client of A, here, who answered the feedback by name; Presenter in A's meeting (§3)
+PRESENTER_A = User(name="Pirjo Esittäjä")
+CLIENT_B = User(name="Bo Klient")  # the acting client of B: here in B, answered its feedback
 HELPED_B = User(name="Britt Hjälpsökande")  # present in B, waiting for help
 STRANGER = User(name="Ville Vieras")  # in no organisation file
 ORGANIZER = User(name="Olli Järjestäjä")  # organises A's meeting, nothing in our records
@@ -202,6 +211,10 @@ TYPED: dict[Command, str] = {
     C["remind"]: "muistuta puuttuvia",
     C["attendance"]: "läsnäolo ryhma-a",
     C["leave"]: "lähden nyt",
+    C["feedback"]: "palaute",
+    C["feedback_results"]: "palautteen tulokset ryhma-a",
+    C["ideas"]: "ideat ryhma-a",
+    C["feedback_settings"]: "palauteasetukset ryhma-a",
 }
 CARD_VERBS: tuple[str, ...] = tuple(ACTIONS)
 VERBS: tuple[Verb, ...] = (*COMMANDS, *CARD_VERBS)
@@ -219,6 +232,7 @@ class Lands(enum.Enum):
 
     CHAT = "the group of the chat"  # a typed command acts on the chat's group
     A = "group A"  # the card data names A's day, roll call, request or client
+    B = "group B"  # the actor's own staff group is B (typed in their 1:1 chat)
     OWN_GROUP = "the actor's own client group"
     SELF = "only the actor"  # help, language, the tutorial: nobody else's data
     READ = "nothing"  # reading; who may see names is checked apart
@@ -264,6 +278,12 @@ READ_OWN_VIEW: set[Verb] = {
     ROLLCALL_REFRESH_VERB,
     GO_VERB,
 }
+ASK_FEEDBACK: set[Verb] = {C["feedback"]}
+ANSWER_FEEDBACK: set[Verb] = {
+    *(FEEDBACK_SCORE_VERB, FEEDBACK_MORE_VERB, FEEDBACK_SKIP_VERB, FEEDBACK_CHANGE_VERB)
+}
+RUN_FEEDBACK_BY_CARD: set[Verb] = {FEEDBACK_IDEA_VERB, FEEDBACK_SETTINGS_VERB}
+READ_FEEDBACK: set[Verb] = {C["feedback_results"], C["ideas"]}
 # places
 A_CHAT, B_CHAT, OWN = {Where.A}, {Where.B}, {Where.OWN}
 BOTH_CHATS = {Where.A, Where.B}
@@ -320,8 +340,44 @@ RULES: tuple[Rule, ...] = (
     # each sees their own view of these and nothing changes (a guide button with A's client's
     # token moves nobody: a tap moves the tapper's own guide)
     rule("anyone, their own view", READ_OWN_VIEW, ALL_ROLES, EVERYWHERE, Lands.READ),
+    # README "Feedback": a group's instructors and admins ask those here today, in the group's
+    # chat; from their 1:1 chat an instructor asks their only group (an admin has to name one)
+    rule("instructors of A ask A", ASK_FEEDBACK, {"instructor_a"}, {*A_CHAT, *OWN}, Lands.A),
+    rule("instructors of B ask B in B's chat", ASK_FEEDBACK, {"instructor_b"}, B_CHAT, Lands.CHAT),
+    rule("instructors of B ask B from their 1:1", ASK_FEEDBACK, {"instructor_b"}, OWN, Lands.B),
+    rule("admins ask any group in its chat", ASK_FEEDBACK, {"admin"}, BOTH_CHATS, Lands.CHAT),
+    # anyone else typing `palaute` gets their own card for today (in their 1:1 chat), or is
+    # told where to find it: nothing changes
+    rule(
+        "anyone else, their own feedback card",
+        ASK_FEEDBACK,
+        ALL_ROLES - {"instructor_a", "instructor_b", "admin"},
+        EVERYWHERE,
+        Lands.READ,
+    ),
+    # only those recorded here today (or sent the card) answer, each for themselves: on their
+    # own card in their 1:1 chat or on the shared card in the group's chat; never for A's
+    # round from B's chat. Staff and those not here are refused.
+    rule("A's client here answers", ANSWER_FEEDBACK, {"presenter_a"}, {*A_CHAT, *OWN}, Lands.A),
+    # the group's instructors and admins change its settings and mark its ideas; the card
+    # names A, so it works in A's chat and in their 1:1 chat, not in B's chat
+    rule("A's staff run A's feedback", RUN_FEEDBACK_BY_CARD, A_STAFF, {*A_CHAT, *OWN}, Lands.A),
+    # results and ideas: A's instructors, its unit's coordinators and admins, privately
+    rule("A's feedback, read", READ_FEEDBACK, A_RECORD, EVERYWHERE, Lands.READ),
+    rule("A's feedback settings, read", {C["feedback_settings"]}, A_STAFF, EVERYWHERE, Lands.READ),
 )
 # everything no rule names is refused: nothing changes, nobody but the actor hears of it
+
+# the feedback answer's taps once more, their card naming B's round: only B's client who is here
+# answers it, in B's chat or their 1:1 chat; nobody does from A's chat
+ANSWERS_IN_ORDER: tuple[str, ...] = (
+    *(FEEDBACK_SCORE_VERB, FEEDBACK_MORE_VERB, FEEDBACK_SKIP_VERB, FEEDBACK_CHANGE_VERB),
+)
+B_ROUND_RULES: tuple[Rule, ...] = (
+    rule(
+        "B's client here answers B's round", ANSWER_FEEDBACK, {"client_b"}, {*B_CHAT, *OWN}, Lands.B
+    ),
+)
 
 # who may see whose names (§4: clients never see other clients' data; coordinators see their
 # units' groups, instructors their groups, admins all)
@@ -333,15 +389,16 @@ SEES_NAMES_OF: dict[str, frozenset[str]] = {
 }
 
 
-def allowed(verb: Verb, role: str, where: Where) -> Rule | None:
+def allowed(verb: Verb, role: str, where: Where, rules: tuple[Rule, ...] = RULES) -> Rule | None:
     """The rule that allows this cell, or None (refused)."""
-    return next((r for r in RULES if verb in r.verbs and role in r.who and where in r.where), None)
+    return next((r for r in rules if verb in r.verbs and role in r.who and where in r.where), None)
 
 
 def test_the_rules_name_only_verbs_the_router_knows() -> None:
     known = set(COMMANDS) | set(ACTIONS)
-    for r in RULES:
+    for r in (*RULES, *B_ROUND_RULES):
         assert r.verbs <= known, r.why
+    assert set(ANSWERS_IN_ORDER) == ANSWER_FEEDBACK
     assert set(TYPED) == set(COMMANDS)
 
 
@@ -362,6 +419,8 @@ class Side:
     next_week_id: int = 0
     roll_call_id: int = 0
     request_key: str = ""
+    feedback_round_id: int = 0  # today's feedback round
+    idea_key: str = ""  # the idea written in it
 
 
 @dataclass
@@ -473,6 +532,32 @@ async def ask_for_help(world: World, client: User) -> None:
     raise AssertionError(f"{client.name} never got to ask for help")
 
 
+FEEDBACK_GOOD, FEEDBACK_IDEA = "Mukava päivä", "Retki museoon"
+NEW_IDEA = "Lisää pelejä"
+
+
+async def answer_feedback(world: World, side: Side, client: User) -> None:
+    """A client of the group says they are here; the instructor asks for feedback and the
+    client answers by name in their 1:1 chat: 4, words and an idea."""
+    store = world.bot.store
+    here = {"rollcall": str(side.roll_call_id)}
+    assert await world.tap(client, HERE_VERB, here, side.chat) == 200
+    assert await world.say(side.instructors[0], "palaute", side.chat) == 201
+    found = await store.feedback.round_of(side.group_id, TODAY)
+    assert found is not None and found.id is not None
+    side.feedback_round_id = found.id
+    asked = {"round": str(found.id)}
+    chat = OWN_CHAT[client.name]
+    scored = {**asked, "score": "4", "anonymous": "false"}
+    assert await world.tap(client, FEEDBACK_SCORE_VERB, scored, chat) == 200
+    written = {**asked, "good": FEEDBACK_GOOD, "idea": FEEDBACK_IDEA, "topics": "cooking"}
+    assert await world.tap(client, FEEDBACK_MORE_VERB, written, chat) == 200
+    answered = await store.feedback.answered(found.id, world.ids[client.name])
+    assert answered is not None and answered.score == 4 and not answered.anonymous
+    [idea] = [i for i in await store.feedback.ideas(side.group_id) if i.text == FEEDBACK_IDEA]
+    side.idea_key = idea.key
+
+
 async def arrange(world: World, org_file: Path) -> None:
     """Both groups as on a group day at ten in the morning (see the module's docstring)."""
     bot, connector = world.bot, world.connector
@@ -514,6 +599,7 @@ async def arrange(world: World, org_file: Path) -> None:
         assert await world.say(instructor, "nimenhuuto", side.chat) == 201
         [roll_call] = await store.rollcall.of_day(group_id, TODAY)
         side.roll_call_id = roll_call.id or 0
+        await answer_feedback(world, side, PRESENTER_A if side is world.a else CLIENT_B)
         helped = side.clients[1]
         here = {"rollcall": str(side.roll_call_id)}
         assert await world.tap(helped, HERE_VERB, here, side.chat) == 200
@@ -557,6 +643,13 @@ JUDGED = frozenset(
         "help_requests",
         "audit_log",
         "dialog_state",
+        "feedback_rounds",
+        "feedback_prompts",
+        "feedback_answered",
+        "feedback_answers",
+        "feedback_texts",
+        "feedback_ideas",
+        "feedback_settings",
     }
 )
 # bookkeeping times that move with any write; what was written shows in the other columns
@@ -852,6 +945,58 @@ def _quoted(words: str) -> str:
     return json.dumps(words, ensure_ascii=False)[1:-1]
 
 
+FEEDBACK_VERBS = frozenset({*ASK_FEEDBACK, *ANSWER_FEEDBACK, *RUN_FEEDBACK_BY_CARD})
+
+
+def feedback_effect(
+    world: World, verb: Verb, side: Side, observed: Observed, shown: str
+) -> tuple[list[Touch], list[str]]:
+    """The feedback rows an allowed cell may change, and what is wrong with the change."""
+    me = world.ids[world.actor.name]
+    group_id = side.group_id
+    problems: list[str] = []
+    if verb is C["feedback"]:
+        # the helped client came after the round was asked: only they get the card now
+        helped = world.ids[side.clients[1].name]
+        new_round = lambda r: r["group_id"] == group_id and r["id"] != side.feedback_round_id  # noqa: E731
+        rounds = {side.feedback_round_id} | {
+            c.row["id"] for c in _of(observed, "feedback_rounds", new_round)
+        }
+        asked = lambda r: r["round_id"] in rounds  # noqa: E731
+        prompted = {c.row["person_id"] for c in _of(observed, "feedback_prompts", asked)}
+        if prompted != {helped}:
+            problems.append(f"{side.name}'s feedback went to {sorted(prompted)}, not [{helped}]")
+        if _quoted(text(FI, "feedback.asked", count=1)) not in shown:
+            problems.append("not told that one person was asked")
+        return [("feedback_rounds", new_round), ("feedback_prompts", asked)], problems
+    mine = lambda r: r["round_id"] == side.feedback_round_id and r["person_id"] == me  # noqa: E731
+    if verb is FEEDBACK_SCORE_VERB:
+        scored = _of(observed, "feedback_answers", mine)
+        if not any(c.after is not None and c.after["score"] == 5 for c in scored):
+            problems.append("the actor's named answer 4 was not replaced by 5")
+        return [("feedback_answers", mine), ("feedback_answered", mine)], problems
+    if verb is FEEDBACK_MORE_VERB:
+        written = _of(observed, "feedback_texts", mine)
+        if not any(c.after is not None and c.after["text"] == NEW_IDEA for c in written):
+            problems.append("the actor's new idea was not stored")
+        return [("feedback_texts", mine), ("feedback_answered", mine)], problems
+    if verb in (FEEDBACK_SKIP_VERB, FEEDBACK_CHANGE_VERB):
+        return [], problems  # the thanks card, or the six buttons again: nothing stored
+    if verb is FEEDBACK_IDEA_VERB:
+        idea = lambda r: r["group_id"] == group_id and r["key"] == side.idea_key  # noqa: E731
+        marked = _of(observed, "feedback_ideas", idea)
+        if not marked or not marked[0].row["used"] or marked[0].row["changed_by"] != me:
+            problems.append(f"{side.name}'s idea was not marked used by the actor")
+        return [("feedback_ideas", idea)], problems
+    if verb is FEEDBACK_SETTINGS_VERB:
+        of_group = lambda r: r["group_id"] == group_id  # noqa: E731
+        saved = _of(observed, "feedback_settings", of_group)
+        if not saved or (saved[0].row["anonymous"], saved[0].row["reminder"]) != (False, False):
+            problems.append(f"{side.name}'s feedback settings were not saved")
+        return [("feedback_settings", of_group)], problems
+    raise AssertionError(f"no expectation written for {label(verb)}")
+
+
 def effect(
     world: World, where: Where, verb: Verb, side: Side | None, observed: Observed
 ) -> tuple[list[Touch], list[str]]:
@@ -869,6 +1014,8 @@ def effect(
             if not mine or mine[0].row["chosen_language"] != FI.value:
                 problems.append("the actor's language was not stored")
         return touches, problems
+    if verb in FEEDBACK_VERBS:
+        return feedback_effect(world, verb, side, observed, shown)
     today = lambda r: r["id"] == side.day_id  # noqa: E731
     group_id = side.group_id
     day_changes = _of(observed, "group_days", today)
@@ -963,6 +1110,8 @@ def effect(
         world.ids[HELPED_A.name],
         world.ids[HELPED_B.name],
         world.ids[EXCUSED_A.name],
+        world.ids[PRESENTER_A.name],
+        world.ids[CLIENT_B.name],
     }
     marks_of_rc: Touch = ("attendance_marks", lambda r: r["roll_call_id"] == rc)
     changes_of_group: Touch = ("attendance_changes", lambda r: r["group_id"] == group_id)
@@ -1007,6 +1156,8 @@ def effect(
             [("tutorial_progress", lambda r: r["person_id"] == me)] if verb is PROBLEM_VERB else []
         )
         if world.role.key in A_STAFF:  # the instructors' own view, no mark
+            return guide, problems
+        if world.actor is PRESENTER_A:  # here already: their mark stays as it was
             return guide, problems
         mine = _of(
             observed, "attendance_marks", lambda r: r["roll_call_id"] == rc and r["person_id"] == me
@@ -1085,12 +1236,16 @@ def side_for(world: World, lands: Lands, where: Where) -> Side | None:
         return world.a if where is Where.A else world.b
     if lands is Lands.A:
         return world.a
+    if lands is Lands.B:
+        return world.b
     if lands is Lands.OWN_GROUP:
         return world.a if world.actor in CLIENTS_A else world.b
     return None
 
 
-def judge(world: World, where: Where, verb: Verb, observed: Observed) -> list[str]:
+def judge(
+    world: World, where: Where, verb: Verb, observed: Observed, rules: tuple[Rule, ...] = RULES
+) -> list[str]:
     """What is wrong with one cell, by the rules."""
     role = world.role.key
     found: list[str] = []
@@ -1099,7 +1254,7 @@ def judge(world: World, where: Where, verb: Verb, observed: Observed) -> list[st
     shown = observed.seen_by_actor(world, where)
     if any(_quoted(e) in shown for e in ERRORS):
         found.append("answered with an error")
-    granted = allowed(verb, role, where)
+    granted = allowed(verb, role, where, rules)
     targets = {world.chat(where).id}
     touches: list[Touch] = []
     if granted is not None:
@@ -1138,6 +1293,7 @@ def card_data(world: World, verb: str) -> dict[str, str]:
     """What the bot's own card would carry for this verb, naming A's objects."""
     a = world.a
     rc = {"rollcall": str(a.roll_call_id)}
+    asked = {"round": str(a.feedback_round_id)}
     excuse = {
         "why": "soitti aamulla",  # a correction's reason
         f"p{world.ids[CLIENT_A.name]}": f"{Status.EXCUSED.value}:{Reason.SICK.value}",
@@ -1167,11 +1323,23 @@ def card_data(world: World, verb: str) -> dict[str, str]:
         LIST_VERB: rc,
         HISTORY_VERB: rc,
         SAVE_VERB: {**rc, **excuse},
+        FEEDBACK_SCORE_VERB: {**asked, "score": "5", "anonymous": "false"},
+        FEEDBACK_MORE_VERB: {**asked, "good": FEEDBACK_GOOD, "idea": NEW_IDEA, "topics": ""},
+        FEEDBACK_SKIP_VERB: asked,
+        FEEDBACK_CHANGE_VERB: asked,
+        FEEDBACK_IDEA_VERB: {"group": str(a.group_id), "idea": a.idea_key, "do": "used"},
+        FEEDBACK_SETTINGS_VERB: {
+            "group": str(a.group_id),
+            "anonymous": "false",
+            "reminder": "false",
+        },
     }
     return {"verb": verb, **data[verb]}
 
 
-def activity(world: World, where: Where, verb: Verb) -> dict[str, Any]:
+def activity(
+    world: World, where: Where, verb: Verb, data: dict[str, str] | None = None
+) -> dict[str, Any]:
     conv = world.chat(where)
     if isinstance(verb, Command):
         return message(
@@ -1183,7 +1351,7 @@ def activity(world: World, where: Where, verb: Verb) -> dict[str, Any]:
         )
     return invoke_execute(
         verb,
-        card_data(world, verb),
+        data or card_data(world, verb),
         conversation=conv,
         sender=world.actor,
         service_url=world.connector.url,
@@ -1219,13 +1387,21 @@ PREPARE: dict[Verb, Callable[[World], Awaitable[None]]] = {
 SETTLE = frozenset({C["skip"], PLAN_VERB})
 
 
-async def run_cell(world: World, where: Where, verb: Verb, base: Snapshot) -> list[str]:
-    """One cell from the state base; the database is put back to base afterwards."""
-    sent = activity(world, where, verb)
-    granted = allowed(verb, world.role.key, where)
+async def run_cell(
+    world: World, where: Where, verb: Verb, base: Snapshot, *, b_round: bool = False
+) -> list[str]:
+    """One cell from the state base; the database is put back to base afterwards. b_round:
+    the card names B's feedback round instead of A's, judged by B_ROUND_RULES."""
+    data = None
+    rules = RULES
+    if b_round:
+        data = {**card_data(world, str(verb)), "round": str(world.b.feedback_round_id)}
+        rules = B_ROUND_RULES
+    sent = activity(world, where, verb, data)
+    granted = allowed(verb, world.role.key, where, rules)
     settle = 0.3 if granted is not None and verb in SETTLE else 0.0
     observed = await observe(world, sent, base, settle=settle)
-    found = judge(world, where, verb, observed)
+    found = judge(world, where, verb, observed, rules)
     await forget_messages(world, observed)
     if observed.changed:
         await restore(world.engine, base)
@@ -1310,6 +1486,12 @@ async def test_each_role_changes_only_what_the_rules_allow_and_stale_cards_nothi
                 )
         if prepare is not None:
             await restore(world.engine, baseline)
+    for answer in ANSWERS_IN_ORDER:
+        for where in Where:
+            found = await run_cell(world, where, answer, baseline, b_round=True)
+            if found:
+                cell = f"{world.role.key} × {where.value} × {answer} on B's round"
+                problems.append(f"{cell}: " + " | ".join(found))
 
     for where in Where:
         for how in ("made up by hand", "signed for another chat"):
