@@ -239,7 +239,8 @@ async def idea(ctx: Context, action: CardAction) -> Outcome:
     if group_id is None:
         raise NotFound("feedback.idea.unknown")
     group = await service.group(group_id)
-    if ctx.conversation.kind.is_group and ctx.conversation.group_id != group.id:
+    if ctx.conversation.kind.is_group:
+        # the ideas list is only ever sent to a 1:1 chat; redrawn in a group, all would see it
         raise NotFound("feedback.idea.unknown")
     found, key = await service.mark_idea(
         ctx.actor, group, action.data.get("idea", ""), action.data.get("do", "")
@@ -268,7 +269,8 @@ async def save_settings(ctx: Context, action: CardAction) -> Outcome:
     if group_id is None:
         raise NotFound("feedback.unknown")
     group = await service.group(group_id)
-    if ctx.conversation.kind.is_group and ctx.conversation.group_id != group.id:
+    if ctx.conversation.kind.is_group:
+        # the settings card is only ever sent to a 1:1 chat
         raise NotFound("feedback.unknown")
     wanted = Settings(
         anonymous=_flag(action.data.get(ANONYMOUS_INPUT)),

@@ -361,7 +361,8 @@ RULES: tuple[Rule, ...] = (
     rule("A's client here answers", ANSWER_FEEDBACK, {"presenter_a"}, {*A_CHAT, *OWN}, Lands.A),
     # the group's instructors and admins change its settings and mark its ideas; the card
     # names A, so it works in A's chat and in their 1:1 chat, not in B's chat
-    rule("A's staff run A's feedback", RUN_FEEDBACK_BY_CARD, A_STAFF, {*A_CHAT, *OWN}, Lands.A),
+    # the ideas list and the settings card are only sent to 1:1 chats
+    rule("A's staff run A's feedback", RUN_FEEDBACK_BY_CARD, A_STAFF, OWN, Lands.A),
     # results and ideas: A's instructors, its unit's coordinators and admins, privately
     rule("A's feedback, read", READ_FEEDBACK, A_RECORD, EVERYWHERE, Lands.READ),
     rule("A's feedback settings, read", {C["feedback_settings"]}, A_STAFF, EVERYWHERE, Lands.READ),
