@@ -285,7 +285,12 @@ def _ms(seconds: float | None) -> str:
 
 
 def report(
-    patterns: Sequence[Pattern], answers: dict[Any, Answers], clients: int, backend: str
+    patterns: Sequence[Pattern],
+    answers: dict[Any, Answers],
+    clients: int,
+    backend: str,
+    idle: float | None,
+    pause: float,
 ) -> None:
     anonymous_wanted = (clients + 1) // 2
     print(
@@ -322,6 +327,15 @@ def report(
                 cards = sum(1 for r in side.results if answered_with_card(r))
                 verdicts.append((p, ratio, good == len(got) and side.errors == 0, cards))
             print(line)
+    if idle is not None:
+        print(
+            f"\nB's CPU when idle (timers, outbox polls): {idle * 1000:.1f} ms a second, "
+            + ", ".join(
+                f"{(p.window_s + pause) * idle / clients * 1000:.1f} ms of the CPU per tap "
+                f"in {p.name}"
+                for p in patterns
+            )
+        )
     print("\nper round (B): answers rows / anonymous / named people / answered rows; p99 A, B ms")
     for p in patterns:
         for i, g in enumerate(p.groups):
@@ -340,6 +354,13 @@ def report(
         print(
             f"P5 {p.name} p99: {'PASS' if ratio <= P99_TARGET else 'FAIL'} "
             f"(B/A {ratio:.2f}, target ≤ {P99_TARGET})"
+        )
+
+
+def check_alive(bot: Service) -> None:
+    if not bot.alive():
+        raise SetupError(
+            f"{bot.name} exited (code {bot.popen.returncode}) during the run\n{bot.log_tail()}"
         )
 
 
@@ -366,7 +387,15 @@ async def run(args: argparse.Namespace, tmp: Path, database_url: str, backend: s
                 f"B: {len(prepared)} groups: day held, feedback asked, {args.clients} cards each "
                 f"({time.monotonic() - started:.0f} s); settling {args.settle:.0f} s"
             )
+            idle_from, idle_at = ours.cpu_seconds(), time.monotonic()
             await asyncio.sleep(args.settle)
+            idle_to = ours.cpu_seconds()
+            check_alive(ours)
+            idle = (
+                (idle_to - idle_from) / (time.monotonic() - idle_at)
+                if idle_to is not None and idle_from is not None and args.settle > 0
+                else None
+            )
 
             async def measure(bot: Service, taps: list[Tap], window_s: float) -> Burst:
                 before = bot.cpu_seconds()
@@ -384,6 +413,7 @@ async def run(args: argparse.Namespace, tmp: Path, database_url: str, backend: s
                     burst_a = await measure(echo, a_taps, p.window_s)
                     b_taps = score_taps(ours.messages_url, connector.url, fb)
                     burst_b = await measure(ours, b_taps, p.window_s)
+                    check_alive(ours)
                     label = "warm-up" if n < args.warmup else f"round {n - args.warmup + 1}"
                     print(f"{label} {p.name}: p99 A {_ms(burst_a.p99)} ms, B {_ms(burst_b.p99)} ms")
                     if n < args.warmup:
@@ -393,7 +423,7 @@ async def run(args: argparse.Namespace, tmp: Path, database_url: str, backend: s
                     p.groups.append(fb)
         round_ids = [g.round_id for p in patterns for g in p.groups]
         answers = await count_answers(database_url, round_ids)
-        report(patterns, answers, args.clients, backend)
+        report(patterns, answers, args.clients, backend, idle, args.pause)
     finally:
         for service in services:
             service.stop()
