@@ -29,6 +29,7 @@ the pause after it) and, for B, the answers in the database: per feedback round,
     .venv/bin/python bench/feedback.py                  # SQLite: 1 warm-up + 3 rounds
     .venv/bin/python bench/feedback.py --temp-postgres  # a throwaway PostgreSQL server
     options: --rounds N --warmup N --clients 50 --pause S --settle S --postgres URL --quick
+             --warm (the best case: each client said hello in the 1:1 chat first, no settling)
 
 ETAPAIVA_BIN=PATH runs another build (or a wrapper, e.g. one that profiles `serve`). Exit
 status 0 whatever the figures (it is a report); 1 if the setup fails.
@@ -92,6 +93,7 @@ ASK_FEEDBACK_WORDS = "palaute"
 ANSWERS_TABLE = "feedback_answers"  # round_id, person_id (NULL when anonymous)
 ANSWERED_TABLE = "feedback_answered"  # round_id, person_id: one row per person who answered
 SPREAD_WINDOW_S = 10.0
+WARM_CHATS = False  # --warm: not the first activity in the 1:1 chat, caches not expired
 SETTLE_S = 31.0  # the bot's caches of people and conversations last 30 s
 
 
@@ -186,6 +188,18 @@ async def hold_day_and_ask(
     if len(rounds) != 1:
         raise SetupError(f"the cards of {group.key} name {len(rounds)} feedback rounds")
     fb.round_id = rounds.pop()
+    if WARM_CHATS:  # each client has said something in the 1:1 chat before tapping
+        for client in group.clients:
+            await post_json(
+                http,
+                bot.messages_url,
+                message(
+                    "moi",
+                    conversation=Conv.personal(id=fb.chats[client.teams_id]),
+                    sender=client,
+                    service_url=connector.url,
+                ),
+            )
     return fb
 
 
@@ -295,7 +309,8 @@ def report(
     anonymous_wanted = (clients + 1) // 2
     print(
         f"\nP5 feedback: {clients} clients tap a score on their feedback card (half anonymous), "
-        f"each tap their first activity in the 1:1 chat; {len(patterns[0].a.bursts)} rounds per "
+        f"{'after a hello in' if WARM_CHATS else 'each tap their first activity in'} the 1:1 "
+        f"chat; {len(patterns[0].a.bursts)} rounds per "
         f"pattern and side, interleaved A B A B ({backend}, 127.0.0.1)"
     )
     print(
@@ -461,7 +476,14 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--temp-postgres", action="store_true", help="a throwaway PostgreSQL server"
     )
     parser.add_argument("--quick", action="store_true", help="a smoke run: 1 round, no settling")
+    parser.add_argument(
+        "--warm",
+        action="store_true",
+        help="the best case: clients said hello in their 1:1 chat first, no settling",
+    )
     args = parser.parse_args(argv)
+    if args.warm:
+        args.settle = 0.0
     if args.quick:
         args.rounds, args.warmup, args.settle = 1, 0, 0.0
     if args.rounds < 1 or args.clients < 2:
@@ -473,7 +495,10 @@ def main() -> None:
     # the clients' first contact with the bot is their check-in in the group chat; the tap
     # measured is their first activity in the 1:1 chat the bot opened for the card
     checkin.WARM_CLIENTS = False
-    sys.exit(asyncio.run(main_async(parse_args())))
+    options = parse_args()
+    global WARM_CHATS
+    WARM_CHATS = options.warm
+    sys.exit(asyncio.run(main_async(options)))
 
 
 if __name__ == "__main__":
