@@ -1,4 +1,4 @@
-"""P5: end-of-day feedback taps over real HTTP against a stock botbuilder echo bot (not a test).
+"""P7: end-of-day feedback taps over real HTTP against a stock botbuilder echo bot (not a test).
 
 The machinery is P1's (`bench/checkin.py`): two bots, each in its own process on a loopback
 port, a fake Teams connector in a third, rounds interleaved A B A B.
@@ -308,7 +308,7 @@ def report(
 ) -> None:
     anonymous_wanted = (clients + 1) // 2
     print(
-        f"\nP5 feedback: {clients} clients tap a score on their feedback card (half anonymous), "
+        f"\nP7 feedback: {clients} clients tap a score on their feedback card (half anonymous), "
         f"{'after a hello in' if WARM_CHATS else 'each tap their first activity in'} the 1:1 "
         f"chat; {len(patterns[0].a.bursts)} rounds per "
         f"pattern and side, interleaved A B A B ({backend}, 127.0.0.1)"
@@ -363,11 +363,11 @@ def report(
     print()
     for p, ratio, recorded, cards in verdicts:
         print(
-            f"P5 {p.name} recorded: {'PASS' if recorded else 'FAIL'} (each round {clients} "
+            f"P7 {p.name} recorded: {'PASS' if recorded else 'FAIL'} (each round {clients} "
             f"answers once, {anonymous_wanted} anonymous; {cards} taps answered with a card)"
         )
         print(
-            f"P5 {p.name} p99: {'PASS' if ratio <= P99_TARGET else 'FAIL'} "
+            f"P7 {p.name} p99: {'PASS' if ratio <= P99_TARGET else 'FAIL'} "
             f"(B/A {ratio:.2f}, target ≤ {P99_TARGET})"
         )
 

@@ -154,13 +154,13 @@ async def score(ctx: Context, action: CardAction) -> Outcome:
         ctx.conversation,
     )
     cards = service.cards
-    if tapped.outcome is Stored.ANONYMOUS_ALREADY:
-        assert tapped.thanks is not None
-        return _answer(ctx, cards.thanks(tapped.thanks), ctx.t("feedback.anonymous_already"))
-    if tapped.more is None:
-        assert tapped.thanks is not None
-        return _answer(ctx, cards.thanks(tapped.thanks))
-    return _answer(ctx, cards.more(tapped.more))
+    if tapped.more is not None:
+        return _answer(ctx, cards.more(tapped.more))
+    assert tapped.thanks is not None
+    said = (
+        [ctx.t("feedback.anonymous_already")] if tapped.outcome is Stored.ANONYMOUS_ALREADY else []
+    )
+    return _answer(ctx, cards.thanks(tapped.thanks), *said)
 
 
 async def more(ctx: Context, action: CardAction) -> Outcome:
@@ -316,8 +316,9 @@ FEATURE = Feature(
         IDEA_VERB: idea,
         SETTINGS_VERB: save_settings,
     },
-    # "that's all" and "change my answer" only read (a score or words are recorded once)
-    idempotent=frozenset({SKIP_VERB, CHANGE_VERB}),
+    # a score tapped again (or delivered again by Teams) stores nothing more and gets the same
+    # card; "that's all" and "change my answer" only read. Words go through the inbox.
+    idempotent=frozenset({SCORE_VERB, SKIP_VERB, CHANGE_VERB}),
     help=(
         HelpItem(65, "feedback.help.client", holding(Role.CLIENT), (FEEDBACK,)),
         HelpItem(

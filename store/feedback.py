@@ -21,12 +21,14 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    and_,
     delete,
     func,
     insert,
     select,
     update,
 )
+from sqlalchemy import text as sql
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
@@ -158,75 +160,126 @@ class FeedbackSettingsRow(Base):
     updated_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
 
 
-_ANSWERED = Base.metadata.tables[FeedbackAnsweredRow.__tablename__]
-_ANSWERS = Base.metadata.tables[FeedbackAnswerRow.__tablename__]
-_TEXTS = Base.metadata.tables[FeedbackTextRow.__tablename__]
-
-
-async def _hold_round(s: AsyncSession, round_id: int) -> None:
+async def _hold_round(s: AsyncSession, round_id: int) -> datetime | None:
     """Take the round's lock for an anonymous write: they run one at a time in a round (the
-    lock lets named answers, and the foreign keys' checks, go on meanwhile)."""
-    await s.execute(
-        select(FeedbackRoundRow.id)
+    lock lets named answers, and the foreign keys' checks, go on meanwhile). Returns when the
+    round closes (None: no such round)."""
+    return (
+        await s.execute(
+            select(FeedbackRoundRow.closes_at)
+            .where(FeedbackRoundRow.id == round_id)
+            .with_for_update(key_share=True)
+        )
+    ).scalar_one_or_none()
+
+
+async def _round_and_record(
+    s: AsyncSession, round_id: int, person_id: int, at: datetime | None, *, lock: bool
+) -> tuple[bool, Any]:
+    """Whether the round has closed by `at` (or is gone; never when `at` is None) and the
+    person's has-answered record (None: not answered), in one read. lock: take the round's
+    lock too (anonymous writes run one at a time in a round; named answers and the foreign
+    keys' checks go on meanwhile)."""
+    query = (
+        select(
+            FeedbackRoundRow.closes_at,
+            FeedbackAnsweredRow.anonymous,
+            FeedbackAnsweredRow.commented,
+        )
+        .select_from(FeedbackRoundRow)
+        .outerjoin(
+            FeedbackAnsweredRow,
+            and_(
+                FeedbackAnsweredRow.round_id == FeedbackRoundRow.id,
+                FeedbackAnsweredRow.person_id == person_id,
+            ),
+        )
         .where(FeedbackRoundRow.id == round_id)
-        .with_for_update(key_share=True)
     )
+    if lock:
+        query = query.with_for_update(key_share=True, of=FeedbackRoundRow)
+    row = (await s.execute(query)).first()
+    if row is None:
+        return at is not None, None
+    closed = at is not None and row.closes_at <= at
+    return closed, (row if row.anonymous is not None else None)
 
 
-async def _scatter(s: AsyncSession, round_id: int) -> None:
-    """Write the round's has-answered records and anonymous rows anew, all in this transaction.
+def _stamps_rows(s: AsyncSession) -> bool:
+    """PostgreSQL marks each row with the transaction that wrote it (SQLite does not)."""
+    return s.get_bind().dialect.name != "sqlite"
+
+
+# each statement takes a table's anonymous rows out and puts them back (with the new one, if
+# any) in key order, in one trip: PostgreSQL lets a statement insert what its WITH deleted
+_REWRITE_ANSWERED = sql(
+    """
+    WITH moved AS (
+        DELETE FROM feedback_answered WHERE round_id = :round_id AND anonymous
+        RETURNING person_id, commented)
+    INSERT INTO feedback_answered (round_id, person_id, anonymous, commented)
+    SELECT CAST(:round_id AS INTEGER), person_id, true, commented FROM (
+        SELECT person_id, commented FROM moved
+        UNION ALL
+        SELECT CAST(:person_id AS INTEGER), false WHERE CAST(:add AS BOOLEAN)
+    ) AS kept ORDER BY person_id
+    """
+)
+_REWRITE_SCORES = sql(
+    """
+    WITH moved AS (
+        DELETE FROM feedback_answers WHERE round_id = :round_id AND person_id IS NULL
+        RETURNING id, score)
+    INSERT INTO feedback_answers (id, round_id, score, person_id, answered_at)
+    SELECT id, CAST(:round_id AS INTEGER), score, NULL, NULL FROM (
+        SELECT id, score FROM moved
+        UNION ALL
+        SELECT CAST(:id AS VARCHAR), CAST(:score AS INTEGER) WHERE CAST(:add AS BOOLEAN)
+    ) AS kept ORDER BY id
+    """
+)
+_REWRITE_TEXTS = sql(
+    """
+    WITH moved AS (
+        DELETE FROM feedback_texts WHERE round_id = :round_id AND person_id IS NULL
+        RETURNING id, kind, text, key)
+    INSERT INTO feedback_texts (id, round_id, kind, text, key, person_id)
+    SELECT id, CAST(:round_id AS INTEGER), kind, text, key, NULL FROM moved ORDER BY id
+    """
+)
+
+
+async def _scatter(
+    s: AsyncSession,
+    round_id: int,
+    *,
+    person_id: int | None = None,
+    score: tuple[str, int] | None = None,
+) -> None:
+    """Write the round's anonymous has-answered records and anonymous rows anew, in this
+    transaction (PostgreSQL only).
 
     PostgreSQL stamps each row with the transaction that wrote it (xmin) and keeps rows in the
     order they were written: the anonymous score (or words) and the has-answered record written
-    together would carry the same stamp. Rewritten, every has-answered record and every
-    anonymous row of the round carries this transaction's stamp, in the order of person and of
-    random id.
+    together would carry the same stamp. Rewritten, every anonymous has-answered record and
+    every anonymous row of the round carries this transaction's stamp, in the order of person
+    and of random id. (A named record is its person's anyway: it is left as it is.) SQLite
+    keeps these tables in key order (WITHOUT ROWID) and marks no row with its writer.
+
+    person_id: a new anonymous has-answered record; score: a new anonymous score (its id and
+    number); both written with the rest (a record someone else wrote meanwhile makes the
+    statement fail: the caller decides again).
     """
-    answered = (
-        await s.execute(
-            delete(_ANSWERED)
-            .where(_ANSWERED.c.round_id == round_id)
-            .returning(_ANSWERED.c.person_id, _ANSWERED.c.anonymous, _ANSWERED.c.commented)
-        )
-    ).all()
-    if answered:
-        await s.execute(
-            insert(_ANSWERED),
-            [
-                {"round_id": round_id, "person_id": p, "anonymous": a, "commented": c}
-                for p, a, c in sorted(answered)
-            ],
-        )
-    scores = (
-        await s.execute(
-            delete(_ANSWERS)
-            .where(_ANSWERS.c.round_id == round_id, _ANSWERS.c.person_id.is_(None))
-            .returning(_ANSWERS.c.id, _ANSWERS.c.score)
-        )
-    ).all()
-    if scores:
-        await s.execute(
-            insert(_ANSWERS),
-            [
-                {"id": i, "round_id": round_id, "score": n, "person_id": None, "answered_at": None}
-                for i, n in sorted(scores)
-            ],
-        )
-    texts = (
-        await s.execute(
-            delete(_TEXTS)
-            .where(_TEXTS.c.round_id == round_id, _TEXTS.c.person_id.is_(None))
-            .returning(_TEXTS.c.id, _TEXTS.c.kind, _TEXTS.c.text, _TEXTS.c.key)
-        )
-    ).all()
-    if texts:
-        await s.execute(
-            insert(_TEXTS),
-            [
-                {"id": i, "round_id": round_id, "kind": k, "text": t, "key": key, "person_id": None}
-                for i, k, t, key in sorted(texts)
-            ],
-        )
+    await s.execute(
+        _REWRITE_ANSWERED,
+        {"round_id": round_id, "person_id": person_id or 0, "add": person_id is not None},
+    )
+    new_id, number = score if score is not None else ("", 0)
+    await s.execute(
+        _REWRITE_SCORES,
+        {"round_id": round_id, "id": new_id, "score": number, "add": score is not None},
+    )
+    await s.execute(_REWRITE_TEXTS, {"round_id": round_id})
 
 
 class _Again(Exception):
@@ -482,7 +535,9 @@ class SqlFeedbackStore:
     async def _answer_named(
         self, s: AsyncSession, round_id: int, person_id: int, score: int, at: datetime
     ) -> Outcome:
-        record = await _answered_row(s, round_id, person_id)
+        closed, record = await _round_and_record(s, round_id, person_id, at, lock=False)
+        if closed:
+            return Outcome.CLOSED
         if record is not None and record.anonymous:
             return Outcome.ANONYMOUS_ALREADY
         if record is None:
@@ -529,25 +584,33 @@ class SqlFeedbackStore:
             )
         return Outcome.REPLACED
 
-    async def answer_anonymous(self, round_id: int, person_id: int, score: int) -> Outcome:
+    async def answer_anonymous(
+        self, round_id: int, person_id: int, score: int, at: datetime | None = None
+    ) -> Outcome:
         """Store a score unlinked and that the person answered, in one transaction (see port)."""
         for _ in range(_ATTEMPTS):
             try:
                 async with self._db.write() as s:
-                    return await self._answer_anonymous(s, round_id, person_id, score)
+                    return await self._answer_anonymous(s, round_id, person_id, score, at)
             except (_Again, IntegrityError):
                 continue
         raise ConcurrentUpdate(f"feedback answer in round {round_id}")
 
     async def _answer_anonymous(
-        self, s: AsyncSession, round_id: int, person_id: int, score: int
+        self, s: AsyncSession, round_id: int, person_id: int, score: int, at: datetime | None
     ) -> Outcome:
-        await _hold_round(s, round_id)
-        record = await _answered_row(s, round_id, person_id)
+        closed, record = await _round_and_record(s, round_id, person_id, at, lock=True)
+        if closed:
+            return Outcome.CLOSED
         if record is not None and record.anonymous:
             return Outcome.ANONYMOUS_ALREADY
+        stamps = _stamps_rows(s)
+        new_record: int | None = None
         if record is None:
-            await _insert_answered(s, round_id, person_id, anonymous=True)
+            if stamps:
+                new_record = person_id  # written in the rewrite below
+            else:
+                await _insert_answered(s, round_id, person_id, anonymous=True)
             outcome = Outcome.STORED
         else:
             # the named answer and its words go; the words may be given again, anonymously
@@ -567,12 +630,16 @@ class SqlFeedbackStore:
                     delete(table).where(table.round_id == round_id, table.person_id == person_id)
                 )
             outcome = Outcome.REPLACED
-        await s.execute(
-            insert(FeedbackAnswerRow).values(
-                id=_new_id(), round_id=round_id, score=score, person_id=None, answered_at=None
+        new_id = _new_id()
+        if stamps:
+            # written with the rest of the round's rows, in the rewrite (see _scatter)
+            await _scatter(s, round_id, person_id=new_record, score=(new_id, score))
+        else:
+            await s.execute(
+                insert(FeedbackAnswerRow).values(
+                    id=new_id, round_id=round_id, score=score, person_id=None, answered_at=None
+                )
             )
-        )
-        await _scatter(s, round_id)
         return outcome
 
     async def comment(
@@ -614,7 +681,8 @@ class SqlFeedbackStore:
                 await s.execute(
                     insert(FeedbackTextRow), [_text_values(round_id, None, t) for t in texts]
                 )
-            await _scatter(s, round_id)
+            if _stamps_rows(s):
+                await _scatter(s, round_id)
             return Outcome.STORED
         await _hold_named(s, round_id, person_id, commented=True)
         new = sorted((t.kind.value, t.text) for t in texts)

@@ -107,6 +107,7 @@ class Outcome(enum.Enum):
     REPLACED = "replaced"  # a named answer changed (or became anonymous)
     SAME = "same"  # the same answer again (a double tap): nothing changed
     ANONYMOUS_ALREADY = "anonymous_already"  # an anonymous answer cannot be changed or repeated
+    CLOSED = "closed"  # the round had closed (the digest went out): nothing written
 
 
 @dataclass(frozen=True, slots=True)

@@ -52,13 +52,18 @@ class FeedbackStore(Protocol):
         self, round_id: int, person_id: int, score: int, at: datetime
     ) -> Outcome:
         """Store or replace the person's answer, linked to them (STORED, REPLACED, SAME), or
-        ANONYMOUS_ALREADY (nothing written) when they answered anonymously before."""
+        ANONYMOUS_ALREADY (nothing written) when they answered anonymously before, or CLOSED
+        (nothing written) when the round closed at or before `at`."""
         ...
 
-    async def answer_anonymous(self, round_id: int, person_id: int, score: int) -> Outcome:
+    async def answer_anonymous(
+        self, round_id: int, person_id: int, score: int, at: datetime | None = None
+    ) -> Outcome:
         """Store a score with no link to the person, and that they have answered, in one
         transaction. A named answer they gave before is removed with its texts (REPLACED);
-        ANONYMOUS_ALREADY (nothing written) when they answered anonymously before."""
+        ANONYMOUS_ALREADY (nothing written) when they answered anonymously before; CLOSED
+        (nothing written) when the round closed at or before `at` (not checked without it).
+        `at` is never stored."""
         ...
 
     async def comment(self, round_id: int, person_id: int, texts: Sequence[Text]) -> Outcome:

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from domain.errors import DomainError, NotAllowed, NotFound
@@ -48,6 +49,7 @@ from domain.ports import ConversationRepository, People, PersonalChats, personal
 from domain.rollcall.attendance import AttendanceRecords
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 DEFAULT_REMINDER = timedelta(minutes=30)
 DEFAULT_CLOSES = time(16, 0)  # the coordinators' digest: answers end when it goes out
@@ -100,6 +102,17 @@ class Sent:
     dropped: tuple[str, ...] = field(default=())  # topic values that are not topics
 
 
+KNOWN_ROUNDS = 512  # rounds (and who was asked in them) kept in memory, the newest
+
+
+def _remember(table: dict[int, T], key: int, value: T) -> None:
+    """Keep value, dropping the oldest entries beyond KNOWN_ROUNDS."""
+    table.pop(key, None)
+    table[key] = value
+    while len(table) > KNOWN_ROUNDS:
+        del table[next(iter(table))]
+
+
 def ask_key(round_id: int, person_id: int) -> str:
     """The outbox key of a person's feedback card: sent once per round."""
     return f"feedback:{round_id}:ask:{person_id}"
@@ -144,6 +157,8 @@ class FeedbackService:
         self._retitle = retitle
         self.config = config or FeedbackConfig()
         self._clock = clock
+        self._known: dict[int, Round] = {}
+        self._asked: dict[int, frozenset[int]] = {}
 
     def now(self) -> datetime:
         """The service's clock (aware UTC)."""
@@ -283,6 +298,9 @@ class FeedbackService:
                 )
             )
         sent = await self._store.add_prompts(round_.id, prompts) if prompts else []
+        # the taps that follow find the round and who was asked in memory
+        _remember(self._known, round_.id, round_)
+        _remember(self._asked, round_.id, frozenset(asked_before | set(sent)))
         shared = False
         if unreachable:
             view = AskView(
@@ -349,11 +367,27 @@ class FeedbackService:
 
     # --- answering ---------------------------------------------------------------------
 
-    async def _round(self, round_id: int) -> tuple[Round, Group]:
-        round_ = await self._store.round(round_id)
+    async def _round(self, round_id: int, *, fresh: bool = True) -> tuple[Round, Group]:
+        """A round and its group. fresh=False may answer from memory: what is used from it
+        then never changes (its group, day and chat), or only gets earlier (its closing, which
+        the store checks again when the answer is written)."""
+        round_ = None if fresh else self._known.get(round_id)
         if round_ is None:
-            raise NotFound("feedback.unknown")
+            round_ = await self._store.round(round_id)
+            if round_ is None:
+                raise NotFound("feedback.unknown")
+            _remember(self._known, round_id, round_)
         return round_, await self.group(round_.group_id)
+
+    async def _was_asked(self, round_id: int, person_id: int) -> bool:
+        """The person was sent the round's card (people are only ever added: a person found in
+        memory was asked; one not found there is looked up again)."""
+        known = self._asked.get(round_id)
+        if known is not None and person_id in known:
+            return True
+        known = await self._store.asked(round_id)
+        _remember(self._asked, round_id, known)
+        return person_id in known
 
     def check_reach(self, actor: Actor, round_: Round, conversation: Conversation) -> None:
         """A tap names a round this turn may touch: from the group's chat (the shared card) or
@@ -371,7 +405,7 @@ class FeedbackService:
     async def _may_answer(self, actor: Actor, round_: Round, group: Group) -> None:
         """Asked privately, or recorded present or late that day; staff are refused kindly."""
         assert round_.id is not None
-        if actor.person_id in await self._store.asked(round_.id):
+        if await self._was_asked(round_.id, actor.person_id):
             return
         if self.runs(actor, group):
             raise NotAllowed("feedback.staff_card")
@@ -380,9 +414,9 @@ class FeedbackService:
         raise NotAllowed("feedback.not_present")
 
     async def _answerable(
-        self, actor: Actor, round_id: int, conversation: Conversation
+        self, actor: Actor, round_id: int, conversation: Conversation, *, fresh: bool = True
     ) -> tuple[Round, Group]:
-        round_, group = await self._round(round_id)
+        round_, group = await self._round(round_id, fresh=fresh)
         self.check_reach(actor, round_, conversation)
         if round_.day != self.today(group) or not round_.is_open(self.now()):
             raise DomainError("feedback.closed")
@@ -426,21 +460,33 @@ class FeedbackService:
         """
         if score not in SCORES:
             raise DomainError("feedback.bad_score")
-        round_, group = await self._answerable(actor, round_id, conversation)
+        # the hot path: the round from memory, one write, no read-back for a first answer
+        round_, group = await self._answerable(actor, round_id, conversation, fresh=False)
         assert round_.id is not None
         if anonymous is None:
             anonymous = round_.anonymous_default
+        now = self.now()
         if anonymous:
-            outcome = await self._store.answer_anonymous(round_.id, actor.person_id, score)
+            outcome = await self._store.answer_anonymous(round_.id, actor.person_id, score, now)
         else:
-            outcome = await self._store.answer_named(round_.id, actor.person_id, score, self.now())
-        answered = await self._store.answered(round_.id, actor.person_id)
-        assert answered is not None
-        if outcome is Outcome.ANONYMOUS_ALREADY:
-            return Tapped(outcome, thanks=self._thanks(round_, actor, group, answered))
-        if answered.commented and answered.anonymous:
+            outcome = await self._store.answer_named(round_.id, actor.person_id, score, now)
+        if outcome is Outcome.CLOSED:
+            self._known.pop(round_.id, None)
+            raise DomainError("feedback.closed")
+        if outcome is Outcome.STORED:
+            answered = Answered(anonymous=anonymous, commented=False, score=score)
+        else:
+            found = await self._store.answered(round_.id, actor.person_id)
+            assert found is not None
+            answered = found
+        if answered.anonymous and answered.commented:
             # the words were sent already (anonymous words are sent once)
             return Tapped(outcome, thanks=self._thanks(round_, actor, group, answered))
+        if outcome is Outcome.ANONYMOUS_ALREADY and not anonymous:
+            # a named answer after an anonymous one: it stays as it was, and they are told
+            return Tapped(outcome, thanks=self._thanks(round_, actor, group, answered))
+        # (an anonymous tap again before the words: the same words form as the first time,
+        # so a tap Teams delivers twice gets the same answer; nothing more is stored)
         return Tapped(outcome, more=self._more(round_, actor, group, answered, outcome, score))
 
     def _more(

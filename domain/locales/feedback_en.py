@@ -21,7 +21,7 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "feedback.more.title": "Thank you! You gave the number {score}.",
     "feedback.more.title_anonymous": "Thank you! Your answer is saved.",
     "feedback.more.replaced": "Your answer is now changed.",
-    "feedback.more.anonymous": "You answered anonymously.",
+    "feedback.more.anonymous": "You answered anonymously. An anonymous answer cannot be changed.",
     "feedback.more.named": "You answered with your name.",
     "feedback.more.optional": "You can tell more. You do not have to.",
     "feedback.more.good": "What was good?",

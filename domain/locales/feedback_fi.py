@@ -21,7 +21,7 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "feedback.more.title": "Kiitos! Annoit numeron {score}.",
     "feedback.more.title_anonymous": "Kiitos! Vastauksesi on tallessa.",
     "feedback.more.replaced": "Vastauksesi on nyt muutettu.",
-    "feedback.more.anonymous": "Vastasit nimettömänä.",
+    "feedback.more.anonymous": "Vastasit nimettömänä. Nimetöntä vastausta ei voi muuttaa.",
     "feedback.more.named": "Vastasit omalla nimelläsi.",
     "feedback.more.optional": "Voit vielä kertoa lisää. Se ei ole pakollista.",
     "feedback.more.good": "Mikä oli hyvää?",

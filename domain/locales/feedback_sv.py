@@ -21,7 +21,7 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "feedback.more.title": "Tack! Du gav siffran {score}.",
     "feedback.more.title_anonymous": "Tack! Ditt svar är sparat.",
     "feedback.more.replaced": "Ditt svar är nu ändrat.",
-    "feedback.more.anonymous": "Du svarade anonymt.",
+    "feedback.more.anonymous": "Du svarade anonymt. Ett anonymt svar kan inte ändras.",
     "feedback.more.named": "Du svarade med ditt namn.",
     "feedback.more.optional": "Du kan berätta mer. Det är frivilligt.",
     "feedback.more.good": "Vad var bra?",

@@ -440,7 +440,7 @@ async def test_double_taps_at_once_leave_one_answer(store: Store) -> None:
     org = await arrange(store)
     for offset in range(RACE_ROUNDS):
         round_id = await opened(store, org, DAY + timedelta(days=offset))
-        at = T0 + timedelta(days=offset)
+        at = T0 + timedelta(minutes=offset)  # each round opens at T0 and takes answers 3 h
         named = await asyncio.gather(
             *(store.feedback.answer_named(round_id, org.jari, 5, at) for _ in range(3))
         )
@@ -745,22 +745,28 @@ async def test_an_anonymous_answer_cannot_be_traced_to_its_person(store: Store) 
         {**r, "anonymous": bool(r["anonymous"]), "commented": bool(r["commented"])} for r in records
     ]
     # PostgreSQL stamps every row with the transaction that wrote it (xmin): the stamp of
-    # P's anonymous score and words must be shared by everyone's has-answered record
+    # P's anonymous score and words must be shared by every anonymous has-answered record
+    # (a named one is its person's anyway)
     if store.db.engine.dialect.name == "postgresql":
+        unnamed = {
+            "feedback_answered": "anonymous",
+            "feedback_answers": "person_id IS NULL",
+            "feedback_texts": "person_id IS NULL",
+        }
         async with store.db.engine.connect() as conn:
             stamps = {
                 table: {
                     (row[0], row[1])
                     for row in await conn.execute(
                         text(
-                            f"SELECT xmin::text, person_id IS NULL, round_id FROM {table}"  # noqa: S608
+                            f"SELECT xmin::text, {flag}, round_id FROM {table}"  # noqa: S608
                         )
                     )
                     if row[2] == round_id
                 }
-                for table in ("feedback_answered", "feedback_answers", "feedback_texts")
+                for table, flag in unnamed.items()
             }
-        answered_stamps = {stamp for stamp, _ in stamps["feedback_answered"]}
+        answered_stamps = {stamp for stamp, anonymous in stamps["feedback_answered"] if anonymous}
         assert len(answered_stamps) == 1, "has-answered records tell who answered when"
         for table in ("feedback_answers", "feedback_texts"):
             anonymous_stamps = {stamp for stamp, unnamed in stamps[table] if unnamed}
@@ -831,3 +837,18 @@ async def test_the_feedback_migration_goes_down_and_up_again(database_url: str) 
             }
     finally:
         await engine.dispose()
+
+
+async def test_an_answer_at_or_after_the_close_writes_nothing(store: Store) -> None:
+    org = await arrange(store)
+    round_id = await opened(store, org)
+    closes = T0 + timedelta(hours=3)
+    assert await store.feedback.answer_named(round_id, org.jari, 5, closes) is Outcome.CLOSED
+    assert await store.feedback.answer_anonymous(round_id, org.sari, 2, closes) is Outcome.CLOSED
+    assert await store.feedback.answer_named(round_id, org.jari, 4, T0) is Outcome.STORED
+    assert await store.feedback.close(round_id, T0 + timedelta(minutes=5))
+    later = T0 + timedelta(minutes=6)
+    assert await store.feedback.answer_named(round_id, org.jari, 6, later) is Outcome.CLOSED
+    assert await store.feedback.answer_anonymous(round_id, org.sari, 2, later) is Outcome.CLOSED
+    assert (await store.feedback.results(round_id)).scores == (4,)
+    assert await store.feedback.answered(round_id, org.sari) is None

@@ -393,10 +393,15 @@ async def test_answers_after_the_day_closed_are_refused(room: Room) -> None:
     rid = await round_id(room)
     round_ = await room.bot.store.feedback.round(rid)
     assert round_ is not None
+    await tap_score(room, HERE[1], 3, anonymous=False)  # the service now knows the round
     await room.bot.store.feedback.close(rid, datetime.now(UTC))
-    body = await tap_score(room, HERE[0], 6, anonymous=False)
+    for client, anonymous in ((HERE[0], False), (HERE[2], True)):
+        body = await tap_score(room, client, 6, anonymous=anonymous)
+        assert body["value"] == text(FI, "feedback.closed")
+    # and a change of the answer given before the close is refused too
+    body = await tap_score(room, HERE[1], 5, anonymous=False)
     assert body["value"] == text(FI, "feedback.closed")
-    assert (await room.bot.store.feedback.results(rid)).count == 0
+    assert (await room.bot.store.feedback.results(rid)).scores == (3,)
 
 
 # --- the reminder ------------------------------------------------------------------------------
@@ -613,3 +618,17 @@ async def test_palaute_brings_back_what_is_still_to_do(room: Room) -> None:
     away = Conv.personal()
     room.connector.add_member(away.id, AWAY[0].member())
     assert await say_in(room, away, AWAY[0], "palaute") == [text(FI, "feedback.not_present")]
+
+
+async def test_an_anonymous_tap_again_before_the_words_gets_the_same_form_and_stores_nothing(
+    room: Room,
+) -> None:
+    await held_day(room)
+    await ask_feedback(room)
+    rid = await round_id(room)
+    first = await tap_score(room, HERE[3], 2, anonymous=True)
+    again = await asyncio.gather(*(tap_score(room, HERE[3], 6, anonymous=True) for _ in range(3)))
+    for body in (first, *again):
+        assert actions_of(body["value"], MORE_VERB)
+        assert text(FI, "feedback.more.anonymous") in dump(body["value"])
+    assert (await room.bot.store.feedback.results(rid)).scores == (2,)

@@ -440,6 +440,7 @@ def test_only_idempotent_card_verbs_skip_the_inbox(world: World) -> None:
     assert {
         "rollcall.here",
         "rollcall.refresh",
+        "feedback.score",
         "feedback.skip",
         "feedback.change",
     } == router.registry.idempotent
@@ -451,7 +452,6 @@ def test_only_idempotent_card_verbs_skip_the_inbox(world: World) -> None:
         "help.take",
         "agenda.steer",
         "tutorial.go",
-        "feedback.score",
         "feedback.more",
     ):
         assert router.needs_dedupe(action(verb))
