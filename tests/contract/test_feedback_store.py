@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,6 @@ from sqlalchemy import Connection, MetaData, func, inspect, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.orgfile import parse_org_file
 from domain.feedback.model import (
     Answered,
     Idea,
@@ -39,72 +38,11 @@ from store.db import create_engine
 from store.feedback import FeedbackAnswerRow, FeedbackTextRow, SqlFeedbackStore
 from store.migrate import alembic_config, head_revision, upgrade
 from store.store import Store
+from tests.contract.test_rollcall_store import Org, arrange
 
 T0 = datetime(2026, 3, 5, 13, 0, tzinfo=UTC)
 DAY = date(2026, 3, 5)
 RACE_ROUNDS = 15
-
-ORG = """
-version: 1
-units:
-  - key: it
-    name: IT-paja
-groups:
-  - key: it-ryhma
-    unit: it
-    name: IT-ryhmä
-  - key: kahvila
-    unit: it
-    name: Etäkahvila
-people:
-  - name: Maija Virtanen
-    upn: maija@example.hel.fi
-    instructor: [it-ryhma]
-  - name: Jari Mäkinen
-    upn: jari@example.hel.fi
-    client: [it-ryhma]
-  - name: Sari Heikkinen
-    upn: sari@example.hel.fi
-    client: [it-ryhma]
-  - name: Erkki Esimerkki
-    upn: erkki@example.hel.fi
-    client: [it-ryhma]
-  - name: Sara Lind
-    upn: sara@example.hel.fi
-    client: [it-ryhma]
-  - name: Gustav Gäst
-    upn: gustav@example.hel.fi
-    client: [kahvila]
-"""
-
-
-@dataclass(frozen=True)
-class Org:
-    group: int
-    other_group: int
-    maija: int
-    jari: int
-    sari: int
-    erkki: int
-    sara: int
-    gustav: int
-
-    @property
-    def clients(self) -> list[int]:
-        return [self.jari, self.sari, self.erkki, self.sara]
-
-
-async def arrange(store: Store) -> Org:
-    await store.org.apply(parse_org_file(ORG))
-    groups = {g.key: g.id for g in await store.org.all_groups()}
-    ids: dict[str, int] = {}
-    for name in ("maija", "jari", "sari", "erkki", "sara", "gustav"):
-        person = await store.org.person_by_upn(f"{name}@example.hel.fi")
-        assert person is not None and person.id is not None
-        ids[name] = person.id
-    group, other = groups["it-ryhma"], groups["kahvila"]
-    assert group is not None and other is not None
-    return Org(group=group, other_group=other, **ids)
 
 
 def wanted(
