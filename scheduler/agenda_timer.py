@@ -18,6 +18,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from domain.agenda import AgendaService
 from domain.days import GroupDay, pending_events
+from scheduler.quiet import ends_quietly
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +68,7 @@ class AgendaTimer:
         self.running = True
         await self.reconcile_all()
         self._aps.add_job(
-            self.poll,
+            ends_quietly(self.poll),
             "interval",
             seconds=self._poll_seconds,
             id=POLL_JOB,

@@ -15,6 +15,7 @@ from typing import Protocol
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from domain.hooks import Periodic
+from scheduler.quiet import ends_quietly
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +74,7 @@ class LeaderJobs:
         await self._timer.start()
         for periodic in self._periodic:
             self._aps.add_job(
-                periodic.job,
+                ends_quietly(periodic.job),
                 "interval",
                 seconds=periodic.seconds,
                 id=periodic.job_id,

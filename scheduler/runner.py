@@ -9,6 +9,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.schedulers.base import STATE_PAUSED, STATE_RUNNING, STATE_STOPPED
 
 from domain.ports import InboxRepository
+from scheduler.quiet import ends_quietly
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,7 @@ class Scheduler:
     def start(self) -> None:
         """Start on the running event loop and add the housekeeping jobs."""
         self._scheduler.add_job(
-            self.purge_inbox,
+            ends_quietly(self.purge_inbox),
             "interval",
             minutes=30,
             id=HOUSEKEEPING_JOB,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
@@ -105,9 +106,9 @@ async def test_elected_frees_dead_leases_then_starts_the_worker_timer_and_period
     assert leases.calls == [(_alive, "me")]
     close = aps.get_job(ROLLCALL_CLOSE_JOB)
     recurrence = aps.get_job(RECURRENCE_JOB)
-    assert close is not None and close.func is _close
+    assert close is not None and close.func.__wrapped__ is _close
     assert close.trigger.interval.total_seconds() == ROLLCALL_CLOSE_SECONDS
-    assert recurrence is not None and recurrence.func is _create
+    assert recurrence is not None and recurrence.func.__wrapped__ is _create
     assert recurrence.trigger.interval.total_seconds() == 3600
     assert close.max_instances == 1 and recurrence.max_instances == 1
     assert close.coalesce and recurrence.coalesce
@@ -144,3 +145,30 @@ async def test_deposed_without_having_led_only_stops(aps: AsyncIOScheduler) -> N
     jobs, _ = _jobs(aps, events)
     await jobs.deposed()
     assert events.log == ["timer.stop", "worker.stop"]
+
+
+async def test_a_periodic_job_cancelled_by_a_shutdown_ends_without_a_traceback(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    started = asyncio.Event()
+
+    async def slow() -> None:
+        started.set()
+        await asyncio.sleep(60)
+
+    scheduler = AsyncIOScheduler()
+    scheduler.start()
+    jobs = LeaderJobs(
+        scheduler,
+        worker=FakeWorker(Events()),
+        timer=FakeTimer(Events()),
+        periodic=(Periodic("test:slow", 3600, slow, at_once=True),),
+        leases=FakeLeases(Events(), 0),
+        alive=_alive,
+        owner="me",
+    )
+    await jobs.elected()
+    await asyncio.wait_for(started.wait(), 5)
+    scheduler.shutdown(wait=False)
+    await asyncio.sleep(0.1)
+    assert not [r for r in caplog.records if r.exc_info], [r.getMessage() for r in caplog.records]
