@@ -26,7 +26,6 @@ import asyncio
 import contextlib
 import json
 import sqlite3
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +40,7 @@ from cards.rollcall import HERE_VERB
 from domain.i18n import decimal, text
 from domain.org import Language
 from tests.e2e.conftest import PLAYGROUND_CONFIG, Playground
+from tests.e2e.stream import Card, Sent, Stream, actions, listening, walk
 from tests.e2e.test_help_playground import (
     JARI_CHAT,
     MAIJA_ID,
@@ -67,74 +67,6 @@ IDEA = "Ruoanlaittoa halvalla"
 CONFIG: dict[str, Any] = yaml.safe_load(PLAYGROUND_CONFIG.read_text(encoding="utf-8"))
 GROUP_CHAT = str(CONFIG["groupChat"]["id"])
 GROUP_NAME = str(CONFIG["groupChat"]["name"])
-
-Card = dict[str, Any]
-Sent = tuple[str, str, Card]  # the chat, the message id, the signed card
-
-
-class Stream:
-    """The bot's messages as the Playground's WebSocket stream pushes them, in every chat."""
-
-    def __init__(self) -> None:
-        self.messages: list[tuple[str, dict[str, Any]]] = []
-        self._changed = asyncio.Event()
-
-    async def run(self, ws: aiohttp.ClientWebSocketResponse) -> None:
-        async for frame in ws:
-            if frame.type != aiohttp.WSMsgType.TEXT:
-                break
-            event = json.loads(frame.data)
-            if event.get("action") in ("createMessage", "updateMessage"):
-                where = str(event.get("actionConversationId"))
-                self.messages.append((where, event["message"]))
-                self._changed.set()
-
-    async def card(self, verb: str, *, where: str | None = None, after: int = 0) -> Sent:
-        """The first card (from message number `after` on) with a button for verb: its chat,
-        its message id and the card as the bot sent it (signed)."""
-        async with asyncio.timeout(REPLY_TIMEOUT_S):
-            while True:
-                for conversation, message in self.messages[after:]:
-                    if where is not None and conversation != where:
-                        continue
-                    for attachment in message.get("attachments") or []:
-                        content = attachment.get("content")
-                        if isinstance(content, dict) and any(
-                            a.get("verb") == verb for a in _actions(content)
-                        ):
-                            return conversation, str(message["messageId"]), content
-                self._changed.clear()
-                await self._changed.wait()
-
-
-def _walk(node: Any) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = []
-    if isinstance(node, dict):
-        found.append(node)
-        for value in node.values():
-            found.extend(_walk(value))
-    elif isinstance(node, list):
-        for value in node:
-            found.extend(_walk(value))
-    return found
-
-
-def _actions(card: Card) -> list[dict[str, Any]]:
-    return [e for e in _walk(card) if e.get("type") == "Action.Execute"]
-
-
-@contextlib.asynccontextmanager
-async def _listening(playground: Playground) -> AsyncIterator[tuple[aiohttp.ClientSession, Stream]]:
-    stream = Stream()
-    url = f"{playground.url}/_ws_conversation/v1/conversations/stream"
-    async with aiohttp.ClientSession() as session, session.ws_connect(url) as ws:
-        reader = asyncio.create_task(stream.run(ws))
-        try:
-            yield session, stream
-        finally:
-            reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await reader
 
 
 async def _maija_says(
@@ -189,7 +121,7 @@ async def _tap_as(
     conversation, message_id, card = where
     action = next(
         a
-        for a in _actions(card)
+        for a in actions(card)
         if a.get("verb") == verb and all(a["data"].get(k) == v for k, v in match.items())
     )
     body = {
@@ -215,8 +147,7 @@ async def _tap_as(
 async def _texts_in(stream: Stream, where: str, words: str) -> None:
     async with asyncio.timeout(REPLY_TIMEOUT_S):
         while not any(c == where and words in str(m.get("text")) for c, m in stream.messages):
-            stream._changed.clear()
-            await stream._changed.wait()
+            await stream.changed()
 
 
 def _sent_elsewhere(db: Path, words: str, *, skip: set[str]) -> dict[str, Sent]:
@@ -290,7 +221,7 @@ async def test_a_client_taps_5_writes_an_idea_and_the_instructor_sees_it(
 ) -> None:
     playground = playground_as_jari
     db = tmp_path / "e2e.db"
-    async with async_playwright() as pw, _listening(playground) as (session, stream):
+    async with async_playwright() as pw, listening(playground) as (session, stream):
         browser = await pw.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
         try:
             page = await browser.new_page(viewport={"width": 1280, "height": 1700})
@@ -377,14 +308,14 @@ async def test_a_client_taps_5_writes_an_idea_and_the_instructor_sees_it(
                 assert text(FI, "feedback.results.average", average=decimal(FI, 5.0)) in shown
                 assert text(FI, "feedback.results.ideas") in shown
                 assert IDEA in shown
-                charts = [e for e in _walk(results) if e.get("type") == "Chart.VerticalBar"]
+                charts = [e for e in walk(results) if e.get("type") == "Chart.VerticalBar"]
                 assert [c["data"] for c in charts] == [
                     [{"x": str(n), "y": 1 if n in (4, 5, 6) else 0} for n in range(1, 7)]
                 ]
                 # the Playground (like some Teams clients) draws no chart: the lines say it
                 lines = [
                     e["text"]
-                    for e in _walk(results)
+                    for e in walk(results)
                     if e.get("type") == "TextBlock" and e.get("fontType") == "Monospace"
                 ]
                 assert lines == [

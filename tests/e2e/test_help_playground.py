@@ -18,7 +18,7 @@ import json
 import os
 import sqlite3
 import subprocess
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +43,7 @@ from tests.e2e.conftest import (
     start_process,
     wait_until_ready,
 )
+from tests.e2e.stream import listening
 from tests.e2e.test_playground import (
     CHROMIUM_ARGS,
     COMPOSER,
@@ -125,33 +126,6 @@ def playground_as_jari(
             print(process.log_tails())
 
 
-class Stream:
-    """The Playground's WebSocket stream of the bot's messages, in every conversation."""
-
-    def __init__(self) -> None:
-        self.messages: list[tuple[str, dict[str, Any]]] = []
-        self._changed = asyncio.Event()
-
-    async def run(self, ws: aiohttp.ClientWebSocketResponse) -> None:
-        async for frame in ws:
-            if frame.type != aiohttp.WSMsgType.TEXT:
-                break
-            event = json.loads(frame.data)
-            if event.get("action") == "createMessage":
-                self.messages.append((str(event.get("actionConversationId")), event["message"]))
-                self._changed.set()
-
-    async def text_in(self, conversation: str, *, not_empty: bool) -> str:
-        """The first text the bot posted in conversation."""
-        async with asyncio.timeout(REPLY_TIMEOUT_S):
-            while True:
-                for where, message in self.messages:
-                    if where == conversation and (message.get("text") or not not_empty):
-                        return str(message.get("text"))
-                self._changed.clear()
-                await self._changed.wait()
-
-
 def _group_id() -> str:
     config = yaml.safe_load(PLAYGROUND_CONFIG.read_text(encoding="utf-8"))
     return str(config["groupChat"]["id"])
@@ -175,20 +149,6 @@ async def _write(page: Page, words: str) -> None:
     await composer.click(timeout=UI_READY_TIMEOUT_MS)
     await composer.press_sequentially(words)
     await page.keyboard.press("Enter")
-
-
-@contextlib.asynccontextmanager
-async def _listening(playground: Playground) -> AsyncIterator[tuple[aiohttp.ClientSession, Stream]]:
-    stream = Stream()
-    url = f"{playground.url}/_ws_conversation/v1/conversations/stream"
-    async with aiohttp.ClientSession() as session, session.ws_connect(url) as ws:
-        reader = asyncio.create_task(stream.run(ws))
-        try:
-            yield session, stream
-        finally:
-            reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await reader
 
 
 async def _maija_says_hello(session: aiohttp.ClientSession, playground: Playground) -> None:
@@ -285,7 +245,7 @@ async def test_a_client_asks_the_instructor_from_kamera_ei_toimi_and_she_takes_i
     camera_step = next(s for s in CONTENT.steps_for(Device.WEB) if s.topic is Topic.CAMERA)
     check = CONTENT.checks_for(Topic.CAMERA, Device.WEB)[0]
     check_title = CONTENT.check_text(FI, check, Device.WEB).title
-    async with async_playwright() as pw, _listening(playground) as (session, stream):
+    async with async_playwright() as pw, listening(playground) as (session, stream):
         browser = await pw.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
         try:
             page = await browser.new_page()
