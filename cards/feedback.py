@@ -14,7 +14,14 @@ from typing import Any
 
 from cards.common import Card, card, execute, heading, paragraph, small, strong, styled
 from cards.payload import CardAction
-from domain.feedback.model import MIN_SHOWN, SCORES, TOPICS, Idea, Results, TextKind
+from domain.feedback.model import (
+    MIN_SHOWN,
+    SCORES,
+    TOPICS,
+    Idea,
+    Results,
+    TextKind,
+)
 from domain.feedback.ports import (
     AskView,
     IdeasView,
@@ -77,15 +84,6 @@ def toggled(value: str | None) -> bool | None:
     if value == TOGGLE_OFF:
         return False
     return None
-
-
-def picked_topics(value: str | None) -> tuple[str, ...]:
-    """The topics ticked on the card ("a,b,c" from Teams): known ones only, each once, in
-    the catalogue's order."""
-    if not value:
-        return ()
-    ticked = {part.strip() for part in value.split(",")}
-    return tuple(topic for topic in TOPICS if topic in ticked)
 
 
 def _size(element: Element) -> int:

@@ -16,6 +16,7 @@ from cards.feedback import (
     SETTINGS_VERB,
     SKIP_VERB,
     TOPICS_INPUT,
+    toggled,
 )
 from cards.payload import CardAction, row_id
 from dialogs.agenda import parse_date
@@ -37,16 +38,6 @@ def _service(ctx: Context) -> FeedbackService:
 
 def _say(*texts: str, card: dict[str, object] | None = None) -> Outcome:
     return Outcome(replies=[Reply(text=t) for t in texts], card_update=card)
-
-
-def _flag(value: str | None) -> bool:
-    """A toggle's value as Teams submits it ("true"/"false"); anything else is False."""
-    return (value or "").strip().casefold() == "true"
-
-
-def _maybe(value: str | None) -> bool | None:
-    """A toggle that may be missing (a client that sends no inputs): None then."""
-    return None if value is None else _flag(value)
 
 
 def _answer(ctx: Context, card: dict[str, object], *texts: str) -> Outcome:
@@ -150,7 +141,7 @@ async def score(ctx: Context, action: CardAction) -> Outcome:
         ctx.actor,
         _round_id(action),
         number,
-        _maybe(action.data.get(ANONYMOUS_INPUT)),
+        toggled(action.data.get(ANONYMOUS_INPUT)),
         ctx.conversation,
     )
     cards = service.cards
@@ -209,11 +200,29 @@ def _day(argument: str, today: date) -> tuple[str, date | None]:
     return argument, None
 
 
+async def _card_group(ctx: Context, action: CardAction, unknown: str) -> Group:
+    """The group a staff card's button names. The ideas list and the settings card are only
+    ever sent to a 1:1 chat: redrawn in a group chat, everyone would see them."""
+    group_id = row_id(action.data.get("group", ""))
+    if group_id is None:
+        raise NotFound(unknown)
+    group = await _service(ctx).group(group_id)
+    if ctx.conversation.kind.is_group:
+        raise NotFound(unknown)
+    return group
+
+
+def _staff_only(ctx: Context) -> None:
+    """Results and ideas are for the staff who see a group's record (the domain checks which
+    group); anyone else is refused before a group name they typed is looked up."""
+    if not ctx.actor.roles & {Role.INSTRUCTOR, Role.COORDINATOR, Role.ADMIN}:
+        raise NotAllowed("feedback.results.not_allowed")
+
+
 async def results(ctx: Context, argument: str) -> Outcome:
     """`palautteen tulokset` [group] [date]: the group's day, to the asker privately."""
     service = _service(ctx)
-    if not ctx.actor.roles & {Role.INSTRUCTOR, Role.COORDINATOR, Role.ADMIN}:
-        raise NotAllowed("feedback.results.not_allowed")
+    _staff_only(ctx)
     rest, on = argument, None
     if argument:
         rest, on = _day(argument, service.now().date())
@@ -225,8 +234,7 @@ async def results(ctx: Context, argument: str) -> Outcome:
 async def ideas(ctx: Context, argument: str) -> Outcome:
     """`ideat` [group]: the group's topic ideas over time."""
     service = _service(ctx)
-    if not ctx.actor.roles & {Role.INSTRUCTOR, Role.COORDINATOR, Role.ADMIN}:
-        raise NotAllowed("feedback.results.not_allowed")
+    _staff_only(ctx)
     group = await _group(ctx, argument, IDEAS, none_key="feedback.results.not_allowed")
     view = await service.ideas(ctx.actor, group, ctx.personal_language)
     return await _to_own_chat(ctx, "ideas", group, service.cards.ideas(view))
@@ -235,13 +243,7 @@ async def ideas(ctx: Context, argument: str) -> Outcome:
 async def idea(ctx: Context, action: CardAction) -> Outcome:
     """An idea marked used (or not), or put in the next day's plan; the list redrawn."""
     service = _service(ctx)
-    group_id = row_id(action.data.get("group", ""))
-    if group_id is None:
-        raise NotFound("feedback.idea.unknown")
-    group = await service.group(group_id)
-    if ctx.conversation.kind.is_group:
-        # the ideas list is only ever sent to a 1:1 chat; redrawn in a group, all would see it
-        raise NotFound("feedback.idea.unknown")
+    group = await _card_group(ctx, action, "feedback.idea.unknown")
     found, key = await service.mark_idea(
         ctx.actor, group, action.data.get("idea", ""), action.data.get("do", "")
     )
@@ -265,16 +267,10 @@ async def settings(ctx: Context, argument: str) -> Outcome:
 async def save_settings(ctx: Context, action: CardAction) -> Outcome:
     """The settings card's Save."""
     service = _service(ctx)
-    group_id = row_id(action.data.get("group", ""))
-    if group_id is None:
-        raise NotFound("feedback.unknown")
-    group = await service.group(group_id)
-    if ctx.conversation.kind.is_group:
-        # the settings card is only ever sent to a 1:1 chat
-        raise NotFound("feedback.unknown")
+    group = await _card_group(ctx, action, "feedback.unknown")
     wanted = Settings(
-        anonymous=_flag(action.data.get(ANONYMOUS_INPUT)),
-        reminder=_flag(action.data.get(REMINDER_INPUT)),
+        anonymous=toggled(action.data.get(ANONYMOUS_INPUT)) is True,
+        reminder=toggled(action.data.get(REMINDER_INPUT)) is True,
     )
     await service.save_settings(ctx.actor, group, wanted)
     view = await service.settings(ctx.actor, group, ctx.language)

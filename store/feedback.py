@@ -8,7 +8,7 @@ whether they wrote something. Nothing joins the two, and results are read back s
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
@@ -160,17 +160,14 @@ class FeedbackSettingsRow(Base):
     updated_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
 
 
-async def _hold_round(s: AsyncSession, round_id: int) -> datetime | None:
+async def _hold_round(s: AsyncSession, round_id: int) -> None:
     """Take the round's lock for an anonymous write: they run one at a time in a round (the
-    lock lets named answers, and the foreign keys' checks, go on meanwhile). Returns when the
-    round closes (None: no such round)."""
-    return (
-        await s.execute(
-            select(FeedbackRoundRow.closes_at)
-            .where(FeedbackRoundRow.id == round_id)
-            .with_for_update(key_share=True)
-        )
-    ).scalar_one_or_none()
+    lock lets named answers, and the foreign keys' checks, go on meanwhile)."""
+    await s.execute(
+        select(FeedbackRoundRow.id)
+        .where(FeedbackRoundRow.id == round_id)
+        .with_for_update(key_share=True)
+    )
 
 
 async def _round_and_record(
@@ -520,17 +517,27 @@ class SqlFeedbackStore:
 
     # --- answers -----------------------------------------------------------------------------
 
+    async def _decided(
+        self, what: str, decide: Callable[[AsyncSession], Awaitable[Outcome]]
+    ) -> Outcome:
+        """One transaction that decides and writes, decided again when another transaction
+        wrote the same person's record first."""
+        for _ in range(_ATTEMPTS):
+            try:
+                async with self._db.write() as s:
+                    return await decide(s)
+            except (_Again, IntegrityError):
+                continue
+        raise ConcurrentUpdate(what)
+
     async def answer_named(
         self, round_id: int, person_id: int, score: int, at: datetime
     ) -> Outcome:
         """Store or replace the person's named answer; ANONYMOUS_ALREADY after an anonymous one."""
-        for _ in range(_ATTEMPTS):
-            try:
-                async with self._db.write() as s:
-                    return await self._answer_named(s, round_id, person_id, score, at)
-            except (_Again, IntegrityError):
-                continue
-        raise ConcurrentUpdate(f"feedback answer in round {round_id}")
+        return await self._decided(
+            f"feedback answer in round {round_id}",
+            lambda s: self._answer_named(s, round_id, person_id, score, at),
+        )
 
     async def _answer_named(
         self, s: AsyncSession, round_id: int, person_id: int, score: int, at: datetime
@@ -588,13 +595,10 @@ class SqlFeedbackStore:
         self, round_id: int, person_id: int, score: int, at: datetime | None = None
     ) -> Outcome:
         """Store a score unlinked and that the person answered, in one transaction (see port)."""
-        for _ in range(_ATTEMPTS):
-            try:
-                async with self._db.write() as s:
-                    return await self._answer_anonymous(s, round_id, person_id, score, at)
-            except (_Again, IntegrityError):
-                continue
-        raise ConcurrentUpdate(f"feedback answer in round {round_id}")
+        return await self._decided(
+            f"feedback answer in round {round_id}",
+            lambda s: self._answer_anonymous(s, round_id, person_id, score, at),
+        )
 
     async def _answer_anonymous(
         self, s: AsyncSession, round_id: int, person_id: int, score: int, at: datetime | None
@@ -649,13 +653,10 @@ class SqlFeedbackStore:
 
         Someone who has not answered has nothing to add words to: nothing is written (SAME).
         """
-        for _ in range(_ATTEMPTS):
-            try:
-                async with self._db.write() as s:
-                    return await self._comment(s, round_id, person_id, texts)
-            except (_Again, IntegrityError):
-                continue
-        raise ConcurrentUpdate(f"feedback texts in round {round_id}")
+        return await self._decided(
+            f"feedback texts in round {round_id}",
+            lambda s: self._comment(s, round_id, person_id, texts),
+        )
 
     async def _comment(
         self, s: AsyncSession, round_id: int, person_id: int, texts: Sequence[FeedbackText]

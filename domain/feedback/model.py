@@ -172,6 +172,15 @@ def clean_text(value: str | None) -> tuple[str | None, bool]:
     return kept, False
 
 
+def picked_topics(value: str | None) -> tuple[str, ...]:
+    """The topics ticked on the card ("a,b,c" from Teams): known ones only, each once, in
+    the catalogue's order."""
+    if not value:
+        return ()
+    ticked = {part.strip() for part in value.split(",")}
+    return tuple(topic for topic in TOPICS if topic in ticked)
+
+
 def idea_key(kind: TextKind, text: str) -> str:
     """The key that counts the same idea once per group: a topic's key, or the folded text."""
     if kind is TextKind.TOPIC:

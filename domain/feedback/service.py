@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TypeVar
 from zoneinfo import ZoneInfo
@@ -18,7 +18,6 @@ from zoneinfo import ZoneInfo
 from domain.errors import DomainError, NotAllowed, NotFound
 from domain.feedback.model import (
     SCORES,
-    TOPICS,
     Answered,
     Idea,
     Outcome,
@@ -29,6 +28,7 @@ from domain.feedback.model import (
     TextKind,
     Trigger,
     clean_text,
+    picked_topics,
 )
 from domain.feedback.ports import (
     AskView,
@@ -99,7 +99,6 @@ class Sent:
     outcome: Outcome
     thanks: ThanksView
     cut: bool = False
-    dropped: tuple[str, ...] = field(default=())  # topic values that are not topics
 
 
 KNOWN_ROUNDS = 512  # rounds (and who was asked in them) kept in memory, the newest
@@ -530,20 +529,10 @@ class FeedbackService:
             raise DomainError("feedback.answer_first")
         good_text, good_cut = clean_text(good)
         idea_text, idea_cut = clean_text(idea)
-        picked: list[str] = []
-        dropped: list[str] = []
-        for value in (topics or "").split(","):
-            value = value.strip()
-            if not value:
-                continue
-            if value in TOPICS and value not in picked:
-                picked.append(value)
-            elif value not in TOPICS:
-                dropped.append(value[:40])
         texts = [
             *([Text(TextKind.GOOD, good_text)] if good_text else []),
             *([Text(TextKind.IDEA, idea_text)] if idea_text else []),
-            *(Text(TextKind.TOPIC, key) for key in picked),
+            *(Text(TextKind.TOPIC, key) for key in picked_topics(topics)),
         ]
         outcome = Outcome.SAME
         if texts or not answered.anonymous:
@@ -562,7 +551,7 @@ class FeedbackService:
                 cut=cut,
                 texts=len(texts),
             )
-        return Sent(outcome, thanks, cut=cut, dropped=tuple(dropped))
+        return Sent(outcome, thanks, cut=cut)
 
     async def done(self, actor: Actor, round_id: int, conversation: Conversation) -> ThanksView:
         """ "No more words": the thanks card."""

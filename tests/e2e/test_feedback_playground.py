@@ -44,6 +44,7 @@ from tests.e2e.stream import Card, Sent, Stream, actions, listening, walk
 from tests.e2e.test_help_playground import (
     JARI_CHAT,
     MAIJA_ID,
+    maija_says,
     organisation,
     playground_as_jari,
 )
@@ -72,39 +73,8 @@ GROUP_NAME = str(CONFIG["groupChat"]["name"])
 async def _maija_says(
     session: aiohttp.ClientSession, playground: Playground, words: str, n: int
 ) -> None:
-    """Maija @mentions the bot in the group chat (as a custom activity: the Playground's
-    message API speaks only as its current user)."""
-    maija = CONFIG["currentUser"]
-    assert maija["id"] == MAIJA_ID
-    bot = {"id": CONFIG["bot"]["id"], "name": CONFIG["bot"]["name"]}
-    mention = f"<at>{bot['name']}</at>"
-    tenant = CONFIG["tenantId"]
-    activity = {
-        "type": "message",
-        "id": f"maija-{n}",
-        "timestamp": "2026-12-07T08:00:00.000Z",
-        "serviceUrl": f"http://localhost:{playground.port}/_connector",
-        "channelId": "msteams",
-        "from": {"id": MAIJA_ID, "name": maija["name"], "aadObjectId": maija["aadObjectId"]},
-        "conversation": {
-            "id": GROUP_CHAT,
-            "conversationType": "groupChat",
-            "isGroup": True,
-            "tenantId": tenant,
-        },
-        "recipient": bot,
-        "text": f"{mention} {words}",
-        "textFormat": "plain",
-        "locale": "fi-FI",
-        "entities": [
-            {"type": "mention", "mentioned": bot, "text": mention},
-            {"type": "clientInfo", "locale": "fi-FI", "platform": "Web", "timezone": "UTC"},
-        ],
-        "channelData": {"tenant": {"id": tenant}},
-    }
-    url = f"{playground.url}/_internal/v1/customActivities"
-    async with session.post(url, json=activity) as response:
-        assert response.status == 200, await response.text()
+    """Maija @mentions the bot in the group chat, in Finnish."""
+    await maija_says(session, playground, words, activity_id=f"maija-{n}", locale="fi-FI")
 
 
 async def _tap_as(

@@ -151,8 +151,15 @@ async def _write(page: Page, words: str) -> None:
     await page.keyboard.press("Enter")
 
 
-async def _maija_says_hello(session: aiohttp.ClientSession, playground: Playground) -> None:
-    """Maija writes to the bot in the group chat, so the bot learns her Teams id (as in Teams).
+async def maija_says(
+    session: aiohttp.ClientSession,
+    playground: Playground,
+    words: str,
+    *,
+    activity_id: str,
+    locale: str = "en-US",
+) -> None:
+    """Maija @mentions the bot in the group chat.
 
     The Playground's message API always speaks as its current user: her message goes in as a
     custom activity, which the Playground forwards to the bot unchanged.
@@ -165,7 +172,7 @@ async def _maija_says_hello(session: aiohttp.ClientSession, playground: Playgrou
     tenant = config["tenantId"]
     activity = {
         "type": "message",
-        "id": "maija-hello",
+        "id": activity_id,
         "timestamp": "2026-12-07T08:00:00.000Z",
         "serviceUrl": f"http://localhost:{playground.port}/_connector",
         "channelId": "msteams",
@@ -177,18 +184,23 @@ async def _maija_says_hello(session: aiohttp.ClientSession, playground: Playgrou
             "tenantId": tenant,
         },
         "recipient": bot,
-        "text": f"{mention} ohjelma",
+        "text": f"{mention} {words}",
         "textFormat": "plain",
-        "locale": "en-US",
+        "locale": locale,
         "entities": [
             {"type": "mention", "mentioned": bot, "text": mention},
-            {"type": "clientInfo", "locale": "en-US", "platform": "Web", "timezone": "UTC"},
+            {"type": "clientInfo", "locale": locale, "platform": "Web", "timezone": "UTC"},
         ],
         "channelData": {"tenant": {"id": tenant}},
     }
     url = f"{playground.url}/_internal/v1/customActivities"
     async with session.post(url, json=activity) as response:
         assert response.status == 200, await response.text()
+
+
+async def _maija_says_hello(session: aiohttp.ClientSession, playground: Playground) -> None:
+    """Maija writes to the bot in the group chat, so the bot learns her Teams id (as in Teams)."""
+    await maija_says(session, playground, "ohjelma", activity_id="maija-hello")
 
 
 async def _help_request_sent_to_maija(db: Path) -> tuple[str, str, dict[str, Any]]:

@@ -33,7 +33,6 @@ from cards.feedback import (
     SKIP_VERB,
     TOPICS_INPUT,
     FeedbackCardRenderer,
-    picked_topics,
     toggled,
     topic_name,
 )
@@ -51,6 +50,7 @@ from domain.feedback.model import (
     TextKind,
     Trigger,
     idea_key,
+    picked_topics,
 )
 from domain.feedback.ports import (
     AskView,
