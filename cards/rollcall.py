@@ -46,6 +46,9 @@ CHOICES: tuple[tuple[Status, Reason | None], ...] = (
     (Status.LATE, None),
     (Status.ABSENT, None),
     (Status.EXCUSED, Reason.SICK),
+    (Status.EXCUSED, Reason.CHILD_SICK),
+    (Status.EXCUSED, Reason.JOB_INTERVIEW),
+    (Status.EXCUSED, Reason.PUBLIC_OFFICE),
     (Status.EXCUSED, Reason.TECHNICAL),
     (Status.EXCUSED, Reason.APPOINTMENT),
     (Status.EXCUSED, Reason.OTHER),
@@ -86,6 +89,14 @@ def status_text(language: Language, status: Status | None, reason: Reason | None
             reason=text(language, f"rollcall.reason.{reason.value}"),
         )
     return words
+
+
+def _choice_title(language: Language, status: Status, reason: Reason | None) -> str:
+    """A choice of the attendance list in few words (forty people have a list each)."""
+    if status is Status.EXCUSED and reason is not None:
+        words = text(language, f"rollcall.reason.{reason.value}")
+        return text(language, "attendance.choice.excused", reason=words)
+    return status_text(language, status, reason)
 
 
 def _action(title: str, verb: str, roll_call: RollCall, **extra: str) -> Element:
@@ -320,7 +331,10 @@ class RollCallCardRenderer:
                         "value": current,
                         "placeholder": text(language, "attendance.choose"),
                         "choices": [
-                            {"title": status_text(language, st, rs), "value": choice_value(st, rs)}
+                            {
+                                "title": _choice_title(language, st, rs),
+                                "value": choice_value(st, rs),
+                            }
                             for st, rs in CHOICES
                         ],
                     }

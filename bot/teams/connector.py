@@ -197,7 +197,7 @@ class BotConnector:
             raise SendFailed(None, reason=f"token {type(exc).__name__}"[:60]) from exc
         kwargs: dict[str, Any] = {"headers": headers}
         if body is not None:
-            kwargs["data"] = json.dumps(body, ensure_ascii=False).encode()
+            kwargs["data"] = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
             kwargs["headers"] = {**headers, "Content-Type": "application/json; charset=utf-8"}
         if within is not None:
             kwargs["timeout"] = aiohttp.ClientTimeout(

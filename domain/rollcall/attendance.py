@@ -45,6 +45,11 @@ class PersonAttendance:
     role: AttendeeRole
     marks: tuple[Mark | None, ...]  # one per roll call of the day, in order (time, reason)
     record: DayRecord
+    # when they joined (the day's planned start if on time, else their first "here"), when
+    # they left (check-out, else the planned end), and the hours between (None: unknown)
+    joined_at: datetime | None = None
+    left_at: datetime | None = None
+    hours: float | None = None
 
     @property
     def status(self) -> Status | None:
@@ -82,6 +87,8 @@ class DayAttendance:
     people: tuple[PersonAttendance, ...]
     # the day is over: the full-day rule can hold (else it is only on the way to a full day)
     over: bool = True
+    # the group day was cancelled ("palvelua ei järjestetä"): nobody on it is absent
+    not_held: bool = False
 
     @property
     def held(self) -> bool:

@@ -40,8 +40,11 @@ class Status(enum.StrEnum):
 class Reason(enum.StrEnum):
     """Why someone is excused."""
 
-    SICK = "sick"
-    TECHNICAL = "technical"
+    SICK = "sick"  # own illness
+    CHILD_SICK = "child_sick"  # a child under 10 is ill
+    JOB_INTERVIEW = "job_interview"  # a job interview or similar
+    PUBLIC_OFFICE = "public_office"  # a public office (luottamustoimi)
+    TECHNICAL = "technical"  # a technical problem: a note, not a reason Kela knows
     APPOINTMENT = "appointment"
     OTHER = "other"
 
