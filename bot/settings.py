@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import time
 from pathlib import Path
 
+from domain.reports.kela import parse_mapping
+
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/etapaiva.db"
 MAX_BODY_BYTES = 256 * 1024
 # the most nested objects and arrays a request body may have, the body itself included
@@ -44,6 +46,12 @@ class Settings:
     rollcall_grace_minutes: int = 10
     rollcall_open_minutes: int = 30
     full_day_rule: str = "first_and_last"
+    # the minimum hours of a statutory activity day (the law's day is 4); 0: no minimum
+    full_day_min_hours: float = 0.0
+    # roll-call reasons mapped onto Kela's absence reasons ("appointment=job_interview,...")
+    kela_reasons: str = ""
+    # the expense allowance (kulukorvaus) per activity day, in euros
+    allowance_eur: float = 9.0
     feedback_reminder_minutes: int = 30
     # when a day's feedback stops taking answers (the coordinators' digest), local "HH:MM"
     feedback_closes: str = "16:00"
@@ -72,6 +80,11 @@ class Settings:
         except ValueError:
             return False
 
+    @property
+    def allowance_cents(self) -> int:
+        """The expense allowance per activity day in cents."""
+        return round(self.allowance_eur * 100)
+
     def check(self) -> None:
         """Refuse combinations that would be unsafe or cannot work."""
         if self.local_mode and not self.binds_loopback_only and not self.allow_insecure:
@@ -89,6 +102,16 @@ class Settings:
                 f"FULL_DAY_RULE must be one of {', '.join(FULL_DAY_RULES)}, "
                 f"not {self.full_day_rule!r}"
             )
+        if not 0 <= self.full_day_min_hours <= 24:
+            raise SettingsError(
+                f"FULL_DAY_MIN_HOURS must be 0–24 hours, not {self.full_day_min_hours}"
+            )
+        if self.allowance_eur < 0:
+            raise SettingsError(f"ALLOWANCE_EUR must be 0 or more, not {self.allowance_eur}")
+        try:
+            parse_mapping(self.kela_reasons)
+        except ValueError as exc:
+            raise SettingsError(f"KELA_REASONS: {exc}") from exc
         if self.rollcall_grace_minutes < 0 or self.rollcall_open_minutes < 1:
             raise SettingsError(
                 "ROLLCALL_GRACE_MINUTES must be 0 or more and ROLLCALL_OPEN_MINUTES 1 or more"
@@ -156,6 +179,16 @@ def load_settings(
         reminder_minutes = int(env.get("FEEDBACK_REMINDER_MINUTES", "30"))
     except ValueError as exc:
         raise SettingsError(f"numeric settings must be whole numbers: {exc}") from exc
+    try:
+        min_hours = float(env.get("FULL_DAY_MIN_HOURS") or "0")
+        allowance = float(env.get("ALLOWANCE_EUR") or "9")
+    except ValueError as exc:
+        raise SettingsError(f"FULL_DAY_MIN_HOURS and ALLOWANCE_EUR must be numbers: {exc}") from exc
+    kela_reasons = (env.get("KELA_REASONS") or "").strip()
+    try:
+        parse_mapping(kela_reasons)
+    except ValueError as exc:
+        raise SettingsError(f"KELA_REASONS: {exc}") from exc
     settings = Settings(
         host=env.get("HOST", "127.0.0.1"),
         port=port,
@@ -177,6 +210,9 @@ def load_settings(
         feedback_reminder_minutes=reminder_minutes,
         feedback_closes=(env.get("FEEDBACK_CLOSES") or "16:00").strip(),
         full_day_rule=(env.get("FULL_DAY_RULE") or "first_and_last").strip().lower(),
+        full_day_min_hours=min_hours,
+        kela_reasons=kela_reasons,
+        allowance_eur=allowance,
     )
     if overrides:
         from dataclasses import replace

@@ -6,7 +6,7 @@ import asyncio
 import enum
 import logging
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
@@ -19,6 +19,7 @@ from domain.model import Actor, Conversation
 from domain.org import Group, Language, Role
 from domain.outbox import OutboxMessage
 from domain.plans import ItemKind, Plan, WeeklySchedule, pick_plan
+from domain.rollcall.ports import DaySpan
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,10 @@ class DayRepository(Protocol):
 
     async def for_group_on(self, group_id: int, on: date) -> d.GroupDay | None: ...
     async def open_days(self, first: date, last: date) -> list[d.GroupDay]: ...
+    async def spans(self, group_id: int, first: date, last: date) -> Mapping[date, DaySpan]:
+        """The group's planned days first..last by date: start, end, cancelled (one read)."""
+        ...
+
     async def add(self, day: d.GroupDay, messages: list[OutboxMessage]) -> d.GroupDay: ...
     async def save(self, day: d.GroupDay, messages: list[OutboxMessage]) -> d.GroupDay:
         """Store day if its version is unchanged (raise ConcurrentUpdate if not)."""
@@ -400,6 +405,12 @@ class AgendaService:
         if day is None or not day.items or day.status is d.DayStatus.CANCELLED:
             return None
         return day.ends
+
+    async def day_spans(self, group: Group, first: date, last: date) -> Mapping[date, DaySpan]:
+        """The group's planned days first..last: each one's start and end, and whether it was
+        cancelled ("palvelua ei järjestetä"); dates without a planned day are missing."""
+        assert group.id is not None
+        return await self._days.spans(group.id, first, last)
 
     async def group_of(self, conversation: Conversation) -> Group:
         """The group bound to this conversation (or NotFound)."""

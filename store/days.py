@@ -33,6 +33,7 @@ from domain.plans import (
     PlanItem,
     WeeklySchedule,
 )
+from domain.rollcall.ports import DaySpan
 from store.db import Database
 from store.outbox import add_to_outbox
 from store.tables import Base, GroupRow, UtcDateTime, utcnow
@@ -192,6 +193,25 @@ class SqlDayRepository:
                 .order_by(GroupDayRow.id)
             )
             return [_day(r) for r in rows.scalars()]
+
+    async def spans(self, group_id: int, first: date, last: date) -> dict[date, DaySpan]:
+        """The group's planned days first..last by date: start, end, cancelled (one query)."""
+        async with self._db.read() as s:
+            rows = await s.execute(
+                select(GroupDayRow.date, GroupDayRow.status, GroupDayRow.items).where(
+                    GroupDayRow.group_id == group_id,
+                    GroupDayRow.date >= first,
+                    GroupDayRow.date <= last,
+                )
+            )
+            found: dict[date, DaySpan] = {}
+            for on, status, raw in rows.all():
+                items = _items_from_json(raw)
+                if items:
+                    found[on] = DaySpan(
+                        items[0].start, items[-1].end, status == DayStatus.CANCELLED.value
+                    )
+            return found
 
     async def open_day_versions(self, first: date, last: date) -> dict[int, int]:
         """Ids and versions of open days (cheap; the timer polls it to see other replicas' work)."""

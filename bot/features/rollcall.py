@@ -12,6 +12,7 @@ from dialogs import rollcall
 from domain.agenda import AgendaService
 from domain.org import Language
 from domain.rollcall import hooks
+from domain.rollcall.attendance import AttendanceRecords
 from domain.rollcall.model import FullDayRule
 from domain.rollcall.service import RollCallService, RollCallSettings
 
@@ -26,6 +27,16 @@ def build(kit: Kit) -> Iterable[object]:
     def notice(language: Language) -> str:
         return notice_url(settings.base_url, language)
 
+    agenda = kit.need(AgendaService)
+    rule = FullDayRule(settings.full_day_rule)
+    records = AttendanceRecords(
+        store.rollcall,
+        rule,
+        agenda.day_end,
+        kit.clock,
+        spans=agenda.day_spans,
+        min_hours=settings.full_day_min_hours,
+    )
     service = RollCallService(
         store.rollcall,
         store.org,
@@ -35,14 +46,15 @@ def build(kit: Kit) -> Iterable[object]:
         RollCallCardRenderer(),
         store.outbox,
         instructor_teams_ids=store.org.instructor_teams_ids,
-        day_end=kit.need(AgendaService).day_end,
+        day_end=agenda.day_end,
         settings=RollCallSettings(
             grace=timedelta(minutes=settings.rollcall_grace_minutes),
             open_for=timedelta(minutes=settings.rollcall_open_minutes),
-            rule=FullDayRule(settings.full_day_rule),
+            rule=rule,
         ),
         clock=kit.clock,
         notice_url=notice,
+        records=records,
     )
     hooks.register(kit.hooks, service, store.conversations)
     kit.hooks.every(CLOSE_JOB, CLOSE_SECONDS, service.close_due)

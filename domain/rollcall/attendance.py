@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -26,7 +26,14 @@ from domain.rollcall.model import (
     Status,
     day_record,
 )
-from domain.rollcall.ports import AttendanceSource, Attendee, DayEnd, StoredAttendance
+from domain.rollcall.ports import (
+    AttendanceSource,
+    Attendee,
+    DayEnd,
+    DaySpan,
+    DaySpans,
+    StoredAttendance,
+)
 
 
 class AttendeeRole(enum.StrEnum):
@@ -89,6 +96,8 @@ class DayAttendance:
     over: bool = True
     # the group day was cancelled ("palvelua ei järjestetä"): nobody on it is absent
     not_held: bool = False
+    # the group had a day planned that date (known only when the planned days were read)
+    planned: bool = False
 
     @property
     def held(self) -> bool:
@@ -110,15 +119,50 @@ def _dates(first: date, last: date) -> list[date]:
     return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 
 
+def joined_and_left(
+    row: tuple[Mark | None, ...],
+    roll_calls: tuple[RollCall, ...],
+    checkout: Checkout | None,
+    start: datetime | None,
+    end: datetime | None,
+) -> tuple[datetime | None, datetime | None, float | None]:
+    """When a person joined and left, and the hours between (None where unknown).
+
+    Joined: the planned start when they were on time at the day's first roll call that counts,
+    else the time of their first "here". Left: the check-out, else the planned end. Hours: only
+    with a planned day (a day without a plan has no hours)."""
+    joined: datetime | None = None
+    first_counted = True
+    for mark, roll_call in zip(row, roll_calls, strict=True):
+        if roll_call.state is CallState.CANCELLED:
+            continue
+        if roll_call.state is CallState.OPEN and mark is None:
+            continue
+        if mark is not None and mark.status.is_here:
+            on_time = mark.status is Status.PRESENT and first_counted
+            joined = start if on_time and start is not None else mark.at
+            break
+        first_counted = False
+    if joined is None:
+        return None, None, None
+    left = checkout.at if checkout is not None else end
+    if left is None or start is None:
+        return joined, left, None
+    hours = round(max((left - joined).total_seconds(), 0.0) / 3600, 2)
+    return joined, left, hours
+
+
 def _line(
     who: Attendee,
     role: AttendeeRole,
     roll_calls: tuple[RollCall, ...],
     marks: Mapping[int, Mapping[int, Mark]],
     checkout: Checkout | None,
+    span: DaySpan | None,
     end: datetime | None,
     rule: FullDayRule,
     settled: bool,
+    min_hours: float = 0.0,
 ) -> PersonAttendance:
     row = tuple(marks.get(rc.id or 0, {}).get(who.person_id) for rc in roll_calls)
     statuses = [m.status if m else None for m in row]
@@ -126,7 +170,13 @@ def _line(
     record = day_record(
         who.person_id, statuses, checkout, end, rule, states=states, settled=settled
     )
-    return PersonAttendance(who.person_id, who.name, role, row, record)
+    start = span.start if span is not None and not span.cancelled else None
+    joined, left, hours = joined_and_left(row, roll_calls, checkout, start, end)
+    if min_hours > 0 and (hours is None or hours < min_hours):
+        # the minimum hours (the law's four-hour day): a shorter day is no activity day, and
+        # a day planned to end too soon after they joined cannot become one
+        record = replace(record, full_day=False, on_the_way=False)
+    return PersonAttendance(who.person_id, who.name, role, row, record, joined, left, hours)
 
 
 def day_over(
@@ -154,13 +204,19 @@ def assemble(
     ends: Mapping[date, datetime | None],
     rule: FullDayRule,
     unsettled: frozenset[date] = frozenset(),
+    *,
+    spans: Mapping[date, DaySpan] | None = None,
+    min_hours: float = 0.0,
 ) -> tuple[DayAttendance, ...]:
     """Every day first..last of the group from what is stored (a day without roll calls too).
 
     The group's clients are on every day; anyone else with a mark that day is a guest (by id).
     ends: the days' planned ends, needed only on days with a check-out. unsettled: the days
-    that are not over yet (a day meeting the rule is then on the way to a full day).
+    that are not over yet (a day meeting the rule is then on the way to a full day). spans:
+    the planned days (start, end, cancelled), when known: the hours and the days not held.
+    min_hours: a full day needs at least this many hours (0: no minimum).
     """
+    spans = spans or {}
     calls: dict[date, list[RollCall]] = {}
     for roll_call in sorted(stored.roll_calls, key=lambda r: (r.day, r.number)):
         calls.setdefault(roll_call.day, []).append(roll_call)
@@ -177,28 +233,49 @@ def assemble(
         roll_calls = tuple(calls.get(day, ()))
         out = checkouts.get(day, {})
         end = ends.get(day)
+        span = spans.get(day)
         settled = day not in unsettled
 
+        guests = {pid for rc in roll_calls for pid in marks.get(rc.id or 0, {})} - clients
+        everyone = [(c, AttendeeRole.CLIENT) for c in stored.clients] + [
+            (names[pid], AttendeeRole.GUEST) for pid in sorted(guests) if pid in names
+        ]
         people = [
             _line(
-                c, AttendeeRole.CLIENT, roll_calls, marks, out.get(c.person_id), end, rule, settled
+                who,
+                role,
+                roll_calls,
+                marks,
+                out.get(who.person_id),
+                span,
+                end,
+                rule,
+                settled,
+                min_hours,
             )
-            for c in stored.clients
+            for who, role in everyone
         ]
-        guests = {pid for rc in roll_calls for pid in marks.get(rc.id or 0, {})} - clients
-        people += [
-            _line(
-                names[pid], AttendeeRole.GUEST, roll_calls, marks, out.get(pid), end, rule, settled
+        not_held = span is not None and span.cancelled
+        found.append(
+            DayAttendance(
+                group_id,
+                day,
+                roll_calls,
+                tuple(people),
+                settled,
+                not_held=not_held,
+                planned=span is not None,
             )
-            for pid in sorted(guests)
-            if pid in names
-        ]
-        found.append(DayAttendance(group_id, day, roll_calls, tuple(people), settled))
+        )
     return tuple(found)
 
 
 class AttendanceRecords:
-    """A group's attendance as recorded, for anyone who may see it (the caller checks that)."""
+    """A group's attendance as recorded, for anyone who may see it (the caller checks that).
+
+    spans: the planned days in one read (their starts, ends and cancellations; then day_end is
+    not asked); min_hours: the minimum hours of a full day (0: none).
+    """
 
     def __init__(
         self,
@@ -206,11 +283,16 @@ class AttendanceRecords:
         rule: FullDayRule = FullDayRule.FIRST_AND_LAST,
         day_end: DayEnd | None = None,
         clock: Callable[[], datetime] | None = None,
+        *,
+        spans: DaySpans | None = None,
+        min_hours: float = 0.0,
     ) -> None:
         self._source = source
         self.rule = rule
         self._day_end = day_end
         self._clock = clock
+        self._spans = spans
+        self.min_hours = min_hours
 
     async def day(self, group: Group, day: date) -> DayAttendance:
         """The record of the group's day (every client listed, also when no roll call was held)."""
@@ -223,15 +305,20 @@ class AttendanceRecords:
         assert group.id is not None
         stored = await self._source.attendance(group.id, first, last)
         ends: dict[date, datetime | None] = {}
-        # a day's planned end matters to a check-out, and to whether today is over yet
-        wanted = {c.day for c in stored.checkouts if first <= c.day <= last}
+        spans: Mapping[date, DaySpan] = {}
         now = self._clock() if self._clock is not None else None
         zone = ZoneInfo(group.timezone)
-        if now is not None and first <= now.astimezone(zone).date() <= last:
-            wanted.add(now.astimezone(zone).date())
-        if self._day_end is not None:
-            for day in sorted(wanted):
-                ends[day] = await self._day_end(group, day)
+        if self._spans is not None:
+            spans = await self._spans(group, first, last)
+            ends = {day: None if span.cancelled else span.end for day, span in spans.items()}
+        else:
+            # a day's planned end matters to a check-out, and to whether today is over yet
+            wanted = {c.day for c in stored.checkouts if first <= c.day <= last}
+            if now is not None and first <= now.astimezone(zone).date() <= last:
+                wanted.add(now.astimezone(zone).date())
+            if self._day_end is not None:
+                for day in sorted(wanted):
+                    ends[day] = await self._day_end(group, day)
         unsettled: set[date] = set()
         if now is not None:
             calls: dict[date, list[RollCall]] = {}
@@ -242,4 +329,14 @@ class AttendanceRecords:
                 for day in _dates(first, last)
                 if not day_over(day, tuple(calls.get(day, ())), now, zone, ends.get(day))
             }
-        return assemble(group.id, first, last, stored, ends, self.rule, frozenset(unsettled))
+        return assemble(
+            group.id,
+            first,
+            last,
+            stored,
+            ends,
+            self.rule,
+            frozenset(unsettled),
+            spans=spans,
+            min_hours=self.min_hours,
+        )

@@ -6,7 +6,7 @@ Teams side (meeting roles, 1:1 chats, instructors' Teams ids); tests may fake an
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -24,6 +24,8 @@ __all__ = [
     "Card",
     "ConversationRepository",
     "DayEnd",
+    "DaySpan",
+    "DaySpans",
     "InstructorTeamsIds",
     "MeetingRoles",
     "NoticeUrl",
@@ -40,6 +42,20 @@ Card = dict[str, Any]
 InstructorTeamsIds = Callable[[int], Awaitable[tuple[str, ...]]]
 # when the group's day on a date is planned to end (None: no day planned)
 DayEnd = Callable[[Group, date], Awaitable[datetime | None]]
+
+
+@dataclass(frozen=True, slots=True)
+class DaySpan:
+    """A group's planned day: its first item's start, its last item's end, cancelled or not."""
+
+    start: datetime
+    end: datetime
+    cancelled: bool = False
+
+
+# the group's planned days first..last (both included) by date, in one read; a date without a
+# planned day (or one with no items) is missing
+DaySpans = Callable[[Group, date, date], Awaitable[Mapping[date, DaySpan]]]
 # the page a meeting notification opens, in a language
 NoticeUrl = Callable[[Language], str]
 
