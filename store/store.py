@@ -11,6 +11,7 @@ from store.db import Database
 from store.feedback import SqlFeedbackStore
 from store.instance import Instance
 from store.outbox import SqlOutbox
+from store.reports import SqlReportSource
 from store.repos import (
     SqlConversationRepository,
     SqlHealth,
@@ -99,4 +100,5 @@ class Store:
         self.plans = SqlPlanRepository(db)
         self.rollcall = SqlRollCallStore(db)
         self.feedback = SqlFeedbackStore(db)
+        self.reports = SqlReportSource(db)
         self.db = db

@@ -48,6 +48,7 @@ class PersonDay:
     full_day: bool
     recorded_by: str  # "self", "system" or the name of the instructor who set the status
     corrections: int  # how many times staff corrected the person's day
+    timezone: str = "Europe/Helsinki"  # the group's: joined_at and left_at are shown in it
 
 
 @dataclass(frozen=True, slots=True)
