@@ -1,14 +1,19 @@
-"""The `etapaiva` command: serve, db, org, plans, outbox, manifest."""
+"""The `etapaiva` command: serve, db, org, plans, outbox, manifest, export."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import logging
+import shutil
 import sys
-from collections.abc import Sequence
+import tempfile
+from collections.abc import AsyncIterator, Sequence
+from datetime import date
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 from bot.orgfile import load_org_file
 from bot.planfile import load_plan_file
@@ -283,6 +288,137 @@ def _manifest_build(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+EXPORT_KINDS = ("attendance", "activity-days", "absences")
+
+
+def _date_arg(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD: {value!r}") from None
+
+
+def _month_arg(value: str) -> date:
+    try:
+        return date.fromisoformat(f"{value}-01")
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a month YYYY-MM: {value!r}") from None
+
+
+def export_file_name(kind: str, first: date, last: date, fmt: str) -> str:
+    """The default file name: attendance-2026-11-01-2026-11-30.csv, activity-days-2026-11.csv."""
+    if kind == "activity-days":
+        return f"{kind}-{first:%Y-%m}.{fmt}"
+    return f"{kind}-{first.isoformat()}-{last.isoformat()}.{fmt}"
+
+
+async def _export(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.reporting import report_service
+    from domain.reports import columns
+    from domain.reports.service import month_end
+
+    kind: str = args.export_command
+    if kind == "activity-days":
+        first = args.month
+        last = month_end(first)
+    else:
+        first, last = args.first, args.last
+        if last < first:
+            print("etapaiva export: --to is before --from", file=sys.stderr)
+            return 2
+    unit: str | None = args.unit
+    group: str | None = getattr(args, "group", None)
+    fmt: str = args.format
+    language = Language(args.language)
+    out = args.out or export_file_name(kind, first, last, fmt)
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+        store = Store(sessionmaker(engine))
+        if (unit or group) and not await store.reports.groups(unit, group):
+            print(f"etapaiva export: no such unit or group: {unit or group}", file=sys.stderr)
+            return 1
+        reports = report_service(settings, store)
+        rows: AsyncIterator[Any]
+        if kind == "attendance":
+            cols = columns.ATTENDANCE
+            rows = reports.person_days(None, first, last, unit, group)
+        else:
+
+            async def listed() -> AsyncIterator[Any]:
+                if kind == "activity-days":
+                    found: Sequence[Any] = await reports.activity_days(None, first, unit)
+                else:
+                    found = await reports.absences(None, first, last, unit)
+                for row in found:
+                    yield row
+
+            cols = columns.ACTIVITY_DAYS if kind == "activity-days" else columns.ABSENCES
+            rows = listed()
+        count = await _write_export(cols, rows, fmt, language, out)
+        subject = f"{first.isoformat()}..{last.isoformat()}"
+        await store.reports.audit(
+            f"export.{kind}",
+            subject,
+            {
+                "rows": count,
+                "format": fmt,
+                "language": language.value,
+                "unit": unit,
+                "group": group,
+                "who": f"cli:{_user()}",
+                "out": out,
+            },
+        )
+    finally:
+        await engine.dispose()
+    where = "standard output" if out == "-" else out
+    print(f"{kind}: {count} rows, {subject}, written to {where}", file=sys.stderr)
+    return 0
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+async def _write_export(
+    cols: Sequence[Any], rows: AsyncIterator[Any], fmt: str, language: Language, out: str
+) -> int:
+    """Write the rows as they come (one group's month at a time); the number of rows."""
+    from bot.exports import CsvRows, XlsxRows
+
+    if fmt == "csv":
+        if out == "-":
+            with CsvRows(cols, sys.stdout.buffer, language) as table:
+                async for row in rows:
+                    table.add(row)
+            sys.stdout.buffer.flush()
+            return table.rows
+        # the command line has nothing else to do meanwhile: plain blocking writes
+        with open(out, "wb") as stream, CsvRows(cols, stream, language) as table:  # noqa: ASYNC230
+            async for row in rows:
+                table.add(row)
+        return table.rows
+    if out != "-":
+        with XlsxRows(cols, out, language) as book:
+            async for row in rows:
+                book.add(row)
+        return book.rows
+    # a zip file needs a file to be finished in: made in a temporary one, then copied out
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "export.xlsx"
+        with XlsxRows(cols, path, language) as book:
+            async for row in rows:
+                book.add(row)
+        with path.open("rb") as made:
+            shutil.copyfileobj(made, sys.stdout.buffer)
+        sys.stdout.buffer.flush()
+        return book.rows
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line interface."""
     parser = argparse.ArgumentParser(prog="etapaiva", description="Etäpäivä Teams bot")
@@ -333,6 +469,31 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--website-url", help="support page (default PUBLIC_URL/tutorial)")
     build.add_argument("--privacy-url", help="privacy page (default PUBLIC_URL/privacy)")
     build.add_argument("--terms-url", help="terms of use page (default PUBLIC_URL/terms)")
+    export = sub.add_parser(
+        "export", help="attendance reports as CSV or xlsx (see docs/exports.md)"
+    ).add_subparsers(dest="export_command", required=True)
+    attendance = export.add_parser("attendance", help="one row per person per group day")
+    activity = export.add_parser(
+        "activity-days", help="per client and month: activity days, absences, the allowance"
+    )
+    absences = export.add_parser("absences", help="the absences in Kela's terms (form TT3)")
+    for periodic in (attendance, absences):
+        periodic.add_argument("--from", dest="first", type=_date_arg, required=True)
+        periodic.add_argument("--to", dest="last", type=_date_arg, required=True)
+    activity.add_argument("--month", type=_month_arg, required=True, help="YYYY-MM")
+    attendance.add_argument("--group", help="only this group (its key)")
+    for each in (attendance, activity, absences):
+        each.add_argument("--unit", help="only this unit's groups (its key)")
+        each.add_argument("--format", choices=("csv", "xlsx"), default="csv")
+        each.add_argument(
+            "--language",
+            choices=[lang.value for lang in Language],
+            default="fi",
+            help="the language of the headers and words (default fi)",
+        )
+        each.add_argument(
+            "--out", help="file to write, or - for standard output (default: named by period)"
+        )
     return parser
 
 
@@ -369,6 +530,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_outbox(settings, args.retry, args.pending))
     if args.command == "manifest":
         return _manifest_build(settings, args)
+    if args.command == "export":
+        return asyncio.run(_export(settings, args))
     if args.org_command == "import":
         return asyncio.run(_org_import(settings, args.file, args.dry_run))
     return asyncio.run(_org_show(settings))
