@@ -86,11 +86,16 @@ def _deciding_mark(
     return None
 
 
+def closing(change: Change) -> bool:
+    """A roll call's closing recorded the person absent (whoever closed it): no correction."""
+    return change.after is Status.ABSENT and change.before is None and change.note is None
+
+
 def recorded_by(
     line: PersonAttendance, roll_calls: Sequence[RollCall], changes: Sequence[NamedChange]
 ) -> str:
-    """Who set the status that decided the day: "self", "system" or the instructor's name
-    ("" when the person has no mark)."""
+    """Who set the status that decided the day: "self", "system" (nobody, or the roll call's
+    closing) or the instructor's name ("" when the person has no mark)."""
     found = _deciding_mark(line, roll_calls)
     if found is None:
         return ""
@@ -105,7 +110,7 @@ def recorded_by(
     if not setting:
         return SYSTEM
     change, name = setting[-1]
-    if change.by is None:
+    if change.by is None or closing(change):
         return SYSTEM
     if change.by == line.person_id:
         return SELF
@@ -113,8 +118,11 @@ def recorded_by(
 
 
 def corrections(person_id: int, changes: Iterable[NamedChange]) -> int:
-    """How many changes staff made to the person's day (not their own, not the system's)."""
-    return sum(1 for change, _ in changes if change.by not in (None, person_id))
+    """How many changes staff made to the person's day (not their own, not the system's, not
+    the absences a roll call's closing recorded)."""
+    return sum(
+        1 for change, _ in changes if change.by not in (None, person_id) and not closing(change)
+    )
 
 
 def day_kind(day: DayAttendance, line: PersonAttendance) -> DayKind:
