@@ -11,7 +11,7 @@ from cards.payload import CardAction
 from domain.i18n import date_text, text
 from domain.org import Language
 from domain.reports.downloads import ExportKind, FileFormat
-from domain.reports.model import ALLOWANCE_CENTS, DayKind, OwnMonth
+from domain.reports.model import DayKind, OwnMonth
 
 OWN_VERB = "own.month"
 EXPORT_VERB = "export.make"
@@ -56,12 +56,12 @@ def own_month_card(
     language: Language,
     *,
     latest: date,
-    rate_cents: int = ALLOWANCE_CENTS,
 ) -> Card:
     """A person's own month in plain words, for them only: full days, short days, absences
     with Kela's reason, days not held, the allowance; buttons to the month before and after.
 
-    latest: the newest month there is a button to (this month)."""
+    latest: the newest month there is a button to (this month). The allowance per day is the
+    month's total over its activity days, so the card always agrees with the totals."""
     t = language
     body: list[dict[str, Any]] = [
         heading(text(t, "own.title", month=month_name(t, own.month))),
@@ -97,6 +97,7 @@ def own_month_card(
     if totals.unrecorded:
         body.append(small(text(t, "own.unrecorded", count=totals.unrecorded)))
     if totals.activity:
+        rate_cents = totals.allowance_cents // totals.activity
         body.append(
             strong(
                 text(
