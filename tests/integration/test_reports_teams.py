@@ -14,14 +14,9 @@ from collections.abc import AsyncIterator
 from datetime import date
 from typing import Any
 
-import aiohttp
 import pytest
-from aiohttp import web
 from sqlalchemy import select
 
-from bot.app import create_app
-from bot.features import FEATURES
-from bot.features import reports as reports_plug
 from bot.orgfile import load_org_file
 from bot.settings import Settings
 from cards.reports import EXPORT_VERB, OWN_VERB
@@ -31,9 +26,9 @@ from domain.org import Language
 from store.tables import AuditRow
 from tests.fakes.activities import Conv, User, invoke_execute, message
 from tests.fakes.connector import FakeConnector
-from tests.fakes.reports import FixedReports, plain_csv
+from tests.fakes.reports import with_fixed_reports
 from tests.integration.conftest import ANNELI, JARI, MAIJA, known
-from tests.integration.harness import BotServer, free_port, stop_bot
+from tests.integration.harness import BotServer, free_port, start_bot, stop_bot
 
 ERIK = User(name="Erik Holmström", upn="erik.holmstrom@example.hel.fi")  # client, sv
 AHMED = User(name="Ahmed Hassan", upn="ahmed.hassan@example.hel.fi")  # client, en
@@ -44,16 +39,8 @@ FI, SV, EN = Language.FI, Language.SV, Language.EN
 async def bot(database_url: str) -> AsyncIterator[BotServer]:
     """The real service with the example organisation; the reports' reader has fixed lines."""
     port = free_port()
-    fixed = FixedReports()
-    plugs = tuple(
-        reports_plug.plug(lambda _kit: fixed, plain_csv) if p is reports_plug.PLUG else p
-        for p in FEATURES
-    )
     settings = Settings(port=port, database_url=database_url, public_url=f"http://127.0.0.1:{port}")
-    runner = web.AppRunner(create_app(settings, features=plugs))
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    server = BotServer(runner, f"http://127.0.0.1:{port}", aiohttp.ClientSession())
+    server = await start_bot(settings, features=with_fixed_reports())
     try:
         await server.store.org.apply(load_org_file("examples/org.example.yaml"))
         yield server
