@@ -11,7 +11,6 @@ import csv
 import io
 import json
 from collections.abc import AsyncIterator
-from datetime import date
 from typing import Any
 
 import pytest
@@ -20,7 +19,6 @@ from sqlalchemy import select
 from bot.orgfile import load_org_file
 from bot.settings import Settings
 from cards.reports import EXPORT_VERB, OWN_VERB
-from dialogs.reports import parse_month
 from domain.i18n import text
 from domain.org import Language
 from store.tables import AuditRow
@@ -172,21 +170,6 @@ async def test_own_days_asked_in_a_group_chat_point_to_the_own_chat(
     sent = await connector.wait_for_count(before + 1)
     assert sent[before]["text"] == text(FI, "own.in_own_chat")
     assert not sent[before].get("attachments")
-
-
-def test_months_are_read_as_people_write_them() -> None:
-    today = date(2026, 12, 7)
-    assert parse_month("", today) == date(2026, 12, 1)
-    assert parse_month("11/2026", today) == date(2026, 11, 1)
-    assert parse_month("11.2026", today) == date(2026, 11, 1)
-    assert parse_month("2026-11", today) == date(2026, 11, 1)
-    assert parse_month("marraskuu", today) == date(2026, 11, 1)
-    assert parse_month("tammikuu", today) == date(2026, 1, 1)
-    assert parse_month("joulukuu", date(2026, 11, 7)) == date(2025, 12, 1)
-    assert parse_month("november 2025", today) == date(2025, 11, 1)
-    assert parse_month("mars", today) == date(2026, 3, 1)
-    for wrong in ("13/2026", "kuu", "11/26", "marraskuu 26", "a b c"):
-        assert parse_month(wrong, today) is None, wrong
 
 
 # --- export files --------------------------------------------------------------------------
