@@ -7,10 +7,12 @@ writer is its plain CSV. The routes, the links, the audit and the dialogs are th
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -21,6 +23,7 @@ from bot.settings import Settings
 from cards.reports import EXPORT_VERB, OWN_VERB
 from domain.i18n import text
 from domain.org import Language
+from scheduler.clock import ScaledClock
 from store.tables import AuditRow
 from tests.fakes.activities import Conv, User, invoke_execute, message
 from tests.fakes.connector import FakeConnector
@@ -324,3 +327,24 @@ async def test_a_period_typed_backwards_is_refused(
         {"kind": "attendance", "format": "csv", "first": "30.11.2026", "last": ""},
     )
     assert body["value"] == text(FI, "export.bad_period")
+
+
+async def test_a_link_opened_after_fifteen_minutes_is_gone(database_url: str) -> None:
+    """With the service's clock running 600 times faster, 15 minutes pass in 1.5 seconds."""
+    port = free_port()
+    settings = Settings(port=port, database_url=database_url, public_url=f"http://127.0.0.1:{port}")
+    clock = ScaledClock(datetime.now(UTC), speed=600)
+    bot = await start_bot(settings, clock=clock, features=with_fixed_reports())
+    try:
+        await bot.store.org.apply(load_org_file("examples/org.example.yaml"))
+        with FakeConnector() as connector:
+            url, _ = await export_link(
+                bot, connector, {"kind": "absences", "format": "xlsx", "first": "", "last": ""}
+            )
+            await asyncio.sleep(1.6)
+            async with bot.http.get(url) as resp:
+                assert resp.status == 410
+                assert text(FI, "export.link.gone") in await resp.text()
+                assert "Content-Disposition" not in resp.headers
+    finally:
+        await stop_bot(bot)
