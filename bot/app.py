@@ -10,6 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.downloads import DOWNLOADS, Downloads, add_download_routes
 from bot.features import FEATURES, Kit, Plug, build_all
 from bot.settings import Settings
 from bot.teams.adapter import build_adapter
@@ -94,6 +95,7 @@ def create_app(
     app = create_web_app()
     content = load_tutorial()
     add_tutorial_routes(app, content)
+    add_download_routes(app)
 
     async def resources(app: web.Application) -> AsyncIterator[None]:
         url = normalise_url(settings.database_url)
@@ -139,6 +141,9 @@ def create_app(
             services = build_services(store, kit.services)
             app[STORE] = store
             app[SIGNER] = signer
+            downloads = kit.services.get(Downloads)
+            if isinstance(downloads, Downloads):
+                app[DOWNLOADS] = downloads
             app[SCHEDULER] = scheduler
             app[AGENDA] = agenda
             app[TIMER] = timer

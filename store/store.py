@@ -8,6 +8,7 @@ from domain.ports import Arrival
 from store.cache import CachedConversationRepository, CachedOrgRepository
 from store.days import SqlDayRepository, SqlPlanRepository
 from store.db import Database
+from store.exports import SqlExportLinks
 from store.feedback import SqlFeedbackStore
 from store.instance import Instance
 from store.outbox import SqlOutbox
@@ -101,4 +102,5 @@ class Store:
         self.rollcall = SqlRollCallStore(db)
         self.feedback = SqlFeedbackStore(db)
         self.reports = SqlReportSource(db)
+        self.exports = SqlExportLinks(db)
         self.db = db

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from bot.features import agenda, feedback, general, rollcall, tutorial
+from bot.features import agenda, feedback, general, reports, rollcall, tutorial
 from bot.features.kit import Kit, Plug
 from dialogs.feature import Registry
 
@@ -16,6 +16,7 @@ FEATURES: tuple[Plug, ...] = (
     tutorial.PLUG,
     rollcall.PLUG,
     feedback.PLUG,
+    reports.PLUG,
 )
 
 

@@ -46,6 +46,7 @@ from cards.feedback import SETTINGS_VERB as FEEDBACK_SETTINGS_VERB
 from cards.feedback import SKIP_VERB as FEEDBACK_SKIP_VERB
 from cards.general import HELP_VERB, RUN_VERB
 from cards.language import LANGUAGE_VERB
+from cards.reports import EXPORT_VERB, OWN_VERB
 from cards.rollcall import (
     CANCEL_VERB,
     CLOSE_VERB,
@@ -73,6 +74,7 @@ from store.db import create_engine
 from store.tables import Base
 from tests.fakes.activities import TENANT_ID, Conv, User, invoke_execute, message
 from tests.fakes.connector import FakeConnector, Recorded
+from tests.fakes.reports import with_fixed_reports
 from tests.integration.harness import BotServer, free_port, start_bot, stop_bot
 
 FI = Language.FI
@@ -215,6 +217,8 @@ TYPED: dict[Command, str] = {
     C["feedback_results"]: "palautteen tulokset ryhma-a",
     C["ideas"]: "ideat ryhma-a",
     C["feedback_settings"]: "palauteasetukset ryhma-a",
+    C["own_days"]: "omat päivät",
+    C["export"]: "vienti",
 }
 CARD_VERBS: tuple[str, ...] = tuple(ACTIONS)
 VERBS: tuple[Verb, ...] = (*COMMANDS, *CARD_VERBS)
@@ -284,6 +288,7 @@ ANSWER_FEEDBACK: set[Verb] = {
 }
 RUN_FEEDBACK_BY_CARD: set[Verb] = {FEEDBACK_IDEA_VERB, FEEDBACK_SETTINGS_VERB}
 READ_FEEDBACK: set[Verb] = {C["feedback_results"], C["ideas"]}
+OWN_DAYS: set[Verb] = {C["own_days"], OWN_VERB}
 # places
 A_CHAT, B_CHAT, OWN = {Where.A}, {Where.B}, {Where.OWN}
 BOTH_CHATS = {Where.A, Where.B}
@@ -366,6 +371,12 @@ RULES: tuple[Rule, ...] = (
     # results and ideas: A's instructors, its unit's coordinators and admins, privately
     rule("A's feedback, read", READ_FEEDBACK, A_RECORD, EVERYWHERE, Lands.READ),
     rule("A's feedback settings, read", {C["feedback_settings"]}, A_STAFF, EVERYWHERE, Lands.READ),
+    # README "Own days": anyone sees their own month (a button carries a month, no person)
+    rule("anyone, their own days", OWN_DAYS, ALL_ROLES, EVERYWHERE, Lands.READ),
+    # docs/deploy.md "Export files in Teams": coordinators and admins get the export card, and
+    # a one-time link (audited) in their own 1:1 chat only
+    rule("export card", {C["export"]}, {"coordinator_a", "admin"}, EVERYWHERE, Lands.READ),
+    rule("export link", {EXPORT_VERB}, {"coordinator_a", "admin"}, OWN, Lands.SELF),
 )
 # everything no rule names is refused: nothing changes, nobody but the actor hears of it
 
@@ -1010,6 +1021,11 @@ def effect(
             ("people", lambda r: r["id"] == me),
             ("tutorial_progress", lambda r: r["person_id"] == me),
         ]
+        if verb is EXPORT_VERB:
+            made = lambda r: r["actor_person_id"] == me and r["action"] == "export.absences"  # noqa: E731
+            touches.append(("audit_log", made))
+            if not _of(observed, "audit_log", made):
+                problems.append("the export link was not audited")
         if verb in (C["language"], LANGUAGE_VERB):
             mine = _of(observed, "people", lambda r: r["id"] == me)
             if not mine or mine[0].row["chosen_language"] != FI.value:
@@ -1334,6 +1350,8 @@ def card_data(world: World, verb: str) -> dict[str, str]:
             "anonymous": "false",
             "reminder": "false",
         },
+        OWN_VERB: {"month": "2026-11", "person": str(world.ids[CLIENT_A.name])},
+        EXPORT_VERB: {"kind": "absences", "format": "csv", "first": "", "last": ""},
     }
     return {"verb": verb, **data[verb]}
 
@@ -1448,7 +1466,7 @@ async def world(
     role: Role = request.param
     clock = ScaledClock(MORNING.astimezone(UTC), 1.0)
     settings = Settings(port=free_port(), database_url=database_url, cache_seconds=0.0)
-    bot = await start_bot(settings, clock=clock)
+    bot = await start_bot(settings, clock=clock, features=with_fixed_reports())
     engine = create_engine(database_url)
     try:
         with FakeConnector() as connector:

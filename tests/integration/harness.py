@@ -13,6 +13,7 @@ from aiohttp import web
 from sqlalchemy import func, inspect, select, table
 
 from bot.app import SIGNER, STORE, create_app
+from bot.features import FEATURES, Plug
 from bot.settings import Settings
 from domain.model import Conversation, ConversationKind
 from scheduler.clock import ScaledClock
@@ -112,10 +113,13 @@ async def start_bot(
     settings: Settings,
     credentials_factory: object | None = None,
     clock: ScaledClock | None = None,
+    features: tuple[Plug, ...] = FEATURES,
 ) -> BotServer:
     """Start create_app(settings) on its port; the caller stops it with stop_bot."""
     runner = web.AppRunner(
-        create_app(settings, credentials_factory=credentials_factory, clock=clock)
+        create_app(
+            settings, credentials_factory=credentials_factory, clock=clock, features=features
+        )
     )
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", settings.port)

@@ -16,6 +16,7 @@ from domain.hooks import Hooks
 from domain.model import Conversation
 from domain.org import Person
 from domain.outbox import OutboxMessage
+from domain.reports.downloads import ExportLinks
 from domain.rollcall.service import RollCallService
 from domain.tutorial.content import load_tutorial
 from domain.tutorial.service import TutorialService
@@ -58,6 +59,7 @@ async def test_building_the_features_gives_each_service_once_by_type(kit: Kit) -
         TutorialService,
         RollCallService,
         FeedbackService,
+        ExportLinks,
     }
     assert all(isinstance(service, kind) for kind, service in services.items())
 

@@ -443,6 +443,7 @@ def test_only_idempotent_card_verbs_skip_the_inbox(world: World) -> None:
         "feedback.score",
         "feedback.skip",
         "feedback.change",
+        "own.month",
     } == router.registry.idempotent
     assert not router.needs_dedupe(action("rollcall.here"))
     assert not router.needs_dedupe(action("rollcall.refresh"))
@@ -453,6 +454,7 @@ def test_only_idempotent_card_verbs_skip_the_inbox(world: World) -> None:
         "agenda.steer",
         "tutorial.go",
         "feedback.more",
+        "export.make",
     ):
         assert router.needs_dedupe(action(verb))
     assert router.needs_dedupe(Turn(TurnKind.MESSAGE, conv, user, text="nimenhuuto"))
