@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from bot.downloads import Downloads
 from bot.features import FEATURES, Kit, Plug, build_all, registry
 from bot.settings import Settings
 from dialogs.feature import Feature
@@ -17,6 +18,7 @@ from domain.model import Conversation
 from domain.org import Person
 from domain.outbox import OutboxMessage
 from domain.reports.downloads import ExportLinks
+from domain.reports.service import ReportService
 from domain.rollcall.service import RollCallService
 from domain.tutorial.content import load_tutorial
 from domain.tutorial.service import TutorialService
@@ -60,6 +62,8 @@ async def test_building_the_features_gives_each_service_once_by_type(kit: Kit) -
         RollCallService,
         FeedbackService,
         ExportLinks,
+        ReportService,
+        Downloads,
     }
     assert all(isinstance(service, kind) for kind, service in services.items())
 
