@@ -30,7 +30,7 @@ The work measured is in the functions under "the work measured" below, each taki
     .venv/bin/python bench/digest_export.py                # the year, SQLite and PostgreSQL
     options: --db sqlite|postgres|both  --postgres URL (an empty database)  --repeat N
              --groups --days --clients --units --until (bench/yeardata.py)  --keep DIR
-             --skip xlsx-mem,...
+             --skip xlsx-mem,...  --plans (EXPLAIN of the reads on the generated data)
 
 Exit status 0 whatever the figures (it is a report); 1 if the setup fails.
 """
@@ -51,7 +51,7 @@ import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -95,6 +95,7 @@ class Run:
 
     url: str
     unit_id: int
+    unit_key: str
     day: date  # the digest's day
     month: date  # the first of the export's month
     first: date  # the year's first and last day
@@ -165,6 +166,16 @@ def _count(counts: Counter[str], line: Any) -> None:
 
 
 # --- the work measured: the interim stand-ins (plug the final services in here) --------------
+# Each takes the Run (a fresh engine's `db`, `store`, `records`, the unit, day, month, year and
+# output file; call `run.progress(fraction)` as the work goes) and returns a Done. To measure
+# a final service, replace a stand-in's body and keep its name, e.g. with
+#   reports = ReportService(run.records, <store/reports.py's source>(run.db), clock, config)
+#   digest:   cards = await <the digest service>(…).<a unit's cards>(run.unit_key, run.day);
+#             return Done(len(cards)) (fill `counts` from its counts to keep the check against
+#             the SQL floor)
+#   activity: return Done(len(await reports.activity_days(None, run.month)))
+#   xlsx:     write_xlsx(columns, reports.person_days(None, run.first, run.last), run.out)
+#             (the same with write_csv in csv_rows)
 
 
 async def digest(run: Run) -> Done:
@@ -350,6 +361,7 @@ async def child(spec: dict[str, Any]) -> dict[str, Any]:
     run = Run(
         url=spec["url"],
         unit_id=spec["unit_id"],
+        unit_key=spec["unit_key"],
         day=date.fromisoformat(spec["day"]),
         month=date.fromisoformat(spec["month"]),
         first=date.fromisoformat(spec["first"]),
@@ -488,6 +500,54 @@ def report(results: list[Result], size: yeardata.Size, made: dict[str, yeardata.
             )
 
 
+# the reads the digest and the exports make, for --plans (a group's four weeks, a unit's day)
+PLAN_QUERIES = {
+    "roll calls of a group, 4 weeks": "SELECT * FROM roll_calls WHERE group_id = :g "
+    "AND day BETWEEN :first AND :last",
+    "marks of a group, 4 weeks": "SELECT m.* FROM attendance_marks m "
+    "JOIN roll_calls rc ON rc.id = m.roll_call_id WHERE rc.group_id = :g "
+    "AND rc.day BETWEEN :first AND :last",
+    "check-outs of a group, 4 weeks": "SELECT * FROM attendance_checkouts WHERE group_id = :g "
+    "AND day BETWEEN :first AND :last",
+    "audit rows of a group, 4 weeks": "SELECT * FROM attendance_changes WHERE group_id = :g "
+    "AND day BETWEEN :first AND :last",
+    "group days of a group, 4 weeks": "SELECT * FROM group_days WHERE group_id = :g "
+    "AND date BETWEEN :first AND :last",
+    "help requests of a group, a week": "SELECT * FROM help_requests WHERE group_id = :g "
+    "AND created_at >= :week",
+    "dead letters, a week": "SELECT * FROM outbox WHERE status = 'dead' AND created_at >= :week",
+}
+
+
+async def show_plans(url: str, spec: dict[str, Any]) -> None:
+    """EXPLAIN (ANALYZE on PostgreSQL) of the reads above, on the generated data."""
+    from sqlalchemy import text
+
+    from store.db import create_engine
+
+    engine = create_engine(url)
+    day = date.fromisoformat(spec["day"])
+    first = day - timedelta(days=27)
+    week = datetime.combine(day - timedelta(days=6), datetime.min.time(), UTC)
+    params: dict[str, Any] = {"g": 1, "first": first, "last": day, "week": week}
+    sqlite = engine.dialect.name == "sqlite"
+    if sqlite:  # as SQLAlchemy stores them there
+        params.update(
+            first=first.isoformat(),
+            last=day.isoformat(),
+            week=week.strftime("%Y-%m-%d %H:%M:%S.%f"),
+        )
+    try:
+        async with engine.connect() as conn:
+            for name, sql in PLAN_QUERIES.items():
+                explain = "EXPLAIN QUERY PLAN " if sqlite else "EXPLAIN (ANALYZE, COSTS OFF) "
+                rows = (await conn.execute(text(explain + sql), params)).all()
+                lines = [str(r[-1]) for r in rows]
+                print(f"  plan: {name}: " + " | ".join(line.strip() for line in lines))
+    finally:
+        await engine.dispose()
+
+
 @contextlib.contextmanager
 def database(backend: str, args: argparse.Namespace, tmp: Path) -> Iterator[str]:
     if backend == "SQLite":
@@ -519,11 +579,14 @@ def run_backend(
         spec = {
             "url": url,
             "unit_id": unit,
+            "unit_key": yeardata.unit_key(unit),
             "day": made.last_day.isoformat(),
             "month": made.last_day.replace(day=1).isoformat(),
             "first": made.first_day.isoformat(),
             "last": made.last_day.isoformat(),
         }
+        if args.plans:
+            asyncio.run(show_plans(url, spec))
         measures = [m for m in MEASURES if m not in args.skip]
         results = {m: Result(backend, m) for m in measures}
         for n in range(args.repeat):
@@ -549,6 +612,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--export-repeat", type=int, default=1, help="runs of each export")
     parser.add_argument("--skip", default="", help="measures left out, comma-separated")
     parser.add_argument("--keep", metavar="DIR", help="work folder kept (SQLite file)")
+    parser.add_argument("--plans", action="store_true", help="print the reads' query plans")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     yeardata.size_arguments(parser)
     args = parser.parse_args(argv)

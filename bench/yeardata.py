@@ -184,6 +184,11 @@ def _utc(day: date, at: clock, plus_seconds: float = 0.0) -> datetime:
     return datetime.combine(day, at, ZONE).astimezone(UTC) + timedelta(seconds=plus_seconds)
 
 
+def unit_key(unit: int) -> str:
+    """The key of a 1-based unit."""
+    return f"u{unit:02d}"
+
+
 def _unit_of(group: int, size: Size) -> int:
     """1-based unit of a 1-based group: groups are spread evenly, in order."""
     return (group - 1) * size.units // size.groups + 1
@@ -420,7 +425,7 @@ class Year:
         rng = random.Random(size.seed)
         rows: dict[str, list[tuple[Any, ...]]] = {t: [] for t in COLUMNS}
         for u in range(1, size.units + 1):
-            rows["units"].append((u, f"u{u:02d}", f"Paja {u}", "fi"))
+            rows["units"].append((u, unit_key(u), f"Paja {u}", "fi"))
             pid = self.coordinator[u]
             rows["people"].append(self._person(pid, f"Koordinaattori {u}"))
             rows["memberships"].append(
