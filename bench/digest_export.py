@@ -40,7 +40,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import csv
 import json
 import os
 import statistics
@@ -62,20 +61,6 @@ import yeardata
 
 DIGEST_TARGET_S = {"PostgreSQL": 1.0, "SQLite": 3.0}
 RSS_TARGET_MB = 200.0
-XLSX_MAX_ROWS = 1_048_576  # Excel's rows a sheet (header included): the rest go on a new sheet
-COLUMNS = (
-    "group",
-    "group_name",
-    "day",
-    "person_id",
-    "name",
-    "role",
-    "status",
-    "reason",
-    "full_day",
-    "checkout_at",
-    "marks",
-)
 
 
 # --- a child's run ----------------------------------------------------------------------------
@@ -145,18 +130,11 @@ class Done:
 
 
 def _records(store: Any) -> Any:
-    """The attendance read model as the service builds it (store.rollcall, the days' ends)."""
-    from domain.days import DayStatus
-    from domain.rollcall.attendance import AttendanceRecords
-    from domain.rollcall.model import FullDayRule
+    """The attendance read model as the service builds it (planned days read in bulk)."""
+    from bot.reporting import attendance_records
+    from bot.settings import Settings
 
-    async def day_end(group: Any, on: date) -> datetime | None:  # AgendaService.day_end
-        day = await store.days.for_group_on(group.id, on)
-        if day is None or not day.items or day.status is DayStatus.CANCELLED:
-            return None
-        return day.ends  # type: ignore[no-any-return]
-
-    return AttendanceRecords(store.rollcall, FullDayRule.FIRST_AND_LAST, day_end)
+    return attendance_records(Settings(), store)
 
 
 def _count(counts: Counter[str], line: Any) -> None:
@@ -249,78 +227,49 @@ async def digest_sql(run: Run) -> Done:
     return Done(int(row[6] or 0), {k: int(v or 0) for k, v in zip(keys, row, strict=False) if v})
 
 
+def _reports(run: Run) -> Any:
+    """The report service as the command line builds it (the Kela mapping, the allowance)."""
+    from bot.reporting import report_service
+    from bot.settings import Settings
+
+    return report_service(Settings(), run.store)
+
+
 async def activity(run: Run) -> Done:
-    """The month's activity days: per client, full days and absences by reason, all groups."""
-    last = (run.month + timedelta(days=32)).replace(day=1) - timedelta(days=1)
-    per_client: dict[int, Counter[str]] = {}
-    groups = await run.groups()
-    for n, group in enumerate(groups):
-        for day in await run.records.days(group, run.month, last):
-            for line in day.people:
-                c = per_client.setdefault(line.person_id, Counter())
-                if line.full_day:
-                    c["activity"] += 1
-                elif line.status is not None and line.status.is_here:
-                    c["short"] += 1
-                elif line.status is not None:
-                    reason = next((m.reason for m in line.marks if m and m.reason), None)
-                    c[f"absent:{reason.value if reason else 'none'}"] += 1
-        run.progress((n + 1) / len(groups))
+    """The month's activity days: per client, full days and absences by Kela reason."""
+    months = await _reports(run).activity_days(None, run.month)
     totals: Counter[str] = Counter()
-    for c in per_client.values():
-        totals.update(c)
-    return Done(len(per_client), dict(totals))
+    for month in months:
+        totals["activity"] += month.activity
+        totals["short"] += month.short
+        for reason, n in month.absences.items():
+            totals[f"absent:{reason.value}"] += n
+    run.progress(1.0)
+    return Done(len(months), dict(totals))
 
 
-async def person_days(run: Run) -> AsyncIterator[tuple[Any, ...]]:
-    """The year's rows, group by group, a month at a time (what the attendance export reads)."""
+async def person_days(run: Run) -> AsyncIterator[Any]:
+    """The year's lines as the attendance export reads them, group by group."""
+    reports = _reports(run)
     groups = await run.groups()
     for n, group in enumerate(groups):
-        start = run.first.replace(day=1)
-        while start <= run.last:
-            end = min((start + timedelta(days=32)).replace(day=1) - timedelta(days=1), run.last)
-            for day in await run.records.days(group, max(start, run.first), end):
-                if not day.held:
-                    continue
-                for line in day.people:
-                    reason = next((m.reason for m in line.marks if m and m.reason), None)
-                    yield (
-                        group.key,
-                        group.name,
-                        day.day.isoformat(),
-                        line.person_id,
-                        line.name,
-                        line.role.value,
-                        line.status.value if line.status else "",
-                        reason.value if reason else "",
-                        line.full_day,
-                        line.checkout_at.isoformat(timespec="minutes") if line.checkout_at else "",
-                        " ".join(m.status.value if m else "-" for m in line.marks),
-                    )
-            start = end + timedelta(days=1)
+        async for line in reports.person_days(None, run.first, run.last, group_key=group.key):
+            yield line
         run.progress((n + 1) / len(groups))
 
 
 async def _xlsx(run: Run, constant_memory: bool) -> Done:
-    import xlsxwriter  # type: ignore[import-untyped]
+    from bot.exports import XlsxRows
+    from domain.reports.columns import ATTENDANCE
 
-    book = xlsxwriter.Workbook(str(run.out), {"constant_memory": constant_memory})
-    sheet, row = book.add_worksheet(), 0
-    sheet.write_row(0, 0, COLUMNS)
-    rows = sheets = 1
-    async for values in person_days(run):
-        row += 1
-        if row >= XLSX_MAX_ROWS:
-            sheet, row, sheets = book.add_worksheet(), 1, sheets + 1
-            sheet.write_row(0, 0, COLUMNS)
-        sheet.write_row(row, 0, values)
-        rows += 1
-    book.close()
-    return Done(rows - 1, note=f"{sheets} sheet(s), {run.out.stat().st_size / 1e6:.0f} MB")
+    with XlsxRows(ATTENDANCE, run.out, constant_memory=constant_memory) as book:
+        async for line in person_days(run):
+            book.add(line)
+    return Done(book.rows, note=f"{run.out.stat().st_size / 1e6:.0f} MB")
 
 
 async def xlsx(run: Run) -> Done:
-    """The year's attendance as xlsx, XlsxWriter in constant-memory mode."""
+    """The year's attendance export as xlsx, XlsxWriter in constant-memory mode."""
     return await _xlsx(run, True)
 
 
@@ -330,16 +279,15 @@ async def xlsx_mem(run: Run) -> Done:
 
 
 async def csv_rows(run: Run) -> Done:
-    """Baseline (time): the same rows as CSV, UTF-8 with BOM and ';' (Finnish Excel)."""
-    rows = 0
+    """Baseline (time): the same lines as the CSV export (UTF-8 with BOM, ';')."""
+    from bot.exports import CsvRows
+    from domain.reports.columns import ATTENDANCE
+
     # written as it goes, like the export (a blocking write: this process does nothing else)
-    with open(run.out, "w", encoding="utf-8-sig", newline="") as out:  # noqa: ASYNC230
-        writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-        writer.writerow(COLUMNS)
-        async for values in person_days(run):
-            writer.writerow(values)
-            rows += 1
-    return Done(rows, note=f"{run.out.stat().st_size / 1e6:.0f} MB")
+    with open(run.out, "wb") as out, CsvRows(ATTENDANCE, out) as table:  # noqa: ASYNC230
+        async for line in person_days(run):
+            table.add(line)
+    return Done(table.rows, note=f"{run.out.stat().st_size / 1e6:.0f} MB")
 
 
 MEASURES: dict[str, Callable[[Run], Awaitable[Done]]] = {

@@ -91,12 +91,15 @@ class XlsxRows:
         target: str | Path | IO[bytes],
         language: Language = Language.FI,
         sheet: str = "data",
+        *,
+        constant_memory: bool = True,
     ) -> None:
         self._columns = tuple(columns)
         self._language = language
         self._sheet_name = sheet
         where = str(target) if isinstance(target, Path) else target
-        self._book = xlsxwriter.Workbook(where, {"constant_memory": True})
+        # constant memory: each row goes to disk as it is written (False only to compare)
+        self._book = xlsxwriter.Workbook(where, {"constant_memory": constant_memory})
         self._bold = self._book.add_format({"bold": True})
         day_format = "yyyy-mm-dd" if language is Language.EN else "d.m.yyyy"
         self._date = self._book.add_format({"num_format": day_format})

@@ -11,6 +11,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     ForeignKey,
+    Index,
     Integer,
     String,
     UniqueConstraint,
@@ -86,6 +87,8 @@ class CheckoutRow(Base):
 
 class ChangeRow(Base):
     __tablename__ = "attendance_changes"
+    # reports read a group's changes over a date range
+    __table_args__ = (Index("ix_attendance_changes_group_id_day", "group_id", "day"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
     day: Mapped[date] = mapped_column(Date, index=True)
