@@ -41,7 +41,7 @@ class SqlReportSource:
         by = aliased(PersonRow)
         async with self._db.read() as s:
             rows = await s.execute(
-                select(ChangeRow, by.name)
+                select(*ChangeRow.__table__.c, by.name.label("by_name"))
                 .outerjoin(by, by.id == ChangeRow.by)
                 .where(
                     ChangeRow.group_id == group_id,
@@ -50,7 +50,8 @@ class SqlReportSource:
                 )
                 .order_by(ChangeRow.at, ChangeRow.id)
             )
-            return [(_change(row), name) for row, name in rows.all()]
+            # plain rows, not ORM objects: a month of a group holds thousands of changes
+            return [(_change(row), row.by_name) for row in rows.all()]
 
     async def groups_of(self, person_id: int) -> list[Group]:
         """The groups in which the person is a client, by key."""

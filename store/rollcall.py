@@ -133,7 +133,7 @@ def _mark(row: MarkRow | Row[Any]) -> Mark:
     )
 
 
-def _change(row: ChangeRow) -> Change:
+def _change(row: ChangeRow | Row[Any]) -> Change:
     return Change(
         id=row.id,
         group_id=row.group_id,
@@ -626,8 +626,9 @@ class SqlRollCallStore:
             marks: list[Mark] = []
             marked: dict[int, Attendee] = {}
             if roll_calls:
+                # plain rows, not ORM objects: a range can hold thousands of marks
                 rows = await s.execute(
-                    select(MarkRow, PersonRow.name)
+                    select(*_MARKS.c, PersonRow.name.label("person_name"))
                     .join(RollCallRow, RollCallRow.id == MarkRow.roll_call_id)
                     .join(PersonRow, PersonRow.id == MarkRow.person_id)
                     .where(
@@ -637,9 +638,9 @@ class SqlRollCallStore:
                     )
                     .order_by(MarkRow.roll_call_id, MarkRow.person_id)
                 )
-                for row, name in rows.all():
+                for row in rows.all():
                     marks.append(_mark(row))
-                    marked[row.person_id] = Attendee(row.person_id, name)
+                    marked[row.person_id] = Attendee(row.person_id, row.person_name)
             checkouts = await s.execute(
                 select(CheckoutRow)
                 .where(

@@ -270,7 +270,7 @@ class ReportService:
     ) -> AsyncIterator[PersonDay]:
         assert group.id is not None
         for start, end in months(first, last):
-            days = await self._records.days(group, start, end)
+            days = await self._records.days(group, start, end, group_days_only=True)
             if not any(self._reported(group, d) for d in days):
                 continue
             by_person: dict[tuple[date, int], list[NamedChange]] = {}

@@ -207,8 +207,10 @@ def assemble(
     *,
     spans: Mapping[date, DaySpan] | None = None,
     min_hours: float = 0.0,
+    group_days_only: bool = False,
 ) -> tuple[DayAttendance, ...]:
-    """Every day first..last of the group from what is stored (a day without roll calls too).
+    """Every day first..last of the group from what is stored (a day without roll calls too,
+    unless group_days_only: then only days with a roll call or a planned day, cancelled too).
 
     The group's clients are on every day; anyone else with a mark that day is a guest (by id).
     ends: the days' planned ends, needed only on days with a check-out. unsettled: the days
@@ -234,6 +236,8 @@ def assemble(
         out = checkouts.get(day, {})
         end = ends.get(day)
         span = spans.get(day)
+        if group_days_only and not roll_calls and span is None:
+            continue
         settled = day not in unsettled
 
         guests = {pid for rc in roll_calls for pid in marks.get(rc.id or 0, {})} - clients
@@ -298,8 +302,11 @@ class AttendanceRecords:
         """The record of the group's day (every client listed, also when no roll call was held)."""
         return (await self.days(group, day, day))[0]
 
-    async def days(self, group: Group, first: date, last: date) -> tuple[DayAttendance, ...]:
-        """The record of every day first..last (both included; empty when last < first)."""
+    async def days(
+        self, group: Group, first: date, last: date, *, group_days_only: bool = False
+    ) -> tuple[DayAttendance, ...]:
+        """The record of every day first..last (both included; empty when last < first);
+        group_days_only: only the days with a roll call or a planned (or cancelled) day."""
         if last < first:
             return ()
         assert group.id is not None
@@ -339,4 +346,5 @@ class AttendanceRecords:
             frozenset(unsettled),
             spans=spans,
             min_hours=self.min_hours,
+            group_days_only=group_days_only,
         )
