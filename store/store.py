@@ -8,6 +8,7 @@ from domain.ports import Arrival
 from store.cache import CachedConversationRepository, CachedOrgRepository
 from store.days import SqlDayRepository, SqlPlanRepository
 from store.db import Database
+from store.digest import SqlDigestStore
 from store.feedback import SqlFeedbackStore
 from store.instance import Instance
 from store.outbox import SqlOutbox
@@ -99,4 +100,5 @@ class Store:
         self.plans = SqlPlanRepository(db)
         self.rollcall = SqlRollCallStore(db)
         self.feedback = SqlFeedbackStore(db)
+        self.digest = SqlDigestStore(db)
         self.db = db

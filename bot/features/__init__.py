@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from functools import cache
 
-from bot.features import agenda, feedback, general, rollcall, tutorial
+from bot.features import agenda, digest, feedback, general, rollcall, tutorial
 from bot.features.kit import Kit, Plug
 from dialogs.feature import Registry
 
 # in the order their services are built (the roll call asks the agenda when a day ends;
-# feedback asks the roll call who was present)
+# feedback asks the roll call who was present; the digest reads both)
 FEATURES: tuple[Plug, ...] = (
     general.PLUG,
     agenda.PLUG,
     tutorial.PLUG,
     rollcall.PLUG,
     feedback.PLUG,
+    digest.PLUG,
 )
 
 
