@@ -38,6 +38,7 @@ from bot.settings import Settings
 from cards.agenda import AGENDA_VERB, BACK_VERB, PLAN_VERB
 from cards.agenda import REFRESH_VERB as AGENDA_REFRESH_VERB
 from cards.bind import BIND_VERB
+from cards.digest import MORE_VERB as DIGEST_MORE_VERB
 from cards.feedback import CHANGE_VERB as FEEDBACK_CHANGE_VERB
 from cards.feedback import IDEA_VERB as FEEDBACK_IDEA_VERB
 from cards.feedback import MORE_VERB as FEEDBACK_MORE_VERB
@@ -215,6 +216,7 @@ TYPED: dict[Command, str] = {
     C["feedback_results"]: "palautteen tulokset ryhma-a",
     C["ideas"]: "ideat ryhma-a",
     C["feedback_settings"]: "palauteasetukset ryhma-a",
+    C["digest"]: "yhteenveto",
 }
 CARD_VERBS: tuple[str, ...] = tuple(ACTIONS)
 VERBS: tuple[Verb, ...] = (*COMMANDS, *CARD_VERBS)
@@ -284,6 +286,7 @@ ANSWER_FEEDBACK: set[Verb] = {
 }
 RUN_FEEDBACK_BY_CARD: set[Verb] = {FEEDBACK_IDEA_VERB, FEEDBACK_SETTINGS_VERB}
 READ_FEEDBACK: set[Verb] = {C["feedback_results"], C["ideas"]}
+READ_DIGEST: set[Verb] = {C["digest"]}
 # places
 A_CHAT, B_CHAT, OWN = {Where.A}, {Where.B}, {Where.OWN}
 BOTH_CHATS = {Where.A, Where.B}
@@ -366,6 +369,14 @@ RULES: tuple[Rule, ...] = (
     # results and ideas: A's instructors, its unit's coordinators and admins, privately
     rule("A's feedback, read", READ_FEEDBACK, A_RECORD, EVERYWHERE, Lands.READ),
     rule("A's feedback settings, read", {C["feedback_settings"]}, A_STAFF, EVERYWHERE, Lands.READ),
+    # the daily digest: coordinators of A's unit and admins, privately (asked in a group chat
+    # it goes to their 1:1 chat); its "show all" names A's group and answers only in a 1:1
+    rule(
+        "A's unit's digest, read", READ_DIGEST, {"coordinator_a", "admin"}, EVERYWHERE, Lands.READ
+    ),
+    rule(
+        "A's digest in full, read", {DIGEST_MORE_VERB}, {"coordinator_a", "admin"}, OWN, Lands.READ
+    ),
 )
 # everything no rule names is refused: nothing changes, nobody but the actor hears of it
 
@@ -1334,6 +1345,7 @@ def card_data(world: World, verb: str) -> dict[str, str]:
             "anonymous": "false",
             "reminder": "false",
         },
+        DIGEST_MORE_VERB: {"group": str(a.group_id), "day": TODAY.isoformat(), "section": "absent"},
     }
     return {"verb": verb, **data[verb]}
 
