@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from cards.digest import MORE_VERB
@@ -12,7 +13,7 @@ from dialogs.feature import Command, Feature, HelpItem, holding
 from dialogs.turn import Outcome, Reply
 from domain.digest.model import Section
 from domain.digest.service import DigestService
-from domain.errors import DomainError, NotFound
+from domain.errors import DomainError, NotAllowed, NotFound
 from domain.org import Role
 
 
@@ -26,10 +27,17 @@ def asked_day(argument: str, today: date) -> date | None:
     word = argument.strip()
     if not word:
         return None
-    found = parse_date(word, today)
-    if found > today and word.count(".") == 2 and not word.split(".")[-1]:
-        found = found.replace(year=found.year - 1)
-    return found
+    if not re.fullmatch(r"\d{1,2}\.\d{1,2}\.?", word):
+        return parse_date(word, today)
+    day_month = word.rstrip(".")
+    for year in range(today.year, today.year - 8, -1):  # 29.2. is there every fourth year
+        try:
+            found = parse_date(f"{day_month}.{year}", today)
+        except NotAllowed:
+            continue
+        if found <= today:
+            return found
+    raise NotAllowed("day.bad_date")
 
 
 async def _reply(ctx: Context, cards: list[dict[str, object]], what: str) -> Outcome:

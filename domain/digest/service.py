@@ -73,6 +73,8 @@ def digest_key(person_id: int, day: date, n: int) -> str:
 
 
 GroupDay = tuple[Group, date]
+EARLIEST = date(2000, 1, 1)  # a date asked for before this (or over a year ahead) is a typo
+AHEAD = timedelta(days=366)
 
 
 class DigestService:
@@ -119,6 +121,10 @@ class DigestService:
     @staticmethod
     def _sees(units: frozenset[str] | None, group: Group) -> bool:
         return units is None or group.unit_key in units
+
+    def _plausible(self, day: date) -> bool:
+        """A date the digest can be drawn for: from EARLIEST to a year from now."""
+        return EARLIEST <= day <= self.now().date() + AHEAD
 
     # --- drawing -----------------------------------------------------------------------
 
@@ -212,6 +218,8 @@ class DigestService:
         """`digest` [date]: the cards of the day's group days of the actor's units (today
         unless a date is given); one card saying there were none otherwise."""
         units = self.units_of(actor)
+        if on is not None and not self._plausible(on):
+            raise NotAllowed("day.bad_date")
         groups = [g for g in await self._org.all_groups() if self._sees(units, g)]
         days = await self._group_days(groups, on)
         if not days:
@@ -231,7 +239,7 @@ class DigestService:
         units here."""
         units = self.units_of(actor)
         group = await self._org.group_by_id(group_id)
-        if group is None or not self._sees(units, group):
+        if group is None or not self._sees(units, group) or not self._plausible(day):
             raise NotFound("digest.unknown")
         unit = (await self._units()).get(group.unit_key)
         view = await self.view(group, unit.name if unit else group.unit_key, day, language)

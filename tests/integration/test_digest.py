@@ -576,3 +576,19 @@ async def test_sixty_absent_clients_stay_within_the_limit_with_show_all(
         assert more and all(compact(c) <= MAX_CARD for c in more)
         shown = dump(more)
         assert all(u.name in shown for u in SIXTY)
+
+
+async def test_a_date_out_of_range_typed_or_on_a_card_gets_a_polite_answer(
+    database_url: str, tmp_path: Path, connector: FakeConnector
+) -> None:
+    async with make_world(database_url, tmp_path, connector) as world:
+        world.clock.set(at(LAST, 17))
+        for words in ("yhteenveto 1.1.0001", "yhteenveto 31.12.9999", "yhteenveto 9999-12-31"):
+            answers = await world.say(KAISA, words)
+            assert texts_of(answers) == [text(FI, "day.bad_date")], words
+        gid = await group_id(world, "ryhma-a")
+        room = world.rooms["ryhma-a"]
+        for day in ("0001-01-01", "9999-12-31", "2026-02-30", "x"):
+            data = {"group": str(gid), "day": day, "section": Section.ABSENT.value}
+            body = await room.tap(KAISA, MORE_VERB, data, conv=world.own[KAISA.name])
+            assert text(FI, "digest.unknown") in dump(body), day
