@@ -46,7 +46,7 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "digest.trend.no_days": "ei ryhmäpäiviä",
     "digest.more.title": "{group} · {day}: {section}",
     "digest.more.part": "Osa {n}/{of}",
-    "digest.nothing": "Ei ryhmäpäiviä {day}.",
+    "digest.nothing": "Päivänä {day} ei ollut ryhmäpäiviä.",
     "digest.not_allowed": "Yhteenveto on koordinaattoreille. Koordinaattori saa sen iltapäivällä aina, kun ryhmällä on ollut ryhmäpäivä.",
     "digest.unknown": "Tätä yhteenvetoa ei löytynyt.",
     "digest.sent_privately": "Lähetin yhteenvedon sinun omaan chattiisi.",

@@ -46,7 +46,7 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "digest.trend.no_days": "inga gruppdagar",
     "digest.more.title": "{group} · {day}: {section}",
     "digest.more.part": "Del {n}/{of}",
-    "digest.nothing": "Inga gruppdagar {day}.",
+    "digest.nothing": "Inga gruppdagar den {day}.",
     "digest.not_allowed": "Sammanfattningen är för koordinatorer. En koordinator får den varje dag då en grupp har en gruppdag.",
     "digest.unknown": "Sammanfattningen hittades inte.",
     "digest.sent_privately": "Jag skickade sammanfattningen till din egen chatt.",
