@@ -443,6 +443,7 @@ def test_only_idempotent_card_verbs_skip_the_inbox(world: World) -> None:
         "feedback.score",
         "feedback.skip",
         "feedback.change",
+        "digest.more",
     } == router.registry.idempotent
     assert not router.needs_dedupe(action("rollcall.here"))
     assert not router.needs_dedupe(action("rollcall.refresh"))
