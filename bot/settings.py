@@ -55,6 +55,10 @@ class Settings:
     feedback_reminder_minutes: int = 30
     # when a day's feedback stops taking answers (the coordinators' digest), local "HH:MM"
     feedback_closes: str = "16:00"
+    # when the coordinators' daily digest goes out, the groups' local "HH:MM"
+    digest_time: str = "16:00"
+    # a client absent on this many held group days in a row is flagged in the digest
+    digest_absent_streak: int = 3
     cache_seconds: float = 30.0
 
     @property
@@ -122,6 +126,12 @@ class Settings:
             raise SettingsError(
                 f"FEEDBACK_CLOSES must be a time of day like 16:00, not {self.feedback_closes!r}"
             )
+        if not _clock_time(self.digest_time):
+            raise SettingsError(
+                f"DIGEST_TIME must be a time of day like 16:00, not {self.digest_time!r}"
+            )
+        if self.digest_absent_streak < 1:
+            raise SettingsError("DIGEST_ABSENT_STREAK must be 1 or more")
         if not 0 < self.port < 65536:
             raise SettingsError(f"PORT must be 1–65535, not {self.port}")
 
@@ -177,6 +187,7 @@ def load_settings(
         open_minutes = int(env.get("ROLLCALL_OPEN_MINUTES", "30"))
         cache_seconds = float(env.get("CACHE_SECONDS", "30"))
         reminder_minutes = int(env.get("FEEDBACK_REMINDER_MINUTES", "30"))
+        absent_streak = int(env.get("DIGEST_ABSENT_STREAK", "3"))
     except ValueError as exc:
         raise SettingsError(f"numeric settings must be whole numbers: {exc}") from exc
     try:
@@ -209,6 +220,8 @@ def load_settings(
         cache_seconds=cache_seconds,
         feedback_reminder_minutes=reminder_minutes,
         feedback_closes=(env.get("FEEDBACK_CLOSES") or "16:00").strip(),
+        digest_time=(env.get("DIGEST_TIME") or "16:00").strip(),
+        digest_absent_streak=absent_streak,
         full_day_rule=(env.get("FULL_DAY_RULE") or "first_and_last").strip().lower(),
         full_day_min_hours=min_hours,
         kela_reasons=kela_reasons,

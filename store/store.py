@@ -8,6 +8,7 @@ from domain.ports import Arrival
 from store.cache import CachedConversationRepository, CachedOrgRepository
 from store.days import SqlDayRepository, SqlPlanRepository
 from store.db import Database
+from store.digest import SqlDigestStore
 from store.exports import SqlExportLinks
 from store.feedback import SqlFeedbackStore
 from store.instance import Instance
@@ -103,4 +104,5 @@ class Store:
         self.feedback = SqlFeedbackStore(db)
         self.reports = SqlReportSource(db)
         self.exports = SqlExportLinks(db)
+        self.digest = SqlDigestStore(db)
         self.db = db

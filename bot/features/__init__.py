@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from functools import cache
 
-from bot.features import agenda, feedback, general, reports, rollcall, tutorial
+from bot.features import agenda, digest, feedback, general, reports, rollcall, tutorial
 from bot.features.kit import Kit, Plug
 from dialogs.feature import Registry
 
 # in the order their services are built (the roll call asks the agenda when a day ends;
-# feedback asks the roll call who was present)
+# feedback asks the roll call who was present; the digest reads both)
 FEATURES: tuple[Plug, ...] = (
     general.PLUG,
     agenda.PLUG,
@@ -17,6 +17,7 @@ FEATURES: tuple[Plug, ...] = (
     rollcall.PLUG,
     feedback.PLUG,
     reports.PLUG,
+    digest.PLUG,
 )
 
 

@@ -618,6 +618,15 @@ class FeedbackService:
             found = await self._store.results(round_.id)
         return ResultsView(language=language, group_name=group.name, results=found, day=on)
 
+    async def summary(self, group: Group, day: date) -> Results | None:
+        """The group's day as answered, with no actor (the coordinators' digest checks who
+        sees it); None when no feedback was asked that day."""
+        assert group.id is not None
+        round_ = await self._store.round_of(group.id, day)
+        if round_ is None or round_.id is None:
+            return None
+        return await self._store.results(round_.id)
+
     async def ideas(self, actor: Actor, group: Group, language: Language) -> IdeasView:
         """The group's topic ideas over time, with counts."""
         if not self.sees(actor, group):

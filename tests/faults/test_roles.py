@@ -38,6 +38,7 @@ from bot.settings import Settings
 from cards.agenda import AGENDA_VERB, BACK_VERB, PLAN_VERB
 from cards.agenda import REFRESH_VERB as AGENDA_REFRESH_VERB
 from cards.bind import BIND_VERB
+from cards.digest import MORE_VERB as DIGEST_MORE_VERB
 from cards.feedback import CHANGE_VERB as FEEDBACK_CHANGE_VERB
 from cards.feedback import IDEA_VERB as FEEDBACK_IDEA_VERB
 from cards.feedback import MORE_VERB as FEEDBACK_MORE_VERB
@@ -219,6 +220,7 @@ TYPED: dict[Command, str] = {
     C["feedback_settings"]: "palauteasetukset ryhma-a",
     C["own_days"]: "omat päivät",
     C["export"]: "vienti",
+    C["digest"]: "yhteenveto",
 }
 CARD_VERBS: tuple[str, ...] = tuple(ACTIONS)
 VERBS: tuple[Verb, ...] = (*COMMANDS, *CARD_VERBS)
@@ -289,6 +291,7 @@ ANSWER_FEEDBACK: set[Verb] = {
 RUN_FEEDBACK_BY_CARD: set[Verb] = {FEEDBACK_IDEA_VERB, FEEDBACK_SETTINGS_VERB}
 READ_FEEDBACK: set[Verb] = {C["feedback_results"], C["ideas"]}
 OWN_DAYS: set[Verb] = {C["own_days"], OWN_VERB}
+READ_DIGEST: set[Verb] = {C["digest"]}
 # places
 A_CHAT, B_CHAT, OWN = {Where.A}, {Where.B}, {Where.OWN}
 BOTH_CHATS = {Where.A, Where.B}
@@ -377,6 +380,14 @@ RULES: tuple[Rule, ...] = (
     # a one-time link (audited) in their own 1:1 chat only
     rule("export card", {C["export"]}, {"coordinator_a", "admin"}, EVERYWHERE, Lands.READ),
     rule("export link", {EXPORT_VERB}, {"coordinator_a", "admin"}, OWN, Lands.SELF),
+    # the daily digest: coordinators of A's unit and admins, privately (asked in a group chat
+    # it goes to their 1:1 chat); its "show all" names A's group and answers only in a 1:1
+    rule(
+        "A's unit's digest, read", READ_DIGEST, {"coordinator_a", "admin"}, EVERYWHERE, Lands.READ
+    ),
+    rule(
+        "A's digest in full, read", {DIGEST_MORE_VERB}, {"coordinator_a", "admin"}, OWN, Lands.READ
+    ),
 )
 # everything no rule names is refused: nothing changes, nobody but the actor hears of it
 
@@ -1352,6 +1363,7 @@ def card_data(world: World, verb: str) -> dict[str, str]:
         },
         OWN_VERB: {"month": "2026-11", "person": str(world.ids[CLIENT_A.name])},
         EXPORT_VERB: {"kind": "absences", "format": "csv", "first": "", "last": ""},
+        DIGEST_MORE_VERB: {"group": str(a.group_id), "day": TODAY.isoformat(), "section": "absent"},
     }
     return {"verb": verb, **data[verb]}
 

@@ -12,6 +12,7 @@ from bot.features import FEATURES, Kit, Plug, build_all, registry
 from bot.settings import Settings
 from dialogs.feature import Feature
 from domain.agenda import AgendaService, PlanLibrary
+from domain.digest.service import DigestService
 from domain.feedback.service import FeedbackService
 from domain.hooks import Hooks
 from domain.model import Conversation
@@ -64,6 +65,7 @@ async def test_building_the_features_gives_each_service_once_by_type(kit: Kit) -
         ExportLinks,
         ReportService,
         Downloads,
+        DigestService,
     }
     assert all(isinstance(service, kind) for kind, service in services.items())
 
@@ -74,6 +76,7 @@ async def test_the_features_register_their_jobs_and_the_roll_call_card_drawer(ki
         ("agenda:recurrence", 3600, True),
         ("rollcall:close", 15, False),
         ("feedback:remind", 30, False),
+        ("digest:send", 60, False),
     ]
     # an outbox row of an unknown roll call draws nothing (the drawer is there and asks the store
     # only for digits: a malformed one never reaches it)

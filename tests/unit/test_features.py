@@ -59,6 +59,7 @@ def test_the_features_merge_without_a_clash() -> None:
         "rollcall",
         "feedback",
         "reports",
+        "digest",
     }
     assert registry.parse("apua")[0] is registry.commands["help"]
     assert registry.parse("nimenhuuto")[0] is registry.commands["roll_call"]
@@ -66,23 +67,23 @@ def test_the_features_merge_without_a_clash() -> None:
 
 
 def test_a_command_word_another_feature_uses_fails_naming_both_features() -> None:
-    digest = Feature("digest", commands=(Command("digest", _nothing, fi=("apua",)),))
+    weekly = Feature("weekly", commands=(Command("weekly", _nothing, fi=("apua",)),))
     with pytest.raises(DuplicateClaim) as raised:
-        Registry.merge((*FEATURES, digest))
+        Registry.merge((*FEATURES, weekly))
     message = str(raised.value)
-    assert "'general'" in message and "'digest'" in message and "'apua'" in message
+    assert "'general'" in message and "'weekly'" in message and "'apua'" in message
 
 
 def test_the_same_word_differently_typed_is_the_same_claim() -> None:
-    digest = Feature("digest", commands=(Command("digest", _nothing, sv=("NIMENHUUTO!",)),))
-    with pytest.raises(DuplicateClaim, match=r"'rollcall'.*'digest'"):
-        Registry.merge((*FEATURES, digest))
+    weekly = Feature("weekly", commands=(Command("weekly", _nothing, sv=("NIMENHUUTO!",)),))
+    with pytest.raises(DuplicateClaim, match=r"'rollcall'.*'weekly'"):
+        Registry.merge((*FEATURES, weekly))
 
 
 def test_a_card_verb_another_feature_uses_fails_naming_both_features() -> None:
-    digest = Feature("digest", actions={HERE_VERB: _tap})
-    with pytest.raises(DuplicateClaim, match="'rollcall' and 'digest'"):
-        Registry.merge((*FEATURES, digest))
+    weekly = Feature("weekly", actions={HERE_VERB: _tap})
+    with pytest.raises(DuplicateClaim, match="'rollcall' and 'weekly'"):
+        Registry.merge((*FEATURES, weekly))
 
 
 def test_a_command_name_or_an_event_claimed_twice_is_refused() -> None:
@@ -101,22 +102,22 @@ def test_an_idempotent_verb_must_be_the_features_own() -> None:
 
 
 def test_the_router_refuses_to_start_with_a_clash() -> None:
-    digest = Feature("digest", commands=(Command("digest", _nothing, en=("help",)),))
-    with pytest.raises(DuplicateClaim, match=r"'general'.*'digest'"):
-        Router(_services(), (*FEATURES, digest))
+    weekly = Feature("weekly", commands=(Command("weekly", _nothing, en=("help",)),))
+    with pytest.raises(DuplicateClaim, match=r"'general'.*'weekly'"):
+        Router(_services(), (*FEATURES, weekly))
 
 
 def test_a_new_feature_is_routed_and_its_help_line_merged_in_rank_order() -> None:
-    digest = Feature(
-        "digest",
-        commands=(Command("digest", _nothing, fi=("yhteenveto",), en=("digest",)),),
-        help=(HelpItem(55, "help.item.digest"),),
+    weekly = Feature(
+        "weekly",
+        commands=(Command("weekly", _nothing, fi=("viikkokooste",), en=("weekly",)),),
+        help=(HelpItem(55, "help.item.weekly"),),
     )
-    registry = Registry.merge((*FEATURES, digest))
-    assert registry.parse("Yhteenveto!")[0] is registry.commands["digest"]
+    registry = Registry.merge((*FEATURES, weekly))
+    assert registry.parse("Viikkokooste!")[0] is registry.commands["weekly"]
     keys = [item.key for item in registry.help]
-    assert keys.index("help.item.tutorial") < keys.index("help.item.digest")
-    assert keys.index("help.item.digest") < keys.index("help.item.leave")
+    assert keys.index("help.item.tutorial") < keys.index("help.item.weekly")
+    assert keys.index("help.item.weekly") < keys.index("help.item.leave")
 
 
 def test_every_command_word_is_claimed_by_exactly_one_command() -> None:

@@ -444,6 +444,7 @@ def test_only_idempotent_card_verbs_skip_the_inbox(world: World) -> None:
         "feedback.skip",
         "feedback.change",
         "own.month",
+        "digest.more",
     } == router.registry.idempotent
     assert not router.needs_dedupe(action("rollcall.here"))
     assert not router.needs_dedupe(action("rollcall.refresh"))
