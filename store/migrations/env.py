@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import Connection
 
 import store.days
+import store.digest
 import store.exports
 import store.feedback
 import store.outbox
