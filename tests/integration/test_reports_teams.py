@@ -121,8 +121,8 @@ async def test_jaris_card_holds_his_days_and_nobody_elses(
     assert "12.11.: oma sairaus" in shown
     assert "Kulukorvaus: 9 € × 2 päivää = 18 €" in shown
     # Erik's absences (a public office, a job interview) are nowhere in it
-    assert text(FI, "own.kela.public_office") not in shown
-    assert text(FI, "own.kela.job_interview") not in shown
+    assert text(FI, "reports.kela.public_office") not in shown
+    assert text(FI, "reports.kela.job_interview") not in shown
     assert "Erik" not in shown and "Ahmed" not in shown
 
 
@@ -135,7 +135,7 @@ async def test_a_tap_shows_the_tappers_month_whatever_the_data_names(
     assert body["type"] == "application/vnd.microsoft.card.adaptive"
     shown = dump(body["value"])
     assert "12.11.: oma sairaus" in shown
-    assert text(FI, "own.kela.public_office") not in shown
+    assert text(FI, "reports.kela.public_office") not in shown
 
 
 async def test_a_month_that_is_no_month_is_refused(
