@@ -243,6 +243,14 @@ async def test_each_clients_own_month_counts_their_days_and_shows_nobody_else(
             assert set(action["data"]) <= {"verb", "month", "sig"}, action
 
 
+async def test_a_tap_naming_another_person_shows_the_tappers_month(teams: Teams) -> None:
+    card = card_of(await teams.say("sara", "omat päivät 10/2026"))
+    forward = card["actions"][1]["data"]
+    erkki = str(teams.month.people["erkki"].person_id)
+    shown = await teams.tap("sara", {"verb": forward["verb"], "month": "2026-11", "person": erkki})
+    assert texts(shown) == own_card_lines("sara")
+
+
 async def test_the_month_buttons_go_back_and_forth(teams: Teams) -> None:
     november = card_of(await teams.say("sari", "omat päivät 11/2026"))
     back, forward = november["actions"]
