@@ -58,7 +58,7 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "export.kind.absences": "Absences for Kela (TT3)",
     "export.first": "First day",
     "export.last": "Last day",
-    "export.defaults": "You can leave the dates empty. Then attendance covers this month, activity days last month and absences the last two weeks. Activity days always cover a whole month.",
+    "export.defaults": "You can leave the dates empty. Then attendance covers this month, activity days last month and absences the last two weeks. Activity days always cover the whole month of the first day.",
     "export.format": "File format",
     "export.format.csv": "CSV file",
     "export.format.xlsx": "Excel file (xlsx)",

@@ -60,7 +60,7 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "export.kind.absences": "Poissaolot Kelalle (TT3)",
     "export.first": "Alkupäivä",
     "export.last": "Loppupäivä",
-    "export.defaults": "Voit jättää päivät tyhjiksi. Silloin läsnäolo on tästä kuusta, toimintapäivät viime kuusta ja poissaolot kahdelta viime viikolta. Toimintapäivät tulevat aina koko kuukaudelta.",
+    "export.defaults": "Voit jättää päivät tyhjiksi. Silloin läsnäolo on tästä kuusta, toimintapäivät viime kuusta ja poissaolot kahdelta viime viikolta. Toimintapäivät tulevat aina alkupäivän koko kuukaudelta.",
     "export.format": "Tiedoston muoto",
     "export.format.csv": "CSV-tiedosto",
     "export.format.xlsx": "Excel-tiedosto (xlsx)",

@@ -58,7 +58,7 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "export.kind.absences": "Frånvaro till FPA (TT3)",
     "export.first": "Första dag",
     "export.last": "Sista dag",
-    "export.defaults": "Du kan lämna datumen tomma. Då gäller närvaron den här månaden, verksamhetsdagarna förra månaden och frånvaron de två senaste veckorna. Verksamhetsdagar gäller alltid en hel månad.",
+    "export.defaults": "Du kan lämna datumen tomma. Då gäller närvaron den här månaden, verksamhetsdagarna förra månaden och frånvaron de två senaste veckorna. Verksamhetsdagar gäller alltid hela månaden för första dagen.",
     "export.format": "Filformat",
     "export.format.csv": "CSV-fil",
     "export.format.xlsx": "Excel-fil (xlsx)",
