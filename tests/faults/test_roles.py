@@ -74,7 +74,6 @@ from store.db import create_engine
 from store.tables import Base
 from tests.fakes.activities import TENANT_ID, Conv, User, invoke_execute, message
 from tests.fakes.connector import FakeConnector, Recorded
-from tests.fakes.reports import with_fixed_reports
 from tests.integration.harness import BotServer, free_port, start_bot, stop_bot
 
 FI = Language.FI
@@ -1350,7 +1349,8 @@ def card_data(world: World, verb: str) -> dict[str, str]:
             "anonymous": "false",
             "reminder": "false",
         },
-        OWN_VERB: {"month": "2026-11", "person": str(world.ids[CLIENT_A.name])},
+        # this month: the real reports read today's roll call, where others have marks too
+        OWN_VERB: {"month": "2026-12", "person": str(world.ids[CLIENT_A.name])},
         EXPORT_VERB: {"kind": "absences", "format": "csv", "first": "", "last": ""},
     }
     return {"verb": verb, **data[verb]}
@@ -1466,7 +1466,7 @@ async def world(
     role: Role = request.param
     clock = ScaledClock(MORNING.astimezone(UTC), 1.0)
     settings = Settings(port=free_port(), database_url=database_url, cache_seconds=0.0)
-    bot = await start_bot(settings, clock=clock, features=with_fixed_reports())
+    bot = await start_bot(settings, clock=clock)
     engine = create_engine(database_url)
     try:
         with FakeConnector() as connector:
