@@ -84,10 +84,10 @@ def own_month_card(
         for day in sorted(own.days, key=lambda d: d.day):
             if day.kind is not DayKind.ABSENT or day.kela is None:
                 continue
-            reason = text(t, f"own.kela.{day.kela.value}")
+            reason = text(t, f"reports.kela.{day.kela.value}")
             when = _short_date(t, day.day)
             if day.note is not None:
-                note = text(t, f"own.note.{day.note.value}")
+                note = text(t, f"rollcall.reason.{day.note.value}")
                 body.append(small(text(t, "own.absence_note", date=when, reason=reason, note=note)))
             else:
                 body.append(small(text(t, "own.absence_line", date=when, reason=reason)))
@@ -95,7 +95,8 @@ def own_month_card(
         body.append(paragraph(text(t, "own.not_held", count=totals.not_held)))
         body.append(small(_dates(t, by_kind.get(DayKind.NOT_HELD, ()))))
     if totals.unrecorded:
-        body.append(small(text(t, "own.unrecorded", count=totals.unrecorded)))
+        body.append(paragraph(text(t, "own.unrecorded", count=totals.unrecorded)))
+        body.append(small(_dates(t, by_kind.get(DayKind.UNRECORDED, ()))))
     if totals.activity:
         rate_cents = totals.allowance_cents // totals.activity
         body.append(

@@ -70,8 +70,8 @@ class SqlExportLinks:
                 AuditRow(
                     at=order.created,
                     actor_person_id=order.person_id,
-                    action=f"export.{order.kind.value}",
-                    subject=f"person:{order.person_id}",
+                    action=order.action,
+                    subject=order.subject,
                     details={"stage": "link", **order.audit()},
                 )
             )
@@ -115,8 +115,8 @@ class SqlExportLinks:
             s.add(
                 AuditRow(
                     actor_person_id=order.person_id,
-                    action=f"export.{order.kind.value}",
-                    subject=f"person:{order.person_id}",
+                    action=order.action,
+                    subject=order.subject,
                     details={"stage": "download", "rows": rows, **order.audit()},
                 )
             )

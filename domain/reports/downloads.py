@@ -96,13 +96,25 @@ class Order:
             return f"etapaiva-{kind}-{self.first:%Y-%m}.{self.format.value}"
         return f"etapaiva-{kind}-{self.first.isoformat()}-{self.last.isoformat()}.{self.format}"
 
-    def audit(self) -> dict[str, str]:
+    @property
+    def action(self) -> str:
+        """The audit action, the same as the command line's: export.<kind> (docs/exports.md)."""
+        return f"export.{self.kind.value.replace('_', '-')}"
+
+    @property
+    def subject(self) -> str:
+        """The audit subject: the period, first..last, as the command line writes it."""
+        return f"{self.first.isoformat()}..{self.last.isoformat()}"
+
+    def audit(self) -> dict[str, str | int]:
         """What the audit row records of the order."""
         return {
             "token": self.token_id,
             "first": self.first.isoformat(),
             "last": self.last.isoformat(),
             "format": self.format.value,
+            "language": self.language.value,
+            "who": self.person_id,
         }
 
 

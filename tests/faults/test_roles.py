@@ -75,7 +75,6 @@ from store.db import create_engine
 from store.tables import Base
 from tests.fakes.activities import TENANT_ID, Conv, User, invoke_execute, message
 from tests.fakes.connector import FakeConnector, Recorded
-from tests.fakes.reports import with_fixed_reports
 from tests.integration.harness import BotServer, free_port, start_bot, stop_bot
 
 FI = Language.FI
@@ -1033,7 +1032,7 @@ def effect(
             ("tutorial_progress", lambda r: r["person_id"] == me),
         ]
         if verb is EXPORT_VERB:
-            made = lambda r: r["actor_person_id"] == me and r["action"] == "export.absences"  # noqa: E731
+            made = lambda r: r["actor_person_id"] == me and r["action"] == "export.attendance"  # noqa: E731
             touches.append(("audit_log", made))
             if not _of(observed, "audit_log", made):
                 problems.append("the export link was not audited")
@@ -1361,8 +1360,10 @@ def card_data(world: World, verb: str) -> dict[str, str]:
             "anonymous": "false",
             "reminder": "false",
         },
-        OWN_VERB: {"month": "2026-11", "person": str(world.ids[CLIENT_A.name])},
-        EXPORT_VERB: {"kind": "absences", "format": "csv", "first": "", "last": ""},
+        # this month: the real reports read today's roll call, where others have marks too
+        OWN_VERB: {"month": TODAY.strftime("%Y-%m"), "person": str(world.ids[CLIENT_A.name])},
+        # this month's attendance: both groups' days, each group's clients on them
+        EXPORT_VERB: {"kind": "attendance", "format": "csv", "first": "", "last": ""},
         DIGEST_MORE_VERB: {"group": str(a.group_id), "day": TODAY.isoformat(), "section": "absent"},
     }
     return {"verb": verb, **data[verb]}
@@ -1433,9 +1434,34 @@ async def run_cell(
     settle = 0.3 if granted is not None and verb in SETTLE else 0.0
     observed = await observe(world, sent, base, settle=settle)
     found = judge(world, where, verb, observed, rules)
+    if verb is EXPORT_VERB and granted is not None and not found:
+        found += await downloaded(world, observed)
     await forget_messages(world, observed)
     if observed.changed:
         await restore(world.engine, base)
+    return found
+
+
+async def downloaded(world: World, observed: Observed) -> list[str]:
+    """The file behind an export link the cell made, read with the actor's permissions: a
+    coordinator's holds their unit's clients only, an admin's every unit's."""
+    try:
+        url = str(observed.body["value"]["actions"][0]["url"])
+    except (KeyError, IndexError, TypeError):
+        return ["the export answer had no link"]
+    path = url[url.index("/exports/") :]
+    async with world.bot.http.get(world.bot.url + path) as resp:
+        if resp.status != 200:
+            return [f"the export link answered {resp.status}"]
+        shown = (await resp.read()).decode("utf-8-sig")
+    may_see = {c.name for s in SEES_NAMES_OF.get(world.role.key, ()) for c in world.side(s).clients}
+    missing = [c.name for c in CLIENTS_A if c.name not in shown]
+    leaked = [c.name for c in (*CLIENTS_A, *CLIENTS_B) if c.name in shown and c.name not in may_see]
+    found = [f"the export file lacks {missing}"] if missing else []
+    if world.role.key == "admin" and not all(c.name in shown for c in CLIENTS_B):
+        found.append("the admin's export file lacks B's clients")
+    if leaked:
+        found.append(f"the export file holds {leaked}")
     return found
 
 
@@ -1478,7 +1504,7 @@ async def world(
     role: Role = request.param
     clock = ScaledClock(MORNING.astimezone(UTC), 1.0)
     settings = Settings(port=free_port(), database_url=database_url, cache_seconds=0.0)
-    bot = await start_bot(settings, clock=clock, features=with_fixed_reports())
+    bot = await start_bot(settings, clock=clock)
     engine = create_engine(database_url)
     try:
         with FakeConnector() as connector:

@@ -1,8 +1,12 @@
 """Own days and export files in Teams, over real HTTP: the words in fi/sv/en, refusals, a
 person's own month only, and the one-time download link on the bot's own web server.
 
-The reports' reader here is tests/fakes/reports.py (each person's fixed November); the file
-writer is its plain CSV. The routes, the links, the audit and the dialogs are the real ones.
+The service runs with its real features (the report service, the command line's writers) on
+the example organisation. Three tests use `fixed_bot` instead, whose reports' reader is
+tests/fakes/reports.py (each person's fixed November, a plain CSV writer): where the point is
+a known line in a month nobody lived (a given absence on the card, a tap naming someone whose
+month differs, a file with names in it that the "gone" page must not repeat). The real month,
+lived through the services and checked against the real reports, is in test_reports_real.py.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from bot.features import FEATURES, Plug
 from bot.orgfile import load_org_file
 from bot.settings import Settings
 from cards.reports import EXPORT_VERB, OWN_VERB
@@ -36,17 +41,29 @@ AHMED = User(name="Ahmed Hassan", upn="ahmed.hassan@example.hel.fi")  # client, 
 FI, SV, EN = Language.FI, Language.SV, Language.EN
 
 
-@pytest.fixture
-async def bot(database_url: str) -> AsyncIterator[BotServer]:
-    """The real service with the example organisation; the reports' reader has fixed lines."""
+async def serve(database_url: str, features: tuple[Plug, ...]) -> AsyncIterator[BotServer]:
     port = free_port()
     settings = Settings(port=port, database_url=database_url, public_url=f"http://127.0.0.1:{port}")
-    server = await start_bot(settings, features=with_fixed_reports())
+    server = await start_bot(settings, features=features)
     try:
         await server.store.org.apply(load_org_file("examples/org.example.yaml"))
         yield server
     finally:
         await stop_bot(server)
+
+
+@pytest.fixture
+async def bot(database_url: str) -> AsyncIterator[BotServer]:
+    """The real service with the example organisation."""
+    async for server in serve(database_url, FEATURES):
+        yield server
+
+
+@pytest.fixture
+async def fixed_bot(database_url: str) -> AsyncIterator[BotServer]:
+    """The service with the example organisation; the reports' reader has fixed lines."""
+    async for server in serve(database_url, with_fixed_reports()):
+        yield server
 
 
 async def say(
@@ -115,27 +132,31 @@ async def test_own_days_in_each_language_show_the_persons_month(
 
 
 async def test_jaris_card_holds_his_days_and_nobody_elses(
-    bot: BotServer, connector: FakeConnector
+    fixed_bot: BotServer, connector: FakeConnector
 ) -> None:
+    # fixed lines: a known absence of Jari's, and Erik's absences in the same reader
+    bot = fixed_bot
     shown = dump(card_of(await say(bot, connector, JARI, "omat päivät 11/2026")))
     assert "12.11.: oma sairaus" in shown
     assert "Kulukorvaus: 9 € × 2 päivää = 18 €" in shown
     # Erik's absences (a public office, a job interview) are nowhere in it
-    assert text(FI, "own.kela.public_office") not in shown
-    assert text(FI, "own.kela.job_interview") not in shown
+    assert text(FI, "reports.kela.public_office") not in shown
+    assert text(FI, "reports.kela.job_interview") not in shown
     assert "Erik" not in shown and "Ahmed" not in shown
 
 
 async def test_a_tap_shows_the_tappers_month_whatever_the_data_names(
-    bot: BotServer, connector: FakeConnector
+    fixed_bot: BotServer, connector: FakeConnector
 ) -> None:
+    # fixed lines: Jari's and Erik's months differ, so whose month is shown can be told
+    bot = fixed_bot
     erik = await bot.store.org.person_by_upn(ERIK.upn or "")
     assert erik is not None
     body = await tap(bot, connector, JARI, OWN_VERB, {"month": "2026-11", "person": str(erik.id)})
     assert body["type"] == "application/vnd.microsoft.card.adaptive"
     shown = dump(body["value"])
     assert "12.11.: oma sairaus" in shown
-    assert text(FI, "own.kela.public_office") not in shown
+    assert text(FI, "reports.kela.public_office") not in shown
 
 
 async def test_a_month_that_is_no_month_is_refused(
@@ -219,8 +240,10 @@ async def export_link(
 
 
 async def test_a_coordinator_downloads_the_file_once(
-    bot: BotServer, connector: FakeConnector
+    fixed_bot: BotServer, connector: FakeConnector
 ) -> None:
+    # fixed lines: a file with names in it, which the "gone" page must not repeat
+    bot = fixed_bot
     url, card = await export_link(
         bot, connector, {"kind": "absences", "format": "csv", "first": "", "last": ""}
     )
@@ -334,7 +357,7 @@ async def test_a_link_opened_after_fifteen_minutes_is_gone(database_url: str) ->
     port = free_port()
     settings = Settings(port=port, database_url=database_url, public_url=f"http://127.0.0.1:{port}")
     clock = ScaledClock(datetime.now(UTC), speed=600)
-    bot = await start_bot(settings, clock=clock, features=with_fixed_reports())
+    bot = await start_bot(settings, clock=clock)
     try:
         await bot.store.org.apply(load_org_file("examples/org.example.yaml"))
         with FakeConnector() as connector:
