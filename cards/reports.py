@@ -94,9 +94,19 @@ def own_month_card(
     if totals.not_held:
         body.append(paragraph(text(t, "own.not_held", count=totals.not_held)))
         body.append(small(_dates(t, by_kind.get(DayKind.NOT_HELD, ()))))
-    if totals.unrecorded:
-        body.append(paragraph(text(t, "own.unrecorded", count=totals.unrecorded)))
-        body.append(small(_dates(t, by_kind.get(DayKind.UNRECORDED, ()))))
+    # a day not over yet on which the person is already here is in progress, not missing
+    going = [
+        d.day
+        for d in own.days
+        if d.kind is DayKind.UNRECORDED and d.status is not None and d.status.is_here
+    ]
+    missing = [d.day for d in own.days if d.kind is DayKind.UNRECORDED and d.day not in going]
+    if going:
+        body.append(paragraph(text(t, "own.in_progress", count=len(going))))
+        body.append(small(_dates(t, sorted(going))))
+    if missing:
+        body.append(paragraph(text(t, "own.unrecorded", count=len(missing))))
+        body.append(small(_dates(t, sorted(missing))))
     if totals.activity:
         rate_cents = totals.allowance_cents // totals.activity
         body.append(
@@ -111,7 +121,10 @@ def own_month_card(
             )
         )
     elif own.days:
-        body.append(paragraph(text(t, "own.allowance_none")))
+        this_month = own.month >= latest.replace(day=1)
+        body.append(
+            paragraph(text(t, "own.allowance_not_yet" if this_month else "own.allowance_none"))
+        )
     body.append(small(text(t, "own.ask")))
     actions = [
         execute(

@@ -21,6 +21,10 @@ MESSAGES: dict[str, str | dict[str, str]] = {
         "one": "The group did not meet on {count} day. That is not an absence.",
         "other": "The group did not meet on {count} days. That is not an absence.",
     },
+    "own.in_progress": {
+        "one": "The day is still going on. You are marked here.",
+        "other": "{count} days are still going on. You are marked here.",
+    },
     "own.unrecorded": {
         "one": "No record yet for {count} day.",
         "other": "No record yet for {count} days.",
@@ -30,6 +34,7 @@ MESSAGES: dict[str, str | dict[str, str]] = {
         "one": "Expense allowance: {rate} × {count} day = {total}",
         "other": "Expense allowance: {rate} × {count} days = {total}",
     },
+    "own.allowance_not_yet": "No expense allowance this month yet.",
     "own.allowance_none": "No expense allowance this month.",
     "own.nothing": "You have no group days this month.",
     "own.no_group": "You are not a client of any group, so you have no days of your own here.",

@@ -22,6 +22,10 @@ MESSAGES: dict[str, str | dict[str, str]] = {
         "one": "Ryhmä ei kokoontunut {count} päivänä. Se ei ole poissaolo.",
         "other": "Ryhmä ei kokoontunut {count} päivänä. Se ei ole poissaolo.",
     },
+    "own.in_progress": {
+        "one": "Päivä on vielä kesken. Olet merkitty paikalle.",
+        "other": "{count} päivää on vielä kesken. Olet merkitty paikalle.",
+    },
     "own.unrecorded": {
         "one": "Merkintä puuttuu vielä {count} päivästä.",
         "other": "Merkintä puuttuu vielä {count} päivästä.",
@@ -31,6 +35,7 @@ MESSAGES: dict[str, str | dict[str, str]] = {
         "one": "Kulukorvaus: {rate} × {count} päivä = {total}",
         "other": "Kulukorvaus: {rate} × {count} päivää = {total}",
     },
+    "own.allowance_not_yet": "Tässä kuussa ei ole vielä kulukorvausta.",
     "own.allowance_none": "Tässä kuussa ei ole kulukorvausta.",
     "own.nothing": "Sinulla ei ole ryhmäpäiviä tässä kuussa.",
     "own.no_group": "Et ole minkään ryhmän asiakas. Siksi sinulla ei ole omia päiviä.",

@@ -21,6 +21,10 @@ MESSAGES: dict[str, str | dict[str, str]] = {
         "one": "Gruppen träffades inte {count} dag. Det är ingen frånvaro.",
         "other": "Gruppen träffades inte {count} dagar. Det är ingen frånvaro.",
     },
+    "own.in_progress": {
+        "one": "Dagen pågår ännu. Du är antecknad som närvarande.",
+        "other": "{count} dagar pågår ännu. Du är antecknad som närvarande.",
+    },
     "own.unrecorded": {
         "one": "Anteckning saknas ännu för {count} dag.",
         "other": "Anteckning saknas ännu för {count} dagar.",
@@ -30,6 +34,7 @@ MESSAGES: dict[str, str | dict[str, str]] = {
         "one": "Kostnadsersättning: {rate} × {count} dag = {total}",
         "other": "Kostnadsersättning: {rate} × {count} dagar = {total}",
     },
+    "own.allowance_not_yet": "Ingen kostnadsersättning ännu den här månaden.",
     "own.allowance_none": "Ingen kostnadsersättning den här månaden.",
     "own.nothing": "Du har inga gruppdagar den här månaden.",
     "own.no_group": "Du är inte klient i någon grupp. Därför har du inga egna dagar.",

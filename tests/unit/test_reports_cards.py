@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -213,3 +214,24 @@ def test_the_ready_card_opens_the_link_and_says_how_long_it_works(language: Lang
         "url": url,
     }
     assert text(language, "export.ready.how_long", count=15) in words(card)
+
+
+@pytest.mark.parametrize("language", list(Language))
+def test_today_in_progress_is_not_a_missing_record(language: Language) -> None:
+    # Jari checked in this morning: the day is not over, so it is no activity day yet, but
+    # nothing is missing either; a month still going has no allowance "yet"
+    today = replace(
+        day(7, DayKind.UNRECORDED),
+        day=TODAY,
+        status=Status.PRESENT,
+        joined_at=datetime(2026, 12, 7, 7, tzinfo=UTC),
+    )
+    missing = replace(day(3, DayKind.UNRECORDED), day=date(2026, 12, 3))
+    totals = ClientMonth(person_id=7, name="Jari Mäkinen", groups=(), unrecorded=2)
+    own = OwnMonth(month=TODAY.replace(day=1), days=(missing, today), totals=totals)
+    shown = words(own_month_card(own, language, latest=TODAY))
+    assert text(language, "own.in_progress", count=1) in shown
+    assert text(language, "own.unrecorded", count=1) in shown
+    assert text(language, "own.unrecorded", count=2) not in shown
+    assert text(language, "own.allowance_not_yet") in shown
+    assert text(language, "own.allowance_none") not in shown
