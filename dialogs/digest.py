@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 from cards.digest import MORE_VERB
 from cards.payload import CardAction, row_id
@@ -14,19 +15,41 @@ from dialogs.turn import Outcome, Reply
 from domain.digest.model import Section
 from domain.digest.service import DigestService
 from domain.errors import DomainError, NotAllowed, NotFound
-from domain.org import Role
+from domain.org import DEFAULT_TIMEZONE, Role
 
 
 def _service(ctx: Context) -> DigestService:
     return ctx.services.need(DigestService)
 
 
+# "today" and "yesterday" as people write them after the command
+DAYS_BACK = {
+    "tänään": 0,
+    "idag": 0,
+    "today": 0,
+    "eilen": 1,
+    "igår": 1,
+    "yesterday": 1,
+}
+
+
 def asked_day(argument: str, today: date) -> date | None:
-    """The date typed after the command ("3.12.", "3.12.2026", "2026-12-03"): a day and month
-    without a year is the latest such date up to today. None when nothing was typed."""
-    word = argument.strip()
-    if not word:
+    """The date typed after the command ("3.12.", "3.12.2026", "2026-12-03", "eilen",
+    "today"): a day and month without a year is the latest such date up to today. None when
+    nothing (or only punctuation) was typed."""
+    word = argument.strip().rstrip("!?,")
+    if not word.strip("."):
         return None
+    back = DAYS_BACK.get(word.rstrip(".").casefold())
+    if back is not None:
+        return today - timedelta(days=back)
+    try:
+        return _typed_date(word, today)
+    except NotAllowed:
+        raise NotAllowed("digest.bad_date") from None
+
+
+def _typed_date(word: str, today: date) -> date:
     if not re.fullmatch(r"\d{1,2}\.\d{1,2}\.?", word):
         return parse_date(word, today)
     day_month = word.rstrip(".")
@@ -56,7 +79,7 @@ async def digest(ctx: Context, argument: str) -> Outcome:
     """`yhteenveto` / `sammanfattning` / `digest` [date]."""
     service = _service(ctx)
     service.units_of(ctx.actor)  # anyone but coordinators and admins: refused before the date
-    on = asked_day(argument, service.now().date())
+    on = asked_day(argument, service.now().astimezone(ZoneInfo(DEFAULT_TIMEZONE)).date())
     cards = await service.for_actor(ctx.actor, ctx.personal_language, on)
     return await _reply(ctx, cards, "asked")
 

@@ -219,7 +219,7 @@ class DigestService:
         unless a date is given); one card saying there were none otherwise."""
         units = self.units_of(actor)
         if on is not None and not self._plausible(on):
-            raise NotAllowed("day.bad_date")
+            raise NotAllowed("digest.bad_date")
         groups = [g for g in await self._org.all_groups() if self._sees(units, g)]
         days = await self._group_days(groups, on)
         if not days:

@@ -52,4 +52,5 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "digest.sent_privately": "I sent the digest to your own chat.",
     "digest.unreachable_you": "I could not open a chat with you. Write to me in a 1:1 chat first.",
     "help.item.digest": "**digest** – your units' group days: attendance, feedback, help requests and things to follow up. For another day write **digest 3.12.** You also get it every afternoon.",
+    "digest.bad_date": "I did not understand the day. Write for example **digest** 3.12. or **digest** yesterday",
 }

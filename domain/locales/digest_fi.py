@@ -52,4 +52,5 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "digest.sent_privately": "Lähetin yhteenvedon sinun omaan chattiisi.",
     "digest.unreachable_you": "En saanut avattua omaa chattia. Kirjoita minulle ensin omassa chatissa.",
     "help.item.digest": "**yhteenveto** – yksikkösi ryhmäpäivät: läsnäolo, palaute, avunpyynnöt ja seurattavat asiat. Toisen päivän saat näin: **yhteenveto 3.12.** Saat yhteenvedon myös iltapäivisin.",
+    "digest.bad_date": "En ymmärtänyt päivää. Kirjoita esimerkiksi **yhteenveto** 3.12. tai **yhteenveto** eilen",
 }

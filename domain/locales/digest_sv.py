@@ -52,4 +52,5 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "digest.sent_privately": "Jag skickade sammanfattningen till din egen chatt.",
     "digest.unreachable_you": "Jag kunde inte öppna en egen chatt. Skriv först till mig i en egen chatt.",
     "help.item.digest": "**sammanfattning** – enhetens gruppdagar: närvaro, respons, hjälpbegäranden och saker att följa upp. En annan dag får du så här: **sammanfattning 3.12.** Du får den också varje eftermiddag.",
+    "digest.bad_date": "Jag förstod inte dagen. Skriv till exempel **sammanfattning** 3.12. eller **sammanfattning** igår",
 }

@@ -585,7 +585,7 @@ async def test_a_date_out_of_range_typed_or_on_a_card_gets_a_polite_answer(
         world.clock.set(at(LAST, 17))
         for words in ("yhteenveto 1.1.0001", "yhteenveto 31.12.9999", "yhteenveto 9999-12-31"):
             answers = await world.say(KAISA, words)
-            assert texts_of(answers) == [text(FI, "day.bad_date")], words
+            assert texts_of(answers) == [text(FI, "digest.bad_date")], words
         gid = await group_id(world, "ryhma-a")
         room = world.rooms["ryhma-a"]
         for day in ("0001-01-01", "9999-12-31", "2026-02-30", "x"):

@@ -23,6 +23,15 @@ TODAY = date(2026, 12, 7)
         ("3.12.2026", date(2026, 12, 3)),
         ("24.12.2026", date(2026, 12, 24)),
         ("2026-11-30", date(2026, 11, 30)),
+        # the words people write: today, yesterday in each language, any case, a stop after
+        ("tänään", date(2026, 12, 7)),
+        ("Eilen", date(2026, 12, 6)),
+        ("eilen.", date(2026, 12, 6)),
+        ("idag", date(2026, 12, 7)),
+        ("igår", date(2026, 12, 6)),
+        ("today", date(2026, 12, 7)),
+        ("Yesterday!", date(2026, 12, 6)),
+        ("!", None),
     ],
 )
 def test_a_typed_date(typed: str, meant: date | None) -> None:
@@ -31,4 +40,4 @@ def test_a_typed_date(typed: str, meant: date | None) -> None:
 
 def test_not_a_date_is_refused_politely() -> None:
     with pytest.raises(NotAllowed):
-        asked_day("eilen", TODAY)
+        asked_day("huomenna", TODAY)
