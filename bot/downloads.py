@@ -9,7 +9,9 @@ was altered, has expired or was used gets a short plain page and nothing else.
 from __future__ import annotations
 
 import asyncio
+import html
 import logging
+import re
 import tempfile
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass
@@ -81,10 +83,13 @@ _END: object = object()
 
 
 def _page(status: int, language: Language, key: str) -> web.Response:
-    words = text(language, key)
+    """A short page saying why there is no file; the catalog's **bold** drawn as bold."""
+    words = html.escape(text(language, key))
+    title = words.replace("**", "")
+    shown = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", words)
     body = (
         f'<!doctype html><html lang="{language.value}"><meta charset="utf-8">'
-        f"<title>{words}</title><p>{words}</p></html>"
+        f"<title>{title}</title><p>{shown}</p></html>"
     )
     return web.Response(
         status=status,

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import TypeVar
 
-from sqlalchemy import Date, ForeignKey, and_, func, select
+from sqlalchemy import Date, ForeignKey, and_, func, select, union
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.digest.model import GuideProgress, HelpItem
@@ -21,6 +21,7 @@ from store.days import GroupDayRow
 from store.db import Database, insert_ignoring
 from store.outbox import OutboxRow, add_to_outbox
 from store.repos import _person
+from store.rollcall import RollCallRow
 from store.tables import (
     Base,
     ConversationRow,
@@ -70,13 +71,20 @@ class SqlDigestStore:
             return tuple(_person(r) for r in rows.scalars())
 
     async def group_days_on(self, days: Sequence[date]) -> list[tuple[int, date]]:
-        """(group id, date) of the group days stored on these dates (any status)."""
+        """(group id, date) of the group days on these dates: a day placed (any status), or
+        a roll call held (not cancelled) without one, as the reports count group days."""
         if not days:
             return []
+        wanted = list(days)
         async with self._db.read() as s:
             rows = await s.execute(
-                select(GroupDayRow.group_id, GroupDayRow.date).where(
-                    GroupDayRow.date.in_(list(days))
+                union(
+                    select(GroupDayRow.group_id, GroupDayRow.date).where(
+                        GroupDayRow.date.in_(wanted)
+                    ),
+                    select(RollCallRow.group_id, RollCallRow.day).where(
+                        RollCallRow.day.in_(wanted), RollCallRow.cancelled_at.is_(None)
+                    ),
                 )
             )
             return [(int(g), d) for g, d in rows.all()]

@@ -32,7 +32,8 @@ class DigestStore(Protocol):
         ...
 
     async def group_days_on(self, days: Sequence[date]) -> list[tuple[int, date]]:
-        """(group id, date) of every group day stored on one of these dates (any status)."""
+        """(group id, date) of every group day on one of these dates: a day placed (any
+        status), or a roll call held (not cancelled) without one."""
         ...
 
     async def help_requests(

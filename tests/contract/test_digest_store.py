@@ -14,6 +14,7 @@ from domain.model import Conversation, ConversationKind
 from domain.org import Language
 from domain.outbox import OutboxMessage
 from domain.plans import ItemKind, Plan, PlanItem
+from domain.rollcall.model import RollCall
 from domain.tutorial.content import Device
 from domain.tutorial.flow import Progress
 from domain.tutorial.help import HelpRequest, HelpStatus
@@ -97,6 +98,24 @@ async def test_group_days_on_dates(store: Store) -> None:
     found = await store.digest.group_days_on([DAY, DAY + timedelta(days=7)])
     assert found == [(groups["a"], DAY)]
     assert await store.digest.group_days_on([]) == []
+
+
+async def test_a_day_with_a_roll_call_and_no_plan_is_a_group_day(store: Store) -> None:
+    """The roll call alone makes a group day (as in the reports); a cancelled one does not."""
+    groups, _ = await arrange(store)
+    later = DAY + timedelta(days=1)
+    for group, day in ((groups["a"], DAY), (groups["b"], later)):
+        opened_at = datetime.combine(day, T0.timetz())
+        await store.rollcall.open(RollCall(group, day, 0, "19:a@thread.v2", opened_at))
+    cancelled, _ = await store.rollcall.open(
+        RollCall(groups["a"], later, 0, "19:a@thread.v2", T0 + timedelta(days=1))
+    )
+    assert cancelled.id is not None
+    await store.rollcall.cancel(cancelled.id, T0 + timedelta(days=1, minutes=1), None)
+    placed = d.place_plan(PLAN, groups["b"], later, "Europe/Helsinki", Language.FI)
+    await store.days.add(placed, [])
+    found = await store.digest.group_days_on([DAY, later])
+    assert sorted(found) == sorted([(groups["a"], DAY), (groups["b"], later)])
 
 
 async def test_the_digest_is_sent_once_with_its_cards(store: Store) -> None:

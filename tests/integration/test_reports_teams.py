@@ -15,6 +15,7 @@ import asyncio
 import csv
 import io
 import json
+import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
@@ -103,6 +104,16 @@ async def tap(
     )
     assert status == 200, body
     return dict(body)
+
+
+def words(language: Language, key: str) -> str:
+    """A catalog text as a page shows it: its **bold** without the asterisks."""
+    return text(language, key).replace("**", "")
+
+
+def shown(page: str) -> str:
+    """A short HTML page's text, without its tags."""
+    return re.sub(r"<[^>]*>", "", page)
 
 
 def dump(value: Any) -> str:
@@ -266,7 +277,7 @@ async def test_a_coordinator_downloads_the_file_once(
     async with bot.http.get(url) as again:
         assert again.status == 410
         page = await again.text()
-    assert "Erik" not in page and text(FI, "export.link.gone") in page
+    assert "Erik" not in page and words(FI, "export.link.gone") in shown(page)
     # the link and the download are audited, by the coordinator, with the row count
     anneli = await bot.store.org.person_by_upn(ANNELI.upn or "")
     assert anneli is not None
@@ -282,6 +293,22 @@ async def test_a_coordinator_downloads_the_file_once(
         ("export.absences", anneli.id, "download"),
     ]
     assert [r.details.get("rows") for r in audited if r.action == "export.absences"][-1] == 3
+
+
+async def test_the_page_of_a_used_link_shows_the_command_in_bold(
+    bot: BotServer, connector: FakeConnector
+) -> None:
+    """The catalog's **bold** is drawn as bold on the page, never as asterisks."""
+    url, _ = await export_link(
+        bot, connector, {"kind": "absences", "format": "csv", "first": "", "last": ""}
+    )
+    for status in (200, 410):
+        async with bot.http.get(url) as resp:
+            assert resp.status == status
+            page = await resp.text()
+    assert "**" not in page
+    assert "<strong>vienti</strong>" in page
+    assert shown(page) == f"{words(FI, 'export.link.gone')}{words(FI, 'export.link.gone')}"
 
 
 async def test_an_xlsx_attendance_file_comes_with_its_content_type(
@@ -367,7 +394,7 @@ async def test_a_link_opened_after_fifteen_minutes_is_gone(database_url: str) ->
             await asyncio.sleep(1.6)
             async with bot.http.get(url) as resp:
                 assert resp.status == 410
-                assert text(FI, "export.link.gone") in await resp.text()
+                assert words(FI, "export.link.gone") in shown(await resp.text())
                 assert "Content-Disposition" not in resp.headers
     finally:
         await stop_bot(bot)
