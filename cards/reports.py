@@ -95,12 +95,8 @@ def own_month_card(
         body.append(paragraph(text(t, "own.not_held", count=totals.not_held)))
         body.append(small(_dates(t, by_kind.get(DayKind.NOT_HELD, ()))))
     # a day not over yet on which the person is already here is in progress, not missing
-    going = [
-        d.day
-        for d in own.days
-        if d.kind is DayKind.UNRECORDED and d.status is not None and d.status.is_here
-    ]
-    missing = [d.day for d in own.days if d.kind is DayKind.UNRECORDED and d.day not in going]
+    going = [d.day for d in own.days if d.kind is DayKind.IN_PROGRESS]
+    missing = [d.day for d in own.days if d.kind is DayKind.UNRECORDED]
     if going:
         body.append(paragraph(text(t, "own.in_progress", count=len(going))))
         body.append(small(_dates(t, sorted(going))))

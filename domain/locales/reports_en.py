@@ -37,6 +37,7 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "reports.kind.short": "short day",
     "reports.kind.absent": "absent",
     "reports.kind.not_held": "not held",
+    "reports.kind.in_progress": "in progress",
     "reports.kind.unrecorded": "not recorded",
     "reports.kela.own_illness": "own illness",
     "reports.kela.child_ill": "illness of a child under 10",

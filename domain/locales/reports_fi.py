@@ -37,6 +37,7 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "reports.kind.short": "lyhyt päivä",
     "reports.kind.absent": "poissa",
     "reports.kind.not_held": "ei järjestetty",
+    "reports.kind.in_progress": "kesken",
     "reports.kind.unrecorded": "ei merkintää",
     "reports.kela.own_illness": "oma sairaus",
     "reports.kela.child_ill": "alle 10-vuotiaan lapsen sairaus",

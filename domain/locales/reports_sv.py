@@ -37,6 +37,7 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "reports.kind.short": "kort dag",
     "reports.kind.absent": "frånvarande",
     "reports.kind.not_held": "ordnades inte",
+    "reports.kind.in_progress": "pågår",
     "reports.kind.unrecorded": "ingen anteckning",
     "reports.kela.own_illness": "egen sjukdom",
     "reports.kela.child_ill": "sjukdom hos barn under 10 år",

@@ -23,7 +23,8 @@ class DayKind(enum.StrEnum):
     SHORT = "short"  # took part, but the day does not count as an activity day
     ABSENT = "absent"  # an absence, excused or not: it has a Kela reason
     NOT_HELD = "not_held"  # the group day was cancelled ("palvelua ei järjestetä")
-    UNRECORDED = "unrecorded"  # no mark (no roll call held), or the day is not over yet
+    UNRECORDED = "unrecorded"  # no mark (no roll call held, or none answered yet)
+    IN_PROGRESS = "in_progress"  # here so far, and the day is not over yet
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +63,7 @@ class ClientMonth:
     short: int = 0
     absences: dict[KelaReason, int] = field(default_factory=dict)
     not_held: int = 0
-    unrecorded: int = 0
+    unrecorded: int = 0  # no mark yet, or the day still going on
     allowance_cents: int = 0
 
     @property

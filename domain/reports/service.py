@@ -136,7 +136,7 @@ def day_kind(day: DayAttendance, line: PersonAttendance) -> DayKind:
         return DayKind.UNRECORDED
     if status in (Status.ABSENT, Status.EXCUSED):
         return DayKind.ABSENT
-    return DayKind.SHORT if day.over else DayKind.UNRECORDED
+    return DayKind.SHORT if day.over else DayKind.IN_PROGRESS
 
 
 def _reason(line: PersonAttendance) -> Reason | None:
@@ -212,7 +212,7 @@ class ClientTally:
             short=self.counts[DayKind.SHORT],
             absences={k: self.absences[k] for k in KelaReason if k in self.absences},
             not_held=self.counts[DayKind.NOT_HELD],
-            unrecorded=self.counts[DayKind.UNRECORDED],
+            unrecorded=self.counts[DayKind.UNRECORDED] + self.counts[DayKind.IN_PROGRESS],
             allowance_cents=self.counts[DayKind.ACTIVITY] * allowance_cents,
         )
 

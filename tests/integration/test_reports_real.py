@@ -45,6 +45,7 @@ from tests.integration.month import (
     lived_month,
     tallies,
 )
+from tests.integration.test_reports_teams import shown, words
 from tests.xlsx_read import read_xlsx
 
 NOVEMBER = date(2026, 11, 1)
@@ -289,7 +290,7 @@ async def download(teams: Teams, url: str) -> bytes:
         body = await resp.read()
     async with teams.bot.http.get(url) as again:
         assert again.status == 410
-        assert text(FI, "export.link.gone") in await again.text()
+        assert words(FI, "export.link.gone") in shown(await again.text())
     return body
 
 

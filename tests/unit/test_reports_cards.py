@@ -221,7 +221,7 @@ def test_today_in_progress_is_not_a_missing_record(language: Language) -> None:
     # Jari checked in this morning: the day is not over, so it is no activity day yet, but
     # nothing is missing either; a month still going has no allowance "yet"
     today = replace(
-        day(7, DayKind.UNRECORDED),
+        day(7, DayKind.IN_PROGRESS),
         day=TODAY,
         status=Status.PRESENT,
         joined_at=datetime(2026, 12, 7, 7, tzinfo=UTC),

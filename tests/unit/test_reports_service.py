@@ -28,7 +28,7 @@ def day(person: PersonAttendance, *, over: bool = True, not_held: bool = False) 
 def test_what_a_day_counts_as() -> None:
     assert day_kind(day(line(Status.PRESENT)), line(Status.PRESENT)) is DayKind.ACTIVITY
     late = line(Status.LATE, settled=False)
-    assert day_kind(day(late, over=False), late) is DayKind.UNRECORDED  # not over yet
+    assert day_kind(day(late, over=False), late) is DayKind.IN_PROGRESS  # not over yet
     excused = line(Status.EXCUSED, settled=False)
     assert day_kind(day(excused, over=False), excused) is DayKind.ABSENT
     assert day_kind(day(line(None)), line(None)) is DayKind.UNRECORDED
