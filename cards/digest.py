@@ -305,6 +305,12 @@ class DigestCardRenderer:
             body.append(
                 paragraph(text(language, "digest.delivery.dead", count=delivery.dead_letters))
             )
+        if delivery.not_reached:
+            names = delivery.not_reached
+            shown = ", ".join(names[:10])
+            if len(names) > 10:
+                shown += " " + text(language, "digest.and_more", count=len(names) - 10)
+            body.append(_written(text(language, "digest.delivery.not_reached", names=shown)))
         if delivery.group_chat_removed:
             body.append(paragraph(text(language, "digest.delivery.group_removed")))
         if delivery.removed_from:

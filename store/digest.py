@@ -167,24 +167,24 @@ class SqlDigestStore:
 
     async def dead_letters(
         self, conversation_ids: Sequence[str], since: datetime, until: datetime
-    ) -> int:
-        """Messages made since..until to these conversations that were given up on."""
-        total = 0
+    ) -> dict[str, int]:
+        """How many messages made since..until to each of these conversations were given up
+        on (conversations with none are left out)."""
+        found: dict[str, int] = {}
         async with self._db.read() as s:
             for chunk in _chunks(list(conversation_ids)):
-                total += int(
-                    (
-                        await s.execute(
-                            select(func.count()).where(
-                                OutboxRow.conversation_id.in_(list(chunk)),
-                                OutboxRow.status == OutboxStatus.DEAD.value,
-                                OutboxRow.created_at >= since,
-                                OutboxRow.created_at < until,
-                            )
-                        )
-                    ).scalar_one()
+                rows = await s.execute(
+                    select(OutboxRow.conversation_id, func.count())
+                    .where(
+                        OutboxRow.conversation_id.in_(list(chunk)),
+                        OutboxRow.status == OutboxStatus.DEAD.value,
+                        OutboxRow.created_at >= since,
+                        OutboxRow.created_at < until,
+                    )
+                    .group_by(OutboxRow.conversation_id)
                 )
-        return total
+                found.update({cid: int(n) for cid, n in rows.all()})
+        return found
 
     async def was_sent(self, person_id: int, day: date) -> bool:
         async with self._db.read() as s:

@@ -301,6 +301,7 @@ class Delivery:
     dead_letters: int = 0
     group_chat_removed: bool = False
     removed_from: tuple[str, ...] = ()  # clients whose 1:1 chat the bot was removed from
+    not_reached: tuple[str, ...] = ()  # people a message to their 1:1 chat did not reach
 
     @property
     def any(self) -> bool:

@@ -52,8 +52,9 @@ class DigestStore(Protocol):
 
     async def dead_letters(
         self, conversation_ids: Sequence[str], since: datetime, until: datetime
-    ) -> int:
-        """Messages made since..until to these conversations that were given up on."""
+    ) -> dict[str, int]:
+        """How many messages made since..until to each of these conversations were given up
+        on (conversations with none are left out)."""
         ...
 
     async def was_sent(self, person_id: int, day: date) -> bool:

@@ -159,9 +159,15 @@ class DigestService:
         flags += help_repeats(requests, end)
         flags += unfinished_guides(await self._store.unfinished_guides(clients), end)
         chats = await self._store.chats(group.id)
+        dead = await self._store.dead_letters([c.conversation_id for c in chats], start, end)
         delivery = Delivery(
-            dead_letters=await self._store.dead_letters(
-                [c.conversation_id for c in chats], start, end
+            dead_letters=sum(dead.values()),
+            not_reached=tuple(
+                sorted(
+                    c.person_name
+                    for c in chats
+                    if c.person_name is not None and c.conversation_id in dead
+                )
             ),
             group_chat_removed=any(c.person_name is None and not c.active for c in chats),
             removed_from=tuple(

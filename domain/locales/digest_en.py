@@ -30,6 +30,7 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "digest.delivery": "Delivery",
     "digest.delivery.none": "Every message was delivered.",
     "digest.delivery.dead": "Messages not delivered: {count}.",
+    "digest.delivery.not_reached": "Messages did not reach: {names}",
     "digest.delivery.group_removed": "The bot was removed from the group chat.",
     "digest.delivery.removed": "The bot was removed from the 1:1 chat of: {names}",
     "digest.flags": "Follow up",

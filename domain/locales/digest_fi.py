@@ -30,6 +30,7 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "digest.delivery": "Viestien perillemeno",
     "digest.delivery.none": "Kaikki viestit menivät perille.",
     "digest.delivery.dead": "Viestejä, jotka eivät menneet perille: {count}.",
+    "digest.delivery.not_reached": "Viesti ei mennyt perille näille: {names}",
     "digest.delivery.group_removed": "Botti on poistettu ryhmän chatista.",
     "digest.delivery.removed": "Botti on poistettu omasta chatista: {names}",
     "digest.flags": "Seurattavaa",

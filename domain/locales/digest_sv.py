@@ -30,6 +30,7 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "digest.delivery": "Leverans av meddelanden",
     "digest.delivery.none": "Alla meddelanden kom fram.",
     "digest.delivery.dead": "Meddelanden som inte kom fram: {count}.",
+    "digest.delivery.not_reached": "Meddelandet nådde inte fram till: {names}",
     "digest.delivery.group_removed": "Botten har tagits bort från gruppens chatt.",
     "digest.delivery.removed": "Botten har tagits bort från egen chatt: {names}",
     "digest.flags": "Att följa upp",

@@ -178,5 +178,9 @@ async def test_help_guides_chats_and_dead_letters(store: Store) -> None:
     await store.outbox.enqueue(OutboxMessage(key="alive", conversation_id="a:jari", text="x"))
     ids = [c.conversation_id for c in chats]
     hour = timedelta(hours=1)
-    assert await store.digest.dead_letters(ids, now - hour, now + hour) == 2
-    assert await store.digest.dead_letters(ids, now + hour, now + 2 * hour) == 0
+    # per chat, so the digest can say whom they did not reach
+    assert await store.digest.dead_letters(ids, now - hour, now + hour) == {
+        "a:jari": 1,
+        "19:a@thread.v2": 1,
+    }
+    assert await store.digest.dead_letters(ids, now + hour, now + 2 * hour) == {}

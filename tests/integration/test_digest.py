@@ -470,6 +470,7 @@ async def test_the_digest_counts_sends_once_to_coordinators_and_closes_feedback(
         assert text(FI, "digest.flag.guide_unfinished", name=A[0].name, value=8) in words
         # delivery: the dead letter and the removed 1:1 chat
         assert text(FI, "digest.delivery.dead", count=1) in words
+        assert text(FI, "digest.delivery.not_reached", names=A[3].name) in words
         assert text(FI, "digest.delivery.removed", names=A[3].name) in words
         assert text(FI, "digest.delivery.none") in dump(b_card)
         assert all(compact(c) <= MAX_CARD for c in got)

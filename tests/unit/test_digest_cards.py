@@ -72,7 +72,12 @@ def full_view(language: Language = Language.FI, n: int = 60) -> DayView:
         ),
         feedback=results,
         help=tuple(StepHelp(f"step-{i}", i, i, i) for i in range(20)),
-        delivery=Delivery(dead_letters=12, group_chat_removed=True, removed_from=tuple(names)),
+        delivery=Delivery(
+            dead_letters=12,
+            group_chat_removed=True,
+            removed_from=tuple(names),
+            not_reached=tuple(names),
+        ),
         flags=(
             Flag(FlagKind.FALLING),
             *(Flag(FlagKind.ABSENT_STREAK, x, 12) for x in names),
