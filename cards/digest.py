@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from cards.common import Card, card, execute, heading, paragraph, small, strong
-from cards.feedback import BAR, MAX_BAR
+from cards.feedback import distribution
 from cards.payload import CardAction
 from domain.digest.model import (
     DayView,
@@ -25,7 +25,7 @@ from domain.digest.model import (
     Section,
     WeekRate,
 )
-from domain.feedback.model import MIN_SHOWN, SCORES, Results, TextKind
+from domain.feedback.model import MIN_SHOWN, Results, TextKind
 from domain.i18n import date_text, decimal, text
 from domain.org import Language
 
@@ -232,40 +232,7 @@ class DigestCardRenderer:
                 )
             )
         )
-        counts = results.distribution
-        body.append(
-            {
-                "type": "Chart.VerticalBar",
-                "title": text(language, "digest.feedback.chart"),
-                "xAxisTitle": text(language, "digest.feedback.chart.x"),
-                "yAxisTitle": text(language, "digest.feedback.chart.y"),
-                "colorSet": "categorical",
-                "showBarValues": True,
-                "data": [{"x": str(score), "y": counts[score]} for score in SCORES],
-                "fallback": "drop",
-            }
-        )
-        body.append(
-            {
-                "type": "Container",
-                "items": [
-                    {
-                        "type": "TextBlock",
-                        "text": text(
-                            language,
-                            "digest.feedback.line",
-                            score=score,
-                            bar=BAR * min(counts[score], MAX_BAR) or "–",
-                            n=counts[score],
-                        ),
-                        "fontType": "Monospace",
-                        "spacing": "None",
-                        "wrap": True,
-                    }
-                    for score in SCORES
-                ],
-            }
-        )
+        body.extend(distribution(language, results, "digest.feedback"))
 
         def cut(line: str) -> str:
             return line if len(line) <= SHOWN_TEXT else line[:SHOWN_TEXT].rstrip() + "…"

@@ -306,38 +306,7 @@ class FeedbackCardRenderer:
         return _card(body)
 
     def _distribution(self, language: Language, results: Results) -> list[Element]:
-        counts = results.distribution
-        chart: Element = {
-            "type": "Chart.VerticalBar",
-            "title": text(language, "feedback.results.chart"),
-            "xAxisTitle": text(language, "feedback.results.chart.x"),
-            "yAxisTitle": text(language, "feedback.results.chart.y"),
-            "colorSet": "categorical",
-            "showBarValues": True,
-            "data": [{"x": str(score), "y": counts[score]} for score in SCORES],
-            "fallback": "drop",  # the lines below say the same on every client
-        }
-        lines: Element = {
-            "type": "Container",
-            "id": "distribution",
-            "items": [
-                {
-                    "type": "TextBlock",
-                    "text": text(
-                        language,
-                        "feedback.results.line",
-                        score=score,
-                        bar=BAR * min(counts[score], MAX_BAR) or "–",
-                        n=counts[score],
-                    ),
-                    "fontType": "Monospace",
-                    "spacing": "None",
-                    "wrap": True,
-                }
-                for score in SCORES
-            ],
-        }
-        return [chart, lines]
+        return distribution(language, results, "feedback.results")
 
     def _named_scores(self, language: Language, results: Results) -> list[Element]:
         """Who answered by name and their number, unless the anonymous answers are so few
@@ -495,3 +464,40 @@ class FeedbackCardRenderer:
             CardAction(SETTINGS_VERB, {"group": str(view.group_id)}),
         )
         return _card(body, [styled(save, "positive")])
+
+
+def distribution(language: Language, results: Results, keys: str) -> list[Element]:
+    """The scores as a bar chart and, for clients that draw no chart, one text line a score;
+    keys: the prefix of the texts (`<keys>.chart`, `.chart.x`, `.chart.y`, `<keys>.line`)."""
+    counts = results.distribution
+    chart: Element = {
+        "type": "Chart.VerticalBar",
+        "title": text(language, f"{keys}.chart"),
+        "xAxisTitle": text(language, f"{keys}.chart.x"),
+        "yAxisTitle": text(language, f"{keys}.chart.y"),
+        "colorSet": "categorical",
+        "showBarValues": True,
+        "data": [{"x": str(score), "y": counts[score]} for score in SCORES],
+        "fallback": "drop",  # the lines below say the same on every client
+    }
+    lines: Element = {
+        "type": "Container",
+        "id": "distribution",
+        "items": [
+            {
+                "type": "TextBlock",
+                "text": text(
+                    language,
+                    f"{keys}.line",
+                    score=score,
+                    bar=BAR * min(counts[score], MAX_BAR) or "–",
+                    n=counts[score],
+                ),
+                "fontType": "Monospace",
+                "spacing": "None",
+                "wrap": True,
+            }
+            for score in SCORES
+        ],
+    }
+    return [chart, lines]
