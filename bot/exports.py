@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any
+from typing import IO, Any, Self
 
 import xlsxwriter
 
@@ -45,7 +45,25 @@ def csv_text(cell: Cell, language: Language) -> str:
     return str(cell)
 
 
-class CsvRows:
+class _Rows:
+    """A file being written row by row; closed (finished) when its `with` block ends."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class CsvRows(_Rows):
     """A CSV file being written to a binary stream, row by row (the header first)."""
 
     def __init__(
@@ -70,19 +88,8 @@ class CsvRows:
         self._text.flush()
         self._text.detach()
 
-    def __enter__(self) -> CsvRows:
-        return self
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-
-class XlsxRows:
+class XlsxRows(_Rows):
     """An xlsx workbook being written row by row, in XlsxWriter's constant-memory mode."""
 
     def __init__(
@@ -149,17 +156,6 @@ class XlsxRows:
     def close(self) -> None:
         """Finish the workbook (the file is complete only after this)."""
         self._book.close()
-
-    def __enter__(self) -> XlsxRows:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 def write_csv(
