@@ -238,20 +238,22 @@ def bot_server(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[BotSe
             print(process.log_tails())
 
 
-@pytest.fixture
-def playground(
+@contextlib.contextmanager
+def running_playground(
+    config: Path,
     bot_server: BotServer,
     playground_installed: Path,
     tmp_path: Path,
     request: pytest.FixtureRequest,
 ) -> Iterator[Playground]:
-    """The Agents Playground on a free loopback port, connected to bot_server."""
+    """The Agents Playground with a mock Teams config, on a free loopback port, connected to
+    bot_server; its logs are printed when the test failed."""
     port = free_port()
     log_file = tmp_path / "playground.log"
     env = dict(os.environ)
     env |= {
         "TEAMSAPPTESTER_BROWSER": "none",
-        "M365_AGENTS_PLAYGROUND_CONFIG_PATH": str(PLAYGROUND_CONFIG),
+        "M365_AGENTS_PLAYGROUND_CONFIG_PATH": str(config),
         "M365_AGENTS_PLAYGROUND_LOGFILE": str(log_file),
     }
     argv = [
@@ -272,3 +274,17 @@ def playground(
         process.stop()
         if _test_failed(request):
             print(process.log_tails())
+
+
+@pytest.fixture
+def playground(
+    bot_server: BotServer,
+    playground_installed: Path,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+) -> Iterator[Playground]:
+    """The Agents Playground on a free loopback port, connected to bot_server."""
+    with running_playground(
+        PLAYGROUND_CONFIG, bot_server, playground_installed, tmp_path, request
+    ) as found:
+        yield found

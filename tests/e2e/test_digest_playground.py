@@ -25,8 +25,6 @@ import asyncio
 import codecs
 import csv
 import io
-import json
-import os
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
@@ -45,10 +43,7 @@ from tests.e2e.conftest import (
     PLAYGROUND_DIR,
     BotServer,
     Playground,
-    _test_failed,
-    free_port,
-    start_process,
-    wait_until_ready,
+    running_playground,
 )
 from tests.e2e.stream import Stream, listening
 from tests.e2e.test_feedback_playground import GROUP_CHAT, GROUP_NAME, _maija_says, _tap_as
@@ -92,27 +87,10 @@ def playground_as_anneli(
     request: pytest.FixtureRequest,
 ) -> Iterator[Playground]:
     """The Agents Playground with Anneli Korhonen (a coordinator) as its current user."""
-    port = free_port()
-    log_file = tmp_path / "playground.log"
-    env = dict(os.environ) | {
-        "TEAMSAPPTESTER_BROWSER": "none",
-        "M365_AGENTS_PLAYGROUND_CONFIG_PATH": str(AS_COORDINATOR),
-        "M365_AGENTS_PLAYGROUND_LOGFILE": str(log_file),
-    }
-    argv = [
-        str(playground_installed),
-        *("-e", bot_server.messages_url, "-c", "msteams", "--dt", "-p", str(port)),
-    ]
-    out = tmp_path / "playground.out"
-    process = start_process("playground", argv, PLAYGROUND_DIR, env, out, [log_file])
-    try:
-        wait_until_ready(process, f"http://127.0.0.1:{port}/_debug/ping", expect=b"pong")
-        body = wait_until_ready(process, f"http://127.0.0.1:{port}/_internal/v1/testConfig")
-        yield Playground(port, process, json.loads(body))
-    finally:
-        process.stop()
-        if _test_failed(request):
-            print(process.log_tails())
+    with running_playground(
+        AS_COORDINATOR, bot_server, playground_installed, tmp_path, request
+    ) as found:
+        yield found
 
 
 def _card(page: Page) -> Locator:

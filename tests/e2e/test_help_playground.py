@@ -38,10 +38,7 @@ from tests.e2e.conftest import (
     PLAYGROUND_DIR,
     BotServer,
     Playground,
-    _test_failed,
-    free_port,
-    start_process,
-    wait_until_ready,
+    running_playground,
 )
 from tests.e2e.stream import listening
 from tests.e2e.test_playground import (
@@ -103,27 +100,10 @@ def playground_as_jari(
     config = yaml.safe_load(PLAYGROUND_CONFIG.read_text(encoding="utf-8"))
     config_file = tmp_path / "as-jari.yml"
     config_file.write_text(yaml.safe_dump(_as_jari(config), allow_unicode=True), encoding="utf-8")
-    port = free_port()
-    log_file = tmp_path / "playground.log"
-    env = dict(os.environ) | {
-        "TEAMSAPPTESTER_BROWSER": "none",
-        "M365_AGENTS_PLAYGROUND_CONFIG_PATH": str(config_file),
-        "M365_AGENTS_PLAYGROUND_LOGFILE": str(log_file),
-    }
-    argv = [
-        str(playground_installed),
-        *("-e", bot_server.messages_url, "-c", "msteams", "--dt", "-p", str(port)),
-    ]
-    out = tmp_path / "playground.out"
-    process = start_process("playground", argv, PLAYGROUND_DIR, env, out, [log_file])
-    try:
-        wait_until_ready(process, f"http://127.0.0.1:{port}/_debug/ping", expect=b"pong")
-        body = wait_until_ready(process, f"http://127.0.0.1:{port}/_internal/v1/testConfig")
-        yield Playground(port, process, json.loads(body))
-    finally:
-        process.stop()
-        if _test_failed(request):
-            print(process.log_tails())
+    with running_playground(
+        config_file, bot_server, playground_installed, tmp_path, request
+    ) as found:
+        yield found
 
 
 def _group_id() -> str:
