@@ -55,6 +55,11 @@ from tests.e2e.test_playground import (
     UI_READY_TIMEOUT_MS,
     _local_only,
 )
+from tests.e2e.ui import card_shows as _card_shows
+from tests.e2e.ui import last_card as _card
+from tests.e2e.ui import says as _says
+from tests.e2e.ui import shot as _shot
+from tests.e2e.ui import write as _write
 
 pytestmark = pytest.mark.e2e
 
@@ -91,32 +96,6 @@ def playground_as_anneli(
         AS_COORDINATOR, bot_server, playground_installed, tmp_path, request
     ) as found:
         yield found
-
-
-def _card(page: Page) -> Locator:
-    return page.locator(".ac-adaptiveCard").last
-
-
-async def _says(page: Page, words: str) -> None:
-    await expect(page.locator("p").filter(has_text=words).last).to_be_visible(timeout=TIMEOUT_MS)
-
-
-async def _card_shows(page: Page, words: str) -> None:
-    shown = _card(page).get_by_text(words, exact=False).first
-    await expect(shown).to_be_visible(timeout=TIMEOUT_MS)
-
-
-async def _write(page: Page, words: str) -> None:
-    composer = page.locator(COMPOSER)
-    await composer.click(timeout=UI_READY_TIMEOUT_MS)
-    await composer.press_sequentially(words)
-    await page.keyboard.press("Enter")
-
-
-async def _shot(page: Page, tmp_path: Path, name: str) -> None:
-    """The page, and the last card whole (the chat may scroll its top out of view)."""
-    await page.screenshot(path=str(tmp_path / f"{name}.png"), full_page=True)
-    await _card(page).screenshot(path=str(tmp_path / f"{name}-card.png"))
 
 
 async def _texts_in(stream: Stream, where: str, words: str) -> None:

@@ -32,7 +32,7 @@ from typing import Any
 import aiohttp
 import pytest
 import yaml
-from playwright.async_api import Locator, Page, async_playwright, expect
+from playwright.async_api import async_playwright, expect
 
 from bot.teams.signing import CardSigner
 from cards.feedback import ANONYMOUS_INPUT, SCORE_VERB
@@ -55,6 +55,9 @@ from tests.e2e.test_playground import (
     UI_READY_TIMEOUT_MS,
     _local_only,
 )
+from tests.e2e.ui import card_shows as _card_shows
+from tests.e2e.ui import last_card as _card
+from tests.e2e.ui import shot as _shot
 
 pytestmark = pytest.mark.e2e
 
@@ -169,21 +172,6 @@ async def _show_in_ui(session: aiohttp.ClientSession, playground: Playground, ca
     url = f"{playground.url}/_connector/v3/conversations/{JARI_CHAT}/activities"
     async with session.post(url, json=activity) as response:
         assert response.status in (200, 201), await response.text()
-
-
-def _card(page: Page) -> Locator:
-    return page.locator(".ac-adaptiveCard").last
-
-
-async def _card_shows(page: Page, words: str) -> None:
-    shown = _card(page).get_by_text(words, exact=False).first
-    await expect(shown).to_be_visible(timeout=TIMEOUT_MS)
-
-
-async def _shot(page: Page, tmp_path: Path, name: str) -> None:
-    """The page, and the last card whole (the chat may scroll its top out of view)."""
-    await page.screenshot(path=str(tmp_path / f"{name}.png"), full_page=True)
-    await _card(page).screenshot(path=str(tmp_path / f"{name}-card.png"))
 
 
 async def test_a_client_taps_5_writes_an_idea_and_the_instructor_sees_it(

@@ -25,7 +25,7 @@ from typing import Any
 import aiohttp
 import pytest
 import yaml
-from playwright.async_api import Locator, Page, async_playwright, expect
+from playwright.async_api import async_playwright
 
 from bot.teams.signing import CardSigner
 from cards.tutorial import TAKE_VERB
@@ -43,11 +43,13 @@ from tests.e2e.conftest import (
 from tests.e2e.stream import listening
 from tests.e2e.test_playground import (
     CHROMIUM_ARGS,
-    COMPOSER,
     REPLY_TIMEOUT_S,
-    UI_READY_TIMEOUT_MS,
     _local_only,
 )
+from tests.e2e.ui import card_shows as _card_shows
+from tests.e2e.ui import last_card as _card
+from tests.e2e.ui import says as _says
+from tests.e2e.ui import write as _write
 
 pytestmark = pytest.mark.e2e
 
@@ -109,26 +111,6 @@ def playground_as_jari(
 def _group_id() -> str:
     config = yaml.safe_load(PLAYGROUND_CONFIG.read_text(encoding="utf-8"))
     return str(config["groupChat"]["id"])
-
-
-def _card(page: Page) -> Locator:
-    return page.locator(".ac-adaptiveCard").last
-
-
-async def _says(page: Page, words: str) -> None:
-    await expect(page.locator("p").filter(has_text=words).last).to_be_visible(timeout=TIMEOUT_MS)
-
-
-async def _card_shows(page: Page, words: str) -> None:
-    shown = _card(page).get_by_text(words, exact=False).first
-    await expect(shown).to_be_visible(timeout=TIMEOUT_MS)
-
-
-async def _write(page: Page, words: str) -> None:
-    composer = page.locator(COMPOSER)
-    await composer.click(timeout=UI_READY_TIMEOUT_MS)
-    await composer.press_sequentially(words)
-    await page.keyboard.press("Enter")
 
 
 async def maija_says(
