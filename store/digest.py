@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import TypeVar
 
-from sqlalchemy import Date, ForeignKey, and_, func, select, union
+from sqlalchemy import Date, ForeignKey, String, and_, func, select, union
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.digest.model import GuideProgress, HelpItem
@@ -45,6 +45,8 @@ class DigestSentRow(Base):
         ForeignKey("people.id", ondelete="CASCADE"), primary_key=True
     )
     day: Mapped[date] = mapped_column(Date, primary_key=True)
+    # per unit: units in other time zones have their digest hour at another moment
+    unit_key: Mapped[str] = mapped_column(String(63), primary_key=True)
     sent_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
@@ -186,23 +188,30 @@ class SqlDigestStore:
                 found.update({cid: int(n) for cid, n in rows.all()})
         return found
 
-    async def was_sent(self, person_id: int, day: date) -> bool:
+    async def was_sent(self, person_id: int, day: date, unit_key: str) -> bool:
         async with self._db.read() as s:
             found = await s.execute(
                 select(DigestSentRow.person_id).where(
-                    DigestSentRow.person_id == person_id, DigestSentRow.day == day
+                    DigestSentRow.person_id == person_id,
+                    DigestSentRow.day == day,
+                    DigestSentRow.unit_key == unit_key,
                 )
             )
             return found.first() is not None
 
     async def mark_sent(
-        self, person_id: int, day: date, at: datetime, messages: Sequence[OutboxMessage]
+        self,
+        person_id: int,
+        day: date,
+        unit_key: str,
+        at: datetime,
+        messages: Sequence[OutboxMessage],
     ) -> bool:
         """The digest_sent row and the cards in the outbox in one transaction, once."""
         async with self._db.write() as s:
             result = await s.execute(
-                insert_ignoring(DigestSentRow, "person_id", "day").values(
-                    person_id=person_id, day=day, sent_at=at
+                insert_ignoring(DigestSentRow, "person_id", "day", "unit_key").values(
+                    person_id=person_id, day=day, unit_key=unit_key, sent_at=at
                 )
             )
             if getattr(result, "rowcount", 0) != 1:

@@ -57,15 +57,20 @@ class DigestStore(Protocol):
         on (conversations with none are left out)."""
         ...
 
-    async def was_sent(self, person_id: int, day: date) -> bool:
-        """The person's digest of the day has been queued."""
+    async def was_sent(self, person_id: int, day: date, unit_key: str) -> bool:
+        """The person's digest of the unit's day has been queued."""
         ...
 
     async def mark_sent(
-        self, person_id: int, day: date, at: datetime, messages: Sequence[OutboxMessage]
+        self,
+        person_id: int,
+        day: date,
+        unit_key: str,
+        at: datetime,
+        messages: Sequence[OutboxMessage],
     ) -> bool:
-        """Record the day's digest as sent to the person and queue its cards, in one
-        transaction and once (False: it had been, nothing queued)."""
+        """Record the unit's digest of the day as sent to the person and queue its cards, in
+        one transaction and once (False: it had been, nothing queued)."""
         ...
 
 

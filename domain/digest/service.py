@@ -36,7 +36,7 @@ from domain.digest.model import (
 from domain.digest.ports import Card, DigestCards, DigestStore
 from domain.errors import NotAllowed, NotFound
 from domain.feedback.service import FeedbackService
-from domain.model import Actor, Conversation
+from domain.model import Actor, Conversation, RoleGrant
 from domain.org import Group, Language, Person, Role, Unit
 from domain.outbox import OutboxMessage
 from domain.ports import ConversationRepository
@@ -57,6 +57,7 @@ class Org(Protocol):
     async def all_groups(self) -> tuple[Group, ...]: ...
     async def all_units(self) -> tuple[Unit, ...]: ...
     async def group_by_id(self, group_id: int) -> Group | None: ...
+    async def grants_of(self, person_id: int) -> tuple[RoleGrant, ...]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,9 +68,9 @@ class DigestConfig:
     absent_streak: int = DEFAULT_ABSENT_STREAK
 
 
-def digest_key(person_id: int, day: date, n: int) -> str:
-    """The outbox key of the n-th card of a person's digest of a day."""
-    return f"digest:{person_id}:{day.isoformat()}:{n}"
+def digest_key(person_id: int, day: date, unit_key: str, n: int) -> str:
+    """The outbox key of the n-th card of a person's digest of a unit's day."""
+    return f"digest:{person_id}:{day.isoformat()}:{unit_key}:{n}"
 
 
 GroupDay = tuple[Group, date]
@@ -287,34 +288,38 @@ class DigestService:
         due = await self.due()
         if not due:
             return 0
-        wanted: dict[int, tuple[Person, list[GroupDay]]] = {}
+        sent = 0
         for unit_key in sorted(due):
             for person in await self._store.coordinators(unit_key):
-                assert person.id is not None
-                wanted.setdefault(person.id, (person, []))[1].extend(due[unit_key])
-        sent = 0
-        for person_id, (person, days) in wanted.items():
-            day = max(d for _g, d in days)
-            if await self._store.was_sent(person_id, day):
-                continue
-            chat = await self._conversations.personal_for(person_id)
-            if chat is None or not chat.active:
-                if (person_id, day) not in self._unreachable:
-                    self._unreachable.add((person_id, day))
-                    log.warning("digest: coordinator %s has no 1:1 chat with the bot", person_id)
-                continue
-            for group, on in days:
-                await self._feedback.close(group, on)
-            language = person.speaks(days[0][0].language)
-            cards = await self._draw(days, language)
-            messages = [
-                OutboxMessage(
-                    key=digest_key(person_id, day, n),
-                    conversation_id=chat.conversation_id,
-                    card=card,
-                )
-                for n, card in enumerate(cards)
-            ]
-            if await self._store.mark_sent(person_id, day, self.now(), messages):
-                sent += 1
+                if await self._send_unit(person, unit_key, due[unit_key]):
+                    sent += 1
         return sent
+
+    async def _send_unit(self, person: Person, unit_key: str, days: list[GroupDay]) -> bool:
+        """A coordinator's digest of one unit's group days, once (a unit in another time zone
+        has its own, at its own hour). False when already sent or the person is unreachable."""
+        assert person.id is not None
+        person_id = person.id
+        day = max(d for _g, d in days)
+        if await self._store.was_sent(person_id, day, unit_key):
+            return False
+        chat = await self._conversations.personal_for(person_id)
+        if chat is None or not chat.active:
+            if (person_id, day) not in self._unreachable:
+                self._unreachable.add((person_id, day))
+                log.warning("digest: coordinator %s has no 1:1 chat with the bot", person_id)
+            return False
+        for group, on in days:
+            await self._feedback.close(group, on)
+        # the person's own language, the same for every unit's digest
+        language = Actor(person, await self._org.grants_of(person_id)).language()
+        cards = await self._draw(days, language)
+        messages = [
+            OutboxMessage(
+                key=digest_key(person_id, day, unit_key, n),
+                conversation_id=chat.conversation_id,
+                card=card,
+            )
+            for n, card in enumerate(cards)
+        ]
+        return await self._store.mark_sent(person_id, day, unit_key, self.now(), messages)

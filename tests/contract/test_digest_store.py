@@ -122,16 +122,18 @@ async def test_the_digest_is_sent_once_with_its_cards(store: Store) -> None:
     _, people = await arrange(store)
     kaisa = people["kaisa"]
     cards = [
-        OutboxMessage(key=f"digest:{kaisa}:{DAY}:{n}", conversation_id="a:k", text="x")
+        OutboxMessage(key=f"digest:{kaisa}:{DAY}:it:{n}", conversation_id="a:k", text="x")
         for n in range(2)
     ]
-    assert not await store.digest.was_sent(kaisa, DAY)
+    assert not await store.digest.was_sent(kaisa, DAY, "it")
     results = await asyncio.gather(
-        *(store.digest.mark_sent(kaisa, DAY, T0, cards) for _ in range(4))
+        *(store.digest.mark_sent(kaisa, DAY, "it", T0, cards) for _ in range(4))
     )
     assert sorted(results) == [False, False, False, True]
-    assert await store.digest.was_sent(kaisa, DAY)
-    assert not await store.digest.was_sent(kaisa, DAY + timedelta(days=1))
+    assert await store.digest.was_sent(kaisa, DAY, "it")
+    assert not await store.digest.was_sent(kaisa, DAY + timedelta(days=1), "it")
+    # per unit: a unit whose digest hour comes later that day (another time zone) is its own
+    assert not await store.digest.was_sent(kaisa, DAY, "ny")
     async with store.db.read() as s:
         count = await s.execute(select(func.count()).where(OutboxRow.key.like("digest:%")))
         assert count.scalar_one() == 2

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
@@ -101,7 +102,7 @@ def org_yaml(clients_a: list[User] = A) -> str:
         person(MAIJA, "instructor: [ryhma-a]"),
         person(TUULA, "instructor: [ryhma-b]"),
         person(KAISA, "coordinator: [it]"),
-        person(KALLE, "coordinator: [it]"),
+        person(KALLE, "coordinator: [it, ny]"),  # also New York's, five hours later
         person(OLGA, "coordinator: [ny]"),
         person(EERO, "coordinator: [tyhja]"),
         person(ADMIN, "admin: true"),
@@ -115,8 +116,10 @@ version: 1
 units:
   - key: it
     name: IT-paja
+    language: fi
   - key: ny
     name: New York
+    language: en
   - key: tyhja
     name: Tyhjä yksikkö
 groups:
@@ -319,7 +322,8 @@ async def digest_rows(world: World) -> list[tuple[str, str]]:
         rows = await s.execute(
             select(OutboxRow.key, OutboxRow.conversation_id).where(OutboxRow.key.like("digest:%"))
         )
-        return sorted((k, c) for k, c in rows.all() if k.count(":") == 3)
+        scheduled = re.compile(r"digest:\d+:\d{4}-\d{2}-\d{2}:[^:]+:\d+")
+        return sorted((k, c) for k, c in rows.all() if scheduled.fullmatch(k))
 
 
 async def arrange(world: World) -> None:
@@ -430,7 +434,7 @@ async def test_the_digest_counts_sends_once_to_coordinators_and_closes_feedback(
         await run_job(world)
         rows = await digest_rows(world)
         expected = sorted(
-            (f"digest:{ids[u.name]}:{LAST.isoformat()}:{n}", world.own[u.name].id)
+            (f"digest:{ids[u.name]}:{LAST.isoformat()}:it:{n}", world.own[u.name].id)
             for u in (KAISA, KALLE)
             for n in (0, 1)
         )
@@ -486,15 +490,20 @@ async def test_the_digest_counts_sends_once_to_coordinators_and_closes_feedback(
         body = await room.tap(A[0], "feedback.score", data, conv=Conv.personal(id=chat))
         assert text(FI, "feedback.closed") in dump(body)
 
-        # 16:00 in New York: Olga gets New York's day, nobody else anything more
+        # 16:00 in New York: its coordinators (Olga, and Kalle, who had IT-paja's at 16:00 in
+        # Helsinki) get New York's day, nobody else anything more
         world.clock.set(at(LAST, 16, zone=NEW_YORK))
         await run_job(world)
         later = await digest_rows(world)
-        assert sorted(set(later) - set(rows)) == [
-            (f"digest:{ids[OLGA.name]}:{LAST.isoformat()}:0", world.own[OLGA.name].id)
-        ]
-        titles = [c["body"][0].get("text") for c in world.cards(OLGA) if c.get("body")]
-        assert titles.count(title_of("NY group", LAST, Language.EN)) == 1
+        assert sorted(set(later) - set(rows)) == sorted(
+            (f"digest:{ids[u.name]}:{LAST.isoformat()}:ny:0", world.own[u.name].id)
+            for u in (OLGA, KALLE)
+        )
+        # each in their own language (Olga's unit speaks English; Kalle's two units one each:
+        # Finnish on a tie), whichever unit's digest it is
+        for user, language in ((OLGA, Language.EN), (KALLE, FI)):
+            titles = [c["body"][0].get("text") for c in world.cards(user) if c.get("body")]
+            assert titles.count(title_of("NY group", LAST, language)) == 1, user.name
 
 
 async def test_the_command_for_each_role_and_show_all(
@@ -511,9 +520,10 @@ async def test_the_command_for_each_role_and_show_all(
         assert len(earlier) == 2
         check_card(card_for(earlier, "IT-ryhmä", DAYS[1]), "ryhma-a", DAYS[1])
         check_card(card_for(earlier, "Toinen ryhmä", DAYS[1]), "ryhma-b", DAYS[1])
-        # the New York coordinator: only New York's; the empty unit's: no group day
+        # the New York coordinator: only New York's, in her unit's English (as her scheduled
+        # one); the empty unit's: no group day
         olga = cards_of(await world.say(OLGA, "digest"))
-        assert [c["body"][0]["text"] for c in olga] == [title_of("NY group", LAST)]
+        assert [c["body"][0]["text"] for c in olga] == [title_of("NY group", LAST, Language.EN)]
         eero = cards_of(await world.say(EERO, "yhteenveto"))
         assert text(FI, "digest.nothing", day=date_text(FI, LAST)) in dump(eero)
         # an admin: every unit
@@ -533,7 +543,7 @@ async def test_the_command_for_each_role_and_show_all(
         shown = dump(world.cards(KAISA)[-1])
         assert all(name in shown for name in names_with("ryhma-a", LAST, X)), body
         refused = await room.tap(OLGA, MORE_VERB, data, conv=world.own[OLGA.name])
-        assert text(FI, "digest.unknown") in dump(refused)
+        assert text(Language.EN, "digest.unknown") in dump(refused)  # in her own language
         assert not [c for c in world.cards(OLGA) if A[4].name in dump(c)]
         # asked in a group chat: the cards go to the asker's 1:1 chat, nothing to the group
         said = await room.say(KAISA, "yhteenveto")

@@ -21,6 +21,7 @@ def upgrade() -> None:
         "digest_sent",
         sa.Column("person_id", sa.Integer(), nullable=False),
         sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("unit_key", sa.String(length=63), nullable=False),
         sa.Column("sent_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["person_id"],
@@ -28,7 +29,7 @@ def upgrade() -> None:
             name=op.f("fk_digest_sent_person_id_people"),
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint("person_id", "day", name=op.f("pk_digest_sent")),
+        sa.PrimaryKeyConstraint("person_id", "day", "unit_key", name=op.f("pk_digest_sent")),
     )
 
 
