@@ -17,6 +17,7 @@ from cards.common import Card, card, execute, heading, paragraph, small, strong
 from cards.feedback import distribution
 from cards.payload import CardAction
 from domain.digest.model import (
+    Counts,
     DayView,
     Flag,
     FlagKind,
@@ -105,6 +106,21 @@ def _finish(body: list[Element]) -> Card:
     return built
 
 
+# the counts of a group day in the order the card names them
+COUNTED = ("present", "late", "left_early", "excused", "absent", "unmarked")
+
+
+def counts_line(language: Language, counts: Counts) -> str:
+    """ "Asiakkaita 3 · paikalla 2 · poissa 1": the clients and the counts that are not zero."""
+    parts = [text(language, "digest.count.clients", n=counts.clients)]
+    parts += [
+        text(language, f"digest.count.{kind}", n=getattr(counts, kind))
+        for kind in COUNTED
+        if getattr(counts, kind)
+    ]
+    return " · ".join(parts)
+
+
 class DigestCardRenderer:
     """Draws the digest's cards (implements domain.digest.ports.DigestCards)."""
 
@@ -170,21 +186,7 @@ class DigestCardRenderer:
         ]
         if summary.not_held:
             body.append(paragraph(text(language, "digest.not_held")))
-        body.append(
-            paragraph(
-                text(
-                    language,
-                    "digest.counts",
-                    clients=counts.clients,
-                    present=counts.present,
-                    late=counts.late,
-                    left_early=counts.left_early,
-                    excused=counts.excused,
-                    absent=counts.absent,
-                    unmarked=counts.unmarked,
-                )
-            )
-        )
+        body.append(paragraph(counts_line(language, counts)))
         rate = _percent(counts.rate)
         if rate is None:
             body.append(strong(text(language, "digest.rate.none")))

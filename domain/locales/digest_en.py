@@ -2,7 +2,13 @@
 
 MESSAGES: dict[str, str | dict[str, str]] = {
     "digest.title": "{group} · {day}",
-    "digest.counts": "Clients {clients}. Present {present}. Late {late}. Left early {left_early}. Excused {excused}. Absent {absent}. Not marked {unmarked}.",
+    "digest.count.clients": "Clients {n}",
+    "digest.count.present": "present {n}",
+    "digest.count.late": "late {n}",
+    "digest.count.left_early": "left early {n}",
+    "digest.count.excused": "excused {n}",
+    "digest.count.absent": "absent {n}",
+    "digest.count.unmarked": "not marked {n}",
     "digest.rate": "Took part {took_part}/{clients} ({rate}%).",
     "digest.rate.none": "The group has no clients.",
     "digest.not_held": "The group day was cancelled. Nobody was absent.",

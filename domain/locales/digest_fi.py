@@ -2,7 +2,13 @@
 
 MESSAGES: dict[str, str | dict[str, str]] = {
     "digest.title": "{group} · {day}",
-    "digest.counts": "Asiakkaita {clients}. Paikalla {present}. Myöhässä {late}. Lähti aiemmin {left_early}. Poissa luvalla {excused}. Poissa {absent}. Ei merkintää {unmarked}.",
+    "digest.count.clients": "Asiakkaita {n}",
+    "digest.count.present": "paikalla {n}",
+    "digest.count.late": "myöhässä {n}",
+    "digest.count.left_early": "lähti aiemmin {n}",
+    "digest.count.excused": "poissa luvalla {n}",
+    "digest.count.absent": "poissa {n}",
+    "digest.count.unmarked": "ei merkintää {n}",
     "digest.rate": "Osallistui {took_part}/{clients} ({rate} %).",
     "digest.rate.none": "Ryhmässä ei ole asiakkaita.",
     "digest.not_held": "Ryhmäpäivä peruttiin. Kukaan ei ollut poissa.",

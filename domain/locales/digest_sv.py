@@ -2,7 +2,13 @@
 
 MESSAGES: dict[str, str | dict[str, str]] = {
     "digest.title": "{group} · {day}",
-    "digest.counts": "Klienter {clients}. Närvarande {present}. Sena {late}. Gick tidigare {left_early}. Frånvarande med giltigt skäl {excused}. Frånvarande {absent}. Ingen anteckning {unmarked}.",
+    "digest.count.clients": "Klienter {n}",
+    "digest.count.present": "närvarande {n}",
+    "digest.count.late": "sena {n}",
+    "digest.count.left_early": "gick tidigare {n}",
+    "digest.count.excused": "frånvarande med giltigt skäl {n}",
+    "digest.count.absent": "frånvarande {n}",
+    "digest.count.unmarked": "ingen anteckning {n}",
     "digest.rate": "Deltog {took_part}/{clients} ({rate} %).",
     "digest.rate.none": "Gruppen har inga klienter.",
     "digest.not_held": "Gruppdagen ställdes in. Ingen var frånvarande.",
