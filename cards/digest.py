@@ -202,7 +202,13 @@ class DigestCardRenderer:
                     )
                 )
             )
-        body.append(paragraph(text(language, "digest.activity", count=counts.activity)))
+        if counts.on_the_way and not counts.activity:
+            # the day is not over yet (no planned end, and the date not past)
+            body.append(
+                paragraph(text(language, "digest.activity_on_the_way", count=counts.on_the_way))
+            )
+        else:
+            body.append(paragraph(text(language, "digest.activity", count=counts.activity)))
         for section in (Section.ABSENT, Section.LATE, Section.EXCUSED, Section.LEFT_EARLY):
             body.extend(self._list(view, section, cap))
         body.extend(self._feedback(view, cap))

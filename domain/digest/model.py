@@ -58,6 +58,7 @@ class Counts:
     absent: int = 0
     unmarked: int = 0
     activity: int = 0  # full statutory activity days
+    on_the_way: int = 0  # the day is not over yet, and so far it is a full day
 
     @property
     def took_part(self) -> int:
@@ -116,6 +117,8 @@ def summarise(record: DayAttendance) -> DaySummary:
         status = line.status
         if line.full_day:
             counts["activity"] += 1
+        if line.on_the_way:
+            counts["on_the_way"] += 1
         if status is None:
             counts["unmarked"] += 1
         elif status is Status.PRESENT:
@@ -142,6 +145,7 @@ def summarise(record: DayAttendance) -> DaySummary:
             absent=counts["absent"],
             unmarked=counts["unmarked"],
             activity=counts["activity"],
+            on_the_way=counts["on_the_way"],
         ),
         absent=_by_name(absent),
         late=_by_name(late),

@@ -12,6 +12,10 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "digest.rate": "Took part {took_part}/{clients} ({rate}%).",
     "digest.rate.none": "The group has no clients.",
     "digest.not_held": "The group day was cancelled. Nobody was absent.",
+    "digest.activity_on_the_way": {
+        "one": "The day is not over yet. {count} client is on the way to a full activity day.",
+        "other": "The day is not over yet. {count} clients are on the way to a full activity day.",
+    },
     "digest.activity": "Full activity days: {count}.",
     "digest.absent": "Absent",
     "digest.late": "Late",

@@ -12,6 +12,10 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "digest.rate": "Osallistui {took_part}/{clients} ({rate} %).",
     "digest.rate.none": "Ryhmässä ei ole asiakkaita.",
     "digest.not_held": "Ryhmäpäivä peruttiin. Kukaan ei ollut poissa.",
+    "digest.activity_on_the_way": {
+        "one": "Päivä ei ole vielä päättynyt. Täyteen toimintapäivään on menossa {count} asiakas.",
+        "other": "Päivä ei ole vielä päättynyt. Täyteen toimintapäivään on menossa {count} asiakasta.",
+    },
     "digest.activity": "Täysiä toimintapäiviä: {count}.",
     "digest.absent": "Poissa",
     "digest.late": "Myöhässä",

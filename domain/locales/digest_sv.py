@@ -12,6 +12,10 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "digest.rate": "Deltog {took_part}/{clients} ({rate} %).",
     "digest.rate.none": "Gruppen har inga klienter.",
     "digest.not_held": "Gruppdagen ställdes in. Ingen var frånvarande.",
+    "digest.activity_on_the_way": {
+        "one": "Dagen är inte slut ännu. {count} klient är på väg mot en hel verksamhetsdag.",
+        "other": "Dagen är inte slut ännu. {count} klienter är på väg mot en hel verksamhetsdag.",
+    },
     "digest.activity": "Hela verksamhetsdagar: {count}.",
     "digest.absent": "Frånvarande",
     "digest.late": "Sena",

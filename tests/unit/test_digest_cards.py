@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -149,6 +150,16 @@ def test_a_small_day_shows_every_name_with_reasons_and_no_button() -> None:
     )
     charts = {e["type"] for e in walk(card) if str(e.get("type", "")).startswith("Chart.")}
     assert charts == {"Chart.VerticalBar", "Chart.Line"}
+
+
+@pytest.mark.parametrize("language", list(Language))
+def test_a_day_not_over_says_who_is_on_the_way_not_zero_full_days(language: Language) -> None:
+    view = full_view(language, n=4)
+    going = replace(view.summary.counts, activity=0, on_the_way=3)
+    card = DigestCardRenderer().day(replace(view, summary=replace(view.summary, counts=going)))
+    words = said(card)
+    assert text(language, "digest.activity_on_the_way", count=3) in words
+    assert text(language, "digest.activity", count=0) not in words
 
 
 def test_fewer_than_three_answers_show_only_the_count() -> None:

@@ -77,6 +77,19 @@ def test_counts_and_rate_are_of_clients_only() -> None:
     assert summary.left_early == (Named("Asiakas 04"),)
 
 
+def test_a_day_not_over_yet_counts_those_on_the_way_to_a_full_day() -> None:
+    # a day with no planned end is over only when the date is past: at the digest hour its
+    # full days are still "on the way", and the card must not say 0 as if nobody made it
+    on_the_way = DayRecord(1, (P,), P, left_early=False, full_day=False, on_the_way=True)
+    people = (
+        PersonAttendance(1, "Asiakas 01", AttendeeRole.CLIENT, (None,), on_the_way),
+        line(2, A),
+    )
+    record = DayAttendance(1, MONDAY, (RollCall(1, MONDAY, 1, "c", AT),), people, over=False)
+    counts = summarise(record).counts
+    assert (counts.activity, counts.on_the_way) == (0, 1)
+
+
 def test_a_group_without_clients_has_no_rate() -> None:
     assert summarise(day(MONDAY)).counts.rate is None
 
