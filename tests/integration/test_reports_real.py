@@ -23,7 +23,7 @@ from sqlalchemy import select
 
 from bot.settings import Settings
 from cards.reports import EXPORT_VERB
-from domain.i18n import text
+from domain.i18n import date_text, text
 from domain.reports.columns import ABSENCES, ACTIVITY_DAYS, ATTENDANCE
 from scheduler.clock import ScaledClock
 from store.tables import AuditRow
@@ -31,6 +31,9 @@ from tests.fakes.activities import Conv, User, invoke_execute, message
 from tests.fakes.connector import FakeConnector
 from tests.integration.harness import BotServer, free_port, start_bot, stop_bot
 from tests.integration.month import (
+    CANCELLED,
+    CLIENTS,
+    DAYS,
     FI,
     HELSINKI,
     MIN_HOURS,
@@ -41,10 +44,12 @@ from tests.integration.month import (
     csv_of,
     csv_rows,
     every_line,
+    expected,
     header,
     lived_month,
     tallies,
 )
+from tests.integration.test_digest import counts_words
 from tests.integration.test_reports_teams import shown, words
 from tests.xlsx_read import read_xlsx
 
@@ -497,3 +502,75 @@ async def test_the_other_units_coordinator_gets_nothing_of_the_first_unit(
             if r.details.get("stage") == "download"
         ]
     assert downloads == [len(attendance), 2, len(absences)]
+
+
+# --- the coordinators' digest of the same month ----------------------------------------------
+
+# what each intent of month.DAYS makes of a client's day, by the roll call's rules (the guest
+# "G" is no client: the digest counts the group's clients)
+DAY_STATUS = {"F": "present", "P": "present", "L": "late", "S": "late", "C": "left_early"}
+
+
+def digest_expected(group: str, day: date) -> tuple[dict[str, int], dict[str, list[str]], int]:
+    """The counts, the names by section and the full activity days of a group day, worked out
+    from the month's plan (DAYS) and docs/exports.md (`expected`), not from the code."""
+    counts = dict.fromkeys(("present", "late", "left_early", "excused", "absent", "unmarked"), 0)
+    names: dict[str, list[str]] = {"late": [], "left_early": [], "excused": [], "absent": []}
+    activity = 0
+    intents = DAYS[group, day]
+    for who in CLIENTS[group]:
+        intent = intents[who]
+        status = "excused" if intent.startswith("X:") else DAY_STATUS.get(intent, "absent")
+        counts[status] += 1
+        if status in names:
+            names[status].append(NAMES[who])
+        activity += expected(intent, group).kind == "activity"
+    return {"clients": len(CLIENTS[group]), **counts}, names, activity
+
+
+async def cards_said(teams: Teams, who: str, words: str, n: int) -> list[dict[str, Any]]:
+    """The cards of the bot's n messages answering words in the person's 1:1 chat."""
+    before = len(teams.connector.sent)
+    await teams.say(who, words)
+    sent = await teams.connector.wait_for_count(before + n)
+    return [a["content"] for m in sent[before:] for a in m.get("attachments", ())]
+
+
+async def test_the_digest_of_the_month_counts_as_the_plan_says(teams: Teams) -> None:
+    # Kaisa coordinates Uusix: the IT group and the café; each day of the month by its date
+    for day in sorted({d for g, d in DAYS if UNITS[g] == "uusix"}):
+        groups = sorted(g for g, d in DAYS if d == day and UNITS[g] == "uusix")
+        cards = await cards_said(teams, "kaisa", f"yhteenveto {day:%d.%m.%Y}", len(groups))
+        titles = [c["body"][0]["text"] for c in cards]
+        assert len(cards) == len(groups), titles
+        for group in groups:
+            name = teams.month.groups[group].name
+            title = text(FI, "digest.title", group=name, day=date_text(FI, day))
+            (card,) = [c for c in cards if c["body"][0]["text"] == title]
+            said = json.dumps(card, ensure_ascii=False)
+            counts, names, activity = digest_expected(group, day)
+            assert counts_words(FI, counts) in said, (group, day)
+            took = counts["present"] + counts["late"] + counts["left_early"]
+            rate = round(100 * took / counts["clients"])
+            took_text = text(
+                FI, "digest.rate", took_part=took, clients=counts["clients"], rate=rate
+            )
+            assert took_text in said, (group, day)
+            assert text(FI, "digest.activity", count=activity) in said, (group, day)
+            for section, people in names.items():
+                if people:
+                    assert f"{text(FI, f'digest.{section}')} ({len(people)})" in said
+                for person in people:
+                    assert person in said
+            # the excused with the roll call's reason in words
+            for who, intent in DAYS[group, day].items():
+                if intent.startswith("X:") and who in CLIENTS[group]:
+                    reason = text(FI, f"rollcall.reason.{intent.removeprefix('X:')}")
+                    assert text(FI, "digest.with_reason", name=NAMES[who], reason=reason) in said
+            # nobody of the other unit
+            assert "Nea" not in said and "Niko" not in said
+    # the cancelled day: its card says so, and nobody is absent
+    cancelled = await cards_said(teams, "kaisa", f"yhteenveto {CANCELLED[1]:%d.%m.%Y}", 1)
+    said = json.dumps(cancelled, ensure_ascii=False)
+    assert text(FI, "digest.not_held") in said
+    assert f"{text(FI, 'digest.absent')} (" not in said
