@@ -12,22 +12,10 @@ import aiohttp
 
 from tests.e2e.conftest import Playground
 from tests.e2e.test_playground import REPLY_TIMEOUT_S
+from tests.fakes.adaptive_cards import walk
 
 Card = dict[str, Any]
 Sent = tuple[str, str, Card]  # the chat, the message id, the signed card
-
-
-def walk(node: Any) -> list[dict[str, Any]]:
-    """Every object in a card, depth first."""
-    found: list[dict[str, Any]] = []
-    if isinstance(node, dict):
-        found.append(node)
-        for value in node.values():
-            found.extend(walk(value))
-    elif isinstance(node, list):
-        for value in node:
-            found.extend(walk(value))
-    return found
 
 
 def actions(card: Card) -> list[dict[str, Any]]:

@@ -33,6 +33,19 @@ VERSIONS: tuple[str, ...] = ("1.0", "1.1", "1.2", "1.3", "1.4", "1.5")
 _VERSION = re.compile(r"(\d+)\.(\d+)")
 
 
+def walk(node: Any) -> list[dict[str, Any]]:
+    """Every object in a card, depth first."""
+    found: list[dict[str, Any]] = []
+    if isinstance(node, dict):
+        found.append(node)
+        for value in node.values():
+            found.extend(walk(value))
+    elif isinstance(node, list):
+        for value in node:
+            found.extend(walk(value))
+    return found
+
+
 @functools.cache
 def validator(version: str) -> jsonschema.protocols.Validator:
     """A cached Draft 6 validator for one vendored schema version (``"1.5"``)."""

@@ -43,6 +43,7 @@ from domain.tutorial.help import HelpRequest
 from scheduler.clock import ScaledClock
 from store.outbox import OutboxRow
 from tests.fakes.activities import Conv, User, message
+from tests.fakes.adaptive_cards import walk
 from tests.fakes.connector import FakeConnector
 from tests.integration.harness import BotServer, free_port, start_bot, stop_bot
 from tests.integration.test_feedback import actions_of, score_data
@@ -205,18 +206,6 @@ def dump(value: Any) -> str:
 
 def compact(card: dict[str, Any]) -> int:
     return len(json.dumps(card, separators=(",", ":")))
-
-
-def walk(value: Any) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = []
-    if isinstance(value, dict):
-        found.append(value)
-        for v in value.values():
-            found += walk(v)
-    elif isinstance(value, list):
-        for v in value:
-            found += walk(v)
-    return found
 
 
 def title_of(group: str, day: date, language: Language = FI) -> str:

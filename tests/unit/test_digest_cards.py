@@ -27,23 +27,12 @@ from domain.feedback.model import Results, Round, Text, TextKind, Trigger
 from domain.i18n import text
 from domain.org import Language
 from domain.rollcall.model import Reason
+from tests.fakes.adaptive_cards import walk
 
 DAY = date(2026, 12, 3)
 AT = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)
 ROUND = Round(1, DAY, "c", AT, AT, Trigger.ITEM, id=1)
 LONG = "Pitkänimi-Esimerkkinen-Virtanen-Korhonen-Mäkinen-Nieminen "  # a long, real-looking name
-
-
-def walk(value: Any) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = []
-    if isinstance(value, dict):
-        found.append(value)
-        for v in value.values():
-            found += walk(v)
-    elif isinstance(value, list):
-        for v in value:
-            found += walk(v)
-    return found
 
 
 def said(card: dict[str, Any]) -> str:
