@@ -406,12 +406,6 @@ class AgendaService:
             return None
         return day.ends
 
-    async def day_spans(self, group: Group, first: date, last: date) -> Mapping[date, DaySpan]:
-        """The group's planned days first..last: each one's start and end, and whether it was
-        cancelled ("palvelua ei järjestetä"); dates without a planned day are missing."""
-        assert group.id is not None
-        return await self._days.spans(group.id, first, last)
-
     async def group_of(self, conversation: Conversation) -> Group:
         """The group bound to this conversation (or NotFound)."""
         if conversation.group_id is None:

@@ -6,13 +6,13 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from bot.features.kit import Kit, Plug
+from bot.reporting import attendance_records
 from bot.tutorial_page import notice_url
 from cards.rollcall import RollCallCardRenderer
 from dialogs import rollcall
 from domain.agenda import AgendaService
 from domain.org import Language
 from domain.rollcall import hooks
-from domain.rollcall.attendance import AttendanceRecords
 from domain.rollcall.model import FullDayRule
 from domain.rollcall.service import RollCallService, RollCallSettings
 
@@ -29,14 +29,8 @@ def build(kit: Kit) -> Iterable[object]:
 
     agenda = kit.need(AgendaService)
     rule = FullDayRule(settings.full_day_rule)
-    records = AttendanceRecords(
-        store.rollcall,
-        rule,
-        agenda.day_end,
-        kit.clock,
-        spans=agenda.day_spans,
-        min_hours=settings.full_day_min_hours,
-    )
+    # the same read model the command line's reports build (planned days read in bulk)
+    records = attendance_records(settings, store, kit.clock)
     service = RollCallService(
         store.rollcall,
         store.org,
