@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
 
@@ -60,6 +60,14 @@ class Settings:
     # a client absent on this many held group days in a row is flagged in the digest
     digest_absent_streak: int = 3
     cache_seconds: float = 30.0
+    # Microsoft Graph (app-only): off unless GRAPH_ENABLED; the credentials default to the bot's
+    graph_enabled: bool = False
+    graph_tenant_id: str = ""
+    graph_client_id: str = ""
+    graph_client_secret: str = field(default="", repr=False)
+    graph_base_url: str = "https://graph.microsoft.com/v1.0"
+    # the Teams app's id in the organisation's app catalog (proactive installation); "" = off
+    teams_app_catalog_id: str = ""
 
     @property
     def base_url(self) -> str:
@@ -132,6 +140,16 @@ class Settings:
             )
         if self.digest_absent_streak < 1:
             raise SettingsError("DIGEST_ABSENT_STREAK must be 1 or more")
+        if self.graph_enabled and not (
+            self.graph_tenant_id and self.graph_client_id and self.graph_client_secret
+        ):
+            raise SettingsError(
+                "GRAPH_ENABLED needs a tenant, a client id and a secret: GRAPH_TENANT_ID, "
+                "GRAPH_CLIENT_ID, GRAPH_CLIENT_SECRET (or MicrosoftAppTenantId, MicrosoftAppId, "
+                "MicrosoftAppPassword)"
+            )
+        if not self.graph_base_url.startswith(("https://", "http://127.0.0.1", "http://[::1]")):
+            raise SettingsError(f"GRAPH_BASE_URL must be https, not {self.graph_base_url!r}")
         if not 0 < self.port < 65536:
             raise SettingsError(f"PORT must be 1–65535, not {self.port}")
 
@@ -226,6 +244,12 @@ def load_settings(
         full_day_min_hours=min_hours,
         kela_reasons=kela_reasons,
         allowance_eur=allowance,
+        graph_enabled=(env.get("GRAPH_ENABLED") or "").strip().lower() in ("1", "true", "yes"),
+        graph_tenant_id=(env.get("GRAPH_TENANT_ID") or env.get("MicrosoftAppTenantId", "")).strip(),
+        graph_client_id=(env.get("GRAPH_CLIENT_ID") or env.get("MicrosoftAppId", "")).strip(),
+        graph_client_secret=env.get("GRAPH_CLIENT_SECRET") or env.get("MicrosoftAppPassword", ""),
+        graph_base_url=(env.get("GRAPH_BASE_URL") or "https://graph.microsoft.com/v1.0").strip(),
+        teams_app_catalog_id=(env.get("TEAMS_APP_CATALOG_ID") or "").strip(),
     )
     if overrides:
         from dataclasses import replace

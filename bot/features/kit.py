@@ -9,6 +9,7 @@ from typing import TypeVar
 
 from bot.settings import Settings
 from dialogs.feature import Feature
+from domain.graph import Graph
 from domain.hooks import Hooks
 from domain.meetings import MeetingRoles
 from domain.ports import PersonalChats
@@ -30,6 +31,9 @@ class Kit:
     meetings: MeetingRoles
     tutorial: Tutorial
     services: dict[type, object] = field(default_factory=dict)
+    # Microsoft Graph (bot/graph.py) when configured; None: attendance reports and app
+    # installation are not in use
+    graph: Graph | None = None
 
     def need(self, kind: type[T]) -> T:
         """A service an earlier feature built (the order of FEATURES is the order of building)."""

@@ -82,9 +82,40 @@ def test_environment_values_are_parsed() -> None:
         openid_metadata_url="https://login.example/openid",
         log_level="DEBUG",
         inbox_retention_hours=12,
+        # Graph's app-only credentials are the bot's unless given their own
+        graph_tenant_id="tenant-id",
+        graph_client_id="00000000-0000-0000-0000-000000000001",
+        graph_client_secret="secret",
     )
     assert settings.local_mode is False
+    assert settings.graph_enabled is False
+    assert "graph_client_secret" not in repr(settings)
     settings.check()
+
+
+def test_graph_is_off_unless_enabled_and_needs_its_credentials() -> None:
+    assert load_settings({}, dotenv=None).graph_enabled is False
+    on = load_settings(
+        {
+            "GRAPH_ENABLED": "true",
+            "GRAPH_TENANT_ID": "t",
+            "GRAPH_CLIENT_ID": "c",
+            "GRAPH_CLIENT_SECRET": "s",
+            "GRAPH_BASE_URL": "http://127.0.0.1:8123/v1.0",
+            "TEAMS_APP_CATALOG_ID": "app-in-catalog",
+        },
+        dotenv=None,
+    )
+    assert (on.graph_enabled, on.graph_base_url, on.teams_app_catalog_id) == (
+        True,
+        "http://127.0.0.1:8123/v1.0",
+        "app-in-catalog",
+    )
+    on.check()
+    with pytest.raises(SettingsError, match="GRAPH_ENABLED needs"):
+        load_settings({"GRAPH_ENABLED": "1", "GRAPH_TENANT_ID": "t"}, dotenv=None).check()
+    with pytest.raises(SettingsError, match="GRAPH_BASE_URL"):
+        Settings(graph_base_url="http://graph.example/v1.0").check()
 
 
 def test_empty_values_fall_back_to_defaults() -> None:
