@@ -55,15 +55,25 @@ READ_SECONDS = 30.0
 RETRIED = frozenset({429, 500, 502, 503, 504})
 
 
-def build_graph(settings: Settings, credential: Any | None = None) -> Graph | None:
+def build_graph(
+    settings: Settings,
+    credential: Any | None = None,
+    *,
+    attempts: int = ATTEMPTS,
+    budget_seconds: float = BUDGET_SECONDS,
+) -> Graph | None:
     """The Graph client when Graph is configured (GRAPH_ENABLED), else None.
 
     ``credential`` is an async azure-core token credential; by default a client-secret one
     for the configured tenant and app. Tests pass their own: azure-identity asks only an
-    https authority for tokens, so a local fake Graph cannot issue them.
+    https authority for tokens, so a local fake Graph cannot issue them. ``attempts`` and
+    ``budget_seconds`` are the retry limits of one call (module docstring).
     """
     if not settings.graph_enabled:
         return None
+    # httpx logs every request's URL at INFO, and Graph URLs carry user names (UPNs)
+    httpx_log = logging.getLogger("httpx")
+    httpx_log.setLevel(max(httpx_log.getEffectiveLevel(), logging.WARNING))
     import httpx
     from kiota_authentication_azure.azure_identity_authentication_provider import (
         AzureIdentityAuthenticationProvider,
@@ -106,6 +116,8 @@ def build_graph(settings: Settings, credential: Any | None = None) -> Graph | No
         base_url=settings.graph_base_url.rstrip("/"),
         catalog_app_id=settings.teams_app_catalog_id,
         credential=credential if own_credential else None,
+        attempts=attempts,
+        budget_seconds=budget_seconds,
     )
 
 
@@ -132,6 +144,11 @@ class MsGraph:
         self._attempts = max(1, attempts)
         self._budget = budget_seconds
         self._closed = False
+
+    @property
+    def closed(self) -> bool:
+        """True after `close`."""
+        return self._closed
 
     # ----------------------------------------------------------------- meetings
 
