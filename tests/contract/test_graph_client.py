@@ -167,7 +167,7 @@ async def test_no_application_access_policy_is_forbidden_at_once(
 
     assert caught.value.problem is GraphProblem.FORBIDDEN
     assert caught.value.status == 403
-    assert "Application is not allowed" in caught.value.detail
+    assert caught.value.detail == "General: No application access policy found for this app."
     assert len(fake.requests) == 1
 
 

@@ -85,11 +85,10 @@ DEFAULT_TOKEN = "fake-graph-token"
 DEFAULT_TENANT = "00000000-0000-0000-0000-0000000000aa"
 REPORTS_LISTED = 50  # "List returns at most the 50 most recent reports"
 
-# The 403 Graph gives when the organizer has no application access policy (teams-facts §8).
-POLICY_MESSAGE = (
-    "Application is not allowed to perform operations on the user '{user}', neither is allowed "
-    "access through RSC permission evaluation."
-)
+# The 403 Graph gives when the organizer has no application access policy (teams-facts §8;
+# the code and message as reported in microsoftgraph/msgraph-sdk-dotnet#2350).
+POLICY_CODE = "General"
+POLICY_MESSAGE = "No application access policy found for this app."
 
 ERROR_CODES: dict[int, tuple[str, str]] = {
     400: ("BadRequest", "Invalid request."),
@@ -364,7 +363,7 @@ class FakeGraph:
     def forbid(self, organizer: str, message: str | None = None) -> None:
         """No application access policy for this organizer: their meetings answer 403."""
         with self._lock:
-            self._forbidden[organizer] = message or POLICY_MESSAGE.format(user=organizer)
+            self._forbidden[organizer] = message or POLICY_MESSAGE
 
     def fail_next(
         self,
@@ -567,7 +566,7 @@ class FakeGraph:
         if method != "GET":
             return _Reply(405, error_body(405, "MethodNotAllowed", "Method not allowed."))
         if organizer in self._forbidden:
-            return _Reply(403, error_body(403, "Forbidden", self._forbidden[organizer]))
+            return _Reply(403, error_body(403, POLICY_CODE, self._forbidden[organizer]))
         if not rest:
             return self._meeting_lookup(organizer, query)
         meeting = self._meetings.get(rest[0])
