@@ -27,6 +27,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urlsplit
 
 from bot.settings import Settings
 from domain.graph import (
@@ -47,7 +48,7 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-SCOPE = "https://graph.microsoft.com/.default"
+SCOPE = "https://graph.microsoft.com/.default"  # Graph's global service and local fakes
 ATTEMPTS = 3  # tries per call, the first included
 BUDGET_SECONDS = 60.0  # for one call: every try and every wait between them
 CONNECT_SECONDS = 10.0
@@ -79,6 +80,7 @@ def build_graph(
         AzureIdentityAuthenticationProvider,
     )
     from kiota_http.middleware.options import RetryHandlerOption, UrlReplaceHandlerOption
+    from msgraph._version import VERSION as SDK_VERSION
     from msgraph.graph_request_adapter import GraphRequestAdapter
     from msgraph.graph_service_client import GraphServiceClient
     from msgraph_core import APIVersion, GraphClientFactory
@@ -102,12 +104,13 @@ def build_graph(
             enabled=True, replacement_pairs={"/users/me-token-to-replace": "/me"}
         ),
         GraphTelemetryHandlerOption.get_key(): GraphTelemetryHandlerOption(
-            api_version=APIVersion.v1
+            api_version=APIVersion.v1, sdk_version=SDK_VERSION
         ),
     }
     client = GraphClientFactory.create_with_default_middleware(client=http, options=options)
     adapter = GraphRequestAdapter(
-        AzureIdentityAuthenticationProvider(credential, scopes=[SCOPE]), client=client
+        AzureIdentityAuthenticationProvider(credential, scopes=[scope_of(settings.graph_base_url)]),
+        client=client,
     )
     adapter.base_url = settings.graph_base_url.rstrip("/")
     return MsGraph(
@@ -119,6 +122,15 @@ def build_graph(
         attempts=attempts,
         budget_seconds=budget_seconds,
     )
+
+
+def scope_of(base_url: str) -> str:
+    """The token scope for a Graph address: ``https://<host>/.default`` (a national cloud has
+    its own host); Graph's global scope for a loopback address (tests)."""
+    parts = urlsplit(base_url)
+    if parts.scheme != "https" or not parts.hostname:
+        return SCOPE
+    return f"https://{parts.hostname}/.default"
 
 
 class MsGraph:

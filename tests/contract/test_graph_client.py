@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.graph import build_graph
+from bot.graph import MsGraph, build_graph, scope_of
 from bot.settings import Settings
 from domain.graph import (
     AttendeeRecord,
@@ -86,6 +86,26 @@ def people(n: int) -> list[dict[str, object]]:
 async def test_graph_is_off_unless_enabled() -> None:
     assert build_graph(Settings()) is None
     assert build_graph(Settings(graph_enabled=False, graph_client_id="x")) is None
+
+
+async def test_graph_without_a_test_credential_signs_in_with_the_client_secret() -> None:
+    settings = Settings(
+        graph_enabled=True,
+        graph_tenant_id="aa",
+        graph_client_id="bb",
+        graph_client_secret="cc",
+    )
+    graph = build_graph(settings)
+    assert isinstance(graph, MsGraph)
+    await graph.close()
+    await graph.close()
+    assert graph.closed
+
+
+def test_the_token_scope_follows_the_graph_address() -> None:
+    assert scope_of("https://graph.microsoft.com/v1.0") == "https://graph.microsoft.com/.default"
+    assert scope_of("https://graph.microsoft.us/v1.0") == "https://graph.microsoft.us/.default"
+    assert scope_of("http://127.0.0.1:8123/v1.0") == "https://graph.microsoft.com/.default"
 
 
 async def test_every_request_carries_the_bearer_token_for_graphs_default_scope(

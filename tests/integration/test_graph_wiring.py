@@ -9,7 +9,7 @@ from bot.graph import MsGraph
 from bot.settings import Settings
 from domain.graph import MeetingRef
 from tests.fakes.graph import FakeGraph
-from tests.integration.harness import free_port, start_bot, stop_bot
+from tests.integration.harness import free_port, start_bot, stop_bot, with_graph
 
 
 async def test_without_graph_configured_the_service_has_none(tmp_path: Path) -> None:
@@ -24,15 +24,8 @@ async def test_without_graph_configured_the_service_has_none(tmp_path: Path) -> 
 async def test_with_graph_configured_the_service_calls_it_and_closes_it(tmp_path: Path) -> None:
     async with FakeGraph() as fake:
         fake.add_meeting("organizer-1", "meeting-1", "https://teams.microsoft.com/l/x")
-        settings = Settings(
-            port=free_port(),
-            database_url=f"sqlite+aiosqlite:///{tmp_path / 'test.db'}",
-            graph_enabled=True,
-            graph_tenant_id="aa",
-            graph_client_id="bb",
-            graph_client_secret="cc",
-            graph_base_url=fake.url,
-        )
+        url = f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
+        settings = with_graph(Settings(port=free_port(), database_url=url), fake)
         server = await start_bot(settings, graph_credential=fake.credential)
         try:
             graph = server.runner.app[GRAPH]
