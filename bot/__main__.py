@@ -143,8 +143,11 @@ def format_org(view: OrgView) -> str:
             where = grant.group.key if grant.group else grant.unit.key if grant.unit else ""
             roles.append(f"{grant.role.value}:{where}" if grant.role is not Role.ADMIN else "admin")
         lang = person.language.value if person.language else "-"
+        ended = (
+            f", service ended {person.service_ended.isoformat()}" if person.service_ended else ""
+        )
         lines.append(
-            f"  {person.name} <{ident}> {lang}, {status}: {', '.join(roles) or 'no roles'}"
+            f"  {person.name} <{ident}> {lang}, {status}{ended}: {', '.join(roles) or 'no roles'}"
         )
     return "\n".join(lines)
 

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     Date,
     ForeignKey,
@@ -74,6 +75,8 @@ class FeedbackRoundRow(Base):
     anonymous_default: Mapped[bool] = mapped_column(Boolean)
     remind_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), index=True)
     reminded_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # the anonymous aggregate written before the round's answers are purged (store/retention.py)
+    summary: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class FeedbackPromptRow(Base):
