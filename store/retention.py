@@ -41,7 +41,7 @@ import store.rollcall
 import store.tutorial  # noqa: F401  (the imports register the tables)
 from domain.model import ConversationKind
 from domain.outbox import OutboxStatus
-from domain.retention import DataType, Limits
+from domain.retention import DataType, Limits, years_after
 from store.db import Database
 from store.tables import AuditRow, Base, ConversationRow, PersonRow
 
@@ -375,6 +375,31 @@ class SqlRetention:
 
     # --- a person's data ----------------------------------------------------------------------
 
+    def _audit_until(self, at: datetime | None) -> date | None:
+        if at is None:
+            return date.min
+        return years_after(at.date(), self.limits.attendance_years)
+
+    async def _kept_until(
+        self, s: AsyncSession, name: str, t: Table, column: str, person_id: int
+    ) -> date | None:
+        """The last day the rows where column names the person are kept."""
+        if name == "audit_log":
+            newest = await s.execute(select(func.max(t.c.at)).where(t.c[column] == person_id))
+            return self._audit_until(_when(newest.scalar()))
+        # an attendance record is kept by its client's service end
+        ends = (
+            await s.execute(
+                select(PersonRow.service_ended_on)
+                .where(PersonRow.id.in_(select(t.c.person_id).where(t.c[column] == person_id)))
+                .distinct()
+            )
+        ).scalars()
+        last: date | None = date.min
+        for ended in ends:
+            last = _later(last, self.limits.kept_until(ended))
+        return last
+
     async def find(self, ident: str) -> int | None:
         """A person's id from their id, UPN or AAD object id; None if nobody has it."""
         ident = ident.strip()
@@ -429,6 +454,9 @@ class SqlRetention:
         removed: Counter[str] = Counter()
         kept: Counter[str] = Counter()
         forgotten: Counter[str] = Counter()
+        # per table kept: the last day it is kept (None: until a service that has not ended
+        # has ended, and the years after it)
+        until: dict[str, date | None] = {}
         async with self._db.write() as s:
             person = await s.get(PersonRow, person_id, with_for_update=True)
             if person is None:
@@ -452,7 +480,13 @@ class SqlRetention:
                 if other is None:
                     continue
                 if rule.statutory:
-                    kept[name] += await _count(s, t, other)
+                    count = await _count(s, t, other)
+                    kept[name] += count
+                    if count and name == "audit_log":
+                        newest = (await s.execute(select(func.max(t.c.at)).where(other))).scalar()
+                        until[name] = _later(
+                            until.get(name, date.min), self._audit_until(_when(newest))
+                        )
                 else:
                     result = await s.execute(delete(t).where(other))
                     removed[name] += int(getattr(result, "rowcount", 0) or 0)
@@ -461,7 +495,13 @@ class SqlRetention:
                 for column, action in rule.person.items():
                     mine = t.c[column] == person_id
                     if action is Erase.KEEP:
-                        kept[name] += await _count(s, t, mine)
+                        count = await _count(s, t, mine)
+                        kept[name] += count
+                        if count:
+                            until[name] = _later(
+                                until.get(name, date.min),
+                                await self._kept_until(s, name, t, column, person_id),
+                            )
                     elif action is Erase.FORGET:
                         result = await s.execute(update(t).where(mine).values({column: None}))
                         forgotten[name] += int(getattr(result, "rowcount", 0) or 0)
@@ -485,9 +525,8 @@ class SqlRetention:
                 kept={k: v for k, v in kept.items() if v},
                 forgotten={k: v for k, v in forgotten.items() if v},
                 pseudonymised=pseudonymised,
-                attendance_until=self.limits.kept_until(ended) if record else None,
-                service_ended=ended if record else None,
-                audit_until=None,
+                until={k: v for k, v in until.items() if kept.get(k)},
+                service_ended=ended,
             )
             s.add(
                 AuditRow(
@@ -516,10 +555,17 @@ class Erasure:
     kept: Mapping[str, int]
     forgotten: Mapping[str, int]
     pseudonymised: bool
-    # the last day the attendance record is kept; None with a record: service not ended
-    attendance_until: date | None
+    # per table kept: the last day it is kept; None: until the service of the client concerned
+    # has ended (it has not yet), and the retention years after it
+    until: Mapping[str, date | None]
     service_ended: date | None
-    audit_until: date | None
+
+
+def _later(a: date | None, b: date | None) -> date | None:
+    """The later of two ends; None (not yet known) is later than any day."""
+    if a is None or b is None:
+        return None
+    return max(a, b)
 
 
 async def _chats(s: AsyncSession, person_id: int) -> list[str]:
