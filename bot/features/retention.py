@@ -8,7 +8,8 @@ leader neither skips a night nor purges twice.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.features.kit import Kit, Plug
@@ -43,9 +44,9 @@ def limits(settings: Settings) -> Limits:
 class NightlyPurge:
     """The leader's job: purge once a local day, after the purge time."""
 
-    def __init__(self, retention: SqlRetention, kit: Kit) -> None:
+    def __init__(self, retention: SqlRetention, clock: Callable[[], datetime]) -> None:
         self._retention = retention
-        self._clock = kit.clock
+        self._clock = clock
 
     async def run(self) -> dict[str, int] | None:
         """Purge if tonight's purge is due; the counts removed, or None."""
@@ -67,7 +68,7 @@ class NightlyPurge:
 def build(kit: Kit) -> Iterable[object]:
     """The purge job on the leader."""
     retention = SqlRetention(kit.store.db, limits(kit.settings))
-    purge = NightlyPurge(retention, kit)
+    purge = NightlyPurge(retention, kit.clock)
     kit.hooks.every(PURGE_JOB, PURGE_SECONDS, purge.run)
     return (purge,)
 

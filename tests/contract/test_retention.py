@@ -163,3 +163,26 @@ async def test_the_nightly_purge_runs_once_a_local_day_after_its_hour(store: Sto
     await retention.purge(night)
     last = await retention.last_purge()
     assert last == night
+
+
+async def test_the_leaders_job_purges_once_a_night_across_restarts(store: Store) -> None:
+    from bot.features.retention import NightlyPurge
+
+    world = await seed(store, T0, LIMITS)
+    now = [datetime(2026, 12, 8, 0, 30, tzinfo=UTC)]  # 02:30 in Helsinki
+
+    def clock() -> datetime:
+        return now[0]
+
+    def job() -> NightlyPurge:  # a new one each time: as after a restart or on a new leader
+        return NightlyPurge(SqlRetention(store.db, LIMITS), clock)
+
+    assert await job().run() is None
+    now[0] = datetime(2026, 12, 8, 1, 5, tzinfo=UTC)  # 03:05
+    removed = await job().run()
+    assert removed is not None and removed["outbox"] == 4
+    now[0] = datetime(2026, 12, 8, 21, 55, tzinfo=UTC)  # 23:55 the same day
+    assert await job().run() is None
+    now[0] = datetime(2026, 12, 9, 1, 1, tzinfo=UTC)  # the next night
+    assert await job().run() == {name: 0 for name in removed}
+    assert world.rows
