@@ -235,16 +235,13 @@ def load_settings(
         reminder_minutes = int(env.get("FEEDBACK_REMINDER_MINUTES", "30"))
         absent_streak = int(env.get("DIGEST_ABSENT_STREAK", "3"))
         retain = {
-            name: int(env.get(name.upper()) or default)
-            for name, default in (
-                ("retain_attendance_years", "10"),
-                ("retain_feedback_days", "365"),
-                ("retain_help_days", "365"),
-                ("retain_dialog_days", "30"),
-                ("retain_outbox_days", "30"),
-                ("retain_export_link_days", "1"),
-                ("retain_digest_days", "90"),
-            )
+            "retain_attendance_years": int(env.get("RETAIN_ATTENDANCE_YEARS") or "10"),
+            "retain_feedback_days": int(env.get("RETAIN_FEEDBACK_DAYS") or "365"),
+            "retain_help_days": int(env.get("RETAIN_HELP_DAYS") or "365"),
+            "retain_dialog_days": int(env.get("RETAIN_DIALOG_DAYS") or "30"),
+            "retain_outbox_days": int(env.get("RETAIN_OUTBOX_DAYS") or "30"),
+            "retain_export_link_days": int(env.get("RETAIN_EXPORT_LINK_DAYS") or "1"),
+            "retain_digest_days": int(env.get("RETAIN_DIGEST_DAYS") or "90"),
         }
     except ValueError as exc:
         raise SettingsError(f"numeric settings must be whole numbers: {exc}") from exc
