@@ -56,7 +56,8 @@ class Limits:
             DataType.FEEDBACK: f"{self.feedback_days} days after the group day; "
             "the round's counts are kept",
             DataType.HELP: f"{self.help_days} days after the request or the last guide step",
-            DataType.DIALOG: f"{self.dialog_days} days after the last change",
+            DataType.DIALOG: f"{self.dialog_days} days after the last change; a day's "
+            '"I\'m back" taps as long after the day',
             DataType.INBOX: f"{self.inbox_hours} hours after it arrived",
             DataType.OUTBOX: f"{self.outbox_days} days after sending, or after the last "
             "attempt of a dead letter",

@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Date,
     Select,
     Table,
     and_,
@@ -105,6 +106,9 @@ class Rule:
     aad: str | None = None
     # any other way a row is about the person (person id, their 1:1 chat ids)
     about: About | None = None
+    # a JSON column {key: [person ids]} of a kept row (a day's "I'm back" taps): emptied after
+    # the dialog retention (counted from `moment`), the person taken out by erasure
+    taps: str | None = None
 
     @property
     def statutory(self) -> bool:
@@ -173,7 +177,7 @@ REGISTRY: dict[str, Rule] = {
     "app_secrets": Rule(DataType.KEPT),
     "plans": Rule(DataType.KEPT),
     "weekly_schedules": Rule(DataType.KEPT),
-    "group_days": Rule(DataType.KEPT),  # the day's plan; "I'm back" taps are ids in `backs`
+    "group_days": Rule(DataType.KEPT, moment="date", taps="backs"),
     "roll_calls": Rule(DataType.KEPT, person={"opened_by": F, "cancelled_by": F}),
     "feedback_rounds": Rule(DataType.KEPT, person={"opened_by": F}),  # holds the aggregate
     "feedback_settings": Rule(DataType.KEPT, person={"updated_by": F}),
@@ -294,6 +298,9 @@ class SqlRetention:
                         )
                     ).scalar_one()
                 )
+            for name, rule in REGISTRY.items():
+                if rule.taps is not None:
+                    counts[f"{name}.{rule.taps}"] = len(await _old_taps(s, name, rule, scope))
         return counts
 
     async def report(self, now: datetime) -> list[TypeReport]:
@@ -303,7 +310,7 @@ class SqlRetention:
         oldest: dict[DataType, datetime] = {}
         async with self._db.read() as s:
             for name, rule in REGISTRY.items():
-                if rule.moment is None or rule.due is None:
+                if rule.moment is None or rule.due is None or rule.taps is not None:
                     continue
                 t = table(name)
                 found = _when(
@@ -317,7 +324,7 @@ class SqlRetention:
                     oldest[rule.kind] = found
         reports = []
         for kind in DataType:
-            tables = {n: due[n] for n, r in REGISTRY.items() if r.kind is kind and n in due}
+            tables = {n: c for n, c in due.items() if _kind_of(n) is kind}
             reports.append(
                 TypeReport(
                     kind,
@@ -352,6 +359,14 @@ class SqlRetention:
                 t = table(name)
                 result = await s.execute(delete(t).where(rule.due(t, scope)))
                 removed[name] = int(getattr(result, "rowcount", 0) or 0)
+            for name, rule in REGISTRY.items():
+                if rule.taps is None:
+                    continue
+                t = table(name)
+                keys = await _old_taps(s, name, rule, scope)
+                for key in keys:
+                    await s.execute(update(t).where(_key_is(t, key)).values({rule.taps: {}}))
+                removed[f"{name}.{rule.taps}"] = len(keys)
             s.add(
                 AuditRow(
                     at=now,
@@ -425,7 +440,12 @@ class SqlRetention:
                 else:
                     where = _about(t, rule, person_id, chats, person.aad_object_id)
                 rows = (await s.execute(select(t).where(where))).mappings().all()
-                tables[name] = [_plain(dict(r)) for r in rows]
+                found = [dict(r) for r in rows]
+                if rule.taps is not None:
+                    found += [
+                        r for r in await _tapped(s, t, rule.taps, person_id) if r not in found
+                    ]
+                tables[name] = [_plain(r) for r in found]
             until = self.limits.kept_until(person.service_ended_on)
             s.add(
                 AuditRow(
@@ -476,6 +496,15 @@ class SqlRetention:
                 if name == "people":
                     continue
                 t = table(name)
+                if rule.taps is not None:
+                    for row in await _tapped(s, t, rule.taps, person_id):
+                        without = {
+                            k: [i for i in v if i != person_id] for k, v in row[rule.taps].items()
+                        }
+                        await s.execute(
+                            update(t).where(_key_is(t, _key(t, row))).values({rule.taps: without})
+                        )
+                        forgotten[name] += 1
                 other = _other(t, rule, person_id, chats, aad)
                 if other is None:
                     continue
@@ -559,6 +588,38 @@ class Erasure:
     # has ended (it has not yet), and the retention years after it
     until: Mapping[str, date | None]
     service_ended: date | None
+
+
+def _kind_of(counted: str) -> DataType:
+    """The data type of a count's name: a table, or "table.column" for taps (dialog data)."""
+    if "." in counted:
+        return DataType.DIALOG
+    return REGISTRY[counted].kind
+
+
+def _key(t: Table, row: Mapping[str, Any]) -> tuple[Any, ...]:
+    return tuple(row[c.name] for c in t.primary_key)
+
+
+def _key_is(t: Table, key: tuple[Any, ...]) -> ColumnElement[bool]:
+    return and_(*(c == v for c, v in zip(t.primary_key, key, strict=True)))
+
+
+async def _old_taps(s: AsyncSession, name: str, rule: Rule, scope: Scope) -> list[tuple[Any, ...]]:
+    """Keys of rows past the dialog retention whose taps column still names someone."""
+    assert rule.taps is not None
+    assert rule.moment is not None
+    t = table(name)
+    cutoff = scope.cutoff(DataType.DIALOG)
+    limit = cutoff.date() if isinstance(t.c[rule.moment].type, Date) else cutoff
+    rows = await s.execute(select(*t.primary_key, t.c[rule.taps]).where(t.c[rule.moment] < limit))
+    return [tuple(r[:-1]) for r in rows.all() if any(r[-1].values())]
+
+
+async def _tapped(s: AsyncSession, t: Table, column: str, person_id: int) -> list[dict[str, Any]]:
+    """Rows whose taps column names the person (read whole: JSON is not searched in SQL)."""
+    rows = (await s.execute(select(t))).mappings().all()
+    return [dict(r) for r in rows if any(person_id in ids for ids in (r[column] or {}).values())]
 
 
 def _later(a: date | None, b: date | None) -> date | None:

@@ -150,25 +150,30 @@ async def seed(store: Store, t0: datetime, limits: Limits) -> World:
     await k.add("app_secrets", {"name": "card-signing-key", "value": "00", "created_at": t0}, None)
     await k.add("plans", {"key": "p", "name": "P", "items": [], "updated_at": t0}, None)
     await k.add("weekly_schedules", {"group_id": group, "weekday": 0, "plan_key": "p"}, None)
-    await k.add(
-        "group_days",
-        {
-            "group_id": group,
-            "date": t0.date(),
-            "status": "done",
-            "timezone": "Europe/Helsinki",
-            "language": "fi",
-            "plan_key": "p",
-            "plan_name": "P",
-            "items": [],
-            "fired": {},
-            "backs": {},
-            "version": 1,
-            "created_at": t0,
-            "updated_at": t0,
-        },
-        None,
-    )
+    # the days' "I'm back" taps: Erkki and Jari on the first day, Jari on the later one
+    for offset, backs in (
+        (timedelta(0), {"0": [people["erkki"], people["jari"]]}),
+        (NEW, {"1": [people["jari"]]}),
+    ):
+        await k.add(
+            "group_days",
+            {
+                "group_id": group,
+                "date": (t0 + offset).date(),
+                "status": "done",
+                "timezone": "Europe/Helsinki",
+                "language": "fi",
+                "plan_key": "p",
+                "plan_name": "P",
+                "items": [],
+                "fired": {},
+                "backs": backs,
+                "version": 1,
+                "created_at": t0 + offset,
+                "updated_at": t0 + offset,
+            },
+            None,
+        )
     # attendance: Erkki's service ended at t0 (kept 10 years after), Jari's has not
     # kept through the day 10 years after, gone from the next day on (UTC)
     statutory_end = datetime.combine(

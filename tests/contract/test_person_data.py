@@ -52,6 +52,8 @@ async def test_the_export_holds_every_row_about_the_person_in_every_table(store:
     # another person's rows are not in it (the changes Maija made to Erkki's record are)
     assert {(t, k) for t, k in exported & others if t != "people"} == set()
     assert data["tables"]["people"][0]["name"] == "Erkki Ended"
+    # the day he tapped "I'm back", not the day only Jari did
+    assert [d["date"] for d in data["tables"]["group_days"]] == [T0.date().isoformat()]
     assert data["attendance_kept_until"] == "2036-03-02"
     # anonymous answers are not his, nor anyone's
     assert {a["id"] for a in data["tables"]["feedback_answers"]} == {"namedold", "namednew"}
@@ -105,6 +107,11 @@ async def test_erasure_removes_what_is_not_statutory_and_says_how_long_the_rest_
         "attendance_changes": date(2036, 3, 2),
     }
     assert not erasure.pseudonymised
+    assert erasure.forgotten == {"group_days": 1}  # his "I'm back" tap
+    days = Base.metadata.tables["group_days"]
+    async with store.db.read() as s:
+        taps = [b for (b,) in (await s.execute(select(days.c.backs).order_by(days.c.date))).all()]
+    assert taps == [{"0": [world.people["jari"]]}, {"1": [world.people["jari"]]}]
     async with store.db.read() as s:
         row = await s.get(PersonRow, erkki)
         assert row is not None

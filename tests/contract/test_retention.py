@@ -4,7 +4,7 @@ exactly the rows past it and keeps the rest, in every table."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -51,6 +51,12 @@ async def remaining(store: Store, rows: list[Seeded]) -> set[tuple[str, tuple[ob
     return found
 
 
+async def backs(store: Store) -> list[tuple[date, dict[str, list[int]]]]:
+    days = Base.metadata.tables["group_days"]
+    async with store.db.read() as s:
+        return [tuple(r) for r in (await s.execute(select(days.c.date, days.c.backs))).all()]  # type: ignore[misc]
+
+
 async def test_every_table_is_seeded(store: Store) -> None:
     world = await seed(store, T0, LIMITS)
     assert set(Base.metadata.tables) - {r.table for r in world.rows} == set()
@@ -80,7 +86,10 @@ async def test_the_clock_moved_past_each_limit_removes_exactly_the_rows_past_it(
         before = await remaining(store, world.rows)
         due = await retention.due(now)
         going = Counter(t for t, _ in (before & seeded) - (seeded - expected_gone))
-        assert {t: n for t, n in due.items() if n} == dict(going), now
+        assert {t: n for t, n in due.items() if n and "." not in t} == dict(going), now
+        # the days' "I'm back" taps go after the dialog retention; the days stay
+        taps = [d for d in await backs(store) if d[1] and d[0] < (now - timedelta(days=30)).date()]
+        assert due["group_days.backs"] == len(taps), now
         await retention.purge(now)
         # the purge's own audit entry is kept as long as any other
         audit = Base.metadata.tables["audit_log"]
@@ -117,6 +126,7 @@ async def test_the_clock_moved_past_each_limit_removes_exactly_the_rows_past_it(
         "outbox",
         "audit_log",  # the last purge's own entry
     }
+    assert [b for _, b in await backs(store)] == [{}, {}]
     jari = world.people["jari"]
     marks = Base.metadata.tables["attendance_marks"]
     async with store.db.read() as s:
@@ -146,7 +156,8 @@ async def test_retention_report_counts_per_type_and_the_oldest_kept(store: Store
     now = T0 + timedelta(days=31)
     report = {r.kind.value: r for r in await retention.report(now)}
     assert report["outbox"].due == 2  # the old sent one and the old dead letter
-    assert report["dialog"].due == 2
+    assert report["dialog"].tables == {"dialog_state": 2, "group_days.backs": 1}
+    assert report["dialog"].due == 3
     assert report["feedback"].due == 0
     assert report["attendance"].due == 0
     assert report["attendance"].oldest_kept == T0
