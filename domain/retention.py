@@ -61,7 +61,7 @@ class Limits:
             DataType.INBOX: f"{self.inbox_hours} hours after it arrived",
             DataType.OUTBOX: f"{self.outbox_days} days after sending, or after the last "
             "attempt of a dead letter",
-            DataType.EXPORT_LINKS: f"{self.export_link_days} days after the link expired",
+            DataType.EXPORT_LINKS: f"{_days(self.export_link_days)} after the link expired",
             DataType.DIGEST: f"{self.digest_days} days after sending",
             DataType.KEPT: "kept while in use (organisation and configuration)",
         }[kind]
@@ -100,6 +100,10 @@ class Limits:
         if local.time() < self.purge_at or last_run == local.date():
             return None
         return local.date()
+
+
+def _days(n: int) -> str:
+    return f"{n} day" if n == 1 else f"{n} days"
 
 
 def years_after(day: date, years: int) -> date:
