@@ -116,8 +116,13 @@ class Rule:
 
 
 def older(column: str, kind: DataType) -> Due:
-    """Rows whose column is before kind's cutoff."""
-    return lambda t, scope: t.c[column] < scope.cutoff(kind)
+    """Rows whose column (a time, or a day) is before kind's cutoff."""
+
+    def due(t: Table, scope: Scope) -> ColumnElement[bool]:
+        cutoff = scope.cutoff(kind)
+        return t.c[column] < (cutoff.date() if isinstance(t.c[column].type, Date) else cutoff)
+
+    return due
 
 
 def of_ended_clients(column: str = "person_id") -> Due:
@@ -125,9 +130,20 @@ def of_ended_clients(column: str = "person_id") -> Due:
     return lambda t, scope: t.c[column].in_(scope.ended_people())
 
 
-def of_ended_aad(column: str) -> Due:
-    """Copies (Teams' attendance reports) of such clients, matched by AAD object id."""
-    return lambda t, scope: t.c[column].in_(scope.ended_aad())
+def as_attendance_by_aad(aad: str, day: str) -> Due:
+    """Copies of attendance (Teams' attendance reports) matched to people by AAD object id:
+    a client's go with their attendance; those of nobody known (a guest, say) go the audit
+    log's time after their day."""
+    older_day = older(day, DataType.AUDIT)
+
+    def due(t: Table, scope: Scope) -> ColumnElement[bool]:
+        known = select(PersonRow.aad_object_id).where(PersonRow.aad_object_id.is_not(None))
+        return or_(
+            t.c[aad].in_(scope.ended_aad()),
+            and_(or_(t.c[aad].is_(None), t.c[aad].not_in(known)), older_day(t, scope)),
+        )
+
+    return due
 
 
 def in_old_rounds(t: Table, scope: Scope) -> ColumnElement[bool]:

@@ -41,6 +41,7 @@ people:
     service_ended: {ended}
   - name: Jari Current
     upn: jari@example.fi
+    aad: 22222222-2222-2222-2222-222222222222
     client: [a]
 """
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import Column, Date, Integer, MetaData, String, Table, func, select
 
 from domain.retention import Limits, years_after
-from store.retention import REGISTRY, SqlRetention, unclassified
+from store.retention import REGISTRY, Scope, SqlRetention, as_attendance_by_aad, unclassified
 from store.store import Store
 from store.tables import Base
 from tests.contract.seed_all import NEW, Seeded, seed
@@ -197,3 +197,44 @@ async def test_the_leaders_job_purges_once_a_night_across_restarts(store: Store)
     now[0] = datetime(2026, 12, 9, 1, 1, tzinfo=UTC)  # the next night
     assert await job().run() == {name: 0 for name in removed}
     assert world.rows
+
+
+async def test_copies_matched_by_aad_go_with_the_clients_attendance_or_after_their_day(
+    store: Store,
+) -> None:
+    """as_attendance_by_aad, for a copy of attendance kept by AAD object id (a Graph report)."""
+    world = await seed(store, T0, LIMITS)
+    copies = Table(
+        "copies_test",
+        MetaData(),
+        Column("id", Integer, primary_key=True),
+        Column("aad", String(36)),
+        Column("day", Date),
+    )
+    async with store.db.engine.begin() as conn:
+        await conn.run_sync(copies.metadata.create_all)
+        await conn.execute(
+            copies.insert(),
+            [
+                {"id": 1, "aad": "11111111-1111-1111-1111-111111111111", "day": T0.date()},
+                {"id": 2, "aad": "22222222-2222-2222-2222-222222222222", "day": T0.date()},
+                {"id": 3, "aad": "99999999-9999-9999-9999-999999999999", "day": (T0 + NEW).date()},
+                {"id": 4, "aad": None, "day": (T0 + NEW).date()},
+            ],
+        )
+    due = as_attendance_by_aad("aad", "day")
+
+    async def going(now: datetime) -> list[int]:
+        async with store.db.read() as s:
+            where = due(copies, Scope(now, LIMITS))
+            return list(
+                (await s.execute(select(copies.c.id).where(where).order_by(copies.c.id))).scalars()
+            )
+
+    assert await going(datetime(2036, 3, 2, 12, tzinfo=UTC)) == []
+    # Erkki's service ended on T0's day: his copy goes with his attendance
+    assert await going(datetime(2036, 3, 3, 0, 30, tzinfo=UTC)) == [1]
+    # a guest's copies go ten years after their day; Jari's stay while his service lasts
+    assert await going(datetime(2036, 9, 19, 12, tzinfo=UTC)) == [1, 3, 4]
+    assert await going(datetime(2060, 1, 1, tzinfo=UTC)) == [1, 3, 4]
+    assert world.people["jari"]
