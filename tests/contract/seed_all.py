@@ -264,7 +264,7 @@ async def seed(store: Store, t0: datetime, limits: Limits) -> World:
                 "conversation_id": "19:group",
                 "opened_at": when,
                 "opened_by": people["maija"],
-                "trigger": "plan",
+                "trigger": "item",
                 "closes_at": when + timedelta(hours=8),
                 "anonymous_default": False,
             },

@@ -11,7 +11,7 @@ from domain.retention import Limits
 from store.retention import ERASED_NAME, REGISTRY, SqlRetention
 from store.store import Store
 from store.tables import AuditRow, Base, PersonRow
-from tests.contract.seed_all import World, seed
+from tests.contract.seed_all import NEW, World, seed
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
@@ -180,3 +180,19 @@ async def test_an_unknown_person_is_not_found(store: Store) -> None:
 
 
 __all__ = ["World"]
+
+
+async def test_the_rounds_results_still_count_an_erased_persons_answer(store: Store) -> None:
+    world = await seed(store, T0, LIMITS)
+    retention = SqlRetention(store.db, LIMITS)
+    before = await store.feedback.results(world.rounds["old"])
+    await retention.erase(world.people["erkki"], "pyyntö", NOW, "cli:test")
+    after = await store.feedback.results(world.rounds["old"])
+    assert (before.scores, before.asked) == ((2, 4), 2)
+    assert before.named == (("Erkki Ended", 4),)
+    # his score stays in the counts, no longer his
+    assert (after.scores, after.asked, after.named) == ((2, 4), 2, ())
+    # and a purged round keeps its counts in the results
+    await retention.purge(T0 + NEW + NEW)
+    purged = await store.feedback.results(world.rounds["old"])
+    assert (purged.scores, purged.asked, purged.texts) == ((2, 4), 2, ())
