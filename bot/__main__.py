@@ -1,16 +1,19 @@
-"""The `etapaiva` command: serve, db, org, plans, outbox, manifest, export."""
+"""The `etapaiva` command: serve, db, org, plans, outbox, manifest, export, retention, person."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import getpass
+import json
 import logging
+import os
 import shutil
 import sys
 import tempfile
 from collections.abc import AsyncIterator, Sequence
-from datetime import date
+from contextlib import asynccontextmanager
+from datetime import UTC, date, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -143,8 +146,11 @@ def format_org(view: OrgView) -> str:
             where = grant.group.key if grant.group else grant.unit.key if grant.unit else ""
             roles.append(f"{grant.role.value}:{where}" if grant.role is not Role.ADMIN else "admin")
         lang = person.language.value if person.language else "-"
+        ended = (
+            f", service ended {person.service_ended.isoformat()}" if person.service_ended else ""
+        )
         lines.append(
-            f"  {person.name} <{ident}> {lang}, {status}: {', '.join(roles) or 'no roles'}"
+            f"  {person.name} <{ident}> {lang}, {status}{ended}: {', '.join(roles) or 'no roles'}"
         )
     return "\n".join(lines)
 
@@ -419,6 +425,141 @@ async def _write_export(
         return book.rows
 
 
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def _retention_show(settings: Settings) -> int:
+    from bot.features.retention import limits
+    from store.retention import SqlRetention
+
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+        now = _now()
+        reports = await SqlRetention(sessionmaker(engine), limits(settings)).report(now)
+    finally:
+        await engine.dispose()
+    print(f"Retention on {now:%Y-%m-%d %H:%M}Z: what the nightly purge would remove now")
+    for r in reports:
+        oldest = f"{r.oldest_kept:%Y-%m-%d}" if r.oldest_kept else "-"
+        print(f"  {r.kind.value:13} {r.due:7} to purge  oldest kept {oldest:10}  {r.rule}")
+        for name, count in r.tables.items():
+            if count:
+                print(f"      {name}: {count}")
+    return 0
+
+
+@asynccontextmanager
+async def _people_data(settings: Settings) -> AsyncIterator[Any]:
+    """The retention store over the configured database (migrated), disposed after."""
+    from bot.features.retention import limits
+    from store.retention import SqlRetention
+
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+        yield SqlRetention(sessionmaker(engine), limits(settings))
+    finally:
+        await engine.dispose()
+
+
+def _no_person(ident: str) -> int:
+    print(
+        f"etapaiva person: no person has the id, UPN or AAD object id {ident!r}; "
+        "nothing was changed or written",
+        file=sys.stderr,
+    )
+    return 1
+
+
+def _open_beside(target: Path) -> Any:
+    """A temporary file beside target (so that a rename puts it in place whole)."""
+    return tempfile.NamedTemporaryFile(
+        "w", encoding="utf-8", dir=target.parent, delete=False, suffix=".tmp"
+    )
+
+
+async def _person_export(settings: Settings, ident: str, out: str | None) -> int:
+    to_file = out is not None and out != "-"
+    target = Path(out) if to_file and out else None
+    temporary = None
+    if target is not None:
+        # written whole or not at all: a temporary file beside it, renamed when complete
+        try:
+            temporary = _open_beside(target)
+        except OSError as exc:
+            print(f"etapaiva person export: cannot write {out}: {exc}", file=sys.stderr)
+            return 1
+    try:
+        async with _people_data(settings) as retention:
+            person_id = await retention.find(ident)
+            if person_id is None:
+                return _no_person(ident)
+            data = await retention.export(person_id, _now(), f"cli:{_user()}")
+        text = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+        if temporary is None:
+            sys.stdout.write(text)
+        else:
+            temporary.write(text)
+            temporary.close()
+            os.replace(temporary.name, str(target))
+            temporary = None
+    finally:
+        if temporary is not None:
+            temporary.close()
+            os.unlink(temporary.name)
+    rows = sum(len(rows) for rows in data["tables"].values())
+    where = out if target is not None else "standard output"
+    print(
+        f"person {person_id}: {rows} rows from {len(data['tables'])} tables, written to {where}",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def format_erasure(erasure: Any, years: int) -> str:
+    """What an erasure removed and what it kept, with until when."""
+    lines = [f"person {erasure.person_id} erased."]
+    if erasure.removed:
+        lines.append("Removed:")
+        lines.extend(f"  {name}: {count}" for name, count in sorted(erasure.removed.items()))
+    if erasure.forgotten:
+        lines.append("Their name taken off others' rows (who opened, took or changed):")
+        lines.extend(f"  {name}: {count}" for name, count in sorted(erasure.forgotten.items()))
+    if erasure.kept:
+        lines.append("Kept (statutory records):")
+        for name, count in sorted(erasure.kept.items()):
+            until = erasure.until.get(name)
+            when = (
+                f"until {until.isoformat()}"
+                if until
+                else f"until {years} years after the client's service ends "
+                "(not ended yet: set service_ended in the organisation file)"
+            )
+            lines.append(f"  {name}: {count}, {when}")
+        lines.append("The person's name stays on these records; their Teams link is removed.")
+    if erasure.pseudonymised:
+        lines.append("No statutory record remains: the person is now an anonymous placeholder.")
+    lines.append(
+        "Remove the person from the organisation file too, or the next import adds them again."
+    )
+    return "\n".join(lines)
+
+
+async def _person_erase(settings: Settings, ident: str, reason: str) -> int:
+    if not reason.strip():
+        print("etapaiva person erase: --reason must say why", file=sys.stderr)
+        return 2
+    async with _people_data(settings) as retention:
+        person_id = await retention.find(ident)
+        if person_id is None:
+            return _no_person(ident)
+        erasure = await retention.erase(person_id, reason.strip(), _now(), f"cli:{_user()}")
+    print(format_erasure(erasure, settings.retain_attendance_years))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line interface."""
     parser = argparse.ArgumentParser(prog="etapaiva", description="Etäpäivä Teams bot")
@@ -494,6 +635,21 @@ def build_parser() -> argparse.ArgumentParser:
         each.add_argument(
             "--out", help="file to write, or - for standard output (default: named by period)"
         )
+    retention = sub.add_parser(
+        "retention", help="how long data is kept (see docs/data-protection.md)"
+    ).add_subparsers(dest="retention_command", required=True)
+    retention.add_parser("show", help="per data type: the rule and what would be purged now")
+    person = sub.add_parser("person", help="a person's data: export or erase").add_subparsers(
+        dest="person_command", required=True
+    )
+    person_export = person.add_parser("export", help="everything stored about the person (JSON)")
+    person_export.add_argument("person", help="their id, UPN (e-mail) or AAD object id")
+    person_export.add_argument("--out", help="file to write, or - for standard output (default)")
+    person_erase = person.add_parser(
+        "erase", help="remove what is not a statutory record; keep and say what the law requires"
+    )
+    person_erase.add_argument("person", help="their id, UPN (e-mail) or AAD object id")
+    person_erase.add_argument("--reason", required=True, help="why (stored in the audit log)")
     return parser
 
 
@@ -532,6 +688,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _manifest_build(settings, args)
     if args.command == "export":
         return asyncio.run(_export(settings, args))
+    if args.command == "retention":
+        return asyncio.run(_retention_show(settings))
+    if args.command == "person":
+        if args.person_command == "export":
+            return asyncio.run(_person_export(settings, args.person, args.out))
+        return asyncio.run(_person_erase(settings, args.person, args.reason))
     if args.org_command == "import":
         return asyncio.run(_org_import(settings, args.file, args.dry_run))
     return asyncio.run(_org_show(settings))

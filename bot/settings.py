@@ -68,6 +68,17 @@ class Settings:
     graph_base_url: str = "https://graph.microsoft.com/v1.0"
     # the Teams app's id in the organisation's app catalog (proactive installation); "" = off
     teams_app_catalog_id: str = ""
+    # retention (docs/data-protection.md): attendance and the audit log in years after the
+    # client's service ended (after the entry), the rest in days after its own moment
+    retain_attendance_years: int = 10
+    retain_feedback_days: int = 365
+    retain_help_days: int = 365
+    retain_dialog_days: int = 30
+    retain_outbox_days: int = 30
+    retain_export_link_days: int = 1
+    retain_digest_days: int = 90
+    # the nightly purge, local time in Europe/Helsinki
+    purge_time: str = "03:00"
 
     @property
     def base_url(self) -> str:
@@ -150,6 +161,23 @@ class Settings:
             )
         if not self.graph_base_url.startswith(("https://", "http://127.0.0.1", "http://[::1]")):
             raise SettingsError(f"GRAPH_BASE_URL must be https, not {self.graph_base_url!r}")
+        retain = {
+            "RETAIN_ATTENDANCE_YEARS": self.retain_attendance_years,
+            "RETAIN_FEEDBACK_DAYS": self.retain_feedback_days,
+            "RETAIN_HELP_DAYS": self.retain_help_days,
+            "RETAIN_DIALOG_DAYS": self.retain_dialog_days,
+            "RETAIN_OUTBOX_DAYS": self.retain_outbox_days,
+            "RETAIN_EXPORT_LINK_DAYS": self.retain_export_link_days,
+            "RETAIN_DIGEST_DAYS": self.retain_digest_days,
+            "INBOX_RETENTION_HOURS": self.inbox_retention_hours,
+        }
+        for name, value in retain.items():
+            if value < 1:
+                raise SettingsError(f"{name} must be 1 or more, not {value}")
+        if not _clock_time(self.purge_time):
+            raise SettingsError(
+                f"PURGE_TIME must be a time of day like 03:00, not {self.purge_time!r}"
+            )
         if not 0 < self.port < 65536:
             raise SettingsError(f"PORT must be 1–65535, not {self.port}")
 
@@ -206,6 +234,15 @@ def load_settings(
         cache_seconds = float(env.get("CACHE_SECONDS", "30"))
         reminder_minutes = int(env.get("FEEDBACK_REMINDER_MINUTES", "30"))
         absent_streak = int(env.get("DIGEST_ABSENT_STREAK", "3"))
+        retain = {
+            "retain_attendance_years": int(env.get("RETAIN_ATTENDANCE_YEARS") or "10"),
+            "retain_feedback_days": int(env.get("RETAIN_FEEDBACK_DAYS") or "365"),
+            "retain_help_days": int(env.get("RETAIN_HELP_DAYS") or "365"),
+            "retain_dialog_days": int(env.get("RETAIN_DIALOG_DAYS") or "30"),
+            "retain_outbox_days": int(env.get("RETAIN_OUTBOX_DAYS") or "30"),
+            "retain_export_link_days": int(env.get("RETAIN_EXPORT_LINK_DAYS") or "1"),
+            "retain_digest_days": int(env.get("RETAIN_DIGEST_DAYS") or "90"),
+        }
     except ValueError as exc:
         raise SettingsError(f"numeric settings must be whole numbers: {exc}") from exc
     try:
@@ -250,6 +287,14 @@ def load_settings(
         graph_client_secret=env.get("GRAPH_CLIENT_SECRET") or env.get("MicrosoftAppPassword", ""),
         graph_base_url=(env.get("GRAPH_BASE_URL") or "https://graph.microsoft.com/v1.0").strip(),
         teams_app_catalog_id=(env.get("TEAMS_APP_CATALOG_ID") or "").strip(),
+        purge_time=(env.get("PURGE_TIME") or "03:00").strip(),
+        retain_attendance_years=retain["retain_attendance_years"],
+        retain_feedback_days=retain["retain_feedback_days"],
+        retain_help_days=retain["retain_help_days"],
+        retain_dialog_days=retain["retain_dialog_days"],
+        retain_outbox_days=retain["retain_outbox_days"],
+        retain_export_link_days=retain["retain_export_link_days"],
+        retain_digest_days=retain["retain_digest_days"],
     )
     if overrides:
         from dataclasses import replace

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from datetime import date
 
 
 class Role(enum.StrEnum):
@@ -60,6 +61,8 @@ class Person:
     language: Language | None = None  # the organisation file's
     id: int | None = None
     chosen_language: Language | None = None  # their own choice ("kieli ruotsi")
+    # the organisation file's service_ended: the day the client's service ended
+    service_ended: date | None = None
 
     def speaks(self, group_language: Language | None = None) -> Language:
         """Their language: own choice, else the organisation file's, else the group's, else fi."""

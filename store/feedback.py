@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     Date,
     ForeignKey,
@@ -74,6 +75,8 @@ class FeedbackRoundRow(Base):
     anonymous_default: Mapped[bool] = mapped_column(Boolean)
     remind_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), index=True)
     reminded_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # the anonymous aggregate written before the round's answers are purged (store/retention.py)
+    summary: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class FeedbackPromptRow(Base):
@@ -752,13 +755,16 @@ class SqlFeedbackStore:
                     .where(FeedbackPromptRow.round_id == round_id)
                 )
             ).scalar_one()
+            # the counts of answers no longer stored (purged, or of a person erased)
+            kept = row.summary or {}
+            gone = [int(k) for k, n in kept.get("scores", {}).items() for _ in range(int(n))]
             return Results(
                 round=_round(row),
-                scores=tuple(sorted(score for score, _ in answers)),
+                scores=tuple(sorted([*(score for score, _ in answers), *gone])),
                 texts=_sorted_texts(
                     [FeedbackText(TextKind(kind), text, name) for kind, text, name in texts]
                 ),
-                asked=int(asked),
+                asked=int(asked) + int(kept.get("asked", 0)),
                 named=tuple(sorted((name, score) for score, name in answers if name is not None)),
             )
 

@@ -76,6 +76,7 @@ def _person(row: PersonRow) -> Person:
         language=Language(row.language) if row.language else None,
         id=row.id,
         chosen_language=Language(row.chosen_language) if row.chosen_language else None,
+        service_ended=row.service_ended_on,
     )
 
 
@@ -425,18 +426,21 @@ class SqlOrgRepository(_Repo):
                 aad_object_id=person.aad_object_id,
                 upn=person.upn,
                 language=person.language.value if person.language else None,
+                service_ended_on=person.service_ended,
             )
             s.add(row)
             await s.flush()
             return row, "created"
-        before = (row.name, row.aad_object_id, row.upn, row.language)
+        before = (row.name, row.aad_object_id, row.upn, row.language, row.service_ended_on)
         row.name = person.name
         row.aad_object_id = person.aad_object_id or row.aad_object_id
         row.upn = person.upn or row.upn
         if person.language:
             row.language = person.language.value
+        # the file says whether the service has ended: a date left out means it has not
+        row.service_ended_on = person.service_ended
         await s.flush()
-        after = (row.name, row.aad_object_id, row.upn, row.language)
+        after = (row.name, row.aad_object_id, row.upn, row.language, row.service_ended_on)
         return row, "unchanged" if before == after else "updated"
 
     async def _replace_memberships(

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Integer,
@@ -89,6 +90,8 @@ class PersonRow(Base):
     # the organisation file's language; chosen_language is the person's own choice
     language: Mapped[str | None] = mapped_column(String(2))
     chosen_language: Mapped[str | None] = mapped_column(String(2))
+    # the organisation file's service_ended: the client's attendance is kept until a time after it
+    service_ended_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
 

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from functools import cache
 
-from bot.features import agenda, digest, feedback, general, reports, rollcall, tutorial
+from bot.features import (
+    agenda,
+    digest,
+    feedback,
+    general,
+    reports,
+    retention,
+    rollcall,
+    tutorial,
+)
 from bot.features.kit import Kit, Plug
 from dialogs.feature import Registry
 
@@ -18,6 +27,7 @@ FEATURES: tuple[Plug, ...] = (
     feedback.PLUG,
     reports.PLUG,
     digest.PLUG,
+    retention.PLUG,
 )
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from bot.downloads import Downloads
 from bot.features import FEATURES, Kit, Plug, build_all, registry
+from bot.features.retention import NightlyPurge
 from bot.settings import Settings
 from dialogs.feature import Feature
 from domain.agenda import AgendaService, PlanLibrary
@@ -66,6 +67,7 @@ async def test_building_the_features_gives_each_service_once_by_type(kit: Kit) -
         ReportService,
         Downloads,
         DigestService,
+        NightlyPurge,
     }
     assert all(isinstance(service, kind) for kind, service in services.items())
 
@@ -77,6 +79,7 @@ async def test_the_features_register_their_jobs_and_the_roll_call_card_drawer(ki
         ("rollcall:close", 15, False),
         ("feedback:remind", 30, False),
         ("digest:send", 60, False),
+        ("retention:purge", 300, False),
     ]
     # an outbox row of an unknown roll call draws nothing (the drawer is there and asks the store
     # only for digits: a malformed one never reaches it)

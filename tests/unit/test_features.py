@@ -60,6 +60,7 @@ def test_the_features_merge_without_a_clash() -> None:
         "feedback",
         "reports",
         "digest",
+        "retention",
     }
     assert registry.parse("apua")[0] is registry.commands["help"]
     assert registry.parse("nimenhuuto")[0] is registry.commands["roll_call"]
