@@ -30,6 +30,7 @@ from domain.feedback.model import Settings, Trigger
 from domain.feedback.service import FeedbackService
 from domain.i18n import date_text
 from domain.org import Group, Role
+from domain.reach import names_with_reasons
 
 
 def _service(ctx: Context) -> FeedbackService:
@@ -111,7 +112,7 @@ async def ask(ctx: Context, argument: str) -> Outcome:
             ctx.t(
                 "feedback.unreachable",
                 count=len(asked.unreachable),
-                names=", ".join(asked.unreachable),
+                names=names_with_reasons(ctx.language, asked.unreachable),
             )
         )
     return _say(*replies)

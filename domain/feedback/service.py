@@ -45,7 +45,14 @@ from domain.i18n import text as catalog_text
 from domain.model import Actor, Conversation, ConversationKind
 from domain.org import Group, Language, Person, Role
 from domain.outbox import Outbox, OutboxMessage
-from domain.ports import ConversationRepository, People, PersonalChats, personal_chat
+from domain.ports import (
+    ConversationRepository,
+    People,
+    PersonalChats,
+    personal_chat,
+    reach_person,
+)
+from domain.reach import NotReached
 from domain.rollcall.attendance import AttendanceRecords
 
 log = logging.getLogger(__name__)
@@ -78,7 +85,7 @@ class Asked:
     round: Round
     sent: int
     already: int
-    unreachable: tuple[str, ...] = ()
+    unreachable: tuple[NotReached, ...] = ()  # who could not be reached privately, and why
     shared: bool = False  # one card went to the group chat for those not reachable privately
     present: int = 0  # people recorded present or late today
 
@@ -274,16 +281,17 @@ class FeedbackService:
         present = await self.present(group, round_.day)
         asked_before = await self._store.asked(round_.id)
         prompts: list[tuple[int, OutboxMessage]] = []
-        unreachable: list[str] = []
+        unreachable: list[NotReached] = []
         for person_id in present:
             if person_id in asked_before:
                 continue
             person = await self._people.person_by_id(person_id)
             if person is None:
                 continue
-            chat = await personal_chat(self._conversations, self._chats, person, conversation)
+            reached = await reach_person(self._conversations, self._chats, person, conversation)
+            chat = reached.conversation
             if chat is None:
-                unreachable.append(person.name)
+                unreachable.append(NotReached.of(person.name, reached))
                 continue
             card = self.cards.ask(self._ask_view(round_, group, person))
             prompts.append(

@@ -32,6 +32,7 @@ from cards.feedback import (
 from domain.feedback.model import TOPICS
 from domain.i18n import text
 from domain.org import Language
+from domain.reach import NotReached, Unreachable, names_with_reasons
 from scheduler.clock import ScaledClock
 from store.db import normalise_url
 from tests.fakes.activities import Conv, User
@@ -190,7 +191,14 @@ async def test_someone_unreachable_privately_answers_from_one_card_in_the_group(
     assert said == "\n\n".join(
         (
             text(FI, "feedback.asked", count=len(HERE) - 1),
-            text(FI, "feedback.unreachable", count=1, names=unreachable[0].name),
+            text(
+                FI,
+                "feedback.unreachable",
+                count=1,
+                names=names_with_reasons(
+                    FI, [NotReached(unreachable[0].name, Unreachable.NOT_INSTALLED)]
+                ),
+            ),
         )
     )
     shared = [c for c in cards_in(room.connector, room.conv.id) if actions_of(c, SCORE_VERB)]
