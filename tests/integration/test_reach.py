@@ -8,24 +8,40 @@ are named to the instructor with the reason, in their language, never in the gro
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import select
 
+from bot.orgfile import load_org_file
+from bot.settings import Settings
+from domain.graph import GraphProblem
 from domain.i18n import text
 from domain.reach import NotReached, Unreachable, names_with_reasons
+from store.tables import AuditRow
 from tests.fakes.activities import Conv
 from tests.fakes.connector import FakeConnector
-from tests.integration.test_rollcall import CLIENTS, MAIJA, Room, drained
+from tests.fakes.graph import FakeGraph
+from tests.integration.harness import free_port, start_bot, stop_bot
+from tests.integration.test_rollcall import CLIENTS, MAIJA, TUULA, Room, drained
 from tests.integration.test_rollcall_more import (
+    EVERYONE,
     FI,
     assert_no_names_in_group,
+    cards_in,
     make_room,
     open_roll_call,
+    org_yaml,
+    person,
     private_chat,
     say_in,
     tap_here,
 )
+
+CATALOG_APP = "8c2f5a1e-0000-0000-0000-00000000a991"
+INSTALLS = "/teamwork/installedApps"
 
 
 @pytest.fixture
@@ -81,3 +97,177 @@ async def test_reminding_in_the_group_tells_the_instructor_privately_who_was_not
     assert "Asiakas 01 (Etäpäivä ei ole hänen Teamsissaan)" in texts_in(room.connector, chat)[0]
     assert "Asiakas 02 (hän ei ole vielä kirjoittanut minulle)" in texts_in(room.connector, chat)[0]
     assert_no_names_in_group(room)
+
+
+# --- with Microsoft Graph: the app installed for those Teams cannot reach -----------------------
+
+
+@pytest.fixture
+async def graph() -> AsyncIterator[FakeGraph]:
+    async with FakeGraph() as fake:
+        fake.add_catalog_app(CATALOG_APP)
+        yield fake
+
+
+@asynccontextmanager
+async def graph_room(
+    database_url: str, tmp_path: Path, graph: FakeGraph, **settings: Any
+) -> AsyncIterator[Room]:
+    """IT-ryhmä's group chat bound by Maija, the bot using the fake Graph.
+
+    The 1:1 chats Graph makes are ones this fake Bot Connector cannot know of beforehand, so it
+    serves any conversation (check_conversations=False).
+    """
+    org_file = tmp_path / "org.yaml"
+    org_file.write_text(org_yaml(with_aad=True), encoding="utf-8")
+    wanted: dict[str, Any] = {
+        "graph_enabled": True,
+        "graph_tenant_id": "aa",
+        "graph_client_id": "bb",
+        "graph_client_secret": "not-used-with-a-test-credential",
+        "graph_base_url": graph.url,
+        "teams_app_catalog_id": CATALOG_APP,
+        **settings,
+    }
+    with FakeConnector(check_conversations=False) as connector:
+        bot = await start_bot(
+            Settings(port=free_port(), database_url=database_url, **wanted),
+            graph_credential=graph.credential,
+        )
+        try:
+            await bot.store.org.apply(load_org_file(str(org_file)))
+            conv = Conv.group_chat()
+            for user in EVERYONE:
+                connector.add_member(conv.id, user.member())
+            room = Room(bot, connector, conv)
+            assert await room.say(MAIJA, "tämä on ryhmä"), "the chat was not bound"
+            await room.say(TUULA, "ohjelma")
+            yield room
+        finally:
+            await stop_bot(bot)
+
+
+async def installed_audit(room: Room) -> list[AuditRow]:
+    async with room.bot.store.db.read() as s:
+        found = await s.execute(
+            select(AuditRow).where(AuditRow.action == "app.installed").order_by(AuditRow.id)
+        )
+        return list(found.scalars().all())
+
+
+async def test_with_graph_the_app_is_installed_and_the_reminder_goes_to_the_new_chat(
+    database_url: str, tmp_path: Path, graph: FakeGraph
+) -> None:
+    async with graph_room(database_url, tmp_path, graph) as room:
+        # Asiakas 01 wrote in the group chat but has not got the app; the others never wrote
+        await room.say(CLIENTS[1], "ohjelma")
+        room.connector.not_installed_for(str(CLIENTS[1].teams_id))
+        rc = await open_roll_call(room)
+        for client in CLIENTS[4:]:
+            await tap_here(room, client, rc)
+        missing = CLIENTS[:4]
+
+        answers = await room.say(MAIJA, "muistuta puuttuvia")
+        await drained(room.bot)
+
+        assert [a.json.get("text") for a in answers] == [
+            text(FI, "rollcall.reminded", count=len(missing), already=0)
+        ]
+        posts = [r for r in graph.requests_to(INSTALLS) if r.method == "POST"]
+        assert sorted(r.path.split("/")[3] for r in posts) == sorted(
+            str(c.aad_object_id) for c in missing
+        )
+        assert all(r.status == 201 for r in posts)
+        audit = await installed_audit(room)
+        for client in missing:
+            chat = graph.installed(str(client.aad_object_id))
+            assert chat is not None, f"the app was not installed for {client.name}"
+            found = await person(room, client)
+            known = await room.bot.store.conversations.personal_for(found.id or 0)
+            assert known is not None and known.conversation_id == chat
+            assert known.service_url == room.connector.url
+            reminders = cards_in(room.connector, chat)
+            assert len(reminders) == 1, f"{client.name} got {len(reminders)} reminders"
+            assert text(FI, "rollcall.remind.title") in str(reminders[0])
+            assert [
+                a.details["conversation"] for a in audit if a.subject == f"person:{found.id}"
+            ] == [chat]
+        assert len(audit) == len(missing)
+        assert_no_names_in_group(room)
+
+        # the chats are known now: asking again installs nothing more
+        answers = await room.say(TUULA, "muistuta puuttuvia")
+        assert [a.json.get("text") for a in answers] == [
+            text(FI, "rollcall.reminded", count=0, already=len(missing))
+        ]
+        assert len([r for r in graph.requests_to(INSTALLS) if r.method == "POST"]) == len(posts)
+
+
+async def test_an_installation_graph_refuses_is_named_with_its_reason_and_tried_once(
+    database_url: str, tmp_path: Path, graph: FakeGraph
+) -> None:
+    # no permission to install apps for users: every installation would answer 403
+    graph.fail_next(INSTALLS, 403, times=None)
+    async with graph_room(database_url, tmp_path, graph) as room:
+        rc = await open_roll_call(room)
+        for client in CLIENTS[3:]:
+            await tap_here(room, client, rc)
+        missing = CLIENTS[:3]
+
+        answers = await room.say(MAIJA, "muistuta puuttuvia")
+        await drained(room.bot)
+
+        unreached = [
+            NotReached(c.name, Unreachable.INSTALL_FAILED, GraphProblem.FORBIDDEN) for c in missing
+        ]
+        assert [a.json.get("text") for a in answers] == [
+            " ".join(
+                (
+                    text(FI, "rollcall.reminded", count=0, already=0),
+                    text(FI, "rollcall.reminded.unreachable_sent", count=len(missing)),
+                )
+            )
+        ]
+        chat = private_chat(room.connector, MAIJA)
+        assert chat is not None
+        said = [str(t) for t in room.connector.texts(chat) if t]
+        assert said == [
+            text(
+                FI,
+                "rollcall.reminded.unreachable_group",
+                group="IT-ryhmä",
+                names=names_with_reasons(FI, unreached),
+            )
+        ]
+        assert (
+            "Asiakas 00 (en saanut lisättyä Etäpäivää hänen Teamsiinsa: lupa puuttuu, kerro "
+            "ylläpitäjälle)" in said[0]
+        )
+        # one refusal is enough: the others are not tried while it would repeat
+        assert len(graph.requests_to(INSTALLS)) == 1
+        assert await installed_audit(room) == []
+        assert_no_names_in_group(room)
+
+
+async def test_graph_without_the_apps_catalog_id_says_installing_is_not_turned_on(
+    database_url: str, tmp_path: Path, graph: FakeGraph
+) -> None:
+    async with graph_room(database_url, tmp_path, graph, teams_app_catalog_id="") as room:
+        rc = await open_roll_call(room)
+        for client in CLIENTS[1:]:
+            await tap_here(room, client, rc)
+        await room.say(MAIJA, "muistuta puuttuvia")
+        await drained(room.bot)
+        chat = private_chat(room.connector, MAIJA)
+        assert chat is not None
+        assert [str(t) for t in room.connector.texts(chat) if t] == [
+            text(
+                FI,
+                "rollcall.reminded.unreachable_group",
+                group="IT-ryhmä",
+                names=names_with_reasons(
+                    FI, [NotReached(CLIENTS[0].name, Unreachable.NOT_CONFIGURED)]
+                ),
+            )
+        ]
+        assert graph.requests_to(INSTALLS) == []
