@@ -7,16 +7,24 @@ are named to the instructor with the reason, in their language, never in the gro
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 
+from bot.app import SCHEDULER
+from bot.features.digest import SEND_JOB
 from bot.orgfile import load_org_file
 from bot.settings import Settings
+from domain import days as d
 from domain.graph import GraphProblem
 from domain.i18n import text
 from domain.reach import NotReached, Unreachable, names_with_reasons
@@ -25,10 +33,12 @@ from tests.fakes.activities import Conv
 from tests.fakes.connector import FakeConnector
 from tests.fakes.graph import FakeGraph
 from tests.integration.harness import free_port, start_bot, stop_bot
+from tests.integration.test_digest import PLAN
 from tests.integration.test_rollcall import CLIENTS, MAIJA, TUULA, Room, drained
 from tests.integration.test_rollcall_more import (
     EVERYONE,
     FI,
+    KAISA,
     assert_no_names_in_group,
     cards_in,
     make_room,
@@ -271,3 +281,64 @@ async def test_graph_without_the_apps_catalog_id_says_installing_is_not_turned_o
             )
         ]
         assert graph.requests_to(INSTALLS) == []
+
+
+# --- the coordinators' digest -----------------------------------------------------------------
+
+
+async def digest_due_today(room: Room) -> None:
+    """IT-ryhmä had a group day today (over), and the digest hour (00:00) has passed: the
+    leader's digest job, run now."""
+    group = next(g for g in await room.bot.store.org.all_groups() if g.key == "it-ryhma")
+    assert group.id is not None
+    today = datetime.now(UTC).astimezone(ZoneInfo("Europe/Helsinki")).date()
+    placed = d.place_plan(PLAN, group.id, today, "Europe/Helsinki", FI)
+    await room.bot.store.days.add(replace(placed, status=d.DayStatus.CLOSED), [])
+    aps = room.bot.runner.app[SCHEDULER].aps
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 15
+    while (job := aps.get_job(SEND_JOB)) is None:
+        assert loop.time() < deadline, "the leader never scheduled the digest job"
+        await asyncio.sleep(0.05)
+    job.modify(next_run_time=datetime.now(UTC))
+    await asyncio.sleep(0.5)
+    await drained(room.bot)
+
+
+async def test_a_coordinator_the_digest_cannot_reach_is_logged_with_the_reason(
+    database_url: str,
+    tmp_path: Path,
+    connector: FakeConnector,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Kaisa, the unit's coordinator, has never written to the bot
+    async with make_room(database_url, tmp_path, connector, digest_time="00:00") as room:
+        kaisa = await person(room, KAISA)
+        with caplog.at_level(logging.WARNING, logger="domain.digest.service"):
+            await digest_due_today(room)
+        said = [r.getMessage() for r in caplog.records if r.name == "domain.digest.service"]
+        assert said == [
+            f"digest: coordinator {kaisa.id} cannot be reached in a 1:1 chat: no_teams_id"
+        ]
+        assert KAISA.name not in " ".join(said)
+        assert private_chat(room.connector, KAISA) is None
+
+
+async def test_with_graph_the_digest_reaches_a_coordinator_who_never_wrote(
+    database_url: str, tmp_path: Path, graph: FakeGraph
+) -> None:
+    async with graph_room(database_url, tmp_path, graph, digest_time="00:00") as room:
+        kaisa = await person(room, KAISA)
+        await digest_due_today(room)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 15
+        while (known := await room.bot.store.conversations.personal_for(kaisa.id or 0)) is None:
+            assert loop.time() < deadline, "the coordinator's 1:1 chat was never known"
+            await asyncio.sleep(0.05)
+        chat = graph.installed(str(KAISA.aad_object_id))
+        assert chat is not None, "the app was not installed for the coordinator"
+        assert known.conversation_id == chat
+        while not cards_in(room.connector, chat):
+            assert loop.time() < deadline, "the digest did not arrive"
+            await asyncio.sleep(0.05)
+        assert [a.subject for a in await installed_audit(room)] == [f"person:{kaisa.id}"]
