@@ -32,7 +32,7 @@ from store.tables import AuditRow
 from tests.fakes.activities import Conv
 from tests.fakes.connector import FakeConnector
 from tests.fakes.graph import FakeGraph
-from tests.integration.harness import free_port, start_bot, stop_bot
+from tests.integration.harness import free_port, start_bot, stop_bot, with_graph
 from tests.integration.test_digest import PLAN
 from tests.integration.test_rollcall import CLIENTS, MAIJA, TUULA, Room, drained
 from tests.integration.test_rollcall_more import (
@@ -121,7 +121,11 @@ async def graph() -> AsyncIterator[FakeGraph]:
 
 @asynccontextmanager
 async def graph_room(
-    database_url: str, tmp_path: Path, graph: FakeGraph, **settings: Any
+    database_url: str,
+    tmp_path: Path,
+    graph: FakeGraph,
+    catalog_app_id: str = CATALOG_APP,
+    **settings: Any,
 ) -> AsyncIterator[Room]:
     """IT-ryhmä's group chat bound by Maija, the bot using the fake Graph.
 
@@ -130,20 +134,11 @@ async def graph_room(
     """
     org_file = tmp_path / "org.yaml"
     org_file.write_text(org_yaml(with_aad=True), encoding="utf-8")
-    wanted: dict[str, Any] = {
-        "graph_enabled": True,
-        "graph_tenant_id": "aa",
-        "graph_client_id": "bb",
-        "graph_client_secret": "not-used-with-a-test-credential",
-        "graph_base_url": graph.url,
-        "teams_app_catalog_id": CATALOG_APP,
-        **settings,
-    }
+    wanted = with_graph(
+        Settings(port=free_port(), database_url=database_url, **settings), graph, catalog_app_id
+    )
     with FakeConnector(check_conversations=False) as connector:
-        bot = await start_bot(
-            Settings(port=free_port(), database_url=database_url, **wanted),
-            graph_credential=graph.credential,
-        )
+        bot = await start_bot(wanted, graph_credential=graph.credential)
         try:
             await bot.store.org.apply(load_org_file(str(org_file)))
             conv = Conv.group_chat()
@@ -262,7 +257,7 @@ async def test_an_installation_graph_refuses_is_named_with_its_reason_and_tried_
 async def test_graph_without_the_apps_catalog_id_says_installing_is_not_turned_on(
     database_url: str, tmp_path: Path, graph: FakeGraph
 ) -> None:
-    async with graph_room(database_url, tmp_path, graph, teams_app_catalog_id="") as room:
+    async with graph_room(database_url, tmp_path, graph, catalog_app_id="") as room:
         rc = await open_roll_call(room)
         for client in CLIENTS[1:]:
             await tap_here(room, client, rc)
