@@ -218,13 +218,18 @@ class FeedbackService:
             raise NotFound("feedback.not_bound")
         return found
 
-    async def send_privately(self, person: Person, via: Conversation, key: str, card: Card) -> bool:
-        """Put a card in the person's 1:1 chat (once per key); False if they cannot be reached."""
+    async def send_privately(
+        self, person: Person, via: Conversation, key: str, card: Card | None, text_: str = ""
+    ) -> bool:
+        """Put a card (or a text) in the person's 1:1 chat (once per key); False if they cannot
+        be reached."""
         chat = await personal_chat(self._conversations, self._chats, person, via)
         if chat is None:
             return False
         await self._outbox.enqueue(
-            OutboxMessage(key=key, conversation_id=chat.conversation_id, card=card)
+            OutboxMessage(
+                key=key, conversation_id=chat.conversation_id, card=card, text=text_ or None
+            )
         )
         return True
 
