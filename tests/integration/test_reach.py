@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from bot.__main__ import main
 from bot.app import SCHEDULER
 from bot.features.digest import SEND_JOB
 from bot.orgfile import load_org_file
@@ -27,7 +28,10 @@ from bot.settings import Settings
 from domain import days as d
 from domain.graph import GraphProblem
 from domain.i18n import text
+from domain.model import Conversation, ConversationKind
 from domain.reach import NotReached, Unreachable, names_with_reasons
+from store.db import create_engine, sessionmaker
+from store.store import Store
 from store.tables import AuditRow
 from tests.fakes.activities import Conv
 from tests.fakes.connector import FakeConnector
@@ -337,3 +341,44 @@ async def test_with_graph_the_digest_reaches_a_coordinator_who_never_wrote(
             assert loop.time() < deadline, "the digest did not arrive"
             await asyncio.sleep(0.05)
         assert [a.subject for a in await installed_audit(room)] == [f"person:{kaisa.id}"]
+
+
+async def test_admins_see_which_coordinators_the_digest_cannot_reach(
+    database_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    org_file = tmp_path / "org.yaml"
+    org_file.write_text(org_yaml(), encoding="utf-8")
+    engine = create_engine(database_url)
+    try:
+        store = Store(sessionmaker(engine))
+        await store.org.apply(load_org_file(str(org_file)))
+        kaisa = await store.org.person_by_upn(str(KAISA.upn))
+        assert kaisa is not None
+    finally:
+        await engine.dispose()
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.delenv("MicrosoftAppId", raising=False)
+
+    async def counts() -> list[str]:
+        code = await asyncio.to_thread(main, ("outbox", "--pending"))
+        assert code == 0
+        return capsys.readouterr().out.splitlines()
+
+    assert (await counts())[-1] == f"coordinators without a 1:1 chat: 1 (person ids {kaisa.id})"
+    engine = create_engine(database_url)
+    try:
+        await Store(sessionmaker(engine)).conversations.remember(
+            Conversation(
+                "a:kaisa",
+                ConversationKind.PERSONAL,
+                "https://smba.example/",
+                {},
+                person_id=kaisa.id,
+            )
+        )
+    finally:
+        await engine.dispose()
+    assert not any(line.startswith("coordinators") for line in await counts())
