@@ -36,6 +36,10 @@ class Unreachable(enum.StrEnum):
     NOT_CONFIGURED = "not_configured"
 
 
+# Graph's problems that may pass by themselves
+PASSING = frozenset({GraphProblem.THROTTLED, GraphProblem.SERVER, GraphProblem.NETWORK})
+
+
 @dataclass(frozen=True, slots=True)
 class Reached:
     """The person's 1:1 chat, or why there is none."""
@@ -48,6 +52,12 @@ class Reached:
     def ok(self) -> bool:
         """A chat to send to."""
         return self.conversation is not None
+
+    @property
+    def passing(self) -> bool:
+        """No chat for a reason that may pass by itself: Teams or Graph busy, failing or out of
+        reach (another try later may work)."""
+        return self.why is Unreachable.NO_ANSWER or self.problem in PASSING
 
 
 @dataclass(frozen=True, slots=True)

@@ -104,7 +104,8 @@ class DigestService:
         self.cards = cards
         self.config = config or DigestConfig()
         self._clock = clock
-        self._unreachable: set[tuple[int, date]] = set()
+        # coordinators the digest could not reach today, and why (each is logged once a day)
+        self._unreachable: dict[tuple[int, date], Reached] = {}
 
     def now(self) -> datetime:
         """The service's clock (aware UTC)."""
@@ -298,9 +299,9 @@ class DigestService:
                     sent += 1
         return sent
 
-    async def _reach(self, person: Person, days: list[GroupDay]) -> Reached:
-        """The coordinator's 1:1 chat; when there is none, one opened through a chat of the
-        unit's groups (the app installed for them first where that is configured).
+    async def _reach(self, person: Person, days: list[GroupDay], *, open_new: bool) -> Reached:
+        """The coordinator's 1:1 chat; when there is none (and open_new), one opened through a
+        chat of the unit's groups (the app installed for them first where that is configured).
 
         A chat Teams stopped delivering to (the app removed or blocked) is not opened again.
         """
@@ -308,7 +309,7 @@ class DigestService:
         chat = await self._conversations.personal_for(person.id)
         if chat is not None:
             return Reached(chat) if chat.active else Reached(None, Unreachable.NOT_INSTALLED)
-        if self._chats is None:
+        if self._chats is None or not open_new:
             return Reached(None, Unreachable.NO_TEAMS_ID)
         tried = Reached(None, Unreachable.NO_TEAMS_ID)
         for group, _day in days:
@@ -329,11 +330,16 @@ class DigestService:
         day = max(d for _g, d in days)
         if await self._store.was_sent(person_id, day, unit_key):
             return False
-        reached = await self._reach(person, days)
+        # opening a chat is tried once a day (again while the failure may pass): the job runs
+        # every minute, and a chat the person opens later is found all the same
+        tried = self._unreachable.get((person_id, day))
+        open_new = tried is None or tried.passing
+        reached = await self._reach(person, days, open_new=open_new)
         chat = reached.conversation
         if chat is None:
-            if (person_id, day) not in self._unreachable:
-                self._unreachable.add((person_id, day))
+            if open_new:
+                self._unreachable[(person_id, day)] = reached
+            if tried is None:
                 log.warning(
                     "digest: coordinator %s cannot be reached in a 1:1 chat: %s%s",
                     person_id,

@@ -45,6 +45,7 @@ from tests.integration.test_rollcall_more import (
     KAISA,
     assert_no_names_in_group,
     cards_in,
+    creations_for,
     make_room,
     open_roll_call,
     org_yaml,
@@ -293,6 +294,11 @@ async def digest_due_today(room: Room) -> None:
     today = datetime.now(UTC).astimezone(ZoneInfo("Europe/Helsinki")).date()
     placed = d.place_plan(PLAN, group.id, today, "Europe/Helsinki", FI)
     await room.bot.store.days.add(replace(placed, status=d.DayStatus.CLOSED), [])
+    await run_digest_job(room)
+
+
+async def run_digest_job(room: Room) -> None:
+    """The leader's digest job, run now."""
     aps = room.bot.runner.app[SCHEDULER].aps
     loop = asyncio.get_running_loop()
     deadline = loop.time() + 15
@@ -321,6 +327,39 @@ async def test_a_coordinator_the_digest_cannot_reach_is_logged_with_the_reason(
         ]
         assert KAISA.name not in " ".join(said)
         assert private_chat(room.connector, KAISA) is None
+
+
+async def test_the_digest_tries_a_coordinator_teams_refuses_once_a_day(
+    database_url: str,
+    tmp_path: Path,
+    connector: FakeConnector,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Kaisa wrote in the group's chat (her Teams id is known), but has not got the app
+    async with make_room(database_url, tmp_path, connector, digest_time="00:00") as room:
+        await room.say(KAISA, "ohjelma")
+        room.connector.not_installed_for(str(KAISA.teams_id))
+        kaisa = await person(room, KAISA)
+        with caplog.at_level(logging.WARNING, logger="domain.digest.service"):
+            await digest_due_today(room)
+            await run_digest_job(room)  # a minute later: nothing is tried again
+        said = [r.getMessage() for r in caplog.records if r.name == "domain.digest.service"]
+        assert said == [
+            f"digest: coordinator {kaisa.id} cannot be reached in a 1:1 chat: not_installed"
+        ]
+        assert len(creations_for(room.connector, KAISA)) == 1
+        # once she has the app, a 1:1 chat she opens herself is found by the next run
+        room.connector.installed_for(str(KAISA.teams_id))
+        own = Conv.personal()
+        room.connector.add_member(own.id, KAISA.member())
+        await say_in(room, own, KAISA, "kiitos")
+        before = len(cards_in(room.connector, own.id))
+        await run_digest_job(room)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 15
+        while len(cards_in(room.connector, own.id)) == before:
+            assert loop.time() < deadline, "the digest never reached her own chat"
+            await asyncio.sleep(0.05)
 
 
 async def test_with_graph_the_digest_reaches_a_coordinator_who_never_wrote(
