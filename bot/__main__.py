@@ -217,7 +217,8 @@ async def _outbox(settings: Settings, retry: int | None, pending: bool) -> int:
     engine = create_engine(settings.database_url)
     try:
         await upgrade(engine)
-        outbox = Store(sessionmaker(engine)).outbox
+        store = Store(sessionmaker(engine))
+        outbox = store.outbox
         if retry is not None:
             if not await outbox.requeue(retry):
                 print(f"no dead letter with id {retry}", file=sys.stderr)
@@ -227,6 +228,11 @@ async def _outbox(settings: Settings, retry: int | None, pending: bool) -> int:
         if pending:
             for status, count in (await outbox.counts()).items():
                 print(f"{status.value:8} {count}")
+            # the digest's recipients it cannot reach (the job logs each, with the reason)
+            unreached = await store.digest.unreachable_coordinators()
+            if unreached:
+                ids = ", ".join(str(i) for i in unreached)
+                print(f"coordinators without a 1:1 chat: {len(unreached)} (person ids {ids})")
             return 0
         print(format_dead_letters(await outbox.dead_letters()))
     finally:

@@ -13,6 +13,7 @@ from aiohttp import web
 from bot.downloads import DOWNLOADS, Downloads, add_download_routes
 from bot.features import FEATURES, Kit, Plug, build_all
 from bot.graph import build_graph
+from bot.reach import InstallingChats
 from bot.settings import Settings
 from bot.teams.adapter import build_adapter
 from bot.teams.chats import TeamsPersonalChats
@@ -134,6 +135,13 @@ def create_app(
             kit = Kit(
                 settings, store, hooks, clock or utc_now, chats, meetings, content, graph=graph
             )
+            if kit.graph is not None:  # the app installed for those Teams cannot reach yet
+                kit.chats = InstallingChats(
+                    chats,
+                    kit.graph,
+                    store.reports.audit,
+                    catalog_id=settings.teams_app_catalog_id,
+                )
             build_all(kit, features)
             agenda = kit.need(AgendaService)
             timer = AgendaTimer(

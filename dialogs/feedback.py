@@ -27,9 +27,10 @@ from dialogs.turn import Outcome, Reply
 from domain.errors import DomainError, NotAllowed, NotFound
 from domain.feedback.model import Outcome as Stored
 from domain.feedback.model import Settings, Trigger
-from domain.feedback.service import FeedbackService
-from domain.i18n import date_text
+from domain.feedback.service import Asked, FeedbackService
+from domain.i18n import date_text, text
 from domain.org import Group, Role
+from domain.reach import names_with_reasons
 
 
 def _service(ctx: Context) -> FeedbackService:
@@ -106,15 +107,33 @@ async def ask(ctx: Context, argument: str) -> Outcome:
         replies.append(ctx.t("feedback.asked_already", count=asked.already))
     else:
         replies.append(ctx.t("feedback.asked", count=asked.sent))
-    if asked.unreachable:
-        replies.append(
-            ctx.t(
-                "feedback.unreachable",
-                count=len(asked.unreachable),
-                names=", ".join(asked.unreachable),
-            )
-        )
+    count = len(asked.unreachable)
+    if asked.unreachable and ctx.conversation.kind.is_group:
+        # the whole group reads this: a count, never names; the names and the reasons go to
+        # the instructor's own chat
+        key = "feedback.unreachable_count"
+        if await _tell_unreached(ctx, group, asked):
+            key = "feedback.unreachable_sent"
+        replies.append(ctx.t(key, count=count))
+    elif asked.unreachable:
+        names = names_with_reasons(ctx.language, asked.unreachable)
+        replies.append(ctx.t("feedback.unreachable", count=count, names=names))
     return _say(*replies)
+
+
+async def _tell_unreached(ctx: Context, group: Group, asked: Asked) -> bool:
+    """Who the card did not reach privately, and why, in the instructor's 1:1 chat."""
+    service = _service(ctx)
+    language = ctx.actor.person.speaks(group.language)
+    said = text(
+        language,
+        "feedback.unreachable_group",
+        group=group.name,
+        names=names_with_reasons(language, asked.unreachable),
+    )
+    at = ctx.turn.activity_id or service.now().isoformat()
+    key = f"feedback:{asked.round.id}:unreached:{ctx.actor.person_id}:{at}"
+    return await service.send_privately(ctx.actor.person, ctx.conversation, key, None, said)
 
 
 async def _own(ctx: Context) -> Outcome:

@@ -28,7 +28,9 @@ from dialogs.feature import Command, Feature, HelpItem, Understanding, holding
 from dialogs.groups import staff_group
 from dialogs.turn import Outcome, Reply, card_in_place
 from domain.errors import DomainError, NotAllowed, NotFound
+from domain.i18n import text
 from domain.org import Group, Role
+from domain.reach import NotReached, names_with_reasons
 from domain.rollcall.model import Reason, RollCall, Status
 from domain.rollcall.service import RollCallService
 from domain.rollcall.views import ClientView
@@ -221,14 +223,37 @@ async def remind_by_text(ctx: Context, _argument: str) -> Outcome:
 async def _remind(ctx: Context, roll_call: RollCall, group: Group) -> Outcome:
     done = await _service(ctx).remind(ctx.actor, roll_call, group, ctx.conversation, _aad(ctx))
     texts = [ctx.t("rollcall.reminded", count=done.sent, already=done.already)]
+    count = len(done.unreachable)
     if done.unreachable and ctx.conversation.kind.is_group:
-        # the whole group reads this: a count, never clients' names
-        texts.append(ctx.t("rollcall.reminded.unreachable_count", count=len(done.unreachable)))
+        # the whole group reads this: a count, never clients' names; the names and the reasons
+        # go to the instructor's own chat
+        key = "rollcall.reminded.unreachable_count"
+        if await _tell_unreached(ctx, roll_call, group, done.unreachable):
+            key = "rollcall.reminded.unreachable_sent"
+        texts.append(ctx.t(key, count=count))
     elif done.unreachable:
-        texts.append(ctx.t("rollcall.reminded.unreachable", names=", ".join(done.unreachable)))
+        names = names_with_reasons(ctx.language, done.unreachable)
+        texts.append(ctx.t("rollcall.reminded.unreachable", names=names))
     if done.notified:
         texts.append(ctx.t("rollcall.reminded.notified", count=done.notified))
     return await _instructor_update(ctx, roll_call.id or 0, " ".join(texts))
+
+
+async def _tell_unreached(
+    ctx: Context, roll_call: RollCall, group: Group, unreached: tuple[NotReached, ...]
+) -> bool:
+    """Who the reminder did not reach, and why, in the instructor's 1:1 chat (their language)."""
+    language = ctx.actor.person.speaks(group.language)
+    said = text(
+        language,
+        "rollcall.reminded.unreachable_group",
+        group=group.name,
+        names=names_with_reasons(language, unreached),
+    )
+    asked = ctx.turn.activity_id or _service(ctx).now().isoformat()
+    key = f"rollcall:{roll_call.id}:unreached:{ctx.actor.person_id}:{asked}"
+    sent = await _service(ctx).send_privately(ctx.actor.person, ctx.conversation, key, None, said)
+    return sent is not None
 
 
 async def leave(ctx: Context, _argument: str) -> Outcome:

@@ -9,6 +9,7 @@ from typing import Any, Protocol
 from domain.inbox import Claim
 from domain.model import Conversation, RoleGrant
 from domain.org import Group, ImportSummary, Language, OrgSpec, Person, Role, Unit
+from domain.reach import Reached, Unreachable
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +98,28 @@ class PersonalChats(Protocol):
 
     async def open(self, person: Person, via: Conversation) -> Conversation | None: ...
 
+    async def reach(self, person: Person, via: Conversation) -> Reached:
+        """Open the chat as open does (installing the app for the person first where that is
+        configured), or say why there is none."""
+        ...
+
+
+async def reach_person(
+    conversations: ConversationRepository,
+    chats: PersonalChats,
+    person: Person,
+    via: Conversation | None,
+) -> Reached:
+    """The person's 1:1 chat with the bot, opened through via when there is none yet, or why
+    it cannot be."""
+    assert person.id is not None
+    chat = await conversations.personal_for(person.id)
+    if chat is not None:
+        return Reached(chat)
+    if via is None:  # no conversation of theirs to open one through
+        return Reached(None, Unreachable.NO_TEAMS_ID)
+    return await chats.reach(person, via)
+
 
 async def personal_chat(
     conversations: ConversationRepository,
@@ -105,11 +128,7 @@ async def personal_chat(
     via: Conversation | None,
 ) -> Conversation | None:
     """The person's 1:1 chat with the bot, opened through via when there is none yet."""
-    assert person.id is not None
-    chat = await conversations.personal_for(person.id)
-    if chat is None and via is not None:
-        chat = await chats.open(person, via)
-    return chat
+    return (await reach_person(conversations, chats, person, via)).conversation
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.digest.model import GuideProgress, HelpItem
 from domain.digest.ports import Chat
+from domain.model import ConversationKind
 from domain.org import Person, Role
 from domain.outbox import OutboxMessage, OutboxStatus
 from store.days import GroupDayRow
@@ -71,6 +72,26 @@ class SqlDigestStore:
                 .order_by(PersonRow.name, PersonRow.id)
             )
             return tuple(_person(r) for r in rows.scalars())
+
+    async def unreachable_coordinators(self) -> tuple[int, ...]:
+        """The person ids of coordinators without an active 1:1 chat with the bot: the digest
+        cannot reach them until they write to it or the app is installed for them."""
+        async with self._db.read() as s:
+            chats = select(ConversationRow.person_id).where(
+                ConversationRow.kind == ConversationKind.PERSONAL.value,
+                ConversationRow.active.is_(True),
+                ConversationRow.person_id.is_not(None),
+            )
+            rows = await s.execute(
+                select(MembershipRow.person_id)
+                .where(
+                    MembershipRow.role == Role.COORDINATOR.value,
+                    MembershipRow.person_id.not_in(chats),
+                )
+                .distinct()
+                .order_by(MembershipRow.person_id)
+            )
+            return tuple(rows.scalars())
 
     async def group_days_on(self, days: Sequence[date]) -> list[tuple[int, date]]:
         """(group id, date) of the group days on these dates: a day placed (any status), or

@@ -75,7 +75,8 @@ class SqlReportSource:
         details: dict[str, Any],
         actor_person_id: int | None = None,
     ) -> None:
-        """Log an export (action "export.<kind>", subject the period) in the audit log."""
+        """Log an action in the audit log: an export (action "export.<kind>", subject the
+        period), the app installed for a person ("app.installed", subject "person:<id>")."""
         async with self._db.write() as s:
             s.add(
                 AuditRow(

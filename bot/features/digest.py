@@ -31,6 +31,7 @@ def build(kit: Kit) -> Iterable[object]:
             absent_streak=settings.digest_absent_streak,
         ),
         clock=kit.clock,
+        chats=kit.chats,
     )
     kit.hooks.every(SEND_JOB, SEND_SECONDS, service.send_due)
     return (service,)

@@ -39,7 +39,8 @@ from domain.feedback.service import FeedbackService
 from domain.model import Actor, Conversation, RoleGrant
 from domain.org import Group, Language, Person, Role, Unit
 from domain.outbox import OutboxMessage
-from domain.ports import ConversationRepository
+from domain.ports import ConversationRepository, PersonalChats
+from domain.reach import Reached, Unreachable
 from domain.rollcall.attendance import AttendanceRecords, AttendeeRole
 
 log = logging.getLogger(__name__)
@@ -92,16 +93,19 @@ class DigestService:
         *,
         config: DigestConfig | None = None,
         clock: Callable[[], datetime] = _utcnow,
+        chats: PersonalChats | None = None,
     ) -> None:
         self._store = store
         self._org = org
         self._conversations = conversations
+        self._chats = chats
         self._records = records
         self._feedback = feedback
         self.cards = cards
         self.config = config or DigestConfig()
         self._clock = clock
-        self._unreachable: set[tuple[int, date]] = set()
+        # coordinators the digest could not reach today, and why (each is logged once a day)
+        self._unreachable: dict[tuple[int, date], Reached] = {}
 
     def now(self) -> datetime:
         """The service's clock (aware UTC)."""
@@ -295,6 +299,29 @@ class DigestService:
                     sent += 1
         return sent
 
+    async def _reach(self, person: Person, days: list[GroupDay], *, open_new: bool) -> Reached:
+        """The coordinator's 1:1 chat; when there is none (and open_new), one opened through a
+        chat of the unit's groups (the app installed for them first where that is configured).
+
+        A chat Teams stopped delivering to (the app removed or blocked) is not opened again.
+        """
+        assert person.id is not None
+        chat = await self._conversations.personal_for(person.id)
+        if chat is not None:
+            return Reached(chat) if chat.active else Reached(None, Unreachable.NOT_INSTALLED)
+        if self._chats is None or not open_new:
+            return Reached(None, Unreachable.NO_TEAMS_ID)
+        tried = Reached(None, Unreachable.NO_TEAMS_ID)
+        for group, _day in days:
+            assert group.id is not None
+            via = await self._conversations.bound_to(group.id)
+            if via is None or not via.active:
+                continue
+            tried = await self._chats.reach(person, via)
+            if tried.ok or tried.why is not Unreachable.NO_ANSWER:
+                return tried
+        return tried
+
     async def _send_unit(self, person: Person, unit_key: str, days: list[GroupDay]) -> bool:
         """A coordinator's digest of one unit's group days, once (a unit in another time zone
         has its own, at its own hour). False when already sent or the person is unreachable."""
@@ -303,11 +330,22 @@ class DigestService:
         day = max(d for _g, d in days)
         if await self._store.was_sent(person_id, day, unit_key):
             return False
-        chat = await self._conversations.personal_for(person_id)
-        if chat is None or not chat.active:
-            if (person_id, day) not in self._unreachable:
-                self._unreachable.add((person_id, day))
-                log.warning("digest: coordinator %s has no 1:1 chat with the bot", person_id)
+        # opening a chat is tried once a day (again while the failure may pass): the job runs
+        # every minute, and a chat the person opens later is found all the same
+        tried = self._unreachable.get((person_id, day))
+        open_new = tried is None or tried.passing
+        reached = await self._reach(person, days, open_new=open_new)
+        chat = reached.conversation
+        if chat is None:
+            if open_new:
+                self._unreachable[(person_id, day)] = reached
+            if tried is None:
+                log.warning(
+                    "digest: coordinator %s cannot be reached in a 1:1 chat: %s%s",
+                    person_id,
+                    reached.why.value if reached.why else "unknown",
+                    f" ({reached.problem.value})" if reached.problem else "",
+                )
             return False
         for group, on in days:
             await self._feedback.close(group, on)

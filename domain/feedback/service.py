@@ -45,7 +45,14 @@ from domain.i18n import text as catalog_text
 from domain.model import Actor, Conversation, ConversationKind
 from domain.org import Group, Language, Person, Role
 from domain.outbox import Outbox, OutboxMessage
-from domain.ports import ConversationRepository, People, PersonalChats, personal_chat
+from domain.ports import (
+    ConversationRepository,
+    People,
+    PersonalChats,
+    personal_chat,
+    reach_person,
+)
+from domain.reach import NotReached
 from domain.rollcall.attendance import AttendanceRecords
 
 log = logging.getLogger(__name__)
@@ -78,7 +85,7 @@ class Asked:
     round: Round
     sent: int
     already: int
-    unreachable: tuple[str, ...] = ()
+    unreachable: tuple[NotReached, ...] = ()  # who could not be reached privately, and why
     shared: bool = False  # one card went to the group chat for those not reachable privately
     present: int = 0  # people recorded present or late today
 
@@ -211,13 +218,18 @@ class FeedbackService:
             raise NotFound("feedback.not_bound")
         return found
 
-    async def send_privately(self, person: Person, via: Conversation, key: str, card: Card) -> bool:
-        """Put a card in the person's 1:1 chat (once per key); False if they cannot be reached."""
+    async def send_privately(
+        self, person: Person, via: Conversation, key: str, card: Card | None, text_: str = ""
+    ) -> bool:
+        """Put a card (or a text) in the person's 1:1 chat (once per key); False if they cannot
+        be reached."""
         chat = await personal_chat(self._conversations, self._chats, person, via)
         if chat is None:
             return False
         await self._outbox.enqueue(
-            OutboxMessage(key=key, conversation_id=chat.conversation_id, card=card)
+            OutboxMessage(
+                key=key, conversation_id=chat.conversation_id, card=card, text=text_ or None
+            )
         )
         return True
 
@@ -274,16 +286,17 @@ class FeedbackService:
         present = await self.present(group, round_.day)
         asked_before = await self._store.asked(round_.id)
         prompts: list[tuple[int, OutboxMessage]] = []
-        unreachable: list[str] = []
+        unreachable: list[NotReached] = []
         for person_id in present:
             if person_id in asked_before:
                 continue
             person = await self._people.person_by_id(person_id)
             if person is None:
                 continue
-            chat = await personal_chat(self._conversations, self._chats, person, conversation)
+            reached = await reach_person(self._conversations, self._chats, person, conversation)
+            chat = reached.conversation
             if chat is None:
-                unreachable.append(person.name)
+                unreachable.append(NotReached.of(person.name, reached))
                 continue
             card = self.cards.ask(self._ask_view(round_, group, person))
             prompts.append(

@@ -135,6 +135,15 @@ MESSAGES: dict[str, str | dict[str, str]] = {
         "one": "I could not open a private chat with {count} person: {names}. So I sent one card to the group chat. There too, an answer shows only to the person who gives it.",
         "other": "I could not open a private chat with {count} people: {names}. So I sent one card to the group chat. There too, an answer shows only to the person who gives it.",
     },
+    "feedback.unreachable_count": {
+        "one": "I could not open a private chat with {count} person. So I sent one card to the group chat. There too, an answer shows only to the person who gives it.",
+        "other": "I could not open a private chat with {count} people. So I sent one card to the group chat. There too, an answer shows only to the person who gives it.",
+    },
+    "feedback.unreachable_sent": {
+        "one": "I could not open a private chat with {count} person. So I sent one card to the group chat. There too, an answer shows only to the person who gives it. I sent you the name and the reason privately.",
+        "other": "I could not open a private chat with {count} people. So I sent one card to the group chat. There too, an answer shows only to the person who gives it. I sent you the names and the reasons privately.",
+    },
+    "feedback.unreachable_group": "Group {group}. The feedback card did not reach these people privately: {names}. They can answer the card in the group chat.",
     "feedback.unknown": "This feedback card no longer works. Write **feedback** to me to get your own card.",
     "feedback.answer_first": "First choose a number from 1 to 6. Write **feedback** to me to get the card again.",
     "feedback.words_already": "You already sent your words anonymously. They cannot be sent again.",

@@ -135,6 +135,15 @@ MESSAGES: dict[str, str | dict[str, str]] = {
         "one": "En saanut avattua yksityistä keskustelua {count} henkilön kanssa: {names}. Siksi lähetin yhden kortin ryhmän keskusteluun. Siinäkin vastaus näkyy vain vastaajalle.",
         "other": "En saanut avattua yksityistä keskustelua {count} henkilön kanssa: {names}. Siksi lähetin yhden kortin ryhmän keskusteluun. Siinäkin vastaus näkyy vain vastaajalle.",
     },
+    "feedback.unreachable_count": {
+        "one": "En saanut avattua yksityistä keskustelua {count} henkilön kanssa. Siksi lähetin yhden kortin ryhmän keskusteluun. Siinäkin vastaus näkyy vain vastaajalle.",
+        "other": "En saanut avattua yksityistä keskustelua {count} henkilön kanssa. Siksi lähetin yhden kortin ryhmän keskusteluun. Siinäkin vastaus näkyy vain vastaajalle.",
+    },
+    "feedback.unreachable_sent": {
+        "one": "En saanut avattua yksityistä keskustelua {count} henkilön kanssa. Siksi lähetin yhden kortin ryhmän keskusteluun. Siinäkin vastaus näkyy vain vastaajalle. Lähetin nimen ja syyn sinulle yksityisesti.",
+        "other": "En saanut avattua yksityistä keskustelua {count} henkilön kanssa. Siksi lähetin yhden kortin ryhmän keskusteluun. Siinäkin vastaus näkyy vain vastaajalle. Lähetin nimet ja syyt sinulle yksityisesti.",
+    },
+    "feedback.unreachable_group": "Ryhmä {group}. Palautekortti ei mennyt perille yksityisesti: {names}. He voivat vastata ryhmän keskustelun korttiin.",
     "feedback.unknown": "Tämä palautekortti ei enää toimi. Kirjoita minulle **palaute**, niin saat oman korttisi.",
     "feedback.answer_first": "Valitse ensin numero 1–6. Kirjoita minulle **palaute**, niin saat kortin uudelleen.",
     "feedback.words_already": "Olet jo lähettänyt tekstit nimettömänä. Niitä ei voi lähettää toista kertaa.",

@@ -135,6 +135,15 @@ MESSAGES: dict[str, str | dict[str, str]] = {
         "one": "Jag kunde inte öppna en privat chatt med {count} person: {names}. Därför skickade jag ett kort till gruppens chatt. Även där syns svaret bara för den som svarar.",
         "other": "Jag kunde inte öppna en privat chatt med {count} personer: {names}. Därför skickade jag ett kort till gruppens chatt. Även där syns svaret bara för den som svarar.",
     },
+    "feedback.unreachable_count": {
+        "one": "Jag kunde inte öppna en privat chatt med {count} person. Därför skickade jag ett kort till gruppens chatt. Även där syns svaret bara för den som svarar.",
+        "other": "Jag kunde inte öppna en privat chatt med {count} personer. Därför skickade jag ett kort till gruppens chatt. Även där syns svaret bara för den som svarar.",
+    },
+    "feedback.unreachable_sent": {
+        "one": "Jag kunde inte öppna en privat chatt med {count} person. Därför skickade jag ett kort till gruppens chatt. Även där syns svaret bara för den som svarar. Jag skickade namnet och orsaken till dig privat.",
+        "other": "Jag kunde inte öppna en privat chatt med {count} personer. Därför skickade jag ett kort till gruppens chatt. Även där syns svaret bara för den som svarar. Jag skickade namnen och orsakerna till dig privat.",
+    },
+    "feedback.unreachable_group": "Gruppen {group}. Responskortet nådde inte fram privat till: {names}. De kan svara på kortet i gruppens chatt.",
     "feedback.unknown": "Det här responskortet fungerar inte längre. Skriv **respons** till mig, så får du ditt eget kort.",
     "feedback.answer_first": "Välj först en siffra 1–6. Skriv **respons** till mig, så får du kortet igen.",
     "feedback.words_already": "Du har redan skickat texterna anonymt. De kan inte skickas en gång till.",

@@ -48,7 +48,12 @@ MESSAGES: dict[str, str | dict[str, str]] = {
         "one": "I reminded {count} person. Reminded earlier: {already}.",
         "other": "I reminded {count} people. Reminded earlier: {already}.",
     },
-    "rollcall.reminded.unreachable": "I could not reach: {names}. They have not talked to me yet.",
+    "rollcall.reminded.unreachable": "I could not reach: {names}.",
+    "rollcall.reminded.unreachable_sent": {
+        "one": "I could not reach {count} person. I sent you the name and the reason privately.",
+        "other": "I could not reach {count} people. I sent you the names and the reasons privately.",
+    },
+    "rollcall.reminded.unreachable_group": "Group {group}. The reminder did not reach: {names}.",
     "rollcall.reminded.unreachable_count": {
         "one": "I could not reach {count} person. You see the name in the roll call's instructor view.",
         "other": "I could not reach {count} people. You see their names in the roll call's instructor view.",

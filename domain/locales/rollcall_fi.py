@@ -48,7 +48,12 @@ MESSAGES: dict[str, str | dict[str, str]] = {
         "one": "Muistutin {count} henkilöä. Aiemmin muistutettu: {already}.",
         "other": "Muistutin {count} henkilöä. Aiemmin muistutettu: {already}.",
     },
-    "rollcall.reminded.unreachable": "En saanut yhteyttä: {names}. He eivät ole vielä puhuneet kanssani.",
+    "rollcall.reminded.unreachable": "En saanut yhteyttä: {names}.",
+    "rollcall.reminded.unreachable_sent": {
+        "one": "En saanut yhteyttä {count} henkilöön. Lähetin nimen ja syyn sinulle yksityisesti.",
+        "other": "En saanut yhteyttä {count} henkilöön. Lähetin nimet ja syyt sinulle yksityisesti.",
+    },
+    "rollcall.reminded.unreachable_group": "Ryhmä {group}. Muistutus ei mennyt perille: {names}.",
     "rollcall.reminded.unreachable_count": {
         "one": "En saanut yhteyttä {count} henkilöön. Näet nimen nimenhuudon ohjaajanäkymästä.",
         "other": "En saanut yhteyttä {count} henkilöön. Näet nimet nimenhuudon ohjaajanäkymästä.",

@@ -48,7 +48,12 @@ MESSAGES: dict[str, str | dict[str, str]] = {
         "one": "Jag påminde {count} person. Påminda tidigare: {already}.",
         "other": "Jag påminde {count} personer. Påminda tidigare: {already}.",
     },
-    "rollcall.reminded.unreachable": "Jag fick inte kontakt med: {names}. De har inte pratat med mig ännu.",
+    "rollcall.reminded.unreachable": "Jag fick inte kontakt med: {names}.",
+    "rollcall.reminded.unreachable_sent": {
+        "one": "Jag fick inte kontakt med {count} person. Jag skickade namnet och orsaken till dig privat.",
+        "other": "Jag fick inte kontakt med {count} personer. Jag skickade namnen och orsakerna till dig privat.",
+    },
+    "rollcall.reminded.unreachable_group": "Gruppen {group}. Påminnelsen nådde inte fram till: {names}.",
     "rollcall.reminded.unreachable_count": {
         "one": "Jag fick inte kontakt med {count} person. Du ser namnet i uppropets handledarvy.",
         "other": "Jag fick inte kontakt med {count} personer. Du ser namnen i uppropets handledarvy.",

@@ -19,7 +19,8 @@ from domain.meetings import MeetingRole, MeetingRoles
 from domain.model import Actor, Conversation, ConversationKind
 from domain.org import Group, Language, Person, Role
 from domain.outbox import Outbox, OutboxMessage
-from domain.ports import ConversationRepository, People, PersonalChats, personal_chat
+from domain.ports import ConversationRepository, People, PersonalChats, reach_person
+from domain.reach import NotReached, Reached
 from domain.rollcall import messages
 from domain.rollcall.attendance import AttendanceRecords, AttendeeRole
 from domain.rollcall.model import (
@@ -489,9 +490,10 @@ class RollCallService:
                 closed += 1
         return closed
 
-    async def reach(self, person: Person, via: Conversation | None) -> Conversation | None:
-        """The person's 1:1 chat with the bot (opened through via when there is none yet)."""
-        return await personal_chat(self._conversations, self._chats, person, via)
+    async def reach(self, person: Person, via: Conversation | None) -> Reached:
+        """The person's 1:1 chat with the bot (opened through via when there is none yet), or
+        why there is none."""
+        return await reach_person(self._conversations, self._chats, person, via)
 
     async def send_privately(
         self,
@@ -502,7 +504,7 @@ class RollCallService:
         text_: str | None = None,
     ) -> bool | None:
         """Put a card (or text) in the person's 1:1 chat; None if they cannot be reached."""
-        chat = await self.reach(person, via)
+        chat = (await self.reach(person, via)).conversation
         if chat is None:
             return None
         return await self._outbox.enqueue(
@@ -566,12 +568,13 @@ class RollCallService:
         via = await self._conversations.get(roll_call.conversation_id)
         shared = await self.shared(roll_call, group)
         sent = already = 0
-        unreachable: list[str] = []
+        unreachable: list[NotReached] = []
         for person in missing:
             assert person.id is not None
-            chat = await self.reach(person, via)
+            reached = await self.reach(person, via)
+            chat = reached.conversation
             if chat is None:
-                unreachable.append(person.name)
+                unreachable.append(NotReached.of(person.name, reached))
                 continue
             language = person.speaks(group.language)
             card = self.cards.reminder(language, shared)

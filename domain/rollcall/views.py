@@ -7,6 +7,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from domain.org import Group, Language, Person
+from domain.reach import NotReached
 from domain.rollcall.model import Change, DayRecord, Mark, Reason, RollCall
 
 
@@ -86,5 +87,5 @@ class Reminded:
 
     sent: int
     already: int
-    unreachable: tuple[str, ...]
+    unreachable: tuple[NotReached, ...]  # who could not be reached, and why
     notified: int = 0

@@ -37,6 +37,7 @@ from domain.errors import DomainError
 from domain.meetings import MeetingRole
 from domain.model import Actor, Conversation, ConversationKind, RoleGrant
 from domain.org import Group, Language, Person, Role
+from domain.reach import Reached, Unreachable
 from domain.rollcall.model import Change, RollCall, Status
 from domain.rollcall.service import RollCallService, RollCallSettings
 from store.db import create_engine, sessionmaker
@@ -128,6 +129,9 @@ class NoMeetings:
 class NoChats:
     async def open(self, person: Person, via: Conversation) -> Conversation | None:
         return None
+
+    async def reach(self, person: Person, via: Conversation) -> Reached:
+        return Reached(None, Unreachable.NO_TEAMS_ID)
 
 
 @dataclass

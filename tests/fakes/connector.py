@@ -352,6 +352,7 @@ class FakeConnector:
         self._participants: dict[tuple[str, str], _Participant] = {}
         self._meetings: dict[str, JSON] = {}
         self._personal: dict[tuple[str, str], str] = {}
+        self._not_installed: set[str] = set()
         self._gone: dict[str, tuple[int, str | None]] = {}
         self._faults: list[_Fault] = []
         self._fault_rate: _FaultRate | None = None
@@ -534,6 +535,17 @@ class FakeConnector:
         with self._lock:
             self._personal[(tenant_id, user_id)] = conversation_id
             self._conversations.add(conversation_id)
+
+    def not_installed_for(self, user_id: str) -> None:
+        """The app is not installed for this user (29: id): creating their 1:1 chat answers
+        403, as Teams does, until `installed_for`."""
+        with self._lock:
+            self._not_installed.add(user_id)
+
+    def installed_for(self, user_id: str) -> None:
+        """The app is installed for this user again: their 1:1 chat can be created."""
+        with self._lock:
+            self._not_installed.discard(user_id)
 
     # ----------------------------------------------------------------- faults
 
@@ -1048,6 +1060,8 @@ class FakeConnector:
         user_id = members[0].get("id") if isinstance(members[0], dict) else None
         if not user_id:
             return _Reply(400, error_body(400, "BadArgument", "Member id is required."))
+        if user_id in self._not_installed:
+            return _Reply(403, error_body(403))
         key = (tenant_id, user_id)
         conversation_id = self._personal.get(key)
         if conversation_id is None:

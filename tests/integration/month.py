@@ -35,6 +35,7 @@ from domain.hooks import Hooks
 from domain.model import Actor, Conversation, ConversationKind
 from domain.org import Group, Language, Person
 from domain.plans import ItemKind, Plan, PlanItem
+from domain.reach import Reached, Unreachable
 from domain.rollcall.model import Reason, RollCall, Status
 from domain.rollcall.service import RollCallService
 from domain.tutorial.content import load_tutorial
@@ -234,6 +235,9 @@ class Clock:
 class NoChats:
     async def open(self, person: Person, via: Conversation) -> Conversation | None:
         return None
+
+    async def reach(self, person: Person, via: Conversation) -> Reached:
+        return Reached(None, Unreachable.NO_TEAMS_ID)
 
 
 class NoMeetings:

@@ -32,6 +32,7 @@ from cards.feedback import (
 from domain.feedback.model import TOPICS
 from domain.i18n import text
 from domain.org import Language
+from domain.reach import NotReached, Unreachable, names_with_reasons
 from scheduler.clock import ScaledClock
 from store.db import normalise_url
 from tests.fakes.activities import Conv, User
@@ -46,6 +47,7 @@ from tests.integration.test_rollcall_more import (
     SVEN,
     cards_in,
     dump,
+    group_traffic,
     make_room,
     open_roll_call,
     person,
@@ -187,12 +189,26 @@ async def test_someone_unreachable_privately_answers_from_one_card_in_the_group(
     said = "\n\n".join(await ask_feedback(room))
     unreachable = [c for c in HERE if private_chat(room.connector, c) is None]
     assert len(unreachable) == 1
+    # the group reads how many; the instructor reads who and why in her own chat
     assert said == "\n\n".join(
         (
             text(FI, "feedback.asked", count=len(HERE) - 1),
-            text(FI, "feedback.unreachable", count=1, names=unreachable[0].name),
+            text(FI, "feedback.unreachable_sent", count=1),
         )
     )
+    assert unreachable[0].name not in group_traffic(room)
+    own = private_chat(room.connector, MAIJA)
+    assert own is not None
+    assert [t for t in room.connector.texts(own) if t] == [
+        text(
+            FI,
+            "feedback.unreachable_group",
+            group="IT-ryhmä",
+            names=names_with_reasons(
+                FI, [NotReached(unreachable[0].name, Unreachable.NOT_INSTALLED)]
+            ),
+        )
+    ]
     shared = [c for c in cards_in(room.connector, room.conv.id) if actions_of(c, SCORE_VERB)]
     assert len(shared) == 1
     # their answer from the group card is theirs alone: the response goes to them only

@@ -1174,7 +1174,10 @@ async def test_reminding_the_missing_reaches_each_once_and_a_tap_from_the_remind
         for r in room.connector.requests[outbox_sent_before:]
         if r.route == "send" and r.conversation_id != room.conv.id
     }
-    assert sent_elsewhere == {own.id, created}
+    # (each instructor was told privately who was not reached, and why)
+    told = {private_chat(room.connector, instructor) for instructor in (MAIJA, TUULA)}
+    assert None not in told
+    assert sent_elsewhere == {own.id, created, *told}
     assert not creations_for(room.connector, CLIENTS[3])
 
     body = await room.tap(

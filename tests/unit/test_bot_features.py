@@ -19,6 +19,7 @@ from domain.hooks import Hooks
 from domain.model import Conversation
 from domain.org import Person
 from domain.outbox import OutboxMessage
+from domain.reach import Reached, Unreachable
 from domain.reports.downloads import ExportLinks
 from domain.reports.service import ReportService
 from domain.rollcall.service import RollCallService
@@ -31,6 +32,9 @@ from store.store import Store
 class NoChats:
     async def open(self, person: Person, via: Conversation) -> Conversation | None:
         return None
+
+    async def reach(self, person: Person, via: Conversation) -> Reached:
+        return Reached(None, Unreachable.NO_TEAMS_ID)
 
 
 class NoMeetings:

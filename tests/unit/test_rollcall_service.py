@@ -31,6 +31,7 @@ from domain.meetings import MeetingRole
 from domain.model import Actor, Conversation, ConversationKind, RoleGrant, TeamsUser
 from domain.org import Group, Language, Person, Role, Unit
 from domain.outbox import OutboxMessage
+from domain.reach import NotReached, Reached, Unreachable
 from domain.rollcall.attendance import AttendeeRole
 from domain.rollcall.messages import RENDER_PREFIX, card_key, render_key
 from domain.rollcall.model import (
@@ -400,6 +401,10 @@ class MemoryChats:
         self.opened.append(person.id)
         return await self._conversations.remember(personal(f"a:opened:{person.id}", person.id))
 
+    async def reach(self, person: Person, via: Conversation) -> Reached:
+        chat = await self.open(person, via)
+        return Reached(chat) if chat is not None else Reached(None, Unreachable.NO_TEAMS_ID)
+
 
 class FakeMeetingRoles:
     """Answers configured roles by AAD object id, and counts the lookups."""
@@ -471,6 +476,7 @@ TEKLA = Person("Tekla Tekstiili", id=7)  # coordinator of another unit
 JARI = Person("Jari Mäkinen", aad_object_id="aad-jari", teams_id="29:jari", id=11)
 SARI = Person("Sari Heikkinen", teams_id="29:sari", language=Language.EN, id=12)  # no chat yet
 ERKKI = Person("Erkki Esimerkki", id=13)  # no Teams id, no chat: unreachable
+ERKKI_UNREACHED = NotReached(ERKKI.name, Unreachable.NO_TEAMS_ID)
 SARA = Person("Sara Lind", teams_id="29:sara", id=14)
 GUSTAV = Person("Gustav Gäst", teams_id="29:gustav", id=21)  # a client of the other group
 CLIENTS = (JARI, SARI, ERKKI, SARA)
@@ -969,7 +975,7 @@ async def test_remind_sends_each_missing_client_one_check_in_card(world: World) 
     assert roll_call.id is not None
     await world.tap(SARA, roll_call)
     reminded = await world.service.remind(world.actor(MAIJA), roll_call, IT, CHAT, None)
-    assert reminded == Reminded(sent=2, already=0, unreachable=(ERKKI.name,), notified=0)
+    assert reminded == Reminded(sent=2, already=0, unreachable=(ERKKI_UNREACHED,), notified=0)
     assert world.chats.opened == [SARI.id]
     for chat, person in (("a:jari", JARI), (f"a:opened:{SARI.id}", SARI)):
         (message,) = world.outbox.to(chat)
@@ -984,7 +990,7 @@ async def test_remind_sends_each_missing_client_one_check_in_card(world: World) 
     assert not any(m.notification for m in world.outbox.messages.values())
     # the second time: everyone was reminded already
     again = await world.service.remind(world.actor(TUULA), roll_call, IT, CHAT, None)
-    assert again == Reminded(sent=0, already=2, unreachable=(ERKKI.name,), notified=0)
+    assert again == Reminded(sent=0, already=2, unreachable=(ERKKI_UNREACHED,), notified=0)
     assert len(world.outbox.to("a:jari")) == 1
 
 

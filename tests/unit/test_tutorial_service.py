@@ -22,6 +22,7 @@ from domain.errors import ConcurrentUpdate, DomainError, NotAllowed, NotFound
 from domain.model import Actor, Conversation, ConversationKind, RoleGrant
 from domain.org import Group, Language, Person, Role
 from domain.outbox import OutboxMessage
+from domain.reach import Reached, Unreachable
 from domain.tutorial.content import Device, load_tutorial
 from domain.tutorial.flow import Event, Place, Progress
 from domain.tutorial.help import HelpRequest, HelpStatus
@@ -170,6 +171,10 @@ class MemoryChats:
             return None
         self.opened.append(person.id)
         return await self._conversations.remember(personal(f"a:opened:{person.id}", person.id))
+
+    async def reach(self, person: Person, via: Conversation) -> Reached:
+        chat = await self.open(person, via)
+        return Reached(chat) if chat is not None else Reached(None, Unreachable.NO_TEAMS_ID)
 
 
 def personal(conversation_id: str, person_id: int) -> Conversation:
