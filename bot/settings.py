@@ -68,6 +68,8 @@ class Settings:
     graph_base_url: str = "https://graph.microsoft.com/v1.0"
     # the Teams app's id in the organisation's app catalog (proactive installation); "" = off
     teams_app_catalog_id: str = ""
+    # Teams' attendance report: someone checked in but in the meeting less than this is shown
+    graph_short_stay_minutes: int = 20
 
     @property
     def base_url(self) -> str:
@@ -148,6 +150,8 @@ class Settings:
                 "GRAPH_CLIENT_ID, GRAPH_CLIENT_SECRET (or MicrosoftAppTenantId, MicrosoftAppId, "
                 "MicrosoftAppPassword)"
             )
+        if self.graph_short_stay_minutes < 1:
+            raise SettingsError("GRAPH_SHORT_STAY_MINUTES must be 1 or more")
         if not self.graph_base_url.startswith(("https://", "http://127.0.0.1", "http://[::1]")):
             raise SettingsError(f"GRAPH_BASE_URL must be https, not {self.graph_base_url!r}")
         if not 0 < self.port < 65536:
@@ -206,6 +210,7 @@ def load_settings(
         cache_seconds = float(env.get("CACHE_SECONDS", "30"))
         reminder_minutes = int(env.get("FEEDBACK_REMINDER_MINUTES", "30"))
         absent_streak = int(env.get("DIGEST_ABSENT_STREAK", "3"))
+        short_stay = int(env.get("GRAPH_SHORT_STAY_MINUTES") or "20")
     except ValueError as exc:
         raise SettingsError(f"numeric settings must be whole numbers: {exc}") from exc
     try:
@@ -250,6 +255,7 @@ def load_settings(
         graph_client_secret=env.get("GRAPH_CLIENT_SECRET") or env.get("MicrosoftAppPassword", ""),
         graph_base_url=(env.get("GRAPH_BASE_URL") or "https://graph.microsoft.com/v1.0").strip(),
         teams_app_catalog_id=(env.get("TEAMS_APP_CATALOG_ID") or "").strip(),
+        graph_short_stay_minutes=short_stay,
     )
     if overrides:
         from dataclasses import replace

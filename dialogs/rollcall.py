@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from cards.payload import CardAction, row_id
@@ -29,6 +30,7 @@ from dialogs.groups import staff_group
 from dialogs.turn import Outcome, Reply, card_in_place
 from domain.errors import DomainError, NotAllowed, NotFound
 from domain.org import Group, Role
+from domain.reconcile import ReconcileService, Suggestion
 from domain.rollcall.model import Reason, RollCall, Status
 from domain.rollcall.service import RollCallService
 from domain.rollcall.views import ClientView
@@ -330,6 +332,12 @@ async def check_in(ctx: Context, typed: str) -> Outcome | None:
 # --- the attendance list -----------------------------------------------------------------
 
 
+async def suggestions(ctx: Context, group: Group, day: date) -> tuple[Suggestion, ...]:
+    """What Teams' attendance report suggests for the day (nothing without it)."""
+    reconcile = ctx.services.find(ReconcileService)
+    return await reconcile.suggestions(group, day) if reconcile is not None else ()
+
+
 async def attendance(ctx: Context, argument: str) -> Outcome:
     """`attendance` / `läsnäolo` / `närvaro`: today's list, privately, for staff."""
     service = _service(ctx)
@@ -337,7 +345,7 @@ async def attendance(ctx: Context, argument: str) -> Outcome:
     # the list is the asker's own (sent to their 1:1 chat from a group chat): their language
     view = await service.attendance(ctx.actor, group, ctx.personal_language)
     latest = view.roll_calls[-1] if view.roll_calls else None
-    card = _cards(ctx).attendance(view, latest)
+    card = _cards(ctx).attendance(view, latest, await suggestions(ctx, group, view.day))
     if not ctx.conversation.kind.is_group:
         return Outcome(replies=[Reply(card=card)])
     asked = ctx.turn.activity_id or service.now().isoformat()
@@ -365,7 +373,7 @@ async def show(ctx: Context, action: CardAction) -> Outcome:
     """Another roll call of the day on the attendance list (or back from the history)."""
     roll_call, group = await _roll_call(ctx, action)
     view = await _service(ctx).attendance(ctx.actor, group, ctx.language, roll_call.day)
-    card = _cards(ctx).attendance(view, roll_call)
+    card = _cards(ctx).attendance(view, roll_call, await suggestions(ctx, group, view.day))
     return card_in_place(ctx.turn, card)
 
 
@@ -424,7 +432,7 @@ async def save(ctx: Context, action: CardAction) -> Outcome:
         if await service.correct(ctx.actor, roll_call, group, person_id, status, reason, note):
             changed += 1
     view = await service.attendance(ctx.actor, group, ctx.language, roll_call.day)
-    card = _cards(ctx).attendance(view, roll_call)
+    card = _cards(ctx).attendance(view, roll_call, await suggestions(ctx, group, view.day))
     said = ctx.t("attendance.saved", count=changed) if changed else ctx.t("attendance.saved.none")
     return _say(said, card_update=card)
 

@@ -25,6 +25,7 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from domain.graph import AttendeeRecord, Graph, GraphProblem, GraphUnavailable, MeetingRef
+from domain.meetings import MeetingDetails
 from domain.org import Group
 from domain.rollcall.attendance import AttendanceRecords, DayAttendance
 from domain.rollcall.model import Status
@@ -247,16 +248,7 @@ class GraphAttendanceStore(Protocol):
 # --- the meeting's details from Teams ----------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Details:
-    """What the meeting-details call gives that Graph needs."""
-
-    organizer_id: str | None
-    graph_id: str | None
-    join_url: str | None
-
-
-DetailsOf = Callable[[int], Awaitable[Details | None]]
+DetailsOf = Callable[[int], Awaitable[MeetingDetails | None]]
 """The meeting details of a group's bound conversation (None: not a meeting, or no answer)."""
 ChatOf = Callable[[int], Awaitable[str | None]]
 """The chat id of a group's bound conversation (None: not bound)."""
@@ -276,6 +268,7 @@ class DayNote:
     suggestions: tuple[Suggestion, ...] = ()
     problem: Problem | None = None  # not available, and why (None: available or waiting)
     waiting: bool = False  # no copy yet, polls still to come
+    zone: str = "Europe/Helsinki"  # the group's time zone (times are said in it)
 
 
 def _utcnow() -> datetime:
@@ -458,17 +451,17 @@ class ReconcileService:
         meeting = await self._store.meeting_day(group.id, day)
         if meeting is None:
             return None
+        zone = group.timezone
         if meeting.fetched_at is not None:
-            return DayNote(suggestions=await self.suggestions(group, day))
+            return DayNote(suggestions=await self.suggestions(group, day), zone=zone)
         if meeting.problem is not None:
-            return DayNote(problem=meeting.problem)
-        return DayNote(waiting=True)
+            return DayNote(problem=meeting.problem, zone=zone)
+        return DayNote(waiting=True, zone=zone)
 
 
 __all__ = [
     "Copied",
     "DayNote",
-    "Details",
     "Finding",
     "GraphAttendanceStore",
     "MeetingDay",

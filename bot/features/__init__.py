@@ -4,12 +4,22 @@ from __future__ import annotations
 
 from functools import cache
 
-from bot.features import agenda, digest, feedback, general, reports, rollcall, tutorial
+from bot.features import (
+    agenda,
+    digest,
+    feedback,
+    general,
+    reconcile,
+    reports,
+    rollcall,
+    tutorial,
+)
 from bot.features.kit import Kit, Plug
 from dialogs.feature import Registry
 
 # in the order their services are built (the roll call asks the agenda when a day ends;
-# feedback asks the roll call who was present; the digest reads both)
+# feedback asks the roll call who was present; Teams' attendance report is matched with the
+# roll call; the digest reads them all)
 FEATURES: tuple[Plug, ...] = (
     general.PLUG,
     agenda.PLUG,
@@ -17,6 +27,7 @@ FEATURES: tuple[Plug, ...] = (
     rollcall.PLUG,
     feedback.PLUG,
     reports.PLUG,
+    reconcile.PLUG,
     digest.PLUG,
 )
 

@@ -9,7 +9,7 @@ never to admins, instructors or clients.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
@@ -40,6 +40,7 @@ from domain.model import Actor, Conversation, RoleGrant
 from domain.org import Group, Language, Person, Role, Unit
 from domain.outbox import OutboxMessage
 from domain.ports import ConversationRepository
+from domain.reconcile import DayNote
 from domain.rollcall.attendance import AttendanceRecords, AttendeeRole
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,8 @@ def digest_key(person_id: int, day: date, unit_key: str, n: int) -> str:
 
 
 GroupDay = tuple[Group, date]
+GraphNote = Callable[[Group, date], Awaitable[DayNote | None]]
+"""What Teams' attendance report says of a group day (None: nothing to say)."""
 EARLIEST = date(2000, 1, 1)  # a date asked for before this (or over a year ahead) is a typo
 AHEAD = timedelta(days=366)
 
@@ -92,6 +95,7 @@ class DigestService:
         *,
         config: DigestConfig | None = None,
         clock: Callable[[], datetime] = _utcnow,
+        graph_note: GraphNote | None = None,
     ) -> None:
         self._store = store
         self._org = org
@@ -101,6 +105,7 @@ class DigestService:
         self.cards = cards
         self.config = config or DigestConfig()
         self._clock = clock
+        self._graph_note = graph_note
         self._unreachable: set[tuple[int, date]] = set()
 
     def now(self) -> datetime:
@@ -187,6 +192,7 @@ class DigestService:
             delivery=delivery,
             flags=tuple(flags),
             trend=trend,
+            graph=await self._graph_note(group, day) if self._graph_note is not None else None,
         )
 
     async def _draw(self, days: Sequence[GroupDay], language: Language) -> list[Card]:

@@ -18,6 +18,7 @@ from domain.hooks import Hooks
 from domain.model import Conversation
 from domain.org import Person
 from domain.outbox import OutboxMessage
+from domain.reconcile import ReconcileService
 from domain.reports.downloads import ExportLinks
 from domain.reports.service import ReportService
 from domain.rollcall.service import RollCallService
@@ -65,6 +66,7 @@ async def test_building_the_features_gives_each_service_once_by_type(kit: Kit) -
         ExportLinks,
         ReportService,
         Downloads,
+        ReconcileService,
         DigestService,
     }
     assert all(isinstance(service, kind) for kind, service in services.items())
