@@ -12,6 +12,7 @@ from aiohttp import web
 
 from bot.downloads import DOWNLOADS, Downloads, add_download_routes
 from bot.features import FEATURES, Kit, Plug, build_all
+from bot.graph import build_graph
 from bot.settings import Settings
 from bot.teams.adapter import build_adapter
 from bot.teams.chats import TeamsPersonalChats
@@ -86,11 +87,13 @@ def create_app(
     credentials_factory: object | None = None,
     clock: ScaledClock | None = None,
     features: tuple[Plug, ...] = FEATURES,
+    graph_credential: object | None = None,
 ) -> web.Application:
     """The whole service as an aiohttp application; resources live in its cleanup context.
 
-    credentials_factory (a botbuilder ServiceClientCredentialsFactory) and clock (a faster
-    clock for compressed days) are for tests and benchmarks only.
+    credentials_factory (a botbuilder ServiceClientCredentialsFactory), clock (a faster
+    clock for compressed days) and graph_credential (an async azure-core token credential
+    for a local Graph) are for tests and benchmarks only.
     """
     app = create_web_app()
     content = load_tutorial()
@@ -102,6 +105,7 @@ def create_app(
         engine = create_engine(url)
         instance = Instance(engine)
         connector = BotConnector(TokenSource(settings, credentials_factory))
+        graph = build_graph(settings, graph_credential)
         try:
             if is_sqlite(url):
                 await upgrade(engine)
@@ -125,7 +129,9 @@ def create_app(
             adapter = build_adapter(settings, credentials_factory)
             chats = TeamsPersonalChats(connector, store.conversations)
             meetings = TeamsMeetings(settings, credentials_factory, connector=connector)
-            kit = Kit(settings, store, hooks, clock or utc_now, chats, meetings, content)
+            kit = Kit(
+                settings, store, hooks, clock or utc_now, chats, meetings, content, graph=graph
+            )
             build_all(kit, features)
             agenda = kit.need(AgendaService)
             timer = AgendaTimer(
@@ -203,6 +209,8 @@ def create_app(
                 scheduler.shutdown()
                 await meetings.close()
         finally:
+            if graph is not None:
+                await graph.close()
             await connector.close()
             await instance.stop()
             await engine.dispose()

@@ -114,11 +114,19 @@ async def start_bot(
     credentials_factory: object | None = None,
     clock: ScaledClock | None = None,
     features: tuple[Plug, ...] = FEATURES,
+    graph_credential: object | None = None,
 ) -> BotServer:
-    """Start create_app(settings) on its port; the caller stops it with stop_bot."""
+    """Start create_app(settings) on its port; the caller stops it with stop_bot.
+
+    graph_credential: the token credential for a fake Graph (tests.fakes.graph.FakeGraph).
+    """
     runner = web.AppRunner(
         create_app(
-            settings, credentials_factory=credentials_factory, clock=clock, features=features
+            settings,
+            credentials_factory=credentials_factory,
+            clock=clock,
+            features=features,
+            graph_credential=graph_credential,
         )
     )
     await runner.setup()

@@ -112,3 +112,39 @@ def test_the_scheduler_may_not_import_anything_but_the_domain(tmp_path: Path, ta
     broken = _broken(output)
     assert SCHEDULER_CONTRACT in broken
     assert f"scheduler.newjob -> {target}" in broken
+
+
+GRAPH_CONTRACT = "Only bot.graph imports the Microsoft Graph SDK"
+
+
+@pytest.mark.parametrize(
+    ("path", "source"),
+    [
+        ("bot/newthing.py", "import msgraph\n"),
+        ("bot/newthing.py", "from azure.identity.aio import ClientSecretCredential\n"),
+        ("store/newthing.py", "import kiota_http.middleware\n"),
+        ("bot/features/newthing.py", "from msgraph_core import GraphClientFactory\n"),
+        ("bot/teams/newthing.py", "import kiota_abstractions.api_error\n"),
+    ],
+)
+def test_a_module_other_than_bot_graph_that_imports_the_graph_sdk_breaks_the_graph_contract(
+    tmp_path: Path, path: str, source: str
+) -> None:
+    tree = _copy(tmp_path)
+    (tree / path).write_text(source, encoding="utf-8")
+
+    status, output = _lint(tree)
+
+    assert status != 0
+    broken = _broken(output)
+    assert GRAPH_CONTRACT in broken
+    module = path.removesuffix(".py").replace("/", ".")
+    assert f"{module} -> {source.split()[1].split('.')[0]}" in broken
+    assert SDK_CONTRACT not in broken
+
+
+def test_bot_graph_imports_the_graph_sdk() -> None:
+    """The contract is not vacuous: the one allowed module does import the SDK."""
+    source = (ROOT / "bot/graph.py").read_text(encoding="utf-8")
+    for package in ("msgraph", "msgraph_core", "azure", "kiota_http", "kiota_abstractions"):
+        assert f"from {package}" in source, package
