@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from cards.payload import CardAction, row_id
@@ -385,6 +385,20 @@ async def history(ctx: Context, action: CardAction) -> Outcome:
     return card_in_place(ctx.turn, card)
 
 
+async def _left_by_report(
+    ctx: Context, group: Group, roll_call: RollCall, person_id: int
+) -> datetime | None:
+    """When Teams' attendance report saw the person leave, if it suggests they left early
+    (read from the stored report, never from the card)."""
+    reconcile = ctx.services.find(ReconcileService)
+    if reconcile is None:
+        return None
+    found = await reconcile.suggestion_for(group, roll_call.day, person_id)
+    if found is None or found.suggested is not Status.LEFT_EARLY:
+        return None
+    return found.left_at
+
+
 async def save(ctx: Context, action: CardAction) -> Outcome:
     """ "Save the changes" on the attendance list: each changed choice is one audited change."""
     service = _service(ctx)
@@ -429,7 +443,12 @@ async def save(ctx: Context, action: CardAction) -> Outcome:
         if await service.undo_checkout(ctx.actor, roll_call, group, person_id, status, note):
             changed += 1
     for person_id, status, reason in set_to:
-        if await service.correct(ctx.actor, roll_call, group, person_id, status, reason, note):
+        left_at = None
+        if status is Status.LEFT_EARLY:
+            left_at = await _left_by_report(ctx, group, roll_call, person_id)
+        if await service.correct(
+            ctx.actor, roll_call, group, person_id, status, reason, note, left_at=left_at
+        ):
             changed += 1
     view = await service.attendance(ctx.actor, group, ctx.language, roll_call.day)
     card = _cards(ctx).attendance(view, roll_call, await suggestions(ctx, group, view.day))

@@ -452,3 +452,39 @@ async def test_without_graph_nothing_is_polled_or_said(
         assert text(FI, "reconcile.heading") not in await digest_words(world)
     finally:
         await stop_bot(bot)
+
+
+async def test_a_confirmed_early_leave_is_recorded_when_teams_saw_them_leave(
+    database_url: str, tmp_path: Path, connector: FakeConnector
+) -> None:
+    """Confirmed after the day's end, a check-out at the moment of saving would not be early
+    at all: the report's leaving time (10.30) is what the instructor confirms."""
+    async with make_world(database_url, tmp_path, connector) as world:
+        rc = await held_day(world)
+        await meeting_ends(world, at(12))
+        teams_report(world, others=0)
+        await poll_at(world, at(12, 11))
+        world.clock.set(at(12, 30))
+        chat, _ = await attendance_card(world.room)
+        early = (await person(world.room, EARLY)).id
+        private = Conv.personal(id=chat)
+        opened = await world.room.tap(
+            MAIJA, SUGGEST_VERB, {"rollcall": str(rc), "person": str(early)}, conv=private
+        )
+        choices = choices_of(opened["value"])
+        assert choices[f"p{early}"] == Status.LEFT_EARLY.value
+        note = next(e for e in _elements(opened["value"]) if e.get("id") == "why")
+        await world.room.tap(
+            MAIJA, SAVE_VERB, {"rollcall": str(rc), "why": note["value"], **choices}, conv=private
+        )
+        await drained(world.bot)
+        roll_call = await world.bot.store.rollcall.get(rc)
+        assert roll_call is not None
+        checkouts = await world.bot.store.rollcall.checkouts(roll_call.group_id, roll_call.day)
+        assert checkouts[early or 0].at == at(10, 30)
+        _, card = await attendance_card(world.room)
+        assert text(FI, "attendance.left", time=clock(FI, at(10, 30), HELSINKI)) in dump(card)
+        # the suggestion is answered: it is no longer shown
+        assert suggestion_line(
+            "reconcile.left_early", EARLY, time=clock(FI, at(10, 30), HELSINKI)
+        ) not in dump(card)
