@@ -333,20 +333,21 @@ class ReconcileService:
             )
         )
         if stored.ref is None:
-            try:
-                await self._find_ref(stored)
-            except GraphUnavailable as exc:  # the polls try again
-                log.info("group %s: meeting's Graph id not found yet: %s", group_id, exc.problem)
+            # only Teams' own details call here (quick, within the turn); Graph's lookups,
+            # which may wait out throttling, are left to the polls
+            await self._find_ref(stored, ask_graph=False)
         return stored
 
-    async def _find_ref(self, meeting: MeetingDay) -> MeetingRef | None:
-        """The meeting's Graph id: the details call's msGraphResourceId, else Graph's lookup of
-        the meeting chat (or of the join URL under the organizer); stored when found."""
+    async def _find_ref(self, meeting: MeetingDay, *, ask_graph: bool = True) -> MeetingRef | None:
+        """The meeting's Graph id: the details call's msGraphResourceId, else (ask_graph) Graph's
+        lookup of the join URL under the organizer, or of the meeting chat; stored when found."""
         assert self._graph is not None
         ref: MeetingRef | None = None
         details = await self._details_of(meeting.group_id)
         if details is not None and details.organizer_id and details.graph_id:
             ref = MeetingRef(details.organizer_id, details.graph_id)
+        if ref is None and not ask_graph:
+            return None
         if ref is None and details is not None and details.organizer_id and details.join_url:
             ref = await self._graph.meeting_by_join_url(details.organizer_id, details.join_url)
         if ref is None:

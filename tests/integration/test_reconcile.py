@@ -117,8 +117,18 @@ class World:
 
 @asynccontextmanager
 async def make_world(
-    database_url: str, tmp_path: Path, connector: FakeConnector, *, graph_page: int = 50
+    database_url: str,
+    tmp_path: Path,
+    connector: FakeConnector,
+    *,
+    graph_page: int = 50,
+    details: str = "graph_id",
 ) -> AsyncIterator[World]:
+    """The bot with Graph, IT-ryhmä bound in its meeting chat.
+
+    details: what Teams' meeting-details call gives: "graph_id" (msGraphResourceId),
+    "join_url" (only the organizer and the join URL), "none" (no answer: 404).
+    """
     clock = SetClock(at(8))
     async with FakeGraph(page_size=graph_page) as graph:
         settings = Settings(
@@ -142,13 +152,14 @@ async def make_world(
             assert await room.say(MAIJA, "tämä on ryhmä"), "the chat was not bound"
             await room.say(TUULA, "ohjelma")
             assert conv.meeting_id is not None
-            connector.set_meeting(
-                conv.meeting_id,
-                ms_graph_resource_id=GRAPH_ID,
-                join_url=JOIN_URL,
-                conversation_id=conv.id,
-                organizer={"id": "29:1organizer", "aadObjectId": ORGANIZER},
-            )
+            if details != "none":
+                connector.set_meeting(
+                    conv.meeting_id,
+                    ms_graph_resource_id=GRAPH_ID if details == "graph_id" else None,
+                    join_url=JOIN_URL,
+                    conversation_id=conv.id,
+                    organizer={"id": "29:1organizer", "aadObjectId": ORGANIZER},
+                )
             graph.add_meeting(ORGANIZER, GRAPH_ID, JOIN_URL, chat_id=conv.id)
             yield World(bot, connector, graph, clock, room)
         finally:
@@ -279,6 +290,15 @@ async def test_the_report_suggests_and_only_the_instructor_changes_the_record(
         assert (row.organizer_id, row.graph_id) == (ORGANIZER, GRAPH_ID)
         assert about(row.next_poll_at, at(12, 10)) and row.polls_done == 0
         teams_report(world)
+        # an earlier session of the recurring meeting: another day's report is not read
+        last_week = DAY - timedelta(days=7)
+        world.graph.add_report(
+            GRAPH_ID,
+            "report-0",
+            at(9, day=last_week),
+            at(12, day=last_week),
+            [attendance_record(SHORT.aad_object_id, SHORT.name, [(at(9), at(12))])],
+        )
         before = await statutory(world)
 
         row = await poll_at(world, at(12, 11))
@@ -488,3 +508,28 @@ async def test_a_confirmed_early_leave_is_recorded_when_teams_saw_them_leave(
         assert suggestion_line(
             "reconcile.left_early", EARLY, time=clock(FI, at(10, 30), HELSINKI)
         ) not in dump(card)
+
+
+@pytest.mark.parametrize("details", ["join_url", "none"])
+async def test_without_the_graph_id_the_meeting_is_found_through_graph(
+    database_url: str, tmp_path: Path, connector: FakeConnector, details: str
+) -> None:
+    """Teams' details lack msGraphResourceId: the join URL under the organizer; no details at
+    all: the meeting chat's onlineMeetingInfo. Found at the first poll, not during the turn."""
+    async with make_world(database_url, tmp_path, connector, details=details) as world:
+        await held_day(world)
+        await meeting_ends(world, at(12))
+        row = await meeting_row(world)
+        assert row is not None and row.graph_id is None
+        assert world.graph.requests == []  # nothing asked of Graph within the meeting's end
+        teams_report(world, others=0)
+        row = await poll_at(world, at(12, 11))
+        assert (row.organizer_id, row.graph_id) == (ORGANIZER, GRAPH_ID)
+        assert row.fetched_at is not None and row.problem is None
+        asked = [r.path for r in world.graph.requests]
+        if details == "join_url":
+            assert any("/onlineMeetings" in p and "/attendanceReports" not in p for p in asked)
+        else:
+            assert any(p.endswith(f"/chats/{world.room.conv.id}") for p in asked), asked
+        _, card = await attendance_card(world.room)
+        assert suggestion_line("reconcile.joined", JOINED, minutes=165) in dump(card)
