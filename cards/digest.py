@@ -215,7 +215,7 @@ class DigestCardRenderer:
         body.extend(self._feedback(view, cap))
         body.extend(self._help(view))
         body.extend(self._delivery(view))
-        body.extend(digest_section(language, view.graph))
+        body.extend(digest_section(language, view.graph, cap))
         body.extend(self._flags(view, cap))
         return _finish(body)
 

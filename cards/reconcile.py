@@ -82,9 +82,10 @@ def attendance_section(
     return body
 
 
-def digest_section(language: Language, note: DayNote | None) -> list[Element]:
+def digest_section(language: Language, note: DayNote | None, cap: int = MAX_SHOWN) -> list[Element]:
     """The digest's part: the suggestions, why the report was not available, or that it is
-    coming; nothing when Graph is off or there was no meeting."""
+    coming; nothing when Graph is off or there was no meeting. At most `cap` suggestions
+    (and MAX_SHOWN) are written out, the rest counted."""
     if note is None:
         return []
     body: list[Element] = [strong(text(language, "reconcile.heading"))]
@@ -105,10 +106,9 @@ def digest_section(language: Language, note: DayNote | None) -> list[Element]:
         body.append(small(text(language, "reconcile.agrees")))
     else:
         body.append(small(text(language, "reconcile.digest_hint")))
-        body.extend(
-            _written(suggestion_text(language, s, zone)) for s in note.suggestions[:MAX_SHOWN]
-        )
-        left = len(note.suggestions) - MAX_SHOWN
+        shown = note.suggestions[: min(cap, MAX_SHOWN)]
+        body.extend(_written(suggestion_text(language, s, zone)) for s in shown)
+        left = len(note.suggestions) - len(shown)
         if left > 0:
             body.append(small(text(language, "reconcile.and_more", count=left)))
     return body
