@@ -32,6 +32,7 @@ from domain.agenda import AgendaService
 from domain.binding import Binder
 from domain.directory import Directory
 from domain.errors import StoreUnavailable
+from domain.graph import Graph
 from domain.hooks import Hooks
 from domain.tutorial.content import load_tutorial
 from scheduler.agenda_timer import AgendaTimer
@@ -55,6 +56,7 @@ TIMER = web.AppKey("timer", AgendaTimer)
 LEADERSHIP = web.AppKey("leadership", Leadership)
 OUTBOX_WORKER = web.AppKey("outbox_worker", OutboxWorker)
 SIGNER = web.AppKey("signer", CardSigner)
+GRAPH = web.AppKey("graph", Graph)
 CARD_KEY = "card-signing-key"
 
 
@@ -147,6 +149,8 @@ def create_app(
             services = build_services(store, kit.services)
             app[STORE] = store
             app[SIGNER] = signer
+            if graph is not None:
+                app[GRAPH] = graph
             downloads = kit.services.get(Downloads)
             if isinstance(downloads, Downloads):
                 app[DOWNLOADS] = downloads

@@ -27,6 +27,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urlsplit
 
 from bot.settings import Settings
 from domain.graph import (
@@ -47,7 +48,7 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-SCOPE = "https://graph.microsoft.com/.default"
+SCOPE = "https://graph.microsoft.com/.default"  # Graph's global service and local fakes
 ATTEMPTS = 3  # tries per call, the first included
 BUDGET_SECONDS = 60.0  # for one call: every try and every wait between them
 CONNECT_SECONDS = 10.0
@@ -55,20 +56,31 @@ READ_SECONDS = 30.0
 RETRIED = frozenset({429, 500, 502, 503, 504})
 
 
-def build_graph(settings: Settings, credential: Any | None = None) -> Graph | None:
+def build_graph(
+    settings: Settings,
+    credential: Any | None = None,
+    *,
+    attempts: int = ATTEMPTS,
+    budget_seconds: float = BUDGET_SECONDS,
+) -> Graph | None:
     """The Graph client when Graph is configured (GRAPH_ENABLED), else None.
 
     ``credential`` is an async azure-core token credential; by default a client-secret one
     for the configured tenant and app. Tests pass their own: azure-identity asks only an
-    https authority for tokens, so a local fake Graph cannot issue them.
+    https authority for tokens, so a local fake Graph cannot issue them. ``attempts`` and
+    ``budget_seconds`` are the retry limits of one call (module docstring).
     """
     if not settings.graph_enabled:
         return None
+    # httpx logs every request's URL at INFO, and Graph URLs carry user names (UPNs)
+    httpx_log = logging.getLogger("httpx")
+    httpx_log.setLevel(max(httpx_log.getEffectiveLevel(), logging.WARNING))
     import httpx
     from kiota_authentication_azure.azure_identity_authentication_provider import (
         AzureIdentityAuthenticationProvider,
     )
     from kiota_http.middleware.options import RetryHandlerOption, UrlReplaceHandlerOption
+    from msgraph._version import VERSION as SDK_VERSION
     from msgraph.graph_request_adapter import GraphRequestAdapter
     from msgraph.graph_service_client import GraphServiceClient
     from msgraph_core import APIVersion, GraphClientFactory
@@ -92,12 +104,13 @@ def build_graph(settings: Settings, credential: Any | None = None) -> Graph | No
             enabled=True, replacement_pairs={"/users/me-token-to-replace": "/me"}
         ),
         GraphTelemetryHandlerOption.get_key(): GraphTelemetryHandlerOption(
-            api_version=APIVersion.v1
+            api_version=APIVersion.v1, sdk_version=SDK_VERSION
         ),
     }
     client = GraphClientFactory.create_with_default_middleware(client=http, options=options)
     adapter = GraphRequestAdapter(
-        AzureIdentityAuthenticationProvider(credential, scopes=[SCOPE]), client=client
+        AzureIdentityAuthenticationProvider(credential, scopes=[scope_of(settings.graph_base_url)]),
+        client=client,
     )
     adapter.base_url = settings.graph_base_url.rstrip("/")
     return MsGraph(
@@ -106,7 +119,18 @@ def build_graph(settings: Settings, credential: Any | None = None) -> Graph | No
         base_url=settings.graph_base_url.rstrip("/"),
         catalog_app_id=settings.teams_app_catalog_id,
         credential=credential if own_credential else None,
+        attempts=attempts,
+        budget_seconds=budget_seconds,
     )
+
+
+def scope_of(base_url: str) -> str:
+    """The token scope for a Graph address: ``https://<host>/.default`` (a national cloud has
+    its own host); Graph's global scope for a loopback address (tests)."""
+    parts = urlsplit(base_url)
+    if parts.scheme != "https" or not parts.hostname:
+        return SCOPE
+    return f"https://{parts.hostname}/.default"
 
 
 class MsGraph:
@@ -132,6 +156,11 @@ class MsGraph:
         self._attempts = max(1, attempts)
         self._budget = budget_seconds
         self._closed = False
+
+    @property
+    def closed(self) -> bool:
+        """True after `close`."""
+        return self._closed
 
     # ----------------------------------------------------------------- meetings
 

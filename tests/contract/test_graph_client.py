@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import subprocess
+import sys
+import time
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
-from bot.graph import build_graph
+from bot.graph import MsGraph, build_graph, scope_of
 from bot.settings import Settings
 from domain.graph import (
     AttendeeRecord,
@@ -18,8 +24,10 @@ from domain.graph import (
     Interval,
     MeetingRef,
 )
-from tests.fakes.graph import FakeGraph, attendance_record
+from tests.fakes.graph import FakeGraph, StaticTokenCredential, attendance_record
+from tests.integration.harness import free_port
 
+ROOT = Path(__file__).resolve().parents[2]
 ORGANIZER = "0f3a0000-0000-0000-0000-00000000c0de"
 MEETING = "MSo0ZjNhMDAwMC1tZWV0aW5nLWlk"
 CHAT = "19:meeting_Njg4ZTk5NDEtZGQ0ZS00@thread.v2"
@@ -78,6 +86,26 @@ def people(n: int) -> list[dict[str, object]]:
 async def test_graph_is_off_unless_enabled() -> None:
     assert build_graph(Settings()) is None
     assert build_graph(Settings(graph_enabled=False, graph_client_id="x")) is None
+
+
+async def test_graph_without_a_test_credential_signs_in_with_the_client_secret() -> None:
+    settings = Settings(
+        graph_enabled=True,
+        graph_tenant_id="aa",
+        graph_client_id="bb",
+        graph_client_secret="cc",
+    )
+    graph = build_graph(settings)
+    assert isinstance(graph, MsGraph)
+    await graph.close()
+    await graph.close()
+    assert graph.closed
+
+
+def test_the_token_scope_follows_the_graph_address() -> None:
+    assert scope_of("https://graph.microsoft.com/v1.0") == "https://graph.microsoft.com/.default"
+    assert scope_of("https://graph.microsoft.us/v1.0") == "https://graph.microsoft.us/.default"
+    assert scope_of("http://127.0.0.1:8123/v1.0") == "https://graph.microsoft.com/.default"
 
 
 async def test_every_request_carries_the_bearer_token_for_graphs_default_scope(
@@ -159,7 +187,7 @@ async def test_no_application_access_policy_is_forbidden_at_once(
 
     assert caught.value.problem is GraphProblem.FORBIDDEN
     assert caught.value.status == 403
-    assert "Application is not allowed" in caught.value.detail
+    assert caught.value.detail == "General: No application access policy found for this app."
     assert len(fake.requests) == 1
 
 
@@ -254,3 +282,177 @@ async def test_installing_without_a_catalog_id_asks_nothing(fake: FakeGraph) -> 
 
     assert caught.value.problem is GraphProblem.NOT_FOUND
     assert fake.requests == []
+
+
+# --- retries within limits ------------------------------------------------------------------
+
+
+async def test_throttled_once_with_retry_after_then_answered(fake: FakeGraph, graph: Graph) -> None:
+    fake.add_report(MEETING, "report-1", START, END, people(2))
+    fake.fail_next("/attendanceReports", 429, retry_after=1)
+    started = time.monotonic()
+
+    reports = await graph.reports(REF)
+
+    assert [r.report_id for r in reports] == ["report-1"]
+    asked = fake.requests_to("/attendanceReports")
+    assert [r.status for r in asked] == [429, 200]
+    assert asked[1].timestamp - asked[0].timestamp >= 0.95  # Retry-After honoured
+    assert time.monotonic() - started < 5
+
+
+async def test_throttled_on_a_later_page_goes_on_from_that_page(
+    fake: FakeGraph, graph: Graph
+) -> None:
+    fake.add_report(MEETING, "report-1", START, END, people(120))
+    fake.fail_next("$skiptoken=50", 429, retry_after=1)
+
+    records = await graph.records(REF, "report-1")
+
+    assert [r.aad_object_id for r in records] == [f"aad-{i:03d}" for i in range(120)]
+    asked = [(r.query.get("$skiptoken"), r.status) for r in fake.requests]
+    assert asked == [(None, 200), ("50", 429), ("50", 200), ("100", 200)]
+
+
+async def test_throttled_for_ever_ends_throttled_after_three_tries(
+    fake: FakeGraph, graph: Graph
+) -> None:
+    fake.fail_next("/attendanceReports", 429, retry_after=1, times=None)
+    started = time.monotonic()
+
+    with pytest.raises(GraphUnavailable) as caught:
+        await graph.reports(REF)
+
+    assert caught.value.problem is GraphProblem.THROTTLED and caught.value.status == 429
+    assert len(fake.requests) == 3  # the SDK's own retry handler does not multiply them
+    assert 1.9 <= time.monotonic() - started < 10
+
+
+async def test_a_retry_after_beyond_the_limit_is_not_waited_for(
+    fake: FakeGraph, graph: Graph
+) -> None:
+    fake.fail_next("/attendanceReports", 429, retry_after=120)
+    started = time.monotonic()
+
+    with pytest.raises(GraphUnavailable) as caught:
+        await graph.reports(REF)
+
+    assert caught.value.problem is GraphProblem.THROTTLED
+    assert len(fake.requests) == 1
+    assert time.monotonic() - started < 5
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+async def test_a_server_error_once_is_tried_again(
+    fake: FakeGraph, graph: Graph, status: int
+) -> None:
+    fake.add_report(MEETING, "report-1", START, END, people(2))
+    fake.fail_next("/attendanceRecords", status)
+
+    records = await graph.records(REF, "report-1")
+
+    assert len(records) == 2
+    assert [r.status for r in fake.requests] == [status, 200]
+
+
+async def test_a_server_error_for_ever_ends_as_a_server_problem(
+    fake: FakeGraph, graph: Graph
+) -> None:
+    fake.fail_next("/chats/", 503, times=None)
+
+    with pytest.raises(GraphUnavailable) as caught:
+        await graph.meeting_of_chat(CHAT)
+
+    assert caught.value.problem is GraphProblem.SERVER and caught.value.status == 503
+    assert len(fake.requests) == 3
+
+
+async def test_a_graph_that_does_not_answer_ends_within_the_limit(fake: FakeGraph) -> None:
+    graph = build_graph(graph_settings(fake), fake.credential, budget_seconds=1.5)
+    assert graph is not None
+    fake.stall_next("/attendanceReports", 10)
+    started = time.monotonic()
+    try:
+        with pytest.raises(GraphUnavailable) as caught:
+            await graph.reports(REF)
+    finally:
+        await graph.close()
+
+    assert caught.value.problem is GraphProblem.NETWORK
+    assert time.monotonic() - started < 3
+
+
+async def test_no_graph_at_the_address_is_a_network_problem(fake: FakeGraph) -> None:
+    settings = graph_settings(fake, graph_base_url=f"http://127.0.0.1:{free_port()}/v1.0")
+    graph = build_graph(settings, fake.credential, budget_seconds=5)
+    assert graph is not None
+    try:
+        with pytest.raises(GraphUnavailable) as caught:
+            await graph.reports(REF)
+    finally:
+        await graph.close()
+
+    assert caught.value.problem is GraphProblem.NETWORK
+
+
+async def test_a_wrong_token_is_forbidden(fake: FakeGraph) -> None:
+    graph = build_graph(graph_settings(fake), StaticTokenCredential("someone-elses"))
+    assert graph is not None
+    try:
+        with pytest.raises(GraphUnavailable) as caught:
+            await graph.reports(REF)
+    finally:
+        await graph.close()
+
+    assert caught.value.problem is GraphProblem.FORBIDDEN and caught.value.status == 401
+
+
+async def test_an_unreadable_answer_is_invalid(fake: FakeGraph, graph: Graph) -> None:
+    fake.fail_next("/attendanceReports", 400)
+
+    with pytest.raises(GraphUnavailable) as caught:
+        await graph.reports(REF)
+
+    assert caught.value.problem is GraphProblem.INVALID and caught.value.status == 400
+
+
+async def test_failures_are_logged_without_tokens_or_names(
+    fake: FakeGraph, graph: Graph, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    fake.add_catalog_app(CATALOG_APP)
+    fake.fail_next("/teamwork/", 429, retry_after=1)
+    fake.fail_next("/chats/", 403, times=None)
+
+    await graph.install_app("jari.makinen@example.fi")
+    with pytest.raises(GraphUnavailable):
+        await graph.meeting_of_chat(CHAT)
+
+    logged = caplog.text
+    assert "graph: install app answered 429" in logged
+    assert "graph: chat failed: forbidden (403)" in logged
+    for secret in (fake.token, "jari", "makinen", CHAT, ORGANIZER):
+        assert secret not in logged
+
+
+def test_a_service_without_graph_does_not_load_the_sdk() -> None:
+    probe = (
+        "import sys, bot.app\n"
+        "from bot.graph import build_graph\n"
+        "from bot.settings import Settings\n"
+        "assert build_graph(Settings()) is None\n"
+        # (azure.core comes with the Bot Framework SDK; azure.identity only with Graph)
+        "loaded = sorted(m for m in sys.modules if m.startswith("
+        "('msgraph', 'kiota_', 'azure.identity')))\n"
+        "print(loaded)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert done.stdout.strip() == "[]"

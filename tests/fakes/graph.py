@@ -43,8 +43,11 @@ Helpers (the tests' API):
 - ``forbid(organizer, message=…)``: every meeting call under that organizer answers 403 with
   the application-access-policy message (no policy granted to them);
 - ``fail_next(path_part, status, retry_after=None, times=1, code=None, message=None)``: the
-  next ``times`` requests whose path contains ``path_part`` answer ``status`` (``times=None``:
-  forever; ``retry_after`` seconds become a Retry-After header); `clear_faults` drops them;
+  next ``times`` requests whose path contains ``path_part`` answer ``status``; the path is
+  matched with ``?`` and the decoded query, so ``"$skiptoken=50"`` picks the second records
+  page (``times=None``: forever; ``retry_after`` seconds become a Retry-After header);
+  `clear_faults` drops them;
+- ``stall_next(path_part, seconds, times=1)``: answer matching requests only after a while;
 - ``add_catalog_app(app_id)``: an app in the organisation's catalog, installable;
 - ``add_user(object_id, upn)``: the same person by object id or UPN (any user id is accepted);
 - ``install_for(user, app_id)``: the app installed for a user already (the next POST is 409);
@@ -82,11 +85,10 @@ DEFAULT_TOKEN = "fake-graph-token"
 DEFAULT_TENANT = "00000000-0000-0000-0000-0000000000aa"
 REPORTS_LISTED = 50  # "List returns at most the 50 most recent reports"
 
-# The 403 Graph gives when the organizer has no application access policy (teams-facts §8).
-POLICY_MESSAGE = (
-    "Application is not allowed to perform operations on the user '{user}', neither is allowed "
-    "access through RSC permission evaluation."
-)
+# The 403 Graph gives when the organizer has no application access policy (teams-facts §8;
+# the code and message as reported in microsoftgraph/msgraph-sdk-dotnet#2350).
+POLICY_CODE = "General"
+POLICY_MESSAGE = "No application access policy found for this app."
 
 ERROR_CODES: dict[int, tuple[str, str]] = {
     400: ("BadRequest", "Invalid request."),
@@ -218,6 +220,13 @@ class _Fault:
 
 
 @dataclass
+class _Stall:
+    path_part: str
+    seconds: float
+    remaining: int | None  # None: forever
+
+
+@dataclass
 class _Meeting:
     organizer: str
     graph_id: str
@@ -262,6 +271,7 @@ class FakeGraph:
         self._chats: dict[str, str | None] = {}  # chat id -> meeting graph id (None: no meeting)
         self._forbidden: dict[str, str] = {}
         self._faults: list[_Fault] = []
+        self._stalls: list[_Stall] = []
         self._catalog: set[str] = set()
         self._aliases: dict[str, str] = {}  # upn (lower) -> object id
         self._installs: dict[tuple[str, str], tuple[str, str]] = {}  # (user, app) -> (inst, chat)
@@ -353,7 +363,7 @@ class FakeGraph:
     def forbid(self, organizer: str, message: str | None = None) -> None:
         """No application access policy for this organizer: their meetings answer 403."""
         with self._lock:
-            self._forbidden[organizer] = message or POLICY_MESSAGE.format(user=organizer)
+            self._forbidden[organizer] = message or POLICY_MESSAGE
 
     def fail_next(
         self,
@@ -371,10 +381,16 @@ class FakeGraph:
         with self._lock:
             self._faults.append(_Fault(path_part, status, retry_after, times, code, message))
 
+    def stall_next(self, path_part: str, seconds: float, times: int | None = 1) -> None:
+        """Answer the next ``times`` matching requests only after ``seconds`` (a slow Graph)."""
+        with self._lock:
+            self._stalls.append(_Stall(path_part, seconds, times))
+
     def clear_faults(self) -> None:
         """Drop the faults `fail_next` set (forbidden organizers stay forbidden)."""
         with self._lock:
             self._faults.clear()
+            self._stalls.clear()
 
     def add_catalog_app(self, app_id: str) -> None:
         """An app in the organisation's app catalog."""
@@ -444,8 +460,12 @@ class FakeGraph:
         path = unquote(request.rel_url.raw_path)
         query = dict(request.query)
         headers = dict(request.headers)
+        target = f"{path}?{unquote(request.rel_url.raw_query_string)}"
+        stall = self._take_stall(target)
+        if stall:
+            await asyncio.sleep(stall)
         with self._lock:
-            reply = self._respond(request.method, path, query, headers, payload)
+            reply = self._respond(request.method, path, target, query, headers, payload)
             self._requests.append(
                 GraphRequest(
                     method=request.method,
@@ -463,6 +483,15 @@ class FakeGraph:
             return web.Response(status=reply.status, headers=reply.headers)
         return web.json_response(reply.body, status=reply.status, headers=reply.headers)
 
+    def _take_stall(self, path: str) -> float:
+        with self._lock:
+            for stall in self._stalls:
+                if stall.path_part in path and stall.remaining != 0:
+                    if stall.remaining is not None:
+                        stall.remaining -= 1
+                    return stall.seconds
+        return 0.0
+
     def _take_fault(self, path: str) -> _Reply | None:
         for fault in self._faults:
             if fault.path_part in path and fault.remaining != 0:
@@ -477,11 +506,17 @@ class FakeGraph:
         return None
 
     def _respond(
-        self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: Any
+        self,
+        method: str,
+        path: str,
+        target: str,
+        query: dict[str, str],
+        headers: dict[str, str],
+        body: Any,
     ) -> _Reply:
         if headers.get("Authorization") != f"Bearer {self.token}":
             return _Reply(401, error_body(401))
-        fault = self._take_fault(path)
+        fault = self._take_fault(target)
         if fault is not None:
             return fault
         seg = [s for s in path.split("/") if s]
@@ -531,7 +566,7 @@ class FakeGraph:
         if method != "GET":
             return _Reply(405, error_body(405, "MethodNotAllowed", "Method not allowed."))
         if organizer in self._forbidden:
-            return _Reply(403, error_body(403, "Forbidden", self._forbidden[organizer]))
+            return _Reply(403, error_body(403, POLICY_CODE, self._forbidden[organizer]))
         if not rest:
             return self._meeting_lookup(organizer, query)
         meeting = self._meetings.get(rest[0])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import aiohttp
@@ -20,6 +20,7 @@ from scheduler.clock import ScaledClock
 from store.db import create_engine
 from store.store import Store
 from tests.fakes.connector import learn_conversation, learn_conversation_of
+from tests.fakes.graph import FakeGraph
 
 
 def free_port() -> int:
@@ -133,6 +134,20 @@ async def start_bot(
     site = web.TCPSite(runner, "127.0.0.1", settings.port)
     await site.start()
     return BotServer(runner, f"http://127.0.0.1:{settings.port}", aiohttp.ClientSession())
+
+
+def with_graph(settings: Settings, fake: FakeGraph, catalog_app_id: str = "") -> Settings:
+    """The settings with Microsoft Graph on against a fake Graph (start the bot with
+    ``graph_credential=fake.credential``); ``catalog_app_id`` allows installing the app."""
+    return replace(
+        settings,
+        graph_enabled=True,
+        graph_tenant_id=settings.graph_tenant_id or "00000000-0000-0000-0000-0000000000aa",
+        graph_client_id=settings.graph_client_id or "00000000-0000-0000-0000-0000000000b0",
+        graph_client_secret=settings.graph_client_secret or "not-used-with-a-test-credential",
+        graph_base_url=fake.url,
+        teams_app_catalog_id=catalog_app_id,
+    )
 
 
 async def stop_bot(server: BotServer) -> None:
