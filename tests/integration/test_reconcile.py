@@ -352,9 +352,11 @@ async def test_the_report_suggests_and_only_the_instructor_changes_the_record(
         assert text(FI, "reconcile.open") in dump(form)
         assert await statutory(world) == before
 
-        # hostile taps: a client with the same data, another group's person, a made-up one
+        # hostile taps: a client with the same data, the coordinator (who sees the list but
+        # corrects nothing), someone with no suggestion, a made-up person, a bad id
         for who, data, conv in (
             (JOINED, {"rollcall": str(rc), "person": str(ids[JOINED.name])}, world.room.conv),
+            (KAISA, {"rollcall": str(rc), "person": str(ids[JOINED.name])}, Conv.personal()),
             (MAIJA, {"rollcall": str(rc), "person": str(ids[STAYED.name])}, private),
             (MAIJA, {"rollcall": str(rc), "person": "999999"}, private),
             (MAIJA, {"rollcall": "x", "person": str(ids[JOINED.name])}, private),
