@@ -189,7 +189,7 @@ class MeetingDay:
 
     group_id: int
     day: date
-    ended_at: datetime
+    ended_at: datetime | None = None  # None: Teams said it started, not yet that it ended
     organizer_id: str | None = None
     graph_id: str | None = None
     next_poll_at: datetime | None = None  # None: no more polls
@@ -213,6 +213,10 @@ class GraphAttendanceStore(Protocol):
     """Storage of the meetings' Graph ids, the poll state and the copies of the records."""
 
     async def meeting_day(self, group_id: int, day: date) -> MeetingDay | None: ...
+
+    async def started(self, group_id: int, day: date, ref: MeetingRef) -> None:
+        """Remember the day's meeting's Graph id when it starts (no polls yet)."""
+        ...
 
     async def ended(self, meeting: MeetingDay) -> MeetingDay:
         """Store a meeting's end (a second end the same day moves the polls later) and
@@ -309,6 +313,24 @@ class ReconcileService:
     def now(self) -> datetime:
         return self._clock()
 
+    # --- the meeting started: its Graph id, while Teams surely knows the meeting ------------
+
+    async def meeting_started(self, group_id: int) -> MeetingRef | None:
+        """Teams says the group's meeting started: remember its Graph id (Teams' details call
+        only; nothing is asked of Graph within the turn)."""
+        if self._graph is None:
+            return None
+        group = await self._groups.group_by_id(group_id)
+        if group is None:
+            return None
+        details = await self._details_of(group_id)
+        if details is None or not details.organizer_id or not details.graph_id:
+            return None
+        ref = MeetingRef(details.organizer_id, details.graph_id)
+        day = self.now().astimezone(ZoneInfo(group.timezone)).date()
+        await self._store.started(group_id, day, ref)
+        return ref
+
     # --- the meeting ended: remember it, find its Graph id, plan the polls -----------------
 
     async def meeting_ended(self, group_id: int) -> MeetingDay | None:
@@ -378,6 +400,8 @@ class ReconcileService:
         group = await self._groups.group_by_id(meeting.group_id)
         if group is None:
             await self._store.claim(meeting, None)
+            return False
+        if meeting.ended_at is None:  # not due without an end; never polled
             return False
         times = poll_times(meeting.ended_at, ZoneInfo(group.timezone))
         number = meeting.polls_done + 1
@@ -450,7 +474,7 @@ class ReconcileService:
         if self._graph is None or group.id is None:
             return None
         meeting = await self._store.meeting_day(group.id, day)
-        if meeting is None:
+        if meeting is None or meeting.ended_at is None:
             return None
         zone = group.timezone
         if meeting.fetched_at is not None:

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.graph import AttendeeRecord, Interval, MeetingRef
 from domain.reconcile import Copied, MeetingDay, Problem
-from store.db import Database
+from store.db import Database, insert_ignoring
 from store.tables import Base, PersonRow, UtcDateTime
 
 _CHUNK = 500
@@ -40,7 +40,8 @@ class GraphMeetingRow(Base):
         ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True
     )
     day: Mapped[date] = mapped_column(Date, primary_key=True)
-    ended_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # None: Teams said the meeting started, not yet that it ended
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     organizer_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     graph_id: Mapped[str | None] = mapped_column(String(1000), nullable=True)
     next_poll_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True, index=True)
@@ -178,13 +179,36 @@ class SqlGraphAttendance:
                 )
                 s.add(row)
             else:
-                row.ended_at = max(row.ended_at, meeting.ended_at)
+                ends = [t for t in (row.ended_at, meeting.ended_at) if t is not None]
+                row.ended_at = max(ends) if ends else None
                 row.next_poll_at = meeting.next_poll_at
                 row.polls_done = 0
                 row.problem = None
                 row.status = None
             await s.flush()
             return _meeting(row)
+
+    async def started(self, group_id: int, day: date, ref: MeetingRef) -> None:
+        """A row for the day's meeting with its Graph id (kept as it is if there is one)."""
+        async with self._db.write() as s:
+            await s.execute(
+                insert_ignoring(GraphMeetingRow, "group_id", "day").values(
+                    group_id=group_id,
+                    day=day,
+                    organizer_id=ref.organizer_id,
+                    graph_id=ref.graph_id,
+                    polls_done=0,
+                )
+            )
+            await s.execute(
+                update(GraphMeetingRow)
+                .where(
+                    GraphMeetingRow.group_id == group_id,
+                    GraphMeetingRow.day == day,
+                    GraphMeetingRow.graph_id.is_(None),
+                )
+                .values(organizer_id=ref.organizer_id, graph_id=ref.graph_id)
+            )
 
     async def due(self, now: datetime) -> list[MeetingDay]:
         async with self._db.read() as s:

@@ -16,7 +16,8 @@ POLL_SECONDS = 60
 
 
 def build(kit: Kit) -> Iterable[object]:
-    """The reconciliation service; the meeting's end plans the polls, a job does them."""
+    """The reconciliation service; the meeting's start finds its Graph id, its end plans the
+    polls, a job does them."""
     store = kit.store
     agenda = kit.need(AgendaService)
     meetings = kit.meetings if isinstance(kit.meetings, MeetingDetailsSource) else None
@@ -43,9 +44,13 @@ def build(kit: Kit) -> Iterable[object]:
         clock=kit.clock,
     )
 
+    async def meeting_started(group_id: int) -> None:
+        await service.meeting_started(group_id)
+
     async def meeting_ended(group_id: int) -> None:
         await service.meeting_ended(group_id)
 
+    kit.hooks.on_meeting_started(meeting_started)
     kit.hooks.on_meeting_ended(meeting_ended)
     if kit.graph is not None:
         kit.hooks.every(POLL_JOB, POLL_SECONDS, service.poll_due)

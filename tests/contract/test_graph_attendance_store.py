@@ -145,3 +145,24 @@ async def test_migration_0013_matches_the_tables_and_goes_down_and_up(database_u
             assert await conn.run_sync(_diff) == []
     finally:
         await engine.dispose()
+
+
+async def test_the_graph_id_seen_at_the_start_is_kept_for_the_end(store: Store) -> None:
+    gid = await _group_id(store)
+    await store.graph_attendance.started(gid, DAY, MeetingRef("org-1", "first"))
+    await store.graph_attendance.started(gid, DAY, MeetingRef("org-2", "second"))  # kept as is
+    started = await store.graph_attendance.meeting_day(gid, DAY)
+    assert started is not None
+    assert (started.ref, started.ended_at, started.next_poll_at) == (
+        MeetingRef("org-1", "first"),
+        None,
+        None,
+    )
+    assert await store.graph_attendance.due(ENDED + timedelta(days=1)) == []
+    first = ENDED + timedelta(minutes=10)
+    ended = await store.graph_attendance.ended(MeetingDay(gid, DAY, ENDED, next_poll_at=first))
+    assert (ended.ref, ended.ended_at, ended.next_poll_at) == (
+        MeetingRef("org-1", "first"),
+        ENDED,
+        first,
+    )

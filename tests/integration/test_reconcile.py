@@ -38,7 +38,7 @@ from domain.org import Language
 from domain.plans import ItemKind, Plan, PlanItem
 from domain.rollcall.model import Status
 from store.graph_attendance import GraphMeetingRow
-from tests.fakes.activities import Conv, User, meeting_end, message
+from tests.fakes.activities import Conv, User, meeting_end, meeting_start, message
 from tests.fakes.connector import FakeConnector
 from tests.fakes.graph import FakeGraph, attendance_record
 from tests.integration.harness import BotServer, free_port, start_bot, stop_bot
@@ -535,3 +535,33 @@ async def test_without_the_graph_id_the_meeting_is_found_through_graph(
             assert any(p.endswith(f"/chats/{world.room.conv.id}") for p in asked), asked
         _, card = await attendance_card(world.room)
         assert suggestion_line("reconcile.joined", JOINED, minutes=165) in dump(card)
+
+
+async def test_the_graph_id_seen_at_the_meetings_start_serves_its_end(
+    database_url: str, tmp_path: Path, connector: FakeConnector
+) -> None:
+    """Teams gave the Graph id when the meeting started; at its end the details lack it: the
+    start's id is used and Graph is asked for nothing but the report."""
+    async with make_world(database_url, tmp_path, connector) as world:
+        world.clock.set(at(8, 55))
+        status, _ = await world.bot.post(
+            meeting_start(
+                conversation=world.room.conv, sender=MAIJA, service_url=world.connector.url
+            )
+        )
+        assert status in (200, 201)
+        await drained(world.bot)
+        row = await meeting_row(world)
+        assert row is not None
+        assert (row.graph_id, row.ended_at, row.next_poll_at) == (GRAPH_ID, None, None)
+        # nothing to say of a meeting that has not ended
+        assert text(FI, "reconcile.heading") not in await digest_words(world)
+        await held_day(world)
+        meeting_id = world.room.conv.meeting_id
+        assert meeting_id is not None
+        connector.set_meeting(meeting_id, join_url=JOIN_URL, organizer={"aadObjectId": ORGANIZER})
+        await meeting_ends(world, at(12))
+        teams_report(world, others=0)
+        row = await poll_at(world, at(12, 11))
+        assert (row.graph_id, row.problem) == (GRAPH_ID, None) and row.fetched_at is not None
+        assert all("/attendanceReports" in r.path for r in world.graph.requests)

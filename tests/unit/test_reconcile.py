@@ -155,3 +155,21 @@ def test_polls_come_ten_minutes_and_an_hour_after_the_end_and_the_next_morning()
     times = poll_times(late, zone)
     assert times[0] < times[1] < times[2]
     assert times[2] == datetime(2026, 12, 8, 8, 0, tzinfo=zone)
+
+
+async def test_a_meeting_start_listener_that_fails_does_not_stop_the_others() -> None:
+    from domain.hooks import Hooks
+
+    told: list[int] = []
+
+    async def broken(group_id: int) -> None:
+        raise RuntimeError("no")
+
+    async def listener(group_id: int) -> None:
+        told.append(group_id)
+
+    hooks = Hooks()
+    hooks.on_meeting_started(broken)
+    hooks.on_meeting_started(listener)
+    await hooks.meeting_started(7)
+    assert told == [7]

@@ -21,7 +21,7 @@ def upgrade() -> None:
         "graph_meetings",
         sa.Column("group_id", sa.Integer(), nullable=False),
         sa.Column("day", sa.Date(), nullable=False),
-        sa.Column("ended_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("organizer_id", sa.String(length=64), nullable=True),
         sa.Column("graph_id", sa.String(length=1000), nullable=True),
         sa.Column("next_poll_at", sa.DateTime(timezone=True), nullable=True),
