@@ -79,6 +79,8 @@ class Settings:
     retain_digest_days: int = 90
     # the nightly purge, local time in Europe/Helsinki
     purge_time: str = "03:00"
+    # Teams' attendance report: someone checked in but in the meeting less than this is shown
+    graph_short_stay_minutes: int = 20
 
     @property
     def base_url(self) -> str:
@@ -159,6 +161,8 @@ class Settings:
                 "GRAPH_CLIENT_ID, GRAPH_CLIENT_SECRET (or MicrosoftAppTenantId, MicrosoftAppId, "
                 "MicrosoftAppPassword)"
             )
+        if self.graph_short_stay_minutes < 1:
+            raise SettingsError("GRAPH_SHORT_STAY_MINUTES must be 1 or more")
         if not self.graph_base_url.startswith(("https://", "http://127.0.0.1", "http://[::1]")):
             raise SettingsError(f"GRAPH_BASE_URL must be https, not {self.graph_base_url!r}")
         retain = {
@@ -243,6 +247,7 @@ def load_settings(
             "retain_export_link_days": int(env.get("RETAIN_EXPORT_LINK_DAYS") or "1"),
             "retain_digest_days": int(env.get("RETAIN_DIGEST_DAYS") or "90"),
         }
+        short_stay = int(env.get("GRAPH_SHORT_STAY_MINUTES") or "20")
     except ValueError as exc:
         raise SettingsError(f"numeric settings must be whole numbers: {exc}") from exc
     try:
@@ -295,6 +300,7 @@ def load_settings(
         retain_outbox_days=retain["retain_outbox_days"],
         retain_export_link_days=retain["retain_export_link_days"],
         retain_digest_days=retain["retain_digest_days"],
+        graph_short_stay_minutes=short_stay,
     )
     if overrides:
         from dataclasses import replace

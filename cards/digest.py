@@ -16,6 +16,7 @@ from typing import Any
 from cards.common import Card, card, execute, heading, paragraph, small, strong
 from cards.feedback import distribution
 from cards.payload import CardAction
+from cards.reconcile import digest_section
 from domain.digest.model import (
     Counts,
     DayView,
@@ -214,6 +215,7 @@ class DigestCardRenderer:
         body.extend(self._feedback(view, cap))
         body.extend(self._help(view))
         body.extend(self._delivery(view))
+        body.extend(digest_section(language, view.graph, cap))
         body.extend(self._flags(view, cap))
         return _finish(body)
 

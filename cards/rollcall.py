@@ -7,15 +7,18 @@ clients only ever see the count and, after tapping, their own status.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from cards.common import Card, card, execute, heading, paragraph, small, strong, styled
 from cards.payload import CardAction
+from cards.reconcile import attendance_section
 from domain.i18n import clock as clock  # times and dates are formatted in one place
 from domain.i18n import date_text as day_text
 from domain.i18n import text
 from domain.org import Language
+from domain.reconcile import Suggestion
 from domain.rollcall.model import MAX_NOTE, CallState, Mark, Reason, RollCall, Status
 from domain.rollcall.views import (
     AttendanceView,
@@ -257,9 +260,24 @@ class RollCallCardRenderer:
         speak = " ".join(b["text"] for b in body if "text" in b)
         return self._with_refresh(card(body, actions=actions, speak=speak), shared)
 
-    def attendance(self, view: AttendanceView, roll_call: RollCall | None) -> Card:
-        """The day's attendance list; instructors change statuses with one choice per person."""
+    def attendance(
+        self,
+        view: AttendanceView,
+        roll_call: RollCall | None,
+        suggestions: Sequence[Suggestion] = (),
+        *,
+        preset: Mapping[int, str] | None = None,
+        note: str | None = None,
+        said: str | None = None,
+    ) -> Card:
+        """The day's attendance list; instructors change statuses with one choice per person.
+
+        suggestions: what Teams' attendance report says differently (each with a button that
+        opens the correction); preset and note: a correction opened from one, chosen and
+        explained already but not saved (said: what to do now).
+        """
         language = view.language
+        preset = preset or {}
         zone = view.zone
         body: list[Element] = [
             heading(
@@ -296,6 +314,9 @@ class RollCallCardRenderer:
                     )
                 )
             )
+        if said:
+            body.append(strong(said))
+        body.extend(attendance_section(language, suggestions, roll_call, editable, zone))
         full = on_the_way = 0
         for line in view.people:
             record = line.record
@@ -322,6 +343,7 @@ class RollCallCardRenderer:
                     if mark is not None
                     else ""
                 )
+                current = preset.get(line.person.id or 0, current)
                 body.append(
                     {
                         "type": "Input.ChoiceSet",
@@ -347,16 +369,17 @@ class RollCallCardRenderer:
                 strong(text(language, "attendance.on_the_way_days", n=on_the_way, total=total))
             )
         if editable:
-            body.append(
-                {
-                    "type": "Input.Text",
-                    "id": NOTE_INPUT,
-                    "label": text(language, "attendance.reason_label"),
-                    "placeholder": text(language, "attendance.reason_placeholder"),
-                    "maxLength": MAX_NOTE,
-                    "isMultiline": False,
-                }
-            )
+            reason: Element = {
+                "type": "Input.Text",
+                "id": NOTE_INPUT,
+                "label": text(language, "attendance.reason_label"),
+                "placeholder": text(language, "attendance.reason_placeholder"),
+                "maxLength": MAX_NOTE,
+                "isMultiline": False,
+            }
+            if note:
+                reason["value"] = note[:MAX_NOTE]
+            body.append(reason)
         actions: list[Element] = []
         if editable and roll_call is not None:
             actions.append(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from cards.payload import CardAction, row_id
@@ -31,6 +32,7 @@ from domain.errors import DomainError, NotAllowed, NotFound
 from domain.i18n import text
 from domain.org import Group, Role
 from domain.reach import NotReached, names_with_reasons
+from domain.reconcile import ReconcileService, Suggestion
 from domain.rollcall.model import Reason, RollCall, Status
 from domain.rollcall.service import RollCallService
 from domain.rollcall.views import ClientView
@@ -355,6 +357,12 @@ async def check_in(ctx: Context, typed: str) -> Outcome | None:
 # --- the attendance list -----------------------------------------------------------------
 
 
+async def suggestions(ctx: Context, group: Group, day: date) -> tuple[Suggestion, ...]:
+    """What Teams' attendance report suggests for the day (nothing without it)."""
+    reconcile = ctx.services.find(ReconcileService)
+    return await reconcile.suggestions(group, day) if reconcile is not None else ()
+
+
 async def attendance(ctx: Context, argument: str) -> Outcome:
     """`attendance` / `läsnäolo` / `närvaro`: today's list, privately, for staff."""
     service = _service(ctx)
@@ -362,7 +370,7 @@ async def attendance(ctx: Context, argument: str) -> Outcome:
     # the list is the asker's own (sent to their 1:1 chat from a group chat): their language
     view = await service.attendance(ctx.actor, group, ctx.personal_language)
     latest = view.roll_calls[-1] if view.roll_calls else None
-    card = _cards(ctx).attendance(view, latest)
+    card = _cards(ctx).attendance(view, latest, await suggestions(ctx, group, view.day))
     if not ctx.conversation.kind.is_group:
         return Outcome(replies=[Reply(card=card)])
     asked = ctx.turn.activity_id or service.now().isoformat()
@@ -390,7 +398,7 @@ async def show(ctx: Context, action: CardAction) -> Outcome:
     """Another roll call of the day on the attendance list (or back from the history)."""
     roll_call, group = await _roll_call(ctx, action)
     view = await _service(ctx).attendance(ctx.actor, group, ctx.language, roll_call.day)
-    card = _cards(ctx).attendance(view, roll_call)
+    card = _cards(ctx).attendance(view, roll_call, await suggestions(ctx, group, view.day))
     return card_in_place(ctx.turn, card)
 
 
@@ -400,6 +408,20 @@ async def history(ctx: Context, action: CardAction) -> Outcome:
     view = await _service(ctx).attendance(ctx.actor, group, ctx.language, roll_call.day)
     card = _cards(ctx).history(view, roll_call)
     return card_in_place(ctx.turn, card)
+
+
+async def _left_by_report(
+    ctx: Context, group: Group, roll_call: RollCall, person_id: int
+) -> datetime | None:
+    """When Teams' attendance report saw the person leave, if it suggests they left early
+    (read from the stored report, never from the card)."""
+    reconcile = ctx.services.find(ReconcileService)
+    if reconcile is None:
+        return None
+    found = await reconcile.suggestion_for(group, roll_call.day, person_id)
+    if found is None or found.suggested is not Status.LEFT_EARLY:
+        return None
+    return found.left_at
 
 
 async def save(ctx: Context, action: CardAction) -> Outcome:
@@ -446,10 +468,15 @@ async def save(ctx: Context, action: CardAction) -> Outcome:
         if await service.undo_checkout(ctx.actor, roll_call, group, person_id, status, note):
             changed += 1
     for person_id, status, reason in set_to:
-        if await service.correct(ctx.actor, roll_call, group, person_id, status, reason, note):
+        left_at = None
+        if status is Status.LEFT_EARLY:
+            left_at = await _left_by_report(ctx, group, roll_call, person_id)
+        if await service.correct(
+            ctx.actor, roll_call, group, person_id, status, reason, note, left_at=left_at
+        ):
             changed += 1
     view = await service.attendance(ctx.actor, group, ctx.language, roll_call.day)
-    card = _cards(ctx).attendance(view, roll_call)
+    card = _cards(ctx).attendance(view, roll_call, await suggestions(ctx, group, view.day))
     said = ctx.t("attendance.saved", count=changed) if changed else ctx.t("attendance.saved.none")
     return _say(said, card_update=card)
 

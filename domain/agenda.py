@@ -450,9 +450,11 @@ class AgendaService:
             return None
         group = await self.group_of(conversation)
         day = await self.today(group)
-        if day is None or day.status is not d.DayStatus.PLANNED:
-            return day
-        return await self._change(group, Change.START, 0)
+        if day is not None and day.status is d.DayStatus.PLANNED:
+            day = await self._change(group, Change.START, 0)
+        assert group.id is not None
+        await self._hooks.meeting_started(group.id)
+        return day
 
     async def meeting_ended(self, conversation: Conversation) -> d.GroupDay | None:
         """Teams says the meeting ended: today's running or paused day closes."""

@@ -3,8 +3,8 @@ periodic jobs.
 
 A feature fills in one Hooks object at start-up (its own `register` function); the outbox worker
 draws through `draw`, the agenda announces each plan item that starts through `item_started`,
-each changed day through `day_changed` and each ended meeting through `meeting_ended`, and the
-leader runs the `periodic` jobs.
+each changed day through `day_changed`, each started and ended meeting through
+`meeting_started` and `meeting_ended`, and the leader runs the `periodic` jobs.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ ItemListener = Callable[[GroupDay], Awaitable[None]]
 DayListener = Callable[[int], Awaitable[None]]
 """Told that a day (by id) changed."""
 MeetingListener = Callable[[int], Awaitable[None]]
-"""Told that the meeting of a group (by id) ended."""
+"""Told that the meeting of a group (by id) started, or ended."""
 Job = Callable[[], Awaitable[Any]]
 
 
@@ -50,6 +50,7 @@ class Hooks:
         self._listeners: dict[ItemKind, list[ItemListener]] = {}
         self._day_listeners: list[DayListener] = []
         self._meeting_listeners: list[MeetingListener] = []
+        self._start_listeners: list[MeetingListener] = []
         self._periodic: dict[str, Periodic] = {}
 
     def add_drawer(self, kind: str, drawer: Drawer) -> None:
@@ -92,6 +93,19 @@ class Hooks:
         """Tell every day listener (a failure propagates: the change must be seen)."""
         for listener in self._day_listeners:
             await listener(day_id)
+
+    def on_meeting_started(self, listener: MeetingListener) -> None:
+        """Call listener with a group's id whenever Teams says its meeting started."""
+        self._start_listeners.append(listener)
+
+    async def meeting_started(self, group_id: int) -> None:
+        """Tell every start listener; one that fails is logged and does not stop the rest."""
+        for listener in self._start_listeners:
+            try:
+                await listener(group_id)
+            except Exception:
+                name = getattr(listener, "__qualname__", repr(listener))
+                log.exception("group %s: %s failed on the meeting's start", group_id, name)
 
     def on_meeting_ended(self, listener: MeetingListener) -> None:
         """Call listener with a group's id whenever Teams says its meeting ended."""

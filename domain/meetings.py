@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from domain.model import Conversation
 
@@ -30,6 +30,25 @@ class MeetingRoles(Protocol):
     async def role_of(self, conversation: Conversation, aad_object_id: str) -> MeetingRole | None:
         """The person's role; None when the conversation is not a meeting, the person is not
         in it, Teams refuses or does not answer in time (never raises for those)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingDetails:
+    """What the meeting-details call (GET /v1/meetings/{id}) says that Graph needs."""
+
+    graph_id: str | None  # details.msGraphResourceId: the meeting's id for Graph
+    organizer_id: str | None  # organizer.aadObjectId
+    join_url: str | None  # details.joinUrl
+
+
+@runtime_checkable
+class MeetingDetailsSource(Protocol):
+    """Looks up the meeting behind a conversation."""
+
+    async def details(self, conversation: Conversation) -> MeetingDetails | None:
+        """The meeting's details; None when the conversation is not a meeting, Teams refuses
+        or does not answer in time (never raises for those)."""
         ...
 
 

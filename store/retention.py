@@ -242,6 +242,12 @@ REGISTRY: dict[str, Rule] = {
     "digest_sent": Rule(
         DataType.DIGEST, older("sent_at", DataType.DIGEST), "sent_at", {"person_id": A}
     ),
+    # Teams' attendance reports: the copy goes with the client's attendance, the meeting's
+    # poll state (a group day's, naming its organizer) after the audit log's time
+    "graph_attendance": Rule(
+        ATTENDANCE, as_attendance_by_aad("aad_object_id", "day"), "fetched_at", aad="aad_object_id"
+    ),
+    "graph_meetings": Rule(ATTENDANCE, older("day", DataType.AUDIT), "day", aad="organizer_id"),
 }
 
 _ROUNDS = Base.metadata.tables["feedback_rounds"]
@@ -531,6 +537,21 @@ class SqlRetention:
                         newest = (await s.execute(select(func.max(t.c.at)).where(other))).scalar()
                         until[name] = _later(
                             until.get(name, date.min), self._audit_until(_when(newest))
+                        )
+                    elif count and name == "graph_meetings":  # they organised the meetings
+                        last_day = (
+                            await s.execute(select(func.max(t.c.day)).where(other))
+                        ).scalar()
+                        until[name] = _later(
+                            until.get(name, date.min),
+                            years_after(last_day, self.limits.attendance_years)
+                            if isinstance(last_day, date)
+                            else date.min,
+                        )
+                    elif count:  # their copy of Teams' attendance report: as their attendance
+                        until[name] = _later(
+                            until.get(name, date.min),
+                            self.limits.kept_until(person.service_ended_on),
                         )
                 else:
                     result = await s.execute(delete(t).where(other))

@@ -11,6 +11,7 @@ from store.db import Database
 from store.digest import SqlDigestStore
 from store.exports import SqlExportLinks
 from store.feedback import SqlFeedbackStore
+from store.graph_attendance import SqlGraphAttendance
 from store.instance import Instance
 from store.outbox import SqlOutbox
 from store.reports import SqlReportSource
@@ -105,4 +106,5 @@ class Store:
         self.reports = SqlReportSource(db)
         self.exports = SqlExportLinks(db)
         self.digest = SqlDigestStore(db)
+        self.graph_attendance = SqlGraphAttendance(db)
         self.db = db

@@ -9,6 +9,7 @@ from bot.features import (
     digest,
     feedback,
     general,
+    reconcile,
     reports,
     retention,
     rollcall,
@@ -18,7 +19,8 @@ from bot.features.kit import Kit, Plug
 from dialogs.feature import Registry
 
 # in the order their services are built (the roll call asks the agenda when a day ends;
-# feedback asks the roll call who was present; the digest reads both)
+# feedback asks the roll call who was present; Teams' attendance report is matched with the
+# roll call; the digest reads them all)
 FEATURES: tuple[Plug, ...] = (
     general.PLUG,
     agenda.PLUG,
@@ -26,6 +28,7 @@ FEATURES: tuple[Plug, ...] = (
     rollcall.PLUG,
     feedback.PLUG,
     reports.PLUG,
+    reconcile.PLUG,
     digest.PLUG,
     retention.PLUG,
 )

@@ -10,6 +10,7 @@ from cards.digest import DigestCardRenderer
 from dialogs import digest
 from domain.digest.service import DigestConfig, DigestService
 from domain.feedback.service import FeedbackService
+from domain.reconcile import ReconcileService
 from domain.rollcall.service import RollCallService
 
 SEND_JOB = "digest:send"
@@ -19,6 +20,7 @@ SEND_SECONDS = 60
 def build(kit: Kit) -> Iterable[object]:
     """The digest service; a job sends each coordinator the day's digest once."""
     settings, store = kit.settings, kit.store
+    reconcile = kit.services.get(ReconcileService)
     service = DigestService(
         store.digest,
         store.org,
@@ -32,6 +34,7 @@ def build(kit: Kit) -> Iterable[object]:
         ),
         clock=kit.clock,
         chats=kit.chats,
+        graph_note=reconcile.note if isinstance(reconcile, ReconcileService) else None,
     )
     kit.hooks.every(SEND_JOB, SEND_SECONDS, service.send_due)
     return (service,)

@@ -1,4 +1,4 @@
-"""Meeting roles and targeted in-meeting notifications over Teams' REST API, with aiohttp.
+"""Meeting roles, details and targeted in-meeting notifications over Teams' REST API (aiohttp).
 
 botbuilder 4.17 cannot do either (teams-facts §3, §4, §11): TeamsInfo.get_meeting_participant
 asks the meeting-details URL instead of the participant's, send_meeting_notification awaits a
@@ -6,6 +6,7 @@ synchronous call, and both do blocking `requests` I/O on the event loop. So the 
 called here directly, on the conversation's serviceUrl, with the bot's outbound token:
 
     GET  {serviceUrl}/v1/meetings/{meetingId}/participants/{aadObjectId}?tenantId={tenantId}
+    GET  {serviceUrl}/v1/meetings/{meetingId}   (details: msGraphResourceId, organizer, joinUrl)
     POST {serviceUrl}/v1/meetings/{meetingId}/notification
 
 Path and query values are quoted the way botframework-connector's TeamsOperations quotes them
@@ -33,7 +34,7 @@ from bot.teams.connector import (
     json_or_none,
     retry_after_seconds,
 )
-from domain.meetings import MeetingRole, NotificationResult
+from domain.meetings import MeetingDetails, MeetingRole, NotificationResult
 from domain.model import Conversation
 from domain.outbox import SendFailed
 
@@ -103,6 +104,26 @@ def role_from_participant(body: Any) -> MeetingRole | None:
         return None
     wanted = role.strip().lower()
     return next((r for r in MeetingRole if r.value.lower() == wanted), None)
+
+
+def _text_at(body: Any, *keys: str) -> str | None:
+    for key in keys:
+        if not isinstance(body, Mapping):
+            return None
+        body = get_key(body, key)
+    return body.strip() or None if isinstance(body, str) else None
+
+
+def details_from_meeting(body: Any) -> MeetingDetails | None:
+    """details.msGraphResourceId, organizer.aadObjectId and details.joinUrl of a meeting-details
+    answer (teams-facts §3); None when it is not one."""
+    if not isinstance(body, Mapping) or not isinstance(get_key(body, "details"), Mapping):
+        return None
+    return MeetingDetails(
+        graph_id=_text_at(body, "details", "msGraphResourceId"),
+        organizer_id=_text_at(body, "organizer", "aadObjectId"),
+        join_url=_text_at(body, "details", "joinUrl"),
+    )
 
 
 def failed_recipients(body: Any) -> list[str]:
@@ -207,6 +228,33 @@ class TeamsMeetings:
             log.info("meeting role: Teams answered %s %s", status, error_code(body))
             return None
         return role_from_participant(json_or_none(text))
+
+    # ----------------------------------------------------------------- details
+
+    async def details(self, conversation: Conversation) -> MeetingDetails | None:
+        """The meeting's Graph id, organizer and join URL; None when they cannot be known."""
+        meeting_id = conversation.meeting_id
+        if not meeting_id or not conversation.service_url:
+            return None
+        url = meeting_url(conversation.service_url, meeting_id)
+        try:
+            async with asyncio.timeout(self._role_timeout):
+                headers = await self._headers()
+                async with self._http().get(URL(url, encoded=True), headers=headers) as response:
+                    text = await response.text()
+                    status = response.status
+        except TimeoutError:
+            log.info("meeting details: no answer within %g s", self._role_timeout)
+            return None
+        except Exception as exc:  # token or connection trouble: unknown
+            log.info("meeting details: lookup failed: %s", type(exc).__name__)
+            return None
+        if status != 200:
+            log.info(
+                "meeting details: Teams answered %s %s", status, error_code(json_or_none(text))
+            )
+            return None
+        return details_from_meeting(json_or_none(text))
 
     # ----------------------------------------------------------------- notifications
 

@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 
 from domain.feedback.model import Results
 from domain.org import Language
+from domain.reconcile import DayNote
 from domain.rollcall.attendance import AttendeeRole, DayAttendance
 from domain.rollcall.model import Reason, Status
 
@@ -327,6 +328,8 @@ class DayView:
     delivery: Delivery = Delivery()
     flags: tuple[Flag, ...] = ()
     trend: tuple[WeekRate, ...] = ()
+    # Teams' attendance report (None: not in use, or no meeting Teams said ended)
+    graph: DayNote | None = None
 
     @property
     def falling(self) -> bool:

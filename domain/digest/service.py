@@ -9,7 +9,7 @@ never to admins, instructors or clients.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
@@ -41,6 +41,7 @@ from domain.org import Group, Language, Person, Role, Unit
 from domain.outbox import OutboxMessage
 from domain.ports import ConversationRepository, PersonalChats
 from domain.reach import Reached, Unreachable
+from domain.reconcile import DayNote
 from domain.rollcall.attendance import AttendanceRecords, AttendeeRole
 
 log = logging.getLogger(__name__)
@@ -75,6 +76,8 @@ def digest_key(person_id: int, day: date, unit_key: str, n: int) -> str:
 
 
 GroupDay = tuple[Group, date]
+GraphNote = Callable[[Group, date], Awaitable[DayNote | None]]
+"""What Teams' attendance report says of a group day (None: nothing to say)."""
 EARLIEST = date(2000, 1, 1)  # a date asked for before this (or over a year ahead) is a typo
 AHEAD = timedelta(days=366)
 
@@ -94,6 +97,7 @@ class DigestService:
         config: DigestConfig | None = None,
         clock: Callable[[], datetime] = _utcnow,
         chats: PersonalChats | None = None,
+        graph_note: GraphNote | None = None,
     ) -> None:
         self._store = store
         self._org = org
@@ -106,6 +110,7 @@ class DigestService:
         self._clock = clock
         # coordinators the digest could not reach today, and why (each is logged once a day)
         self._unreachable: dict[tuple[int, date], Reached] = {}
+        self._graph_note = graph_note
 
     def now(self) -> datetime:
         """The service's clock (aware UTC)."""
@@ -191,6 +196,7 @@ class DigestService:
             delivery=delivery,
             flags=tuple(flags),
             trend=trend,
+            graph=await self._graph_note(group, day) if self._graph_note is not None else None,
         )
 
     async def _draw(self, days: Sequence[GroupDay], language: Language) -> list[Card]:

@@ -629,11 +629,15 @@ class RollCallService:
         status: Status,
         reason: Reason | None = None,
         note: str | None = None,
+        *,
+        left_at: datetime | None = None,
     ) -> bool:
         """An instructor sets a person's status (left early: their check-out); audited.
 
         note: why, in the instructor's words; a correction without one is refused and nothing
         is written. False when nothing changed (the same status and reason as before).
+        left_at: when they left, if known (Teams' attendance report): the check-out's time
+        instead of now, never before their latest "here" nor after now.
         """
         await self._check(actor, group, None, None)
         assert group.id is not None
@@ -648,7 +652,8 @@ class RollCallService:
         now = self.now()
         if status is Status.LEFT_EARLY:
             latest = await self._latest_here(group, roll_call.day, person_id)
-            at = max(now, latest) if latest is not None else now
+            at = min(left_at, now) if left_at is not None else now
+            at = max(at, latest) if latest is not None else at
             checkout = Checkout(group.id, roll_call.day, person_id, at)
             before = marks.get(person_id)
             change = Change(

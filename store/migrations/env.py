@@ -9,6 +9,7 @@ import store.days
 import store.digest
 import store.exports
 import store.feedback
+import store.graph_attendance
 import store.outbox
 import store.rollcall
 import store.tutorial  # noqa: F401  (the imports register the tables)

@@ -232,6 +232,49 @@ async def seed(store: Store, t0: datetime, limits: Limits) -> World:
                 expires,
                 who,
             )
+    # Teams' attendance report copies: a client's go with their attendance, a guest's (no
+    # known object id) and the meeting's poll state the day after the audit log's time
+    for offset in (timedelta(0), NEW):
+        when = t0 + offset
+        after_audit = datetime.combine(
+            years_after(when.date(), lim.attendance_years) + day, datetime.min.time(), t0.tzinfo
+        )
+        await k.add(
+            "graph_meetings",
+            {
+                "group_id": group,
+                "day": when.date(),
+                "ended_at": when,
+                "organizer_id": "33333333-3333-3333-3333-333333333333",
+                "graph_id": f"MSo-{when.date()}",
+                "polls_done": 3,
+                "fetched_at": when,
+            },
+            after_audit,
+        )
+        for who, aad, expires in (
+            ("erkki", "11111111-1111-1111-1111-111111111111", statutory_end),
+            ("jari", "22222222-2222-2222-2222-222222222222", None),
+            (None, None, after_audit),
+        ):
+            await k.add(
+                "graph_attendance",
+                {
+                    "group_id": group,
+                    "day": when.date(),
+                    "report_id": f"report-{when.date()}",
+                    "person_key": aad or f"guest-{when.date()}",
+                    "aad_object_id": aad,
+                    "email": None,
+                    "display_name": who or "Vieras",
+                    "role": "Attendee",
+                    "total_seconds": 3600,
+                    "intervals": [],
+                    "fetched_at": when,
+                },
+                expires,
+                who,
+            )
     for offset in (timedelta(0), NEW):
         when = t0 + offset
         expires_audit = datetime.combine(

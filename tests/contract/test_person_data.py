@@ -100,11 +100,13 @@ async def test_erasure_removes_what_is_not_statutory_and_says_how_long_the_rest_
         "attendance_marks": 2,
         "attendance_checkouts": 2,
         "attendance_changes": 2,
+        "graph_attendance": 2,  # his rows of Teams' attendance reports
     }
     assert erasure.until == {
         "attendance_marks": date(2036, 3, 2),
         "attendance_checkouts": date(2036, 3, 2),
         "attendance_changes": date(2036, 3, 2),
+        "graph_attendance": date(2036, 3, 2),
     }
     assert not erasure.pseudonymised
     assert erasure.forgotten == {"group_days": 1}  # his "I'm back" tap

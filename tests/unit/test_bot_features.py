@@ -20,6 +20,7 @@ from domain.model import Conversation
 from domain.org import Person
 from domain.outbox import OutboxMessage
 from domain.reach import Reached, Unreachable
+from domain.reconcile import ReconcileService
 from domain.reports.downloads import ExportLinks
 from domain.reports.service import ReportService
 from domain.rollcall.service import RollCallService
@@ -70,6 +71,7 @@ async def test_building_the_features_gives_each_service_once_by_type(kit: Kit) -
         ExportLinks,
         ReportService,
         Downloads,
+        ReconcileService,
         DigestService,
         NightlyPurge,
     }

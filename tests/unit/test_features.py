@@ -59,6 +59,7 @@ def test_the_features_merge_without_a_clash() -> None:
         "rollcall",
         "feedback",
         "reports",
+        "reconcile",
         "digest",
         "retention",
     }

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014"
-down_revision = "0012"
+down_revision: str | None = "0013"
 branch_labels = None
 depends_on = None
 
