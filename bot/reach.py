@@ -10,6 +10,7 @@ chat and sends there. Each installation is audited ("app.installed", subject the
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -62,6 +63,10 @@ class InstallingChats:
         self._catalog_id = catalog_id
         self._clock = clock
         self._paused: tuple[float, GraphProblem] | None = None
+        # until an installation has worked, one runs at a time: when Graph refuses (no
+        # permission, throttled) it refuses everyone, and one attempt is enough to know
+        self._proven = False
+        self._probe = asyncio.Lock()
 
     async def open(self, person: Person, via: Conversation) -> Conversation | None:
         """The person's 1:1 chat (installing the app for them when needed), or None."""
@@ -86,6 +91,14 @@ class InstallingChats:
                 person.id,
             )
             return Reached(None, Unreachable.NOT_CONFIGURED)
+        if not self._proven:
+            async with self._probe:
+                if not self._proven:
+                    return await self._install(person, via, user)
+        return await self._install(person, via, user)
+
+    async def _install(self, person: Person, via: Conversation, user: str) -> Reached:
+        """Install the app for the person and remember the chat Graph names, or say why not."""
         paused = self._pause()
         if paused is not None:
             return Reached(None, Unreachable.INSTALL_FAILED, paused)
@@ -101,7 +114,9 @@ class InstallingChats:
             pause = PAUSE_SECONDS.get(exc.problem)
             if pause is not None:
                 self._paused = (self._clock() + pause, exc.problem)
+                self._proven = False
             return Reached(None, Unreachable.INSTALL_FAILED, exc.problem)
+        self._proven = True
         conversation = await self._teams.adopt(person, via, installed.chat_id)
         await self._audit(
             "app.installed",

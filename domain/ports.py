@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -119,6 +122,54 @@ async def reach_person(
     if via is None:  # no conversation of theirs to open one through
         return Reached(None, Unreachable.NO_TEAMS_ID)
     return await chats.reach(person, via)
+
+
+# reaching people happens during a turn, which Teams waits for only seconds: several at a time
+# (opening a chat is a round trip to Teams, installing the app three to Graph), and whoever is
+# not reached in time is told as "no answer" while their chat is still being made
+REACH_AT_ONCE = 8
+REACH_WITHIN_SECONDS = 8.0
+
+_log = logging.getLogger(__name__)
+_still_reaching: set[asyncio.Task[Reached]] = set()
+
+
+def _finished(task: asyncio.Task[Reached]) -> None:
+    _still_reaching.discard(task)
+    if not task.cancelled() and task.exception() is not None:
+        _log.warning("reaching a person late failed: %s", type(task.exception()).__name__)
+
+
+async def reach_all(
+    conversations: ConversationRepository,
+    chats: PersonalChats,
+    people: Sequence[Person],
+    via: Conversation | None,
+    *,
+    at_once: int = REACH_AT_ONCE,
+    within: float = REACH_WITHIN_SECONDS,
+) -> list[Reached]:
+    """reach_person for each of people (in their order), at_once at a time.
+
+    Those not reached within `within` seconds come back as NO_ANSWER; their attempt goes on
+    (a chat opened or an app installed late is remembered, and the next message finds it).
+    """
+    gate = asyncio.Semaphore(at_once)
+
+    async def one(person: Person) -> Reached:
+        async with gate:
+            return await reach_person(conversations, chats, person, via)
+
+    tasks = [asyncio.ensure_future(one(person)) for person in people]
+    if not tasks:
+        return []
+    _, pending = await asyncio.wait(tasks, timeout=within)
+    for task in pending:
+        _still_reaching.add(task)
+        task.add_done_callback(_finished)
+    return [
+        Reached(None, Unreachable.NO_ANSWER) if task in pending else task.result() for task in tasks
+    ]
 
 
 async def personal_chat(

@@ -50,7 +50,7 @@ from domain.ports import (
     People,
     PersonalChats,
     personal_chat,
-    reach_person,
+    reach_all,
 )
 from domain.reach import NotReached
 from domain.rollcall.attendance import AttendanceRecords
@@ -287,13 +287,17 @@ class FeedbackService:
         asked_before = await self._store.asked(round_.id)
         prompts: list[tuple[int, OutboxMessage]] = []
         unreachable: list[NotReached] = []
+        to_ask: list[Person] = []
         for person_id in present:
             if person_id in asked_before:
                 continue
             person = await self._people.person_by_id(person_id)
-            if person is None:
-                continue
-            reached = await reach_person(self._conversations, self._chats, person, conversation)
+            if person is not None:
+                to_ask.append(person)
+        everyone = await reach_all(self._conversations, self._chats, to_ask, conversation)
+        for person, reached in zip(to_ask, everyone, strict=True):
+            assert person.id is not None
+            person_id = person.id
             chat = reached.conversation
             if chat is None:
                 unreachable.append(NotReached.of(person.name, reached))

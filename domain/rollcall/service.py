@@ -19,7 +19,13 @@ from domain.meetings import MeetingRole, MeetingRoles
 from domain.model import Actor, Conversation, ConversationKind
 from domain.org import Group, Language, Person, Role
 from domain.outbox import Outbox, OutboxMessage
-from domain.ports import ConversationRepository, People, PersonalChats, reach_person
+from domain.ports import (
+    ConversationRepository,
+    People,
+    PersonalChats,
+    reach_all,
+    reach_person,
+)
 from domain.reach import NotReached, Reached
 from domain.rollcall import messages
 from domain.rollcall.attendance import AttendanceRecords, AttendeeRole
@@ -569,9 +575,9 @@ class RollCallService:
         shared = await self.shared(roll_call, group)
         sent = already = 0
         unreachable: list[NotReached] = []
-        for person in missing:
+        everyone = await reach_all(self._conversations, self._chats, missing, via)
+        for person, reached in zip(missing, everyone, strict=True):
             assert person.id is not None
-            reached = await self.reach(person, via)
             chat = reached.conversation
             if chat is None:
                 unreachable.append(NotReached.of(person.name, reached))

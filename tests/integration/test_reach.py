@@ -421,3 +421,28 @@ async def test_admins_see_which_coordinators_the_digest_cannot_reach(
     finally:
         await engine.dispose()
     assert not any(line.startswith("coordinators") for line in await counts())
+
+
+async def test_a_slow_graph_still_lets_the_reminder_answer_in_time_for_a_whole_group(
+    database_url: str, tmp_path: Path, graph: FakeGraph
+) -> None:
+    # nobody has the app and every installation takes 0.6 s: one after another, reaching the 30
+    # clients would take 18 s or more, longer than Teams waits for an answer
+    graph.stall_next(INSTALLS, 0.6, times=None)
+    async with graph_room(database_url, tmp_path, graph) as room:
+        await open_roll_call(room)
+
+        started = asyncio.get_running_loop().time()
+        answers = await room.say(MAIJA, "muistuta puuttuvia")
+        took = asyncio.get_running_loop().time() - started
+        await drained(room.bot)
+
+        assert [a.json.get("text") for a in answers] == [
+            text(FI, "rollcall.reminded", count=len(CLIENTS), already=0)
+        ]
+        assert took < 8, f"the reminder took {took:.1f} s"
+        for client in CLIENTS:
+            chat = graph.installed(str(client.aad_object_id))
+            assert chat is not None, f"the app was not installed for {client.name}"
+            assert len(cards_in(room.connector, chat)) == 1, client.name
+        assert len(await installed_audit(room)) == len(CLIENTS)
