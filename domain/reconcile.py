@@ -110,13 +110,26 @@ def last_left(records: Sequence[AttendeeRecord]) -> datetime | None:
 
 
 def by_person(
-    records: Sequence[AttendeeRecord], aad_of: Mapping[int, str]
+    records: Sequence[AttendeeRecord],
+    aad_of: Mapping[int, str],
+    upn_of: Mapping[int, str] | None = None,
 ) -> dict[int, list[AttendeeRecord]]:
-    """Records matched to people by Entra object id (case-insensitive); others are dropped."""
+    """Records matched to people by Entra object id (case-insensitive); others are dropped.
+
+    A person whose object id is not known (the organisation file gave only their UPN, and they
+    have not written to the bot) is matched by the record's e-mail address against their UPN,
+    unless the record's object id is someone else's.
+    """
     person_of = {aad.lower(): pid for pid, aad in aad_of.items() if aad}
+    by_upn = {
+        upn.lower(): pid for pid, upn in (upn_of or {}).items() if upn and not aad_of.get(pid)
+    }
     found: dict[int, list[AttendeeRecord]] = {}
     for record in records:
-        pid = person_of.get((record.aad_object_id or "").lower())
+        aad = (record.aad_object_id or "").lower()
+        pid = person_of.get(aad)
+        if pid is None and record.email:
+            pid = by_upn.get(record.email.strip().lower())
         if pid is not None:
             found.setdefault(pid, []).append(record)
     return found
@@ -128,13 +141,14 @@ def reconcile(
     records: Sequence[AttendeeRecord],
     planned_end: datetime | None,
     rules: Rules = Rules(),
+    upn_of: Mapping[int, str] | None = None,
 ) -> tuple[Suggestion, ...]:
     """The suggestions for a group's day: the day's people against Teams' records (pure).
 
     A person is checked in when the roll call has them here at some point of the day. People
     Teams did not see, and people the roll call agrees with, give nothing.
     """
-    matched = by_person(records, aad_of)
+    matched = by_person(records, aad_of, upn_of)
     found: list[Suggestion] = []
     for line in day.people:
         theirs = matched.get(line.person_id)
@@ -243,6 +257,10 @@ class GraphAttendanceStore(Protocol):
         ...
 
     async def copy(self, group_id: int, day: date) -> list[Copied]: ...
+
+    async def upns(self, person_ids: Sequence[int]) -> dict[int, str]:
+        """The UPNs of those people who have one."""
+        ...
 
     async def aad_ids(self, person_ids: Sequence[int]) -> dict[int, str]:
         """The Entra object ids of these people (those who have one)."""
@@ -458,9 +476,11 @@ class ReconcileService:
         if not copies:
             return ()
         record = await self._records.day(group, day)
-        aad = await self._store.aad_ids([line.person_id for line in record.people])
+        ids = [line.person_id for line in record.people]
+        aad = await self._store.aad_ids(ids)
+        upns = await self._store.upns(ids)
         end = await self._day_end(group, day)
-        return reconcile(record, aad, [c.record for c in copies], end, self.rules)
+        return reconcile(record, aad, [c.record for c in copies], end, self.rules, upns)
 
     async def suggestion_for(self, group: Group, day: date, person_id: int) -> Suggestion | None:
         """The person's suggestion that day, as stored data says now (not as a card says)."""

@@ -299,6 +299,20 @@ class SqlGraphAttendance:
             )
             return [Copied(r.report_id, _record(r)) for r in rows.scalars()]
 
+    async def upns(self, person_ids: Sequence[int]) -> dict[int, str]:
+        wanted = sorted(set(person_ids))
+        found: dict[int, str] = {}
+        async with self._db.read() as s:
+            for start in range(0, len(wanted), _CHUNK):
+                rows = await s.execute(
+                    select(PersonRow.id, PersonRow.upn).where(
+                        PersonRow.id.in_(wanted[start : start + _CHUNK]),
+                        PersonRow.upn.is_not(None),
+                    )
+                )
+                found.update({pid: upn for pid, upn in rows.tuples() if upn})
+        return found
+
     async def aad_ids(self, person_ids: Sequence[int]) -> dict[int, str]:
         wanted = sorted(set(person_ids))
         found: dict[int, str] = {}

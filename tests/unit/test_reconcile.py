@@ -173,3 +173,27 @@ async def test_a_meeting_start_listener_that_fails_does_not_stop_the_others() ->
     hooks.on_meeting_started(listener)
     await hooks.meeting_started(7)
     assert told == [7]
+
+
+def test_someone_known_only_by_upn_is_matched_by_the_records_email() -> None:
+    # Sari's object id is not known (the organisation file gave her UPN and she has not written
+    # to the bot); a guest using Jari's address under another object id is not Jari
+    sari = AttendeeRecord(
+        "aad-of-sari-in-entra",
+        "Sari.Heikkinen@Example.hel.fi",
+        "Sari",
+        "Attendee",
+        14_280,
+        (Interval(START, START + timedelta(minutes=238), 14_280),),
+    )
+    impostor = AttendeeRecord(
+        "aad-someone-else", "jari@example.hel.fi", "Jari?", "Attendee", 7200, ()
+    )
+    found = reconcile(
+        day(line(6, "Sari", None), line(1, "Jari", Status.ABSENT)),
+        {1: "aad-jari"},
+        [sari, impostor],
+        END,
+        upn_of={6: "sari.heikkinen@example.hel.fi", 1: "jari@example.hel.fi"},
+    )
+    assert [(s.name, s.finding, s.minutes) for s in found] == [("Sari", Finding.JOINED, 238)]
