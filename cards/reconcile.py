@@ -4,11 +4,13 @@ usual correction (the instructor still chooses, writes the reason and saves)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from cards.common import execute, small, strong
 from cards.payload import CardAction
+from domain.durations import format_duration
 from domain.i18n import clock, text
 from domain.org import Language
 from domain.reconcile import DayNote, Finding, Problem, Suggestion
@@ -35,7 +37,8 @@ def suggestion_text(language: Language, suggestion: Suggestion, zone: ZoneInfo) 
             time=clock(language, suggestion.left_at, zone),
         )
     key = "reconcile.joined" if suggestion.finding is Finding.JOINED else "reconcile.short_stay"
-    return text(language, key, name=suggestion.name, minutes=suggestion.minutes)
+    duration = format_duration(timedelta(minutes=suggestion.minutes), language)
+    return text(language, key, name=suggestion.name, duration=duration)
 
 
 def correction_note(language: Language, suggestion: Suggestion, zone: ZoneInfo) -> str:

@@ -316,8 +316,8 @@ async def test_the_report_suggests_and_only_the_instructor_changes_the_record(
         chat, card = await attendance_card(world.room)
         words = dump(card)
         assert text(FI, "reconcile.heading") in words
-        assert suggestion_line("reconcile.joined", JOINED, minutes=165) in words
-        assert suggestion_line("reconcile.short_stay", SHORT, minutes=10) in words
+        assert suggestion_line("reconcile.joined", JOINED, duration="2 h 45 min") in words
+        assert suggestion_line("reconcile.short_stay", SHORT, duration="10 min") in words
         assert (
             suggestion_line("reconcile.left_early", EARLY, time=clock(FI, at(10, 30), HELSINKI))
             in words
@@ -347,7 +347,7 @@ async def test_the_report_suggests_and_only_the_instructor_changes_the_record(
         assert note["value"] == text(
             FI,
             "reconcile.note",
-            said=suggestion_line("reconcile.joined", JOINED, minutes=165),
+            said=suggestion_line("reconcile.joined", JOINED, duration="2 h 45 min"),
         )
         assert text(FI, "reconcile.open") in dump(form)
         assert await statutory(world) == before
@@ -382,14 +382,14 @@ async def test_the_report_suggests_and_only_the_instructor_changes_the_record(
         ]
         # and the suggestion is gone from the list
         _, again = await attendance_card(world.room)
-        assert suggestion_line("reconcile.joined", JOINED, minutes=165) not in dump(again)
+        assert suggestion_line("reconcile.joined", JOINED, duration="2 h 45 min") not in dump(again)
 
         # the coordinator's digest says the rest, in the group's card
         world.clock.set(at(16, 5))
         words = await digest_words(world)
         assert text(FI, "reconcile.heading") in words
-        assert suggestion_line("reconcile.short_stay", SHORT, minutes=10) in words
-        assert suggestion_line("reconcile.joined", JOINED, minutes=165) not in words
+        assert suggestion_line("reconcile.short_stay", SHORT, duration="10 min") in words
+        assert suggestion_line("reconcile.joined", JOINED, duration="2 h 45 min") not in words
         assert "Vieras 1" not in words
 
 
@@ -534,7 +534,7 @@ async def test_without_the_graph_id_the_meeting_is_found_through_graph(
         else:
             assert any(p.endswith(f"/chats/{world.room.conv.id}") for p in asked), asked
         _, card = await attendance_card(world.room)
-        assert suggestion_line("reconcile.joined", JOINED, minutes=165) in dump(card)
+        assert suggestion_line("reconcile.joined", JOINED, duration="2 h 45 min") in dump(card)
 
 
 async def test_the_graph_id_seen_at_the_meetings_start_serves_its_end(

@@ -64,8 +64,8 @@ def test_the_attendance_list_says_each_suggestion_with_a_button_where_a_change_f
     body = attendance_section(language, SUGGESTIONS, ROLL_CALL, True, ZONE)
     words = said(body)
     assert text(language, "reconcile.heading") in words
-    assert text(language, "reconcile.joined", name="Jari", minutes=165) in words
-    assert text(language, "reconcile.short_stay", name="Maija", minutes=10) in words
+    assert text(language, "reconcile.joined", name="Jari", duration="2 h 45 min") in words
+    assert text(language, "reconcile.short_stay", name="Maija", duration="10 min") in words
     time = "10.30" if language is not Language.EN else "10:30"
     assert text(language, "reconcile.left_early", name="Liisa", time=time) in words
     buttons = [e for e in walk(body) if e.get("type") == "Action.Execute"]
