@@ -22,7 +22,7 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import InstrumentedAttribute, Mapped, mapped_column
 
 from domain.graph import AttendeeRecord, Interval, MeetingRef
 from domain.reconcile import Copied, MeetingDay, Problem
@@ -300,29 +300,23 @@ class SqlGraphAttendance:
             return [Copied(r.report_id, _record(r)) for r in rows.scalars()]
 
     async def upns(self, person_ids: Sequence[int]) -> dict[int, str]:
-        wanted = sorted(set(person_ids))
-        found: dict[int, str] = {}
-        async with self._db.read() as s:
-            for start in range(0, len(wanted), _CHUNK):
-                rows = await s.execute(
-                    select(PersonRow.id, PersonRow.upn).where(
-                        PersonRow.id.in_(wanted[start : start + _CHUNK]),
-                        PersonRow.upn.is_not(None),
-                    )
-                )
-                found.update({pid: upn for pid, upn in rows.tuples() if upn})
-        return found
+        return await self._of_people(person_ids, PersonRow.upn)
 
     async def aad_ids(self, person_ids: Sequence[int]) -> dict[int, str]:
+        return await self._of_people(person_ids, PersonRow.aad_object_id)
+
+    async def _of_people(
+        self, person_ids: Sequence[int], column: InstrumentedAttribute[str | None]
+    ) -> dict[int, str]:
+        """The column's value for each of these people who have one."""
         wanted = sorted(set(person_ids))
         found: dict[int, str] = {}
         async with self._db.read() as s:
             for start in range(0, len(wanted), _CHUNK):
                 rows = await s.execute(
-                    select(PersonRow.id, PersonRow.aad_object_id).where(
-                        PersonRow.id.in_(wanted[start : start + _CHUNK]),
-                        PersonRow.aad_object_id.is_not(None),
+                    select(PersonRow.id, column).where(
+                        PersonRow.id.in_(wanted[start : start + _CHUNK]), column.is_not(None)
                     )
                 )
-                found.update({pid: aad for pid, aad in rows.tuples() if aad})
+                found.update({pid: value for pid, value in rows.tuples() if value})
         return found
