@@ -78,6 +78,13 @@ class Scope:
             PersonRow.service_ended_on < self.limits.ended_before(self.now.date())
         )
 
+    def ended_upn(self) -> Select[Any]:
+        """The UPNs (lower case) of clients whose attendance is past its retention end today."""
+        return select(func.lower(PersonRow.upn)).where(
+            PersonRow.service_ended_on < self.limits.ended_before(self.now.date()),
+            PersonRow.upn.is_not(None),
+        )
+
     def ended_aad(self) -> Select[Any]:
         return select(PersonRow.aad_object_id).where(
             PersonRow.service_ended_on < self.limits.ended_before(self.now.date()),
@@ -130,20 +137,41 @@ def of_ended_clients(column: str = "person_id") -> Due:
     return lambda t, scope: t.c[column].in_(scope.ended_people())
 
 
-def as_attendance_by_aad(aad: str, day: str) -> Due:
-    """Copies of attendance (Teams' attendance reports) matched to people by AAD object id:
-    a client's go with their attendance; those of nobody known (a guest, say) go the audit
-    log's time after their day."""
+def as_attendance_by_aad(aad: str, day: str, email: str | None = None) -> Due:
+    """Copies of attendance (Teams' attendance reports) matched to people by AAD object id, or
+    by e-mail address against the UPN of someone whose object id the record does not name: a
+    client's go with their attendance; those of nobody known (a guest, say) go the audit log's
+    time after their day."""
     older_day = older(day, DataType.AUDIT)
 
     def due(t: Table, scope: Scope) -> ColumnElement[bool]:
         known = select(PersonRow.aad_object_id).where(PersonRow.aad_object_id.is_not(None))
+        unknown_aad = or_(t.c[aad].is_(None), t.c[aad].not_in(known))
+        if email is None:
+            return or_(t.c[aad].in_(scope.ended_aad()), and_(unknown_aad, older_day(t, scope)))
+        upns = select(func.lower(PersonRow.upn)).where(PersonRow.upn.is_not(None))
+        by_email = func.lower(t.c[email])
         return or_(
             t.c[aad].in_(scope.ended_aad()),
-            and_(or_(t.c[aad].is_(None), t.c[aad].not_in(known)), older_day(t, scope)),
+            and_(unknown_aad, by_email.in_(scope.ended_upn())),
+            and_(
+                unknown_aad,
+                or_(t.c[email].is_(None), by_email.not_in(upns)),
+                older_day(t, scope),
+            ),
         )
 
     return due
+
+
+def _email_about(column: str) -> About:
+    """Rows whose e-mail address is the person's UPN."""
+
+    def about(t: Table, person_id: int, chats: Sequence[str]) -> ColumnElement[bool]:
+        upn = select(func.lower(PersonRow.upn)).where(PersonRow.id == person_id)
+        return func.lower(t.c[column]) == upn.scalar_subquery()
+
+    return about
 
 
 def in_old_rounds(t: Table, scope: Scope) -> ColumnElement[bool]:
@@ -245,7 +273,11 @@ REGISTRY: dict[str, Rule] = {
     # Teams' attendance reports: the copy goes with the client's attendance, the meeting's
     # poll state (a group day's, naming its organizer) after the audit log's time
     "graph_attendance": Rule(
-        ATTENDANCE, as_attendance_by_aad("aad_object_id", "day"), "fetched_at", aad="aad_object_id"
+        ATTENDANCE,
+        as_attendance_by_aad("aad_object_id", "day", "email"),
+        "fetched_at",
+        aad="aad_object_id",
+        about=_email_about("email"),
     ),
     "graph_meetings": Rule(ATTENDANCE, older("day", DataType.AUDIT), "day", aad="organizer_id"),
 }

@@ -252,10 +252,13 @@ async def seed(store: Store, t0: datetime, limits: Limits) -> World:
             },
             after_audit,
         )
-        for who, aad, expires in (
-            ("erkki", "11111111-1111-1111-1111-111111111111", statutory_end),
-            ("jari", "22222222-2222-2222-2222-222222222222", None),
-            (None, None, after_audit),
+        # Erkki twice: by his object id, and by his e-mail address under an object id the
+        # bot does not know (matched to his UPN)
+        for who, aad, email, expires in (
+            ("erkki", "11111111-1111-1111-1111-111111111111", None, statutory_end),
+            ("erkki", "44444444-4444-4444-4444-444444444444", "Erkki@Example.fi", statutory_end),
+            ("jari", "22222222-2222-2222-2222-222222222222", None, None),
+            (None, None, None, after_audit),
         ):
             await k.add(
                 "graph_attendance",
@@ -265,7 +268,7 @@ async def seed(store: Store, t0: datetime, limits: Limits) -> World:
                     "report_id": f"report-{when.date()}",
                     "person_key": aad or f"guest-{when.date()}",
                     "aad_object_id": aad,
-                    "email": None,
+                    "email": email,
                     "display_name": who or "Vieras",
                     "role": "Attendee",
                     "total_seconds": 3600,

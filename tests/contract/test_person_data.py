@@ -100,7 +100,7 @@ async def test_erasure_removes_what_is_not_statutory_and_says_how_long_the_rest_
         "attendance_marks": 2,
         "attendance_checkouts": 2,
         "attendance_changes": 2,
-        "graph_attendance": 2,  # his rows of Teams' attendance reports
+        "graph_attendance": 4,  # his rows of Teams' reports, by object id and by e-mail
     }
     assert erasure.until == {
         "attendance_marks": date(2036, 3, 2),
