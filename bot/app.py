@@ -35,6 +35,7 @@ from domain.directory import Directory
 from domain.errors import StoreUnavailable
 from domain.graph import Graph
 from domain.hooks import Hooks
+from domain.ports import finish_reaching
 from domain.tutorial.content import load_tutorial
 from scheduler.agenda_timer import AgendaTimer
 from scheduler.clock import ScaledClock
@@ -216,6 +217,7 @@ def create_app(
             try:
                 yield
             finally:
+                await finish_reaching()
                 await outbox_worker.stop()
                 await leadership.stop()
                 scheduler.shutdown()

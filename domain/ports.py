@@ -172,6 +172,19 @@ async def reach_all(
     ]
 
 
+async def finish_reaching(within: float = 10.0) -> None:
+    """At shutdown: let the reaches still going on after their turn end (a chat being opened,
+    the app being installed) for up to `within` seconds, then cancel what is left."""
+    loop = asyncio.get_running_loop()
+    pending = [task for task in _still_reaching if task.get_loop() is loop and not task.done()]
+    if not pending:
+        return
+    _, rest = await asyncio.wait(pending, timeout=within)
+    for task in rest:
+        task.cancel()
+    await asyncio.gather(*rest, return_exceptions=True)
+
+
 async def personal_chat(
     conversations: ConversationRepository,
     chats: PersonalChats,
