@@ -47,6 +47,7 @@ from cards.feedback import SETTINGS_VERB as FEEDBACK_SETTINGS_VERB
 from cards.feedback import SKIP_VERB as FEEDBACK_SKIP_VERB
 from cards.general import HELP_VERB, RUN_VERB
 from cards.language import LANGUAGE_VERB
+from cards.reconcile import SUGGEST_VERB
 from cards.reports import EXPORT_VERB, OWN_VERB
 from cards.rollcall import (
     CANCEL_VERB,
@@ -342,6 +343,8 @@ RULES: tuple[Rule, ...] = (
     # README "Attendance": instructors of A, coordinators of A's unit (read-only) and admins
     # see A's list, privately, asked from anywhere
     rule("A's record, read", READ_RECORD, A_RECORD, EVERYWHERE, Lands.READ),
+    # opening a correction from the attendance report changes nothing until it is saved
+    rule("A's suggested correction, opened", {SUGGEST_VERB}, A_STAFF, EVERYWHERE, Lands.READ),
     # what concerns only the person: help, their language, their own guide (in their 1:1)
     rule("anyone, for themselves", SELF_SERVICE, ALL_ROLES, EVERYWHERE, Lands.SELF),
     # each sees their own view of these and nothing changes (a guide button with A's client's
@@ -1365,6 +1368,9 @@ def card_data(world: World, verb: str) -> dict[str, str]:
         # this month's attendance: both groups' days, each group's clients on them
         EXPORT_VERB: {"kind": "attendance", "format": "csv", "first": "", "last": ""},
         DIGEST_MORE_VERB: {"group": str(a.group_id), "day": TODAY.isoformat(), "section": "absent"},
+        # "Correct" under a suggestion of Teams' attendance report (this world has no Graph, so
+        # no suggestion: staff are told it is gone, everyone else is refused; nothing is written)
+        SUGGEST_VERB: {**rc, "person": str(world.ids[CLIENT_A.name])},
     }
     return {"verb": verb, **data[verb]}
 
