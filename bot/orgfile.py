@@ -10,7 +10,6 @@ import re
 import uuid
 import zoneinfo
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
@@ -59,7 +58,6 @@ PERSON_FIELDS = (
     "admin",
     "service_ended",
 )
-DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def parse_org_file(text: str, *, source: str = "<file>") -> OrgSpec:
@@ -249,7 +247,7 @@ class _Parser(YamlFileParser):
         client = self.key_list(entry, "client", "group")
         coordinator = self.key_list(entry, "coordinator", "unit")
         admin = self.flag(entry, "admin")
-        ended = self.day(entry, "service_ended")
+        ended = self.date(entry, "service_ended", "2026-05-31")
         person = Person(
             name=name or "", aad_object_id=aad, upn=upn, language=language, service_ended=ended
         )
@@ -281,23 +279,6 @@ class _Parser(YamlFileParser):
                 "(a GUID like 9c1b3f1e-2a4d-4c6b-8e0f-1a2b3c4d5e6f)",
             )
             return None
-
-    def day(self, entry: Entry, name: str) -> date | None:
-        """A date field written 2026-05-31; None when absent."""
-        value = self.scalar(entry, name, required=False)
-        if value is None:
-            return None
-        if DATE_RE.fullmatch(value):
-            try:
-                return date.fromisoformat(value)
-            except ValueError:
-                pass
-        self.error(
-            entry.fields[name][0],
-            f"'{name}' of {entry.label} must be a date like 2026-05-31 (year-month-day), "
-            f"not '{value}'",
-        )
-        return None
 
     def flag(self, entry: Entry, name: str) -> bool:
         if name not in entry.fields:

@@ -12,6 +12,7 @@ import difflib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import ClassVar
 
@@ -22,6 +23,7 @@ from domain.org import Language
 
 FORMAT_VERSION = 1
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 TAG = "tag:yaml.org,2002:"
 STR = TAG + "str"
@@ -335,6 +337,24 @@ class YamlFileParser:
             self.error(key, f"'{name}' of {entry.label} is empty")
             return None
         return result
+
+    def date(self, entry: Entry, name: str, example: str) -> date | None:
+        """An optional date field written year-month-day (the error shows example); None when
+        absent or wrong (the error is recorded)."""
+        value = self.scalar(entry, name, required=False)
+        if value is None:
+            return None
+        if DATE_RE.fullmatch(value):
+            try:
+                return date.fromisoformat(value)
+            except ValueError:
+                pass
+        self.error(
+            entry.fields[name][0],
+            f"'{name}' of {entry.label} must be a date like {example} (year-month-day), "
+            f"not '{value}'",
+        )
+        return None
 
     def key(self, entry: Entry, name: str) -> str | None:
         """A required key field (own key or a reference), checked against KEY_RE."""
