@@ -44,7 +44,7 @@ from collections import defaultdict, deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 from urllib.parse import unquote
 
 from aiohttp import web
@@ -314,7 +314,40 @@ class LoopbackServer:
         self._loop = None
 
 
-class FakeConnector:
+class Served:
+    """A fake served from its own thread: `with` and `async with` start it and stop it."""
+
+    def start(self) -> Self:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    async def __aenter__(self) -> Self:
+        await asyncio.to_thread(self.start)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await asyncio.to_thread(self.close)
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class FakeConnector(Served):
     """A Teams Bot Connector on loopback: records requests, injects faults, holds test data."""
 
     def __init__(
@@ -381,29 +414,6 @@ class FakeConnector:
                 if _RUNNING.get(_url_key(self.url)) is self:
                     del _RUNNING[_url_key(self.url)]
         self._server.stop()
-
-    async def __aenter__(self) -> FakeConnector:
-        await asyncio.to_thread(self.start)
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await asyncio.to_thread(self.close)
-
-    def __enter__(self) -> FakeConnector:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     @property
     def port(self) -> int:

@@ -70,14 +70,13 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from types import TracebackType
 from typing import Any
 from urllib.parse import unquote
 
 from aiohttp import web
 from azure.core.credentials import AccessToken
 
-from tests.fakes.connector import LoopbackServer
+from tests.fakes.connector import LoopbackServer, Served
 
 JSON = dict[str, Any]
 
@@ -248,7 +247,7 @@ _FILTER_APP_ID = re.compile(r"^teamsApp/id eq '((?:[^']|'')*)'$")
 _BIND = re.compile(r"/appCatalogs/teamsApps/([^/?]+)$")
 
 
-class FakeGraph:
+class FakeGraph(Served):
     """Microsoft Graph v1.0 on loopback: meetings, attendance reports, app installations."""
 
     def __init__(
@@ -290,29 +289,6 @@ class FakeGraph:
     def close(self) -> None:
         """Stop serving."""
         self._server.stop()
-
-    async def __aenter__(self) -> FakeGraph:
-        await asyncio.to_thread(self.start)
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await asyncio.to_thread(self.close)
-
-    def __enter__(self) -> FakeGraph:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     @property
     def url(self) -> str:

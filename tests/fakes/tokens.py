@@ -19,14 +19,12 @@ How botframework-connector 4.17.1 validates an inbound Teams request (read from 
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import hmac
 import json
 import time
 import uuid
-from types import TracebackType
 from typing import Any
 
 import jwt
@@ -40,7 +38,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from msrest.authentication import Authentication
 
-from tests.fakes.connector import LoopbackServer
+from tests.fakes.connector import LoopbackServer, Served
 
 BOT_FRAMEWORK_ISSUER = "https://api.botframework.com"
 BOT_FRAMEWORK_SCOPE = "https://api.botframework.com"
@@ -65,7 +63,7 @@ def new_signing_key(key_size: int = 2048) -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=key_size)
 
 
-class FakeIdentityProvider:
+class FakeIdentityProvider(Served):
     """Serves Bot Framework-style OpenID metadata + JWKS on loopback and mints channel tokens."""
 
     def __init__(
@@ -103,29 +101,6 @@ class FakeIdentityProvider:
         if self._server.port:
             self.forget_sdk_cache()
         self._server.stop()
-
-    def __enter__(self) -> FakeIdentityProvider:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    async def __aenter__(self) -> FakeIdentityProvider:
-        await asyncio.to_thread(self.start)
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await asyncio.to_thread(self.close)
 
     # ----------------------------------------------------------------- addresses
 
