@@ -99,12 +99,13 @@ class CachedOrgRepository(SqlOrgRepository):
         return found
 
     async def instructor_teams_ids(self, group_id: int) -> tuple[str, ...]:
-        """Teams ids of the group's instructors (cached)."""
-        load = super().instructor_teams_ids
-        found: tuple[str, ...] = await self._cached(
-            ("instructor_ids", group_id), lambda: load(group_id)
-        )
-        return found
+        """Teams ids of the group's instructors, from the cached list of its instructors.
+
+        That list is kept up to date when a first contact stores someone's Teams id, so a
+        client's first tap does not make every later tap read the instructors again.
+        """
+        people = await self.people_in_group(group_id, Role.INSTRUCTOR)
+        return tuple(p.teams_id for p in sorted(people, key=lambda p: p.id or 0) if p.teams_id)
 
     async def has_people_waiting_for_upn_match(self) -> bool:
         """Whether anyone is known only by UPN (cached)."""
@@ -117,7 +118,6 @@ class CachedOrgRepository(SqlOrgRepository):
         if person.teams_id:
             keys.append(("teams", person.teams_id))
         self.cache.drop(*keys)
-        self.cache.drop_kinds("instructor_ids")
         if stored is None:
             self.cache.drop_kinds("members")
             return
@@ -156,7 +156,7 @@ class CachedOrgRepository(SqlOrgRepository):
             await super().set_language(person_id, language)
         finally:
             self.cache.drop(("person", person_id))
-            self.cache.drop_kinds("teams", "members", "instructor_ids")
+            self.cache.drop_kinds("teams", "members")
 
     async def apply(self, spec: OrgSpec) -> ImportSummary:
         """Import, and forget everything."""
