@@ -112,7 +112,9 @@ async def resolve(turn: Turn, services: Services, menu: HelpSource | None = None
     bot has not stored, a Teams name that changed).
     """
     arrivals = services.arrivals or PortArrivals(services.org, services.conversations)
-    found = await arrivals.arrival(turn.user.teams_id, turn.conversation.conversation_id)
+    found = await arrivals.arrival(
+        turn.user.teams_id, turn.conversation.conversation_id, turn.user.aad_object_id
+    )
     known = (found.person, found.grants) if found.person is not None else None
     actor = await services.directory.identify(turn.user, turn.lookup_upn, known)
     conversation = await _remember(services, turn.conversation, actor, found)

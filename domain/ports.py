@@ -206,9 +206,15 @@ class Arrival:
 
 
 class Arrivals(Protocol):
-    """The speaker (by Teams id), their roles, the conversation and its group: one trip."""
+    """The speaker, their roles, the conversation and its group: one trip.
 
-    async def arrival(self, teams_id: str, conversation_id: str) -> Arrival: ...
+    The speaker is the person stored under their Teams id or, when nobody is (a first
+    contact), the person imported with their Entra (AAD) object id.
+    """
+
+    async def arrival(
+        self, teams_id: str, conversation_id: str, aad_object_id: str | None = None
+    ) -> Arrival: ...
 
 
 class PortArrivals:
@@ -218,9 +224,13 @@ class PortArrivals:
         self._org = org
         self._conversations = conversations
 
-    async def arrival(self, teams_id: str, conversation_id: str) -> Arrival:
+    async def arrival(
+        self, teams_id: str, conversation_id: str, aad_object_id: str | None = None
+    ) -> Arrival:
         """Read the parts one by one."""
         person = await self._org.person_by_teams_id(teams_id)
+        if person is None and aad_object_id:
+            person = await self._org.person_by_aad(aad_object_id.lower())
         grants = await self._org.grants_of(person.id) if person and person.id is not None else ()
         conversation = await self._conversations.get(conversation_id)
         group = None

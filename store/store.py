@@ -24,6 +24,7 @@ from store.repos import (
     SqlStateRepository,
     conversation_in,
     group_in,
+    person_and_grants_by_aad_in,
     person_and_grants_in,
 )
 from store.rollcall import SqlRollCallStore
@@ -41,16 +42,26 @@ class SqlArrivals:
         self._org = org
         self._conversations = conversations
 
-    async def arrival(self, teams_id: str, conversation_id: str) -> Arrival:
-        """The person under teams_id with their roles, the conversation and its group."""
+    async def arrival(
+        self, teams_id: str, conversation_id: str, aad_object_id: str | None = None
+    ) -> Arrival:
+        """The person under teams_id (else aad_object_id) with their roles, the conversation
+        and its group.
+
+        A first contact's person, found by their Entra object id, is not cached under the
+        Teams id: that happens once the Teams id is stored with them.
+        """
         both = self._org.peek_person(teams_id)
+        aad = aad_object_id.lower() if aad_object_id else None
         conversation = self._conversations.peek(conversation_id)
         group = self._cached_group(conversation)
-        if both is MISSING or conversation is MISSING or group is MISSING:
+        if both is MISSING or (both is None and aad) or conversation is MISSING or group is MISSING:
             async with self._db.read() as s:
                 if both is MISSING:
                     both = await person_and_grants_in(s, teams_id)
                     self._org.keep_person(teams_id, both)
+                if both is None and aad:
+                    both = await person_and_grants_by_aad_in(s, aad)
                 if conversation is MISSING:
                     conversation = await conversation_in(s, conversation_id)
                     self._conversations.keep(conversation_id, conversation)

@@ -94,3 +94,51 @@ async def test_what_a_write_changes_is_seen_by_the_next_arrival(counted: Store) 
     found = await counted.arrivals.arrival("29:arrivals", CID)
     assert found.conversation is not None and found.conversation.active is False
     assert found.person is not None and found.person.name == renamed.name
+
+
+async def test_a_first_contact_is_found_by_object_id_in_the_same_trip(counted: Store) -> None:
+    """Nobody under the Teams id yet: the person the organisation file named by object id,
+    with their roles, in the one read (the object id is matched in lower case)."""
+    person, _ = await _seed(counted)
+    assert person.id is not None
+    aad = "6f0b2c1e-3d4a-4b5c-9d8e-7f6a5b4c3d2e"
+    # imported with an object id, and has not talked to the bot under this Teams id
+    await counted.org.update_person(replace(person, teams_id=None, aad_object_id=aad))
+    before = _trips(counted)
+    found = await counted.arrivals.arrival("29:first", CID, aad.upper())
+    assert _trips(counted) - before == 1
+    assert found.person is not None and found.person.id == person.id
+    assert found.grants == await counted.org.grants_of(person.id)
+    assert found.group is not None
+    # without an object id (or with someone else's) nobody is found
+    nobody = await counted.arrivals.arrival("29:first", CID, "00000000-0000-0000-0000-000000000000")
+    assert nobody.person is None and nobody.grants == ()
+    assert (await counted.arrivals.arrival("29:first", CID)).person is None
+
+
+async def test_identity_updates_written_together_fail_only_the_one_at_fault(
+    counted: Store,
+) -> None:
+    """Concurrent first contacts share a transaction; a Teams id someone else holds is refused
+    for that person alone, and the others are stored."""
+    import asyncio
+
+    from sqlalchemy.exc import IntegrityError
+
+    person, _ = await _seed(counted)
+    view = await counted.org.view()
+    others = [p for p, _ in view.people if p.id != person.id][:2]
+    assert len(others) == 2
+    taken = replace(others[0], teams_id="29:arrivals")  # person holds this one
+    fine = replace(others[1], teams_id="29:fine")
+    results = await asyncio.gather(
+        counted.org.update_person(taken),
+        counted.org.update_person(fine),
+        return_exceptions=True,
+    )
+    assert isinstance(results[0], IntegrityError)
+    assert results[1] == fine
+    stored = {p.id: p for p, _ in (await counted.org.view()).people}
+    assert stored[fine.id].teams_id == "29:fine"
+    assert stored[taken.id].teams_id == others[0].teams_id
+    assert stored[person.id].teams_id == "29:arrivals"
