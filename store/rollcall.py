@@ -31,7 +31,7 @@ from domain.errors import ConcurrentUpdate
 from domain.org import Role
 from domain.outbox import OutboxMessage
 from domain.rollcall.model import Change, Checkout, Mark, Reason, RollCall, Status
-from domain.rollcall.ports import Attendee, StoredAttendance
+from domain.rollcall.ports import Attendee, StoredAttendance, Tapped
 from store.db import Database, insert_ignoring
 from store.outbox import add_to_outbox
 from store.tables import Base, GroupRow, MembershipRow, PersonRow, UtcDateTime, utcnow
@@ -215,6 +215,24 @@ _COUNTS_AND_CLOSING = (
     .where(_CALLS.c.id == bindparam("roll_call_id"))
     .group_by(_CALLS.c.closed_at, _CALLS.c.cancelled_at, _MARKS.c.status, _MARKS.c.guest)
 )
+
+_CHECKOUTS = Base.metadata.tables[CheckoutRow.__tablename__]
+# a person's check-out of a roll call's day (a tap that brings them back takes it away)
+_LEFT = (
+    select(_CHECKOUTS.c.group_id, _CHECKOUTS.c.day, _CHECKOUTS.c.at)
+    .select_from(
+        _CALLS.join(
+            _CHECKOUTS,
+            (_CHECKOUTS.c.group_id == _CALLS.c.group_id) & (_CHECKOUTS.c.day == _CALLS.c.day),
+        )
+    )
+    .where(_CALLS.c.id == bindparam("roll_call_id"), _CHECKOUTS.c.person_id == bindparam("pid"))
+)
+
+
+async def _left(s: AsyncSession, roll_call_id: int, person_id: int) -> Checkout | None:
+    row = (await s.execute(_LEFT, {"roll_call_id": roll_call_id, "pid": person_id})).first()
+    return Checkout(row[0], row[1], person_id, row[2]) if row else None
 
 
 class _DecidedOnStaleState(Exception):
@@ -512,13 +530,14 @@ class SqlRollCallStore:
         person_id: int,
         decide: Callable[[datetime | None, Mark | None], tuple[Mark, Change] | None],
         messages: Sequence[OutboxMessage] = (),
-    ) -> tuple[Mark | None, dict[tuple[Status, bool], int]]:
+    ) -> Tapped:
         """A check-in in one transaction: read, let decide() choose, write, count.
 
         decide gets the roll call's closing time and the person's current mark (both read in
         this transaction) and returns the new mark and its change, or None for no change. A
         racing first insert by someone else is read back and decided again. Returns the mark
-        the person has now and the roll call's counts.
+        the person has now, the roll call's counts and, when a mark was written, the person's
+        check-out of the day.
         """
         try:
             async with self._db.write() as s:
@@ -538,7 +557,7 @@ class SqlRollCallStore:
         person_id: int,
         decide: Callable[[datetime | None, Mark | None], tuple[Mark, Change] | None],
         messages: Sequence[OutboxMessage],
-    ) -> tuple[Mark | None, dict[tuple[Status, bool], int]] | None:
+    ) -> Tapped | None:
         """Most taps are a person's first in an open roll call: write at once, check after.
 
         None when the person had a mark already (nothing written). The closing time is read
@@ -559,7 +578,7 @@ class SqlRollCallStore:
             again = decide(closed_at, None)
             if again is None or again[0].status != mark.status:
                 raise _DecidedOnStaleState
-        return replace(mark, version=1), counts
+        return Tapped(replace(mark, version=1), counts, await _left(s, roll_call_id, person_id))
 
     async def _tap(
         self,
@@ -568,7 +587,7 @@ class SqlRollCallStore:
         person_id: int,
         decide: Callable[[datetime | None, Mark | None], tuple[Mark, Change] | None],
         messages: Sequence[OutboxMessage],
-    ) -> tuple[Mark | None, dict[tuple[Status, bool], int]]:
+    ) -> Tapped:
         """The general case: read the closing time and the person's mark, decide, write.
 
         A cancelled roll call takes no mark: the person's mark (if any) comes back unchanged.
@@ -577,6 +596,7 @@ class SqlRollCallStore:
             await s.execute(_SELECT_CLOSED, {"roll_call_id": roll_call_id})
         ).one()
         current = await self._mark_in(s, roll_call_id, person_id)
+        left: Checkout | None = None
         for _ in range(3 if cancelled_at is None else 0):
             decided = decide(closed_at, current)
             if decided is None:
@@ -585,9 +605,10 @@ class SqlRollCallStore:
             if await _write_mark(s, mark, change):
                 await _messages(s, messages)
                 current = replace(mark, version=mark.version + 1)
+                left = await _left(s, roll_call_id, person_id)
                 break
             current = await self._mark_in(s, roll_call_id, person_id)  # someone was first
-        return current, await _counts(s, roll_call_id)
+        return Tapped(current, await _counts(s, roll_call_id), left)
 
     @staticmethod
     async def _mark_in(s: AsyncSession, roll_call_id: int, person_id: int) -> Mark | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from domain.meetings import MeetingRoles
 from domain.org import Group, Language
@@ -87,6 +87,15 @@ class AttendanceSource(Protocol):
         ...
 
 
+class Tapped(NamedTuple):
+    """A check-in as stored: the person's mark now, the roll call's counts after it, and
+    their check-out of the day when a mark was written (read in the same transaction)."""
+
+    mark: Mark | None
+    counts: dict[tuple[Status, bool], int]
+    left: Checkout | None = None
+
+
 class RollCallStore(AttendanceSource, Protocol):
     """Roll calls, marks, check-outs and changes (store/ implements it)."""
 
@@ -129,7 +138,7 @@ class RollCallStore(AttendanceSource, Protocol):
         person_id: int,
         decide: Callable[[datetime | None, Mark | None], tuple[Mark, Change] | None],
         messages: Sequence[OutboxMessage] = (),
-    ) -> tuple[Mark | None, dict[tuple[Status, bool], int]]: ...
+    ) -> Tapped: ...
     async def checkout(
         self, checkout: Checkout, change: Change, messages: Sequence[OutboxMessage] = ()
     ) -> bool: ...

@@ -376,7 +376,7 @@ class RollCallService:
             decided[0] = mark
             return mark, change
 
-        mark, counts = await self._store.tap(roll_call_id, actor.person_id, decide, [refresh])
+        mark, counts, left = await self._store.tap(roll_call_id, actor.person_id, decide, [refresh])
         made = decided[0]
         if (
             mark is not None
@@ -384,7 +384,7 @@ class RollCallService:
             and (mark.status, mark.at) == (made.status, made.at)
             and mark.status.is_here
         ):
-            await self._back(group, roll_call, actor.person_id, mark, actor.person_id, None)
+            await self._back(group, roll_call, actor.person_id, mark, actor.person_id, None, left)
         else:
             # nothing new was written: show the roll call as it is now (closed, cancelled)
             roll_call = await self._store.get(roll_call_id) or roll_call
@@ -400,10 +400,10 @@ class RollCallService:
         mark: Mark,
         by: int,
         note: str | None,
+        left: Checkout | None,
     ) -> None:
-        """A here-mark later than the person's check-out: they came back, the check-out goes."""
+        """A here-mark later than the person's check-out (left): they came back, it goes."""
         assert group.id is not None
-        left = (await self._store.checkouts(group.id, roll_call.day)).get(person_id)
         if left is None or left.at > mark.at:
             return
         change = Change(
@@ -705,7 +705,9 @@ class RollCallService:
             )
             if await self._store.record(mark, change, [messages.refresh(roll_call)]):
                 if status.is_here:
-                    await self._back(group, roll_call, person_id, mark, actor.person_id, why)
+                    assert group.id is not None
+                    left = (await self._store.checkouts(group.id, roll_call.day)).get(person_id)
+                    await self._back(group, roll_call, person_id, mark, actor.person_id, why, left)
                 return True
         raise DomainError("rollcall.busy")
 

@@ -423,21 +423,21 @@ async def test_a_tap_is_read_decided_written_and_counted_at_once(store: Store) -
     roll_call = await opened(store, org)
     assert roll_call.id is not None
     at = T0 + timedelta(minutes=2)
-    mark, counts = await store.rollcall.tap(
+    mark, counts, _ = await store.rollcall.tap(
         roll_call.id, org.jari, decider(roll_call, org.jari, at), refresh("tap-1")
     )
     assert mark == Mark(roll_call.id, org.jari, Status.PRESENT, at, version=1)
     assert counts == {(Status.PRESENT, False): 1}
     assert await store.rollcall.mark_of(roll_call.id, org.jari) == mark
     assert await store.outbox.entry_for_key("tap-1") is not None
-    guest_mark, counts = await store.rollcall.tap(
+    guest_mark, counts, _ = await store.rollcall.tap(
         roll_call.id, org.gustav, decider(roll_call, org.gustav, at, guest=True)
     )
     assert guest_mark is not None
     assert guest_mark.guest
     assert counts == {(Status.PRESENT, False): 1, (Status.PRESENT, True): 1}
     # the same person again, later: nothing changes, and the mark they have comes back
-    again, counts = await store.rollcall.tap(
+    again, counts, _ = await store.rollcall.tap(
         roll_call.id,
         org.jari,
         decider(roll_call, org.jari, T0 + timedelta(minutes=25)),
@@ -457,7 +457,7 @@ async def test_a_tap_decides_on_the_closing_time_read_in_its_transaction(store: 
     await store.rollcall.close(roll_call, [org.erkki], closed_at, org.maija)
     # the caller's roll call is from before the closing, and the tap is within the grace
     at = T0 + timedelta(minutes=4)
-    mark, counts = await store.rollcall.tap(
+    mark, counts, _ = await store.rollcall.tap(
         roll_call.id, org.erkki, decider(roll_call, org.erkki, at)
     )
     assert mark == Mark(roll_call.id, org.erkki, Status.LATE, at, version=2)
@@ -474,7 +474,7 @@ async def test_a_first_tap_after_closing_is_late_and_written_once(store: Store) 
     assert roll_call.id is not None
     await store.rollcall.close(roll_call, [], T0 + timedelta(minutes=3), org.maija)
     at = T0 + timedelta(minutes=4)  # within the grace, but closed
-    mark, counts = await store.rollcall.tap(
+    mark, counts, _ = await store.rollcall.tap(
         roll_call.id, org.jari, decider(roll_call, org.jari, at), refresh("late-tap")
     )
     assert mark == Mark(roll_call.id, org.jari, Status.LATE, at, version=1)
@@ -505,7 +505,7 @@ async def test_racing_taps_record_once_each(store: Store) -> None:
     marks = await store.rollcall.marks(roll_call.id)
     assert set(marks) == set(people)
     assert {m.version for m in marks.values()} == {1}
-    for (pid, _), (mark, _) in zip(taps, results, strict=True):
+    for (pid, _), (mark, _, _) in zip(taps, results, strict=True):
         assert mark == marks[pid]  # every tap answers with the one mark recorded
     changes = await store.rollcall.changes(org.group, DAY)
     assert Counter(c.person_id for c in changes) == Counter(people)
@@ -696,7 +696,7 @@ async def test_a_cancelled_roll_call_is_closed_keeps_its_marks_and_takes_no_more
     changes_before = await store.rollcall.changes(org.group, DAY)
     later = T0 + timedelta(minutes=6)
     for pid in (org.sari, org.jari):
-        mark, _ = await store.rollcall.tap(roll_call.id, pid, decider(roll_call, pid, later))
+        mark, _, _ = await store.rollcall.tap(roll_call.id, pid, decider(roll_call, pid, later))
         assert mark == marks_before.get(pid)
     assert await store.rollcall.marks(roll_call.id) == marks_before
     assert await store.rollcall.changes(org.group, DAY) == changes_before

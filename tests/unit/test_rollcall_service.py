@@ -43,7 +43,7 @@ from domain.rollcall.model import (
     RollCall,
     Status,
 )
-from domain.rollcall.ports import Attendee, StoredAttendance
+from domain.rollcall.ports import Attendee, StoredAttendance, Tapped
 from domain.rollcall.service import RollCallService, RollCallSettings
 from domain.rollcall.views import Count, Reminded
 from tests.fakes.memory import (
@@ -244,12 +244,13 @@ class MemoryRollCallStore:
         person_id: int,
         decide: Callable[[datetime | None, Mark | None], tuple[Mark, Change] | None],
         messages: Sequence[OutboxMessage] = (),
-    ) -> tuple[Mark | None, dict[tuple[Status, bool], int]]:
+    ) -> Tapped:
         """One transaction whose statements interleave with other taps' (as on PostgreSQL)."""
         await asyncio.sleep(0)
         key = (roll_call_id, person_id)
         if self.roll_calls[roll_call_id].is_cancelled:
-            return self.mark_rows.get(key), self._counts(roll_call_id)
+            return Tapped(self.mark_rows.get(key), self._counts(roll_call_id))
+        written = False
         closed_at = self.roll_calls[roll_call_id].closed_at
         current: Mark | None = None
         guessed = True  # like the real store: insert first, read when someone was first
@@ -269,11 +270,16 @@ class MemoryRollCallStore:
                 self.mark_rows[key] = current
                 self._change(change)
                 self._add(messages)
+                written = True
                 break
             self.conflicts += 1
             await asyncio.sleep(0)
             current, guessed = self.mark_rows.get(key), False
-        return current, self._counts(roll_call_id)
+        left = None
+        if written:
+            rc = self.roll_calls[roll_call_id]
+            left = self.checkout_rows.get((rc.group_id, rc.day, person_id))
+        return Tapped(current, self._counts(roll_call_id), left)
 
     def _counts(self, roll_call_id: int) -> dict[tuple[Status, bool], int]:
         return dict(
