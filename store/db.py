@@ -14,6 +14,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
 
+from store.sqlite_inline import inline_connector
+
 
 def normalise_url(url: str) -> str:
     """Pick the async driver for a plain URL: sqlite→aiosqlite, postgresql→asyncpg."""
@@ -35,16 +37,28 @@ IDLE_PING_SECONDS = 10.0
 
 
 def create_engine(
-    url: str, *, echo: bool = False, idle_ping_seconds: float = IDLE_PING_SECONDS
+    url: str,
+    *,
+    echo: bool = False,
+    idle_ping_seconds: float = IDLE_PING_SECONDS,
+    inline: bool = True,
 ) -> AsyncEngine:
-    """Create the async engine; for SQLite, make the folder and turn on WAL and foreign keys."""
+    """Create the async engine; for SQLite, make the folder and turn on WAL and foreign keys.
+
+    inline (SQLite): statements run on the event loop's thread, long reads on a worker thread
+    (store/sqlite_inline.py); otherwise every call goes through aiosqlite's thread.
+    """
     url = normalise_url(url)
     kwargs: dict[str, Any] = {"echo": echo}
     if is_sqlite(url):
         database = make_url(url).database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        kwargs["connect_args"] = {"timeout": 30}
+        if inline:
+            # statements answered on the event loop's thread (store/sqlite_inline.py)
+            kwargs["async_creator"] = inline_connector(database or ":memory:")
+        else:
+            kwargs["connect_args"] = {"timeout": 30}
         # every write session ends in its own COMMIT or ROLLBACK and reads open no transaction,
         # so the pool's rollback when a connection comes back would be one more trip to
         # aiosqlite's thread for nothing (a few per cent of a turn)
@@ -57,7 +71,7 @@ def create_engine(
         )
     engine = create_async_engine(url, **kwargs)
     if is_sqlite(url):
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "connect", _inline_pragmas if inline else _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
     else:
         event.listen(engine.sync_engine.pool, "checkin", _returned)
@@ -105,15 +119,20 @@ def _ping_idle(idle_seconds: float) -> Any:
     return checkout
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any, busy_timeout_ms: int = 30000) -> None:
     # let SQLAlchemy own transactions (pysqlite's own BEGIN handling is off)
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
     cursor.close()
+
+
+def _inline_pragmas(dbapi_connection: Any, record: Any) -> None:
+    # a busy database is waited for without blocking the loop (sqlite_inline's retries)
+    _sqlite_pragmas(dbapi_connection, record, busy_timeout_ms=0)
 
 
 READ_ONLY = "etapaiva_read_only"
@@ -124,7 +143,9 @@ def _sqlite_begin(connection: Any) -> None:
     # reads run statement by statement (autocommit): no BEGIN round trip per read
     if connection.get_execution_options().get(READ_ONLY):
         return
-    connection.exec_driver_sql("BEGIN")
+    # the write lock at once: a write session writes, and one waiting for another process's
+    # lock then waits at BEGIN, where trying again is safe, rather than halfway through
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 class Database:
