@@ -29,7 +29,8 @@ Three cache states of B, each with its own groups (--states first,cold,warm, all
 The groups of first and cold are prepared together, then the benchmark waits CACHE_SECONDS + 5 s
 (CACHE_SECONDS as the bot gets it from the environment, default 30) so that every cache entry
 of those people, chats and groups is stale (09:00, and a group's first day); then the first
-bursts, then the cold ones; then the warm groups are prepared and their bursts run.
+bursts, then the cold ones; then the warm ones, their groups set up WARM_BATCH at a time
+just before their rounds (so every hello is well within CACHE_SECONDS of the tap).
 
 Each round runs A1 A2 B one after the other: each burst is --clients requests started evenly
 within 100 ms, each its own HTTP request. Per side and state: p50 and p99 latency (send → HTTP
