@@ -1,10 +1,15 @@
-"""P1 and P2: check-in taps over real HTTP against a stock botbuilder echo bot (not a test).
+"""P1 and P2: check-in taps over real HTTP against stock botbuilder baselines (not a test).
 
-P1 (default). Two bots run side by side, each in its own process on a loopback port:
+P1 (default). Three bots run side by side, each in its own process on a loopback port:
 
-  A  bench/echo_bot.py, a stock botbuilder `TeamsActivityHandler` that echoes each message
+  A1 bench/echo_bot.py, a stock botbuilder `TeamsActivityHandler` that echoes each message
      (CloudAdapter, exactly as in Microsoft's samples, no SDK changes). Its reply is a real
      outbound HTTP call to the fake Teams connector.
+  A2 a second process of bench/echo_bot.py answering the same `Action.Execute` invoke that B
+     gets (verb `rollcall.here`, the same activity) with `on_adaptive_card_invoke`: a card in
+     the HTTP response, no outgoing call, the like-for-like baseline. Each of its answers must
+     be HTTP 200 with a card (type application/vnd.microsoft.card.adaptive), else the report
+     says the baseline is not sound.
   B  our service (`etapaiva serve`, local mode). The tap is the roll-call card's "I'm here"
      button: an `Action.Execute` invoke (verb `rollcall.here`) that the bot answers with the
      client's own card in the HTTP response.
@@ -15,32 +20,51 @@ bound by the instructor's "@Etäpäivä tämä on ryhmä …" and its roll call 
 "@Etäpäivä nimenhuuto", the roll call's id being read from the card the bot posts. Each burst
 of B uses its own group (fresh clients, a fresh roll call).
 
-Bursts alternate A B A B …: each burst is --clients requests started evenly within 100 ms, each
-its own HTTP request. Per side: p50 and p99 latency (send → HTTP response, over every tap of
-every burst) and the mean burst throughput (taps ÷ time from the first send to the last
-response); for B also the taps recorded in the database (distinct marks per roll call, must
-equal --clients), duplicates and errors; for A the echoes the connector received; for both
-the bot process's CPU time per tap (from /proc, over each burst and the pause after it, so
-follow-up work such as updating the shared card counts too). Targets: throughput B/A ≥ 1.5,
-p99 B/A ≤ 0.7, every tap recorded once.
+Three cache states of B, each with its own groups (--states first,cold,warm, all by default):
+  first  first contact: the clients are in the organisation file by AAD id and never talked
+         to the bot;
+  cold   known but cold: each client said "moi" in their own 1:1 chat during preparation, then
+         the caches expired;
+  warm   each client said "moi" shortly before, the roll call was just opened.
+The groups of first and cold are prepared together, then the benchmark waits CACHE_SECONDS + 5 s
+(CACHE_SECONDS as the bot gets it from the environment, default 30) so that every cache entry
+of those people, chats and groups is stale (09:00, and a group's first day); then the first
+bursts, then the cold ones; then the warm ones, their groups set up WARM_BATCH at a time
+just before their rounds (so every hello is well within CACHE_SECONDS of the tap).
+
+Each round runs A1 A2 B one after the other: each burst is --clients requests started evenly
+within 100 ms, each its own HTTP request. Per side and state: p50 and p99 latency (send → HTTP
+response, over every tap of every burst) and the mean burst throughput (taps ÷ time from the
+first send to the last response); for B also the taps recorded in the database (distinct marks
+per roll call, must equal --clients), duplicates and errors; for A1 the echoes the connector
+received, for A2 the answers with a card; for each the bot process's CPU time per tap (from
+/proc, over each burst and the pause after it, so follow-up work such as updating the shared
+card counts too). Targets, in every state: every tap recorded once; B/A2 throughput ≥ 1.5
+(≥ 2.5 warm) and p99 ≤ 0.7; B's CPU per tap ≤ 5 ms; warm: B/A1 throughput ≥ 3.0.
 
 P2 (--p2, PostgreSQL: --postgres URL or a throwaway server from Debian's binaries). Two
 replicas of our service share one database; 40 groups each with a bound group chat, an
-instructor, 50 clients and an open roll call; 2,000 taps (50 per group) spread evenly over
-10 s, alternating between the replicas. Reports taps answered, lost (HTTP errors or no mark
-recorded), p99 and max latency (target: every tap answered within Teams' 10 s) and the marks
-in the database (must be 2,000).
+instructor, 50 clients and an open roll call; the clients are first contacts (in the
+organisation file, never talked to the bot), and after the groups are prepared the benchmark
+waits CACHE_SECONDS + 5 s so the caches of groups, chats and roll calls are stale. Then 2,000
+taps (50 per group) spread evenly over 10 s, alternating between the replicas. Reports taps
+answered, lost (HTTP errors or no mark recorded), p99 and max latency (target: every tap
+answered within Teams' 10 s) and the marks in the database (must be 2,000). --runs N repeats
+it with fresh groups (each run waiting for the caches to expire) and counts the runs that met.
 
 The fake connector runs in a process of its own, so neither bot's outbound calls compete with
 the load generator for this process's interpreter. Exit status 0 whatever the figures (it is a
 report); 1 if the setup fails.
 
-    .venv/bin/python bench/checkin.py                  # P1 on SQLite: 1 warm-up + 6 bursts a side
+    .venv/bin/python bench/checkin.py                  # P1 on SQLite: 1 warm-up + 6 bursts a
+                                                       # side in each of the three states
     .venv/bin/python bench/checkin.py --temp-postgres  # P1 on a throwaway PostgreSQL server
-    .venv/bin/python bench/checkin.py --p2             # P2 (throwaway PostgreSQL unless --postgres)
-    .venv/bin/python bench/checkin.py --echo-only      # only the stock echo bot's figures
+    .venv/bin/python bench/checkin.py --states warm    # P1, only the warm state
+    .venv/bin/python bench/checkin.py --p2 --runs 5    # P2 five times (throwaway PostgreSQL
+                                                       # unless --postgres)
+    .venv/bin/python bench/checkin.py --echo-only      # only the stock baselines' figures
     options: --bursts N --warmup N --clients 50 --pause S --postgres URL --quick
-             (P2: --groups 40 --spread 10)
+             --cold (= --states first) (P2: --groups 40 --spread 10 --runs 1)
 
 The roll-call feature's names (verb, card data key, marks table and columns) are constants at
 the top of this file. The bots' logs and the SQLite database stay in the printed work folder.
@@ -66,6 +90,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -87,8 +112,6 @@ MARKS_ROLL_CALL_COLUMN = "roll_call_id"
 MARKS_PERSON_COLUMN = "person_id"
 MARKS_STATUS_COLUMN: str | None = "status"  # None: count every mark, whatever its status
 TAPPED_STATUSES = ("present", "late")  # what a client's own tap records
-# clients say something once before the roll call (not their first contact); --cold turns it off
-WARM_CLIENTS = True
 BIND_WORDS = "tämä on ryhmä"  # "@Etäpäivä tämä on ryhmä <group key>"
 OPEN_ROLL_CALL_WORDS = "nimenhuuto"  # "@Etäpäivä nimenhuuto"
 BIND_REPLIES = ("Valmis. Tämä keskustelu kuuluu nyt ryhmälle", "Tämä keskustelu kuuluu jo")
@@ -113,8 +136,22 @@ TEAMS_LIMIT_S = 10.0
 START_TIMEOUT_S = 60.0
 CARD_TIMEOUT_S = 15.0
 REQUEST_TIMEOUT_S = 30.0
+# P1's targets: B against A2 (the invoke baseline) in every state, against A1 (echo) warm
 THROUGHPUT_TARGET = 1.5
+WARM_THROUGHPUT_TARGET = 2.5
 P99_TARGET = 0.7
+ECHO_WARM_THROUGHPUT_TARGET = 3.0
+CPU_PER_TAP_TARGET_S = 0.005
+STATES = ("first", "cold", "warm")  # in the order they run
+STATE_TEXT = {
+    "first": "first contact: in the organisation file by AAD id, never talked to the bot; "
+    "caches expired",
+    "cold": 'known but cold: said "moi" in their 1:1 chat, then the caches expired',
+    "warm": 'warm: said "moi" shortly before, the roll call just opened',
+}
+CACHE_MARGIN_S = 5.0  # waited beyond CACHE_SECONDS for the caches to expire
+WARM_BATCH = 3  # warm groups are set up this many at a time, just before their rounds
+SETTLE_S = 2.0  # after setting groups up: their follow-up work (replies, cards) is done
 P2_GROUPS = 40
 P2_SPREAD_S = 10.0
 
@@ -327,6 +364,38 @@ def bot_env(extra: dict[str, str]) -> dict[str, str]:
     return env | {"PYTHONUNBUFFERED": "1"} | extra
 
 
+def cache_seconds() -> float:
+    """CACHE_SECONDS as our bot gets it from the environment (its default: 30)."""
+    value = bot_env({}).get("CACHE_SECONDS") or "30"
+    try:
+        return float(value)
+    except ValueError as exc:
+        raise SetupError(f"CACHE_SECONDS={value!r} is not a number") from exc
+
+
+async def wait_for_caches_to_expire(prepared: Sequence[BenchGroup]) -> None:
+    """Sleep until CACHE_SECONDS + CACHE_MARGIN_S have passed since the last group was prepared."""
+    wait_s = cache_seconds() + CACHE_MARGIN_S
+    last = max((g.prepared_at for g in prepared if g.prepared_at is not None), default=None)
+    remaining = wait_s if last is None else last + wait_s - time.monotonic()
+    if remaining > 0:
+        print(f"waiting {remaining:.0f} s for the caches to expire (CACHE_SECONDS + 5 s)")
+        await asyncio.sleep(remaining)
+
+
+def machine() -> str:
+    """The date, the number of usable cores (as nproc counts them) and the CPU model."""
+    model = "unknown CPU"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    date = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return f"{date}, nproc {cores}, {model}"
+
+
 def start_service(name: str, argv: list[str], env: dict[str, str], port: int, tmp: Path) -> Service:
     """Start argv in its own session; cwd is a fresh folder (so no .env is picked up)."""
     cwd = tmp / name
@@ -365,10 +434,10 @@ async def wait_ready(service: Service, path: str, expect_status: int) -> None:
     raise SetupError(f"{service.name} did not answer {path} in {START_TIMEOUT_S:.0f} s")
 
 
-async def start_echo_bot(tmp: Path) -> Service:
+async def start_echo_bot(tmp: Path, name: str = "echo-bot") -> Service:
     port = free_port()
     service = start_service(
-        "echo-bot", [sys.executable, str(ECHO_BOT)], bot_env({"PORT": str(port)}), port, tmp
+        name, [sys.executable, str(ECHO_BOT)], bot_env({"PORT": str(port)}), port, tmp
     )
     await wait_ready(service, "/api/messages", 405)  # GET on the POST-only route: it is up
     return service
@@ -425,6 +494,8 @@ class BenchGroup:
     roll_call: Any = None
     card_id: str | None = None
     here_data: dict[str, Any] | None = None  # the card's action data (signed by the bot)
+    setup_from: float | None = None  # time.monotonic() when its set-up began (bind, hellos)
+    prepared_at: float | None = None  # time.monotonic() when the roll call had been opened
 
 
 def make_groups(run: str, label: str, count: int, clients: int) -> list[BenchGroup]:
@@ -500,10 +571,18 @@ def texts_to(seen: Sequence[Seen], conversation_id: str, start: int) -> list[str
 
 
 async def bind_and_open(
-    http: aiohttp.ClientSession, bot: Service, connector: ConnectorProcess, group: BenchGroup
+    http: aiohttp.ClientSession,
+    bot: Service,
+    connector: ConnectorProcess,
+    group: BenchGroup,
+    hello: bool,
 ) -> None:
-    """Bind the group's chat (the bot learns the chat from this first message), open a roll call."""
+    """Bind the group's chat (the bot learns the chat from this first message), open a roll call.
+
+    hello: each client first says "moi" in their own 1:1 chat (not their first contact).
+    """
     conv, instructor = group.conv, group.instructor
+    group.setup_from = time.monotonic()
     start = len(await connector.poll())
     status = await post_json(
         http,
@@ -528,7 +607,7 @@ async def bind_and_open(
         answer = bound.text if bound else "nothing"
         raise SetupError(f"could not bind the chat of {group.key}: the bot answered {answer!r}")
 
-    if WARM_CLIENTS:
+    if hello:
         # the clients have used the bot before (the usual day: not their first contact);
         # each in their own 1:1 chat, so the group chat's send limits stay untouched
         for client in group.clients:
@@ -575,12 +654,20 @@ async def bind_and_open(
     group.roll_call = action["data"][ROLL_CALL_DATA_KEY]
     group.card_id = found.posted_id
     group.here_data = dict(action["data"])
+    group.prepared_at = time.monotonic()
 
 
 async def prepare_groups(
-    bots: Sequence[Service], connector: ConnectorProcess, groups: Sequence[BenchGroup]
+    bots: Sequence[Service],
+    connector: ConnectorProcess,
+    groups: Sequence[BenchGroup],
+    *,
+    hello: bool,
 ) -> None:
-    """Bind and open a roll call in every group, a few at a time, spread over the bots."""
+    """Bind and open a roll call in every group, a few at a time, spread over the bots.
+
+    hello: the clients say "moi" to the bot first (else the tap is their first contact).
+    """
     limit = asyncio.Semaphore(8)
     async with aiohttp.ClientSession() as http:
 
@@ -588,7 +675,7 @@ async def prepare_groups(
             bot = bots[i % len(bots)]
             async with limit:
                 try:
-                    await bind_and_open(http, bot, connector, group)
+                    await bind_and_open(http, bot, connector, group, hello)
                 except SetupError as exc:
                     raise SetupError(f"{exc}\n{bot.log_tail()}") from exc
 
@@ -814,6 +901,25 @@ class P1Side:
         return sum(c or 0.0 for c in cpu) / len(self.results)
 
 
+@dataclass
+class P1State:
+    """One cache state's groups, its three sides' measured bursts and what was recorded."""
+
+    name: str
+    groups: list[BenchGroup]  # one per round, warm-up rounds first
+    a1: P1Side = field(default_factory=lambda: P1Side("A1"))
+    a2: P1Side = field(default_factory=lambda: P1Side("A2"))
+    b: P1Side = field(default_factory=lambda: P1Side("B"))
+    echo_tags: list[str] = field(default_factory=list)  # A1's measured bursts
+    ages: list[float] = field(default_factory=list)  # per B burst: s since its group's set-up
+    echoes: int = 0
+    marks: dict[Any, Marks] | None = None
+    marks_problem: str | None = None
+
+    def measured_groups(self, warmup: int) -> list[BenchGroup]:
+        return self.groups[warmup : warmup + len(self.b.bursts)]
+
+
 def _verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
 
@@ -826,120 +932,276 @@ def _ms(seconds: float) -> str:
     return f"{seconds * 1000:.1f}"
 
 
+def _cells(cells: Sequence[str], widths: Sequence[int], left: int = 1) -> str:
+    """A table row: the first `left` cells left-aligned, the others right-aligned."""
+    return " ".join(
+        f"{text:<{width}}" if i < left else f"{text:>{width}}"
+        for i, (text, width) in enumerate(zip(cells, widths, strict=True))
+    ).rstrip()
+
+
+def _card_ok(result: TapResult) -> bool:
+    """HTTP 200 with an adaptive card answer (statusCode 200, the card type, a card)."""
+    value = result.body.get("value") if isinstance(result.body, dict) else None
+    return (
+        result.status == 200
+        and answered_with_card(result)
+        and isinstance(value, dict)
+        and value.get("type") == "AdaptiveCard"
+    )
+
+
+def _ratio(b: float, a: float) -> float:
+    return b / a if a > 0 else float("inf")
+
+
 def report_p1(
-    a: P1Side,
-    b: P1Side | None,
-    echoes: int,
-    marks: dict[Any, Marks] | None,
-    marks_problem: str | None,
-    b_groups: Sequence[BenchGroup],
-    clients: int,
-    backend: str,
+    states: Sequence[P1State], clients: int, warmup: int, backend: str, echo_only: bool
 ) -> None:
-    """Print P1's table, the bursts one by one and a PASS/FAIL line per target."""
+    """Print P1's tables (figures per side, ratios per state), the bursts and the verdicts."""
+    rounds = len(states[0].a1.bursts) if states else 0
     print(
         f"\nP1 check-in: {clients} clients tapping within {BURST_WINDOW_S * 1000:.0f} ms, "
-        f"{len(a.bursts)} bursts per side interleaved A B A B ({backend}, 127.0.0.1)"
+        f"{rounds} bursts per side and state after {warmup} warm-up, interleaved "
+        + ("A1 A2" if echo_only else "A1 A2 B")
     )
-    print("A = stock botbuilder echo bot (bench/echo_bot.py), B = Etäpäivä (etapaiva serve)\n")
-    print(_row("", "A echo bot", "B Etäpäivä", "B / A", "target"))
-    print("-" * 92)
-    print(_row("taps", str(len(a.results)), str(len(b.results)) if b else "-"))
-    print(_row("HTTP errors / no answer", str(a.errors), str(b.errors) if b else "-"))
-    print(_row("echoes at the connector", str(echoes), "-"))
-    if b is not None:
-        cards = sum(1 for r in b.results if answered_with_card(r))
-        print(_row("answered with a card", "-", str(cards)))
-        recorded = str(sum(m.distinct for m in marks.values())) if marks else "n/a"
-        duplicates = str(sum(m.duplicates for m in marks.values())) if marks else "n/a"
-        print(_row("taps recorded (distinct)", "-", recorded))
-        print(_row("duplicate marks", "-", duplicates))
-    if b is None:
-        print(_row("p50 latency (ms)", _ms(a.p50)))
-        print(_row("p99 latency (ms)", _ms(a.p99)))
-        print(_row("throughput (taps/s, mean)", f"{a.throughput:.1f}"))
-    else:
-        ratio_p99 = b.p99 / a.p99
-        ratio_tp = b.throughput / a.throughput
-        print(_row("p50 latency (ms)", _ms(a.p50), _ms(b.p50), f"{b.p50 / a.p50:.2f}"))
-        p99_cells = (_ms(a.p99), _ms(b.p99), f"{ratio_p99:.2f}", f"≤ {P99_TARGET}")
-        print(_row("p99 latency (ms)", *p99_cells))
-        tp_cells = (f"{a.throughput:.1f}", f"{b.throughput:.1f}", f"{ratio_tp:.2f}")
-        print(_row("throughput (taps/s, mean)", *tp_cells, f"≥ {THROUGHPUT_TARGET}"))
-    cpu_a, cpu_b = a.cpu_per_tap, b.cpu_per_tap if b else None
-    cpu_cells = [_ms(c) if c is not None else "n/a" for c in (cpu_a, cpu_b)]
-    if b is None:
-        cpu_cells[1] = ""
-    elif cpu_a and cpu_b is not None:
-        cpu_cells.append(f"{cpu_b / cpu_a:.2f}")
-    print(_row("bot CPU per tap (ms)", *cpu_cells))
+    print(f"{machine()}; {backend}, 127.0.0.1; CACHE_SECONDS {cache_seconds():g}")
+    print("A1 = stock botbuilder echo bot (a message, echoed with an outgoing POST)")
+    print("A2 = the same stock bot answering the same Action.Execute invoke with a card")
+    if not echo_only:
+        print("B  = Etäpäivä (etapaiva serve), the roll-call card's \"I'm here\"")
+        for state in states:
+            print(f"  {state.name:6} {STATE_TEXT[state.name]}")
 
-    print("\nper burst: throughput (taps/s), p99 (ms)" + (", recorded" if b else ""))
-    for i, burst_a in enumerate(a.bursts):
-        line = f"  {i + 1:>2}  A {burst_a.throughput:7.1f} {_ms(burst_a.p99):>8}"
-        if b is not None and i < len(b.bursts):
-            burst_b = b.bursts[i]
-            got = marks.get(b_groups[i].roll_call) if marks else None
+    widths: tuple[int, ...] = (6, 11, 5, 6, 9, 8, 5, 7, 7, 7, 10)
+    head: tuple[str, ...] = (
+        "state",
+        "side",
+        "taps",
+        "errors",
+        "answered",
+        "recorded",
+        "dupl.",
+        "p50 ms",
+        "p99 ms",
+        "taps/s",
+        "CPU ms/tap",
+    )
+    print()
+    print(_cells(head, widths, left=2))
+    print("-" * (sum(widths) + len(widths) - 1))
+    for state in states:
+        sides: list[tuple[str, P1Side, str, str, str]] = [
+            ("A1 echo", state.a1, f"{state.echoes} echo", "-", "-"),
+            ("A2 invoke", state.a2, f"{sum(map(_card_ok, state.a2.results))} card", "-", "-"),
+        ]
+        if not echo_only:
+            marks = state.marks
+            recorded = str(sum(m.distinct for m in marks.values())) if marks else "n/a"
+            duplicates = str(sum(m.duplicates for m in marks.values())) if marks else "n/a"
+            cards = f"{sum(map(_card_ok, state.b.results))} card"
+            sides.append(("B Etäpäivä", state.b, cards, recorded, duplicates))
+        for label, side, answered, recorded, duplicates in sides:
+            cpu = side.cpu_per_tap
+            row: tuple[str, ...] = (
+                state.name if label.startswith("A1") else "",
+                label,
+                str(len(side.results)),
+                str(side.errors),
+                answered,
+                recorded,
+                duplicates,
+                _ms(side.p50),
+                _ms(side.p99),
+                f"{side.throughput:.1f}",
+                _ms(cpu) if cpu is not None else "n/a",
+            )
+            print(_cells(row, widths, left=2))
+
+    sizes = []
+    for label, results in (
+        ("A2", [r for s in states for r in s.a2.results]),
+        ("B", [r for s in states for r in s.b.results]),
+    ):
+        bodies = [len(json.dumps(r.body)) for r in results if _card_ok(r)]
+        if bodies:
+            sizes.append(f"{label} {statistics.fmean(bodies):.0f}")
+    if sizes:
+        print(f"\nthe card answers' JSON (bytes, mean): {', '.join(sizes)}")
+
+    if echo_only:
+        print("\n(the baselines only: no targets checked)")
+        _report_baselines(states)
+        return
+
+    widths = (6, 13, 11, 12, 9, 10, 14)
+    head = (
+        "state",
+        "B/A2 taps/s",
+        "B/A2 p99",
+        "B/A1 taps/s",
+        "B/A1 p99",
+        "B CPU ms",
+        "B cache age s",
+    )
+    print()
+    print(_cells(head, widths))
+    print("-" * (sum(widths) + len(widths) - 1))
+    for state in states:
+        tp_target = WARM_THROUGHPUT_TARGET if state.name == "warm" else THROUGHPUT_TARGET
+        cpu = state.b.cpu_per_tap
+        ages = f"{min(state.ages):.0f}–{max(state.ages):.0f}" if state.ages else "-"
+        a1_target = f" (≥{ECHO_WARM_THROUGHPUT_TARGET:g})" if state.name == "warm" else ""
+        row = (
+            state.name,
+            f"{_ratio(state.b.throughput, state.a2.throughput):.2f} (≥{tp_target:g})",
+            f"{_ratio(state.b.p99, state.a2.p99):.2f} (≤{P99_TARGET:g})",
+            f"{_ratio(state.b.throughput, state.a1.throughput):.2f}{a1_target}",
+            f"{_ratio(state.b.p99, state.a1.p99):.2f}",
+            (_ms(cpu) if cpu is not None else "n/a") + f" (≤{CPU_PER_TAP_TARGET_S * 1000:g})",
+            ages,
+        )
+        print(_cells(row, widths))
+    print(
+        "(cache age: seconds from the end of a group's set-up to B's burst; warm: from its "
+        "first hello)"
+    )
+
+    print("\nper burst: throughput (taps/s) and p99 (ms) of A1, A2, B; B's taps recorded")
+    for state in states:
+        measured = state.measured_groups(warmup)
+        for i, (b1, b2, bb) in enumerate(
+            zip(state.a1.bursts, state.a2.bursts, state.b.bursts, strict=True)
+        ):
+            got = state.marks.get(measured[i].roll_call) if state.marks else None
             marked = f"{got.distinct}/{clients}" if got else "n/a"
-            line += f"   B {burst_b.throughput:7.1f} {_ms(burst_b.p99):>8}  {marked}"
-        print(line)
+            print(
+                f"  {state.name:6}{i + 1:>2}  A1 {b1.throughput:6.1f} {_ms(b1.p99):>7}"
+                f"  A2 {b2.throughput:6.1f} {_ms(b2.p99):>7}"
+                f"  B {bb.throughput:6.1f} {_ms(bb.p99):>7}  {marked}"
+            )
 
     print()
-    if echoes != len(a.results) or a.errors:
-        print(
-            f"WARNING: the echo bot answered {len(a.results) - a.errors} of {len(a.results)} "
-            f"taps and echoed {echoes}: the baseline is not sound"
+    _report_baselines(states)
+    limit = cache_seconds()
+    for state in states:
+        if not state.ages:
+            continue
+        if state.name == "warm" and max(state.ages) >= limit:
+            print(
+                f"WARNING (warm): a group's first hello was {max(state.ages):.0f} s before its "
+                f"burst, not within CACHE_SECONDS ({limit:g} s): not every warm burst was warm"
+            )
+        if state.name != "warm" and min(state.ages) <= limit:
+            print(
+                f"WARNING ({state.name}): a group was set up only {min(state.ages):.0f} s before "
+                f"its burst, within CACHE_SECONDS ({limit:g} s): not all its caches had expired"
+            )
+    verdicts: list[bool] = []
+
+    def verdict(label: str, ok: bool, detail: str) -> None:
+        verdicts.append(ok)
+        print(f"{label}: {_verdict(ok)} ({detail})")
+
+    for state in states:
+        if state.marks_problem:
+            print(f"taps recorded ({state.name}): {state.marks_problem}")
+        marks = state.marks
+        recorded_ok = (
+            marks is not None
+            and state.b.errors == 0
+            and all(
+                marks[g.roll_call].distinct == clients and marks[g.roll_call].duplicates == 0
+                for g in state.measured_groups(warmup)
+            )
         )
-    if b is None:
-        print("(echo bot only: no targets checked)")
-        return
-    if marks_problem:
-        print(f"taps recorded: {marks_problem}")
-    recorded_ok = (
-        marks is not None
-        and b.errors == 0
-        and all(
-            marks[g.roll_call].distinct == clients and marks[g.roll_call].duplicates == 0
-            for g in b_groups[: len(b.bursts)]
+        verdict(
+            f"P1 {state.name} recorded",
+            recorded_ok,
+            f"each burst: {clients} taps recorded once, no duplicates, no HTTP errors",
         )
-    )
-    print(
-        f"P1 recorded: {_verdict(recorded_ok)} (each burst: {clients} taps recorded once, "
-        "no duplicates, no HTTP errors)"
-    )
-    print(
-        f"P1 throughput: {_verdict(ratio_tp >= THROUGHPUT_TARGET)} "
-        f"(B/A {ratio_tp:.2f}, target ≥ {THROUGHPUT_TARGET})"
-    )
-    print(
-        f"P1 p99: {_verdict(ratio_p99 <= P99_TARGET)} (B/A {ratio_p99:.2f}, target ≤ {P99_TARGET})"
-    )
+    for state in states:
+        tp_target = WARM_THROUGHPUT_TARGET if state.name == "warm" else THROUGHPUT_TARGET
+        ratio_tp = _ratio(state.b.throughput, state.a2.throughput)
+        ratio_p99 = _ratio(state.b.p99, state.a2.p99)
+        verdict(
+            f"P1 {state.name} throughput vs A2",
+            ratio_tp >= tp_target,
+            f"B/A2 {ratio_tp:.2f}, target ≥ {tp_target}",
+        )
+        verdict(
+            f"P1 {state.name} p99 vs A2",
+            ratio_p99 <= P99_TARGET,
+            f"B/A2 {ratio_p99:.2f}, target ≤ {P99_TARGET}",
+        )
+    for state in states:
+        if state.name == "warm":
+            ratio_tp = _ratio(state.b.throughput, state.a1.throughput)
+            verdict(
+                "P1 warm throughput vs A1",
+                ratio_tp >= ECHO_WARM_THROUGHPUT_TARGET,
+                f"B/A1 {ratio_tp:.2f}, target ≥ {ECHO_WARM_THROUGHPUT_TARGET}",
+            )
+    for state in states:
+        cpu = state.b.cpu_per_tap
+        verdict(
+            f"P1 {state.name} CPU per tap",
+            cpu is not None and cpu <= CPU_PER_TAP_TARGET_S,
+            f"B {_ms(cpu) if cpu is not None else 'n/a'} ms, "
+            f"target ≤ {CPU_PER_TAP_TARGET_S * 1000:g} ms",
+        )
+    print(f"\nP1: {sum(verdicts)} of {len(verdicts)} targets met")
+
+
+def _report_baselines(states: Sequence[P1State]) -> None:
+    """Warn when a baseline did not do its work (then its figures are not a fair yardstick)."""
+    for state in states:
+        n1 = len(state.a1.results)
+        if state.echoes != n1 or state.a1.errors:
+            print(
+                f"WARNING ({state.name}): the echo bot answered {n1 - state.a1.errors} of {n1} "
+                f"taps and echoed {state.echoes}: the A1 baseline is not sound"
+            )
+        n2 = len(state.a2.results)
+        cards = sum(map(_card_ok, state.a2.results))
+        if cards != n2:
+            statuses: dict[str, int] = {}
+            for r in state.a2.results:
+                if not _card_ok(r):
+                    key = r.error or f"HTTP {r.status}"
+                    statuses[key] = statuses.get(key, 0) + 1
+            print(
+                f"WARNING ({state.name}): the invoke bot answered {cards} of {n2} taps with "
+                f"HTTP 200 and an adaptive card {statuses}: the A2 baseline is not sound"
+            )
 
 
 async def run_p1(args: argparse.Namespace, tmp: Path, database_url: str, backend: str) -> None:
     run = uuid.uuid4().hex[:6]
     warmup = args.warmup
-    b_groups = [] if args.echo_only else make_groups(run, "p1", warmup + args.bursts, args.clients)
+    rounds = warmup + args.bursts
+    if args.echo_only:  # the baselines alone: one state, groups never shown to a bot of ours
+        states = [P1State("-", make_groups(run, "p1", rounds, args.clients))]
+    else:
+        states = [P1State(s, make_groups(run, s, rounds, args.clients)) for s in args.states]
     services: list[Service] = []
     connector = ConnectorProcess()
     try:
-        echo = await start_echo_bot(tmp)
+        echo = await start_echo_bot(tmp, "echo-bot")
         services.append(echo)
+        invoke = await start_echo_bot(tmp, "invoke-bot")
+        services.append(invoke)
         ours: Service | None = None
-        if b_groups:
+        if not args.echo_only:
             etapaiva_cli(["db", "upgrade"], database_url, tmp)
-            import_org(b_groups, run, database_url, tmp)
+            import_org([g for s in states for g in s.groups], run, database_url, tmp)
             ours = await start_etapaiva("etapaiva", database_url, tmp)
             services.append(ours)
-            await prepare_groups([ours], connector, b_groups)
-            print(f"B: {len(b_groups)} groups bound, roll calls open")
 
         a_conv = Conv.group_chat()
         a_clients = [
             User(name=f"Asiakas {c}", aad_object_id=str(uuid.uuid4())) for c in range(args.clients)
         ]
-        side_a, side_b = P1Side("A"), P1Side("B")
-        tags: list[str] = []
         async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
 
             async def burst(bot: Service, taps: list[Tap]) -> Burst:
@@ -950,48 +1212,88 @@ async def run_p1(args: argparse.Namespace, tmp: Path, database_url: str, backend
                 cpu = after - before if after is not None and before is not None else None
                 return Burst(results, cpu)
 
-            for n in range(warmup + args.bursts):
-                tag = f"{run}-a{n}"
-                burst_a = await burst(echo, echo_taps(echo, connector.url, a_conv, a_clients, tag))
-                burst_b: Burst | None = None
-                if ours is not None:
-                    group = b_groups[n]
-                    taps = [
-                        check_in_tap(ours.messages_url, connector.url, group, c)
-                        for c in group.clients
-                    ]
-                    burst_b = await burst(ours, taps)
-                if n < warmup:
-                    print("warm-up burst done")
-                    continue
-                tags.append(tag)
-                side_a.bursts.append(burst_a)
-                line = f"burst {n - warmup + 1}/{args.bursts}: A {burst_a.throughput:.1f}/s"
-                if burst_b is not None:
-                    side_b.bursts.append(burst_b)
-                    line += f", B {burst_b.throughput:.1f}/s"
-                print(line)
+            async def run_state(state: P1State, set_up_ahead: bool) -> None:
+                """The state's rounds; set_up_ahead: set its groups up a batch at a time."""
+                for n, group in enumerate(state.groups):
+                    if set_up_ahead and ours is not None and group.prepared_at is None:
+                        batch = state.groups[n : n + WARM_BATCH]
+                        await prepare_groups([ours], connector, batch, hello=True)
+                        await asyncio.sleep(SETTLE_S)
+                    tag = f"{run}-{state.name}-a{n}"
+                    burst_a1 = await burst(
+                        echo, echo_taps(echo, connector.url, a_conv, a_clients, tag)
+                    )
+                    # A2 gets the activity B gets: the same group chat, clients and card data
+                    burst_a2 = await burst(
+                        invoke,
+                        [
+                            check_in_tap(invoke.messages_url, connector.url, group, c)
+                            for c in group.clients
+                        ],
+                    )
+                    burst_b: Burst | None = None
+                    age: float | None = None
+                    if ours is not None:
+                        # warm: since its first hello (the oldest entry); else since set-up ended
+                        since = group.setup_from if state.name == "warm" else group.prepared_at
+                        if since is not None:
+                            age = time.monotonic() - since
+                        taps = [
+                            check_in_tap(ours.messages_url, connector.url, group, c)
+                            for c in group.clients
+                        ]
+                        burst_b = await burst(ours, taps)
+                    if n < warmup:
+                        print(f"{state.name}: warm-up burst done")
+                        continue
+                    state.echo_tags.append(tag)
+                    state.a1.bursts.append(burst_a1)
+                    state.a2.bursts.append(burst_a2)
+                    line = (
+                        f"{state.name} burst {n - warmup + 1}/{args.bursts}: "
+                        f"A1 {burst_a1.throughput:.1f}/s, A2 {burst_a2.throughput:.1f}/s"
+                    )
+                    if burst_b is not None:
+                        state.b.bursts.append(burst_b)
+                        line += f", B {burst_b.throughput:.1f}/s"
+                        if age is not None:
+                            state.ages.append(age)
+                            line += f" (cache age {age:.0f} s)"
+                    print(line)
+
+            if ours is not None:
+                # first contact and known-but-cold: prepared together, then the caches expire
+                expiring = [s for s in states if s.name in ("first", "cold")]
+                for state in expiring:
+                    started = time.monotonic()
+                    await prepare_groups(
+                        [ours], connector, state.groups, hello=state.name == "cold"
+                    )
+                    print(
+                        f"{state.name}: {len(state.groups)} groups bound, roll calls open "
+                        f"({time.monotonic() - started:.0f} s)"
+                    )
+                if expiring:
+                    await wait_for_caches_to_expire([g for s in expiring for g in s.groups])
+            for state in states:
+                # warm: each batch of groups is set up just before its rounds, so that every
+                # client's hello is well within CACHE_SECONDS of their tap
+                await run_state(state, set_up_ahead=state.name == "warm")
+
         await asyncio.sleep(0.5)
         seen = await connector.poll()
-        wanted = {f"echo: olen paikalla {tag}-{i}" for tag in tags for i in range(args.clients)}
-        echoes = sum(1 for s in seen if s.sent and s.text in wanted)
-        marks: dict[Any, Marks] | None = None
-        problem: str | None = None
-        measured_groups = b_groups[warmup:]
-        if ours is not None:
-            marks, problem = await marks_or_problem(
-                database_url, [g.roll_call for g in measured_groups]
-            )
-        report_p1(
-            side_a,
-            side_b if ours is not None else None,
-            echoes,
-            marks,
-            problem,
-            measured_groups,
-            args.clients,
-            backend,
-        )
+        for state in states:
+            wanted = {
+                f"echo: olen paikalla {tag}-{i}"
+                for tag in state.echo_tags
+                for i in range(args.clients)
+            }
+            state.echoes = sum(1 for s in seen if s.sent and s.text in wanted)
+            if ours is not None:
+                state.marks, state.marks_problem = await marks_or_problem(
+                    database_url, [g.roll_call for g in state.measured_groups(warmup)]
+                )
+        report_p1(states, args.clients, warmup, backend, args.echo_only)
     finally:
         for service in services:
             service.stop()
@@ -1174,7 +1476,7 @@ async def run_text(args: argparse.Namespace, tmp: Path, database_url: str, backe
         side_a: list[TextBurst] = []
         side_b: list[TextBurst] = []
         async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
-            if WARM_CLIENTS:  # everyone has talked to the bot before (the usual morning)
+            if not args.cold:  # everyone has talked to the bot before (the usual morning)
                 for a_clients, a_chats, b_clients, b_chats in plan:
                     for bot, clients, chats in (
                         (echo, a_clients, a_chats),
@@ -1240,44 +1542,69 @@ async def run_text(args: argparse.Namespace, tmp: Path, database_url: str, backe
 
 
 async def run_p2(args: argparse.Namespace, tmp: Path, database_url: str) -> None:
+    """P2 --runs times: each run with fresh groups of first contacts, after the caches expired."""
     run = uuid.uuid4().hex[:6]
-    groups = make_groups(run, "p2", args.groups, args.clients)
     services: list[Service] = []
     connector = ConnectorProcess()
+    summaries: list[tuple[bool, str]] = []
+    print(f"{machine()}; PostgreSQL, two replicas, 127.0.0.1; CACHE_SECONDS {cache_seconds():g}")
     try:
         etapaiva_cli(["db", "upgrade"], database_url, tmp)
-        started = time.monotonic()
-        import_org(groups, run, database_url, tmp)
-        print(
-            f"organisation imported: {len(groups)} groups, "
-            f"{len(groups) * (args.clients + 1)} people ({time.monotonic() - started:.1f} s)"
-        )
-        for name in ("replica-1", "replica-2"):
-            services.append(await start_etapaiva(name, database_url, tmp))
-        await prepare_groups(services, connector, groups)
-        print(f"{len(groups)} group chats bound, roll calls open")
-
-        # tap i: group i mod G, its client i div G; replicas alternate tap by tap and, for each
-        # group, from one tap of that group to its next
-        n_groups = len(groups)
-        taps: list[Tap] = []
-        replica_of: list[int] = []
-        for i in range(n_groups * args.clients):
-            group = groups[i % n_groups]
-            replica = (i + i // n_groups) % 2
-            replica_of.append(replica)
-            taps.append(
-                check_in_tap(
-                    services[replica].messages_url,
-                    connector.url,
-                    group,
-                    group.clients[i // n_groups],
-                )
+        for k in range(args.runs):
+            label = f"{run}r{k + 1}"
+            groups = make_groups(label, "p2", args.groups, args.clients)
+            started = time.monotonic()
+            import_org(groups, label, database_url, tmp)
+            print(
+                f"\nrun {k + 1}/{args.runs}: organisation imported: {len(groups)} groups, "
+                f"{len(groups) * (args.clients + 1)} people ({time.monotonic() - started:.1f} s)"
             )
-        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
-            results = await fire(http, taps, args.spread)
-        marks, problem = await marks_or_problem(database_url, [g.roll_call for g in groups])
-        report_p2(results, replica_of, marks, problem, len(groups), args)
+            if not services:
+                for name in ("replica-1", "replica-2"):
+                    services.append(await start_etapaiva(name, database_url, tmp))
+            started = time.monotonic()
+            # the clients never talk to the bot before their tap: every tap is a first contact
+            await prepare_groups(services, connector, groups, hello=False)
+            print(
+                f"{len(groups)} group chats bound, roll calls open "
+                f"({time.monotonic() - started:.0f} s)"
+            )
+            await wait_for_caches_to_expire(groups)
+
+            # tap i: group i mod G, its client i div G; replicas alternate tap by tap and, for
+            # each group, from one tap of that group to its next
+            n_groups = len(groups)
+            taps: list[Tap] = []
+            replica_of: list[int] = []
+            for i in range(n_groups * args.clients):
+                group = groups[i % n_groups]
+                replica = (i + i // n_groups) % 2
+                replica_of.append(replica)
+                taps.append(
+                    check_in_tap(
+                        services[replica].messages_url,
+                        connector.url,
+                        group,
+                        group.clients[i // n_groups],
+                    )
+                )
+            before = [s.cpu_seconds() for s in services]
+            async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
+                results = await fire(http, taps, args.spread)
+            await asyncio.sleep(2.0)  # follow-up work (the cards' counts) counts too
+            after = [s.cpu_seconds() for s in services]
+            cpu: float | None = None
+            if all(c is not None for c in (*before, *after)):
+                cpu = sum((x or 0.0) - (y or 0.0) for x, y in zip(after, before, strict=True))
+            marks, problem = await marks_or_problem(database_url, [g.roll_call for g in groups])
+            summaries.append(
+                report_p2(results, replica_of, marks, problem, len(groups), args, cpu, k + 1)
+            )
+        print()
+        for _, line in summaries:
+            print(line)
+        met = sum(1 for ok, _ in summaries if ok)
+        print(f"P2: {met} of {len(summaries)} runs met")
     finally:
         for service in services:
             service.stop()
@@ -1291,7 +1618,10 @@ def report_p2(
     problem: str | None,
     n_groups: int,
     args: argparse.Namespace,
-) -> None:
+    cpu: float | None,
+    run_number: int,
+) -> tuple[bool, str]:
+    """Print one run's figures; whether it met P2, and its summary line."""
     n = len(results)
     answered = [r for r in results if r.ok]
     in_time = [r for r in answered if r.latency < TEAMS_LIMIT_S]
@@ -1302,8 +1632,9 @@ def report_p2(
             key = r.error or f"HTTP {r.status}"
             errors[key] = errors.get(key, 0) + 1
     print(
-        f"\nP2 check-in: {n} taps across {n_groups} group days within {args.spread:.0f} s, "
-        "PostgreSQL, two replicas (127.0.0.1)\n"
+        f"\nP2 check-in, run {run_number} of {args.runs}: {n} taps across {n_groups} group days "
+        f"within {args.spread:.0f} s, PostgreSQL, two replicas (127.0.0.1); first contacts, "
+        "caches expired\n"
     )
     for replica in (0, 1):
         mine = [r for r, k in zip(results, replica_of, strict=True) if k == replica]
@@ -1338,11 +1669,21 @@ def report_p2(
         print(f"  marks in the database       n/a: {problem}")
     lost = max(n - len(answered), n - recorded)
     print(f"  lost (error or no mark)     {lost}")
+    cpu_text = f"{cpu / n * 1000:.1f} ms" if cpu is not None else "n/a"
+    print(f"  CPU per tap, both replicas  {cpu_text} (the taps and 2 s after)")
     ok = marks is not None and lost == 0 and recorded == n and duplicates == 0 and len(in_time) == n
     print(
         f"\nP2: {_verdict(ok)} (none lost, {n} marks, every tap answered within "
         f"{TEAMS_LIMIT_S:.0f} s; max {max(latencies):.2f} s)"
     )
+    summary = (
+        f"P2 run {run_number}: {_verdict(ok)}: {len(answered)} of {n} answered, "
+        f"{len(in_time)} within {TEAMS_LIMIT_S:.0f} s, {recorded} marks, {duplicates} duplicates, "
+        f"{lost} lost; p50 / p99 / max {percentile(latencies, 0.5) * 1000:.0f} / "
+        f"{percentile(latencies, 0.99) * 1000:.0f} / {max(latencies) * 1000:.0f} ms; "
+        f"CPU {cpu_text} a tap"
+    )
+    return ok, summary
 
 
 # --- main ------------------------------------------------------------------------------------
@@ -1409,24 +1750,35 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--quick", action="store_true", help="a smoke run: 2 bursts (P2: 4 groups, same rate)"
     )
     parser.add_argument(
+        "--states",
+        default=",".join(STATES),
+        help="P1: the cache states to run, comma-separated, of first,cold,warm (default: all)",
+    )
+    parser.add_argument(
         "--cold",
         action="store_true",
-        help="every tap is the client's first contact with the bot (no hello before)",
+        help="every tap is the client's first contact with the bot: P1 --states first; "
+        "P1t without the hello before",
     )
+    parser.add_argument("--runs", type=int, default=1, help="P2: how many times to run it")
     args = parser.parse_args(argv)
+    if args.cold:
+        args.states = "first"
+    chosen = {part.strip() for part in args.states.split(",") if part.strip()}
+    if not chosen or chosen - set(STATES):
+        parser.error(f"--states: a comma-separated choice of {','.join(STATES)}")
+    args.states = [s for s in STATES if s in chosen]
     if args.quick:  # P2 keeps its arrival rate: a tenth of the groups in a tenth of the time
         args.bursts = min(args.bursts, 2)
         args.spread = args.spread * min(args.groups, 4) / args.groups
         args.groups = min(args.groups, 4)
-    if args.bursts < 1 or args.clients < 1 or args.groups < 1:
-        parser.error("--bursts, --clients and --groups must be at least 1")
+    if args.bursts < 1 or args.clients < 1 or args.groups < 1 or args.runs < 1:
+        parser.error("--bursts, --clients, --groups and --runs must be at least 1")
     return args
 
 
 def main() -> None:
     options = parse_args()
-    global WARM_CLIENTS
-    WARM_CLIENTS = not options.cold
     sys.exit(asyncio.run(main_async(options)))
 
 

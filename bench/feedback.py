@@ -54,7 +54,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import aiohttp
-import checkin
 import sqlalchemy as sa
 from checkin import (
     BURST_WINDOW_S,
@@ -149,7 +148,9 @@ async def hold_day_and_ask(
     http: aiohttp.ClientSession, bot: Service, connector: ConnectorProcess, group: BenchGroup
 ) -> FeedbackGroup:
     """Bind the chat, everyone checked in, the roll call closed, feedback asked; the cards."""
-    await bind_and_open(http, bot, connector, group)
+    # the clients' first contact with the bot is their check-in in the group chat; the tap
+    # measured is their first activity in the 1:1 chat the bot opened for the card
+    await bind_and_open(http, bot, connector, group, hello=False)
     taps = [check_in_tap(bot.messages_url, connector.url, group, c) for c in group.clients]
     results = await fire(http, taps, 1.0)
     refused = [r for r in results if not answered_with_card(r)]
@@ -492,9 +493,6 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 
 def main() -> None:
-    # the clients' first contact with the bot is their check-in in the group chat; the tap
-    # measured is their first activity in the 1:1 chat the bot opened for the card
-    checkin.WARM_CLIENTS = False
     options = parse_args()
     global WARM_CHATS
     WARM_CHATS = options.warm
