@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import getpass
 import json
 import logging
@@ -64,8 +65,10 @@ def _serve(settings: Settings) -> int:
             "LOCAL MODE: MicrosoftAppId is not set, so incoming requests are NOT authenticated. "
             "Use this only with the Agents Playground or tests, never in production."
         )
+    app = create_app(settings)
+    app.on_startup.append(_freeze_heap)
     web.run_app(
-        create_app(settings),
+        app,
         host=settings.host,
         port=settings.port,
         print=lambda *_: log.info("listening on http://%s:%d", settings.host, settings.port),
@@ -73,6 +76,18 @@ def _serve(settings: Settings) -> int:
         access_log=None,
     )
     return 0
+
+
+async def _freeze_heap(_app: object) -> None:
+    """Leave what start-up made out of the garbage collector's full passes.
+
+    Start-up leaves a few hundred thousand long-lived objects (the libraries, the app). A full
+    collection walked all of them: 50–90 ms with the event loop stopped, every few seconds under
+    load, which was the slowest one per cent of check-in answers. Frozen, they are no longer
+    walked; what turns create is collected as before.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 async def _db_upgrade(settings: Settings) -> int:
