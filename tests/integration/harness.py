@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import socket
@@ -16,6 +17,7 @@ from bot.app import SIGNER, STORE, create_app
 from bot.features import FEATURES, Plug
 from bot.settings import Settings
 from domain.model import Conversation, ConversationKind
+from domain.outbox import OutboxStatus
 from scheduler.clock import ScaledClock
 from store.db import create_engine
 from store.store import Store
@@ -179,6 +181,15 @@ async def bound_group_chat(
         )
     )
     await store.conversations.bind(conversation_id, group_id, person_id)
+
+
+async def drained(bot: BotServer, within: float = 10.0) -> None:
+    """Wait until the outbox has nothing pending (the worker has sent everything decided)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while (await bot.store.outbox.counts()).get(OutboxStatus.PENDING, 0):
+        assert loop.time() < deadline, "the outbox did not drain"
+        await asyncio.sleep(0.05)
 
 
 async def row_counts(database_url: str) -> dict[str, int]:

@@ -45,9 +45,9 @@ from store.outbox import OutboxRow
 from tests.fakes.activities import Conv, User, message
 from tests.fakes.adaptive_cards import walk
 from tests.fakes.connector import FakeConnector
-from tests.integration.harness import BotServer, free_port, start_bot, stop_bot
+from tests.integration.harness import BotServer, drained, free_port, start_bot, stop_bot
 from tests.integration.test_feedback import actions_of, score_data
-from tests.integration.test_rollcall import Room, drained
+from tests.integration.test_rollcall import Room
 from tests.integration.test_rollcall_more import cards_in, open_roll_call, tap_here
 from tests.integration.test_rollcall_more import person as person_of
 

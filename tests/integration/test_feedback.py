@@ -37,7 +37,8 @@ from scheduler.clock import ScaledClock
 from store.db import normalise_url
 from tests.fakes.activities import Conv, User
 from tests.fakes.connector import FakeConnector
-from tests.integration.test_rollcall import CLIENTS, MAIJA, TUULA, Room, drained
+from tests.integration.harness import drained
+from tests.integration.test_rollcall import CLIENTS, MAIJA, TUULA, Room
 from tests.integration.test_rollcall_more import (
     EN,
     FI,

@@ -16,6 +16,7 @@ from domain.plans import ItemKind, Plan, PlanItem
 from scheduler.clock import ScaledClock
 from tests.fakes.activities import Conv, meeting_end
 from tests.fakes.connector import FakeConnector
+from tests.integration.harness import drained
 from tests.integration.test_feedback import (
     HERE,
     actions_of,
@@ -25,7 +26,7 @@ from tests.integration.test_feedback import (
     round_id,
     tap_score,
 )
-from tests.integration.test_rollcall import MAIJA, drained
+from tests.integration.test_rollcall import MAIJA
 from tests.integration.test_rollcall_more import (
     FI,
     cards_in,

@@ -25,11 +25,10 @@ from sqlalchemy import event
 from bot.orgfile import load_org_file
 from bot.settings import Settings
 from cards.rollcall import HERE_VERB
-from domain.outbox import OutboxStatus
 from domain.rollcall.model import Status
 from tests.fakes.activities import Conv, User, invoke_execute, message
 from tests.fakes.connector import FakeConnector
-from tests.integration.harness import BotServer, free_port, start_bot, stop_bot
+from tests.integration.harness import BotServer, drained, free_port, start_bot, stop_bot
 
 MAIJA = User(name="Maija Virtanen", aad_object_id=str(uuid.uuid4()))
 SARI = User(name="Sari Heikkinen", aad_object_id=str(uuid.uuid4()))
@@ -69,14 +68,6 @@ class Morning:
     roll_call: int
 
 
-async def _drained(bot: BotServer) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + 10.0
-    while (await bot.store.outbox.counts()).get(OutboxStatus.PENDING, 0):
-        assert loop.time() < deadline, "the outbox did not drain"
-        await asyncio.sleep(0.05)
-
-
 @pytest.fixture
 async def morning(
     database_url: str, tmp_path: Path, connector: FakeConnector
@@ -99,7 +90,7 @@ async def morning(
                 )
             )
             assert status == 201
-            await _drained(bot)
+            await drained(bot)
         group = next(g for g in await bot.store.org.all_groups() if g.key == "it-ryhma")
         assert group.id is not None
         today = datetime.now(ZoneInfo(group.timezone)).date()

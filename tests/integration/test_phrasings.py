@@ -8,7 +8,6 @@ and lists every row that went wrong.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 from collections.abc import AsyncIterator
@@ -24,10 +23,9 @@ from bot.orgfile import load_org_file
 from bot.settings import Settings
 from domain.i18n import text
 from domain.org import Language
-from domain.outbox import OutboxStatus
 from tests.fakes.activities import TENANT_ID, Conv, User, invoke_execute, message
 from tests.fakes.connector import FakeConnector
-from tests.integration.harness import BotServer, free_port, start_bot, stop_bot
+from tests.integration.harness import BotServer, drained, free_port, start_bot, stop_bot
 
 # the card verbs, as the cards carry them
 HERE = "rollcall.here"
@@ -273,14 +271,6 @@ class Place:
         person = await self.bot.store.org.person_by_upn(user.upn or "")
         assert person is not None and person.id is not None
         return person.id in await self.bot.store.rollcall.marks(self.roll_call)
-
-
-async def drained(bot: BotServer) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + 10.0
-    while (await bot.store.outbox.counts()).get(OutboxStatus.PENDING, 0):
-        assert loop.time() < deadline, "the outbox did not drain"
-        await asyncio.sleep(0.05)
 
 
 def _dump(value: Any) -> str:

@@ -8,7 +8,6 @@ a group chat nothing in the group unless the bot was addressed.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -22,11 +21,10 @@ from bot.settings import Settings
 from cards.tutorial import ASK_VERB, GO_VERB
 from domain.i18n import text
 from domain.org import Language
-from domain.outbox import OutboxStatus
 from domain.tutorial.content import Device, load_tutorial
 from tests.fakes.activities import Conv, User, message
 from tests.fakes.connector import FakeConnector
-from tests.integration.harness import BotServer, free_port, start_bot, stop_bot
+from tests.integration.harness import BotServer, drained, free_port, start_bot, stop_bot
 from tests.integration.test_tutorial import JARI, MAIJA
 
 CONTENT = load_tutorial()
@@ -154,14 +152,6 @@ async def bot(database_url: str, tmp_path: Path) -> AsyncIterator[BotServer]:
         yield server
     finally:
         await stop_bot(server)
-
-
-async def drained(bot: BotServer) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + 5.0
-    while (await bot.store.outbox.counts()).get(OutboxStatus.PENDING, 0):
-        assert loop.time() < deadline, "the outbox did not drain"
-        await asyncio.sleep(0.05)
 
 
 def _cards(body: dict[str, Any]) -> list[dict[str, Any]]:

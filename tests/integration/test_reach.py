@@ -36,9 +36,9 @@ from store.tables import AuditRow
 from tests.fakes.activities import Conv
 from tests.fakes.connector import FakeConnector
 from tests.fakes.graph import FakeGraph
-from tests.integration.harness import free_port, start_bot, stop_bot, with_graph
+from tests.integration.harness import drained, free_port, start_bot, stop_bot, with_graph
 from tests.integration.test_digest import PLAN
-from tests.integration.test_rollcall import CLIENTS, MAIJA, TUULA, Room, drained
+from tests.integration.test_rollcall import CLIENTS, MAIJA, TUULA, Room
 from tests.integration.test_rollcall_more import (
     EVERYONE,
     FI,

@@ -41,9 +41,9 @@ from store.graph_attendance import GraphMeetingRow
 from tests.fakes.activities import Conv, User, meeting_end, meeting_start, message
 from tests.fakes.connector import FakeConnector
 from tests.fakes.graph import FakeGraph, attendance_record
-from tests.integration.harness import BotServer, free_port, start_bot, stop_bot
+from tests.integration.harness import BotServer, drained, free_port, start_bot, stop_bot
 from tests.integration.test_digest import SetClock
-from tests.integration.test_rollcall import CLIENTS, MAIJA, Room, drained
+from tests.integration.test_rollcall import CLIENTS, MAIJA, Room
 from tests.integration.test_rollcall_more import (
     EVERYONE,
     KAISA,

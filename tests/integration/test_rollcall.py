@@ -15,11 +15,10 @@ from bot.settings import Settings
 from cards.rollcall import CLOSE_VERB, HERE_VERB, REFRESH_VERB
 from domain.i18n import text
 from domain.org import Language
-from domain.outbox import OutboxStatus
 from domain.rollcall.model import Status
 from tests.fakes.activities import Conv, User, invoke_execute, message
 from tests.fakes.connector import FakeConnector, Recorded
-from tests.integration.harness import BotServer, free_port, start_bot, stop_bot
+from tests.integration.harness import BotServer, drained, free_port, start_bot, stop_bot
 
 CLIENTS = [User(name=f"Asiakas {i:02d}", upn=f"asiakas{i:02d}@example.hel.fi") for i in range(30)]
 MAIJA = User(name="Maija Virtanen", upn="maija@example.hel.fi")
@@ -121,14 +120,6 @@ def _dump(value: Any) -> str:
     import json
 
     return json.dumps(value, ensure_ascii=False)
-
-
-async def drained(bot: BotServer) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + 10.0
-    while (await bot.store.outbox.counts()).get(OutboxStatus.PENDING, 0):
-        assert loop.time() < deadline, "the outbox did not drain"
-        await asyncio.sleep(0.05)
 
 
 @pytest.fixture

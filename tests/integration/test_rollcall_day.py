@@ -24,7 +24,8 @@ from domain.templates import template
 from scheduler.clock import ScaledClock
 from tests.fakes.activities import Conv
 from tests.fakes.connector import FakeConnector
-from tests.integration.test_rollcall import CLIENTS, MAIJA, Room, drained
+from tests.integration.harness import drained
+from tests.integration.test_rollcall import CLIENTS, MAIJA, Room
 from tests.integration.test_rollcall_more import (
     CARD,
     EN,

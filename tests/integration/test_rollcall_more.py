@@ -42,8 +42,8 @@ from domain.templates import template
 from scheduler.clock import ScaledClock
 from tests.fakes.activities import TENANT_ID, Conv, User, invoke_execute, message
 from tests.fakes.connector import FakeConnector, Recorded
-from tests.integration.harness import free_port, start_bot, stop_bot
-from tests.integration.test_rollcall import CLIENTS, MAIJA, STRANGER, TUULA, Room, drained
+from tests.integration.harness import drained, free_port, start_bot, stop_bot
+from tests.integration.test_rollcall import CLIENTS, MAIJA, STRANGER, TUULA, Room
 
 FI, SV, EN = Language.FI, Language.SV, Language.EN
 HELSINKI = ZoneInfo("Europe/Helsinki")

@@ -20,7 +20,8 @@ from domain.org import Language
 from domain.rollcall.model import Reason, Status
 from tests.fakes.activities import Conv
 from tests.fakes.connector import FakeConnector
-from tests.integration.test_rollcall import CLIENTS, MAIJA, TUULA, Room, drained
+from tests.integration.harness import drained
+from tests.integration.test_rollcall import CLIENTS, MAIJA, TUULA, Room
 from tests.integration.test_rollcall_more import (
     KLIENTER,
     MESSAGE,

@@ -16,13 +16,12 @@ from bot.settings import Settings
 from cards.tutorial import GO_VERB, SEND_VERB, START_VERB, TAKE_VERB
 from domain.i18n import text
 from domain.org import Language
-from domain.outbox import OutboxStatus
 from domain.tutorial.content import Device, Tutorial, load_tutorial
 from domain.tutorial.flow import Place
 from domain.tutorial.help import HelpStatus
 from tests.fakes.activities import Conv, User, invoke_execute, message
 from tests.fakes.connector import FakeConnector, Recorded
-from tests.integration.harness import BotServer, free_port, start_bot, stop_bot
+from tests.integration.harness import BotServer, drained, free_port, start_bot, stop_bot
 
 CONTENT = load_tutorial()
 LOCALES = {Language.FI: "fi-FI", Language.SV: "sv-FI", Language.EN: "en-US"}
@@ -165,15 +164,6 @@ class Person:
 
 def _sent_to(r: Recorded, conv: Conv) -> bool:
     return r.ok and r.route in ("send", "reply") and r.conversation_id == conv.id
-
-
-async def drained(bot: BotServer) -> None:
-    """Wait until the outbox has nothing pending (the worker has sent everything decided)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + 5.0
-    while (await bot.store.outbox.counts()).get(OutboxStatus.PENDING, 0):
-        assert loop.time() < deadline, "the outbox did not drain"
-        await asyncio.sleep(0.05)
 
 
 def _texts(node: Any) -> list[str]:

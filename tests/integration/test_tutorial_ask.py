@@ -20,7 +20,7 @@ from domain.tutorial.flow import Place
 from domain.tutorial.help import NO_STEP, HelpStatus
 from tests.fakes.activities import Conv
 from tests.fakes.connector import FakeConnector
-from tests.integration.harness import BotServer, free_port, start_bot, stop_bot
+from tests.integration.harness import BotServer, drained, free_port, start_bot, stop_bot
 from tests.integration.test_tutorial import (
     CONTENT,
     JARI,
@@ -33,7 +33,6 @@ from tests.integration.test_tutorial import (
     _help_cards,
     _progress,
     _texts,
-    drained,
 )
 
 FI, SV = Language.FI, Language.SV
