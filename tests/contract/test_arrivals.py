@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import replace
 
 import pytest
 from sqlalchemy import event
+from sqlalchemy.exc import IntegrityError
 
 from bot.orgfile import load_org_file
 from domain.model import Conversation, ConversationKind
@@ -121,10 +123,6 @@ async def test_identity_updates_written_together_fail_only_the_one_at_fault(
 ) -> None:
     """Concurrent first contacts share a transaction; a Teams id someone else holds is refused
     for that person alone, and the others are stored."""
-    import asyncio
-
-    from sqlalchemy.exc import IntegrityError
-
     person, _ = await _seed(counted)
     view = await counted.org.view()
     others = [p for p, _ in view.people if p.id != person.id][:2]

@@ -76,7 +76,7 @@ from store.db import create_engine
 from store.tables import Base
 from tests.fakes.activities import TENANT_ID, Conv, User, invoke_execute, message
 from tests.fakes.connector import FakeConnector, Recorded
-from tests.integration.harness import BotServer, free_port, start_bot, stop_bot
+from tests.integration.harness import BotServer, drained, free_port, start_bot, stop_bot
 
 FI = Language.FI
 HELSINKI = ZoneInfo("Europe/Helsinki")
@@ -508,14 +508,6 @@ class World:
         return (await self.bot.post(activity))[0]
 
 
-async def drained(bot: BotServer, within: float = 20.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while (await bot.store.outbox.counts()).get(OutboxStatus.PENDING, 0):
-        assert loop.time() < deadline, "the outbox did not drain"
-        await asyncio.sleep(0.05)
-
-
 async def until(what: str, check: Callable[[], Awaitable[bool]], within: float = 10.0) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + within
@@ -645,7 +637,7 @@ async def arrange(world: World, org_file: Path) -> None:
     progress = await store.tutorial.progress(world.ids[HELPED_A.name])
     assert progress is not None
     world.helped_token = str(progress.version)
-    await drained(bot)
+    await drained(bot, within=20.0)
 
 
 # --- snapshots of every table that matters, and putting them back ----------------------------

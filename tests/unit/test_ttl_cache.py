@@ -66,7 +66,7 @@ def test_drop_and_clear() -> None:
     assert cache.get(("person", 2)) is MISSING
 
 
-def test_a_full_kind_forgets_its_expired_entries_first(monkeypatch: object) -> None:
+def test_a_full_kind_forgets_its_expired_entries_first() -> None:
     clock = Clock()
     cache = TtlCache(30, clock)
     limit = ttl.MAX_ENTRIES
