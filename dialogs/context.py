@@ -116,7 +116,8 @@ async def resolve(turn: Turn, services: Services, menu: HelpSource | None = None
         turn.user.teams_id, turn.conversation.conversation_id, turn.user.aad_object_id
     )
     known = (found.person, found.grants) if found.person is not None else None
-    actor = await services.directory.identify(turn.user, turn.lookup_upn, known)
+    # the arrival looked by Teams id and AAD id: nobody found there is not looked for again
+    actor = await services.directory.identify(turn.user, turn.lookup_upn, known, searched=True)
     conversation = await _remember(services, turn.conversation, actor, found)
     group = await _group(services, conversation, found)
     own = actor.language(language_for_locale(turn.user.locale))

@@ -23,17 +23,22 @@ class Directory:
         user: TeamsUser,
         lookup_upn: UpnLookup,
         known: tuple[Person, tuple[RoleGrant, ...]] | None = None,
+        *,
+        searched: bool = False,
     ) -> Actor:
         """Return the actor for user, matching by Teams id, AAD id, then UPN (asked lazily).
 
-        known: the person stored under the user's Teams id with their roles, when the caller
-        has read them already (one trip for the whole turn).
+        known: the person stored under the user's Teams id (or, not yet there, their AAD id)
+        with their roles, when the caller has read them already (one trip for the whole turn).
+        searched: the caller looked by Teams id and AAD id and found nobody (known is None).
         """
         if known is not None:
             return Actor(person=await self._refresh(known[0], user), grants=known[1])
-        person = await self._org.person_by_teams_id(user.teams_id)
-        if person is None and user.aad_object_id:
-            person = await self._org.person_by_aad(user.aad_object_id.lower())
+        person = None
+        if not searched:
+            person = await self._org.person_by_teams_id(user.teams_id)
+            if person is None and user.aad_object_id:
+                person = await self._org.person_by_aad(user.aad_object_id.lower())
         if person is None and await self._org.has_people_waiting_for_upn_match():
             upn = await lookup_upn()
             if upn:
