@@ -28,7 +28,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Engine
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -132,6 +132,17 @@ def _values(message: OutboxMessage, now: datetime) -> dict[str, Any]:
 
 # per engine: who wants to hear that a commit added outbox rows (the worker's wake)
 _subscribers: WeakKeyDictionary[Engine, list[Callable[[], None]]] = WeakKeyDictionary()
+
+
+def outbox_values(message: OutboxMessage, now: datetime) -> dict[str, Any]:
+    """The outbox row for message, for a store that writes it in a statement of its own."""
+    return _values(message, now)
+
+
+def notify_added(engine: AsyncEngine) -> None:
+    """Wake this process's workers: a statement that committed by itself added outbox rows."""
+    for callback in list(_subscribers.get(engine.sync_engine, ())):
+        callback()
 
 
 def _notify_after_commit(session: AsyncSession) -> None:

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     Date,
     ForeignKey,
@@ -16,10 +17,12 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
     bindparam,
+    column,
     delete,
     func,
     insert,
     select,
+    text,
     update,
 )
 from sqlalchemy.engine import Row
@@ -33,7 +36,7 @@ from domain.outbox import OutboxMessage
 from domain.rollcall.model import Change, Checkout, Mark, Reason, RollCall, Status
 from domain.rollcall.ports import Attendee, StoredAttendance, Tapped
 from store.db import Database, insert_ignoring
-from store.outbox import add_to_outbox
+from store.outbox import add_to_outbox, notify_added, outbox_values
 from store.tables import Base, GroupRow, MembershipRow, PersonRow, UtcDateTime, utcnow
 
 
@@ -235,6 +238,84 @@ async def _left(s: AsyncSession, roll_call_id: int, person_id: int) -> Checkout 
     return Checkout(row[0], row[1], person_id, row[2]) if row else None
 
 
+# PostgreSQL: a person's first tap in an open roll call as one statement, which is its own
+# transaction (no BEGIN and COMMIT round trips). The mark goes in only while the roll call is
+# open; its audit row and the card's redraw go with it (the redraw is skipped while one with the
+# same coalesce value waits and no worker holds it, and that waiting row is held until the
+# statement commits, as add_to_outbox does); the counts and the person's check-out of the day
+# come back. The counts are read in the statement's snapshot, which does not hold its own mark.
+_FIRST_TAP_PG = (
+    text(
+        """
+WITH rc AS (
+    SELECT id, group_id, day, closed_at, cancelled_at FROM roll_calls WHERE id = :roll_call_id
+), m AS (
+    INSERT INTO attendance_marks (roll_call_id, person_id, status, at, reason, guest, version)
+    SELECT rc.id, :person_id, :status, :at, :reason, :guest, 1 FROM rc
+    WHERE rc.closed_at IS NULL AND rc.cancelled_at IS NULL
+    ON CONFLICT (roll_call_id, person_id) DO NOTHING
+    RETURNING id
+), c AS (
+    INSERT INTO attendance_changes
+        (group_id, day, person_id, roll_call_id, at, before, after, by, reason, note)
+    SELECT :group_id, :day, :person_id, :roll_call_id, :c_at, NULL, :after, :by, :c_reason,
+        :note
+    FROM m
+), w AS (
+    SELECT o.id FROM outbox o
+    WHERE o.coalesce_key = :coalesce_key AND o.status = 'pending'
+        AND (o.lease_until IS NULL OR o.lease_until < :now)
+    LIMIT 1 FOR SHARE
+), o AS (
+    INSERT INTO outbox (key, conversation_id, payload, coalesce_key, status, attempts, throttles,
+        next_attempt_at, created_at)
+    SELECT :key, :conversation_id, :payload, :coalesce_key, 'pending', 0, 0, :now, :now FROM m
+    WHERE :key IS NOT NULL AND NOT EXISTS (SELECT 1 FROM w)
+    ON CONFLICT (key) DO NOTHING
+    RETURNING id
+)
+SELECT (SELECT count(*) FROM m) AS inserted, (SELECT count(*) FROM o) AS queued,
+    rc.closed_at, rc.cancelled_at,
+    (SELECT k.at FROM attendance_checkouts k
+        WHERE k.group_id = rc.group_id AND k.day = rc.day AND k.person_id = :person_id) AS left_at,
+    mk.status, mk.guest, count(mk.id) AS n
+FROM rc LEFT JOIN attendance_marks mk ON mk.roll_call_id = rc.id
+GROUP BY rc.id, rc.group_id, rc.day, rc.closed_at, rc.cancelled_at, mk.status, mk.guest
+"""
+    )
+    .bindparams(
+        bindparam("roll_call_id", type_=Integer),
+        bindparam("person_id", type_=Integer),
+        bindparam("status", type_=String),
+        bindparam("at", type_=UtcDateTime()),
+        bindparam("reason", type_=String),
+        bindparam("guest", type_=Boolean),
+        bindparam("group_id", type_=Integer),
+        bindparam("day", type_=Date),
+        bindparam("c_at", type_=UtcDateTime()),
+        bindparam("after", type_=String),
+        bindparam("by", type_=Integer),
+        bindparam("c_reason", type_=String),
+        bindparam("note", type_=String),
+        bindparam("coalesce_key", type_=String),
+        bindparam("now", type_=UtcDateTime()),
+        bindparam("key", type_=String),
+        bindparam("conversation_id", type_=String),
+        bindparam("payload", type_=JSON),
+    )
+    .columns(
+        column("inserted", Integer),
+        column("queued", Integer),
+        column("closed_at", UtcDateTime()),
+        column("cancelled_at", UtcDateTime()),
+        column("left_at", UtcDateTime()),
+        column("status", String),
+        column("guest", Boolean),
+        column("n", Integer),
+    )
+)
+
+
 class _DecidedOnStaleState(Exception):
     """A first tap was written as if the roll call were open, and it had closed (or been
     cancelled) meanwhile."""
@@ -292,6 +373,7 @@ class SqlRollCallStore:
 
     def __init__(self, db: Database) -> None:
         self._db = db
+        self._one_statement = db.engine.dialect.name == "postgresql"
 
     # --- roll calls ----------------------------------------------------------------------
 
@@ -539,6 +621,14 @@ class SqlRollCallStore:
         the person has now, the roll call's counts and, when a mark was written, the person's
         check-out of the day.
         """
+        if self._one_statement:
+            tapped = await self._first_tap_in_one_statement(
+                roll_call_id, person_id, decide, messages
+            )
+            if tapped is not None:
+                return tapped
+            async with self._db.write() as s:  # not a first tap in an open roll call
+                return await self._tap(s, roll_call_id, person_id, decide, messages)
         try:
             async with self._db.write() as s:
                 first = await self._first_tap(s, roll_call_id, person_id, decide, messages)
@@ -549,6 +639,67 @@ class SqlRollCallStore:
             pass  # rolled back: decide again knowing the closing time
         async with self._db.write() as s:
             return await self._tap(s, roll_call_id, person_id, decide, messages)
+
+    async def _first_tap_in_one_statement(
+        self,
+        roll_call_id: int,
+        person_id: int,
+        decide: Callable[[datetime | None, Mark | None], tuple[Mark, Change] | None],
+        messages: Sequence[OutboxMessage],
+    ) -> Tapped | None:
+        """A first tap in an open roll call, on PostgreSQL in one round trip; else None.
+
+        None means nothing was written: the person had a mark, the roll call was closed or
+        cancelled, or the tap is not a plain first mark; the general path then decides.
+        """
+        decided = decide(None, None)
+        if decided is None or decided[0].version != 0 or len(messages) > 1:
+            return None
+        mark, change = decided
+        now = utcnow()
+        message = outbox_values(messages[0], now) if messages else {}
+        async with self._db.read() as s:  # AUTOCOMMIT: the statement is its own transaction
+            rows = (
+                await s.execute(
+                    _FIRST_TAP_PG,
+                    {
+                        "roll_call_id": roll_call_id,
+                        "person_id": person_id,
+                        "status": mark.status.value,
+                        "at": mark.at,
+                        "reason": mark.reason.value if mark.reason else None,
+                        "guest": mark.guest,
+                        "group_id": change.group_id,
+                        "day": change.day,
+                        "c_at": change.at,
+                        "after": change.after.value,
+                        "by": change.by,
+                        "c_reason": change.reason.value if change.reason else None,
+                        "note": change.note,
+                        "coalesce_key": message.get("coalesce_key"),
+                        "now": now,
+                        "key": message.get("key"),
+                        "conversation_id": message.get("conversation_id"),
+                        "payload": message.get("payload"),
+                    },
+                )
+            ).all()
+        if not rows or not rows[0].inserted:
+            return None
+        if rows[0].queued:
+            notify_added(self._db.engine)
+        counts: dict[tuple[Status, bool], int] = {}
+        for row in rows:
+            if row.status is not None:
+                counts[(Status(row.status), bool(row.guest))] = int(row.n)
+        own = (mark.status, mark.guest)
+        counts[own] = counts.get(own, 0) + 1  # the snapshot's counts, and this tap's mark
+        left = rows[0].left_at
+        return Tapped(
+            replace(mark, version=1),
+            counts,
+            Checkout(change.group_id, change.day, person_id, left) if left is not None else None,
+        )
 
     @staticmethod
     async def _first_tap(

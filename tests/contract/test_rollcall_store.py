@@ -7,8 +7,10 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 from bot.orgfile import parse_org_file
 from domain.outbox import OutboxMessage, OutboxStatus
@@ -514,6 +516,95 @@ async def test_racing_taps_record_once_each(store: Store) -> None:
         (Status.PRESENT, False): len(org.clients),
         (Status.PRESENT, True): 1,
     }
+
+
+def coalesced(key: str, roll_call: RollCall) -> Sequence[OutboxMessage]:
+    """The roll-call card's redraw, as the service asks for it with every tap."""
+    return [
+        OutboxMessage(
+            key=key,
+            conversation_id=roll_call.conversation_id,
+            update_of=f"rollcall:{roll_call.id}:card",
+            render=f"rollcall:{roll_call.id}",
+            coalesce=f"rollcall:{roll_call.id}:card",
+        )
+    ]
+
+
+async def test_a_first_taps_redraw_waits_behind_the_waiting_one(store: Store) -> None:
+    org = await arrange(store)
+    roll_call = await opened(store, org)
+    assert roll_call.id is not None
+    woken: list[int] = []
+    unsubscribe = store.outbox.subscribe(lambda: woken.append(1))
+    try:
+        at = T0 + timedelta(minutes=1)
+        first = await store.rollcall.tap(
+            roll_call.id, org.jari, decider(roll_call, org.jari, at), coalesced("r-1", roll_call)
+        )
+        assert woken, "a tap that queued a redraw must wake the outbox worker"
+        second = await store.rollcall.tap(
+            roll_call.id, org.sari, decider(roll_call, org.sari, at), coalesced("r-2", roll_call)
+        )
+    finally:
+        unsubscribe()
+    assert first.mark == Mark(roll_call.id, org.jari, Status.PRESENT, at, version=1)
+    assert first.counts == {(Status.PRESENT, False): 1}
+    assert second.counts == {(Status.PRESENT, False): 2}
+    # the first redraw waits (no worker took it): it will draw both taps, the second adds none
+    assert await store.outbox.entry_for_key("r-1") is not None
+    assert await store.outbox.entry_for_key("r-2") is None
+    assert (await store.outbox.counts())[OutboxStatus.PENDING] == 2  # the card and one redraw
+    assert [c.person_id for c in await store.rollcall.changes(org.group, DAY)] == [
+        org.jari,
+        org.sari,
+    ]
+
+
+async def test_a_first_tap_brings_back_the_days_check_out(store: Store) -> None:
+    org = await arrange(store)
+    morning = await opened(store, org)
+    assert morning.id is not None
+    left_at = T0 + timedelta(minutes=40)
+    await store.rollcall.close(morning, [], T0 + timedelta(minutes=30), org.maija)
+    assert await store.rollcall.checkout(*leaving(org, org.jari, left_at))
+    afternoon = await opened(store, org, T0 + timedelta(hours=3))
+    assert afternoon.id is not None
+    at = T0 + timedelta(hours=3, minutes=1)
+    back = await store.rollcall.tap(afternoon.id, org.jari, decider(afternoon, org.jari, at))
+    assert back.left == Checkout(org.group, DAY, org.jari, left_at)
+    stayed = await store.rollcall.tap(afternoon.id, org.sari, decider(afternoon, org.sari, at))
+    assert stayed.left is None
+    assert back.counts == {(Status.PRESENT, False): 1}
+    assert stayed.counts == {(Status.PRESENT, False): 2}
+
+
+async def test_a_first_tap_in_an_open_roll_call_is_few_statements(store: Store) -> None:
+    """PostgreSQL: one statement, its own transaction; SQLite: a short write transaction."""
+    org = await arrange(store)
+    roll_call = await opened(store, org)
+    assert roll_call.id is not None
+    seen: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        seen.append(statement)
+
+    engine = store.db.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        tapped = await store.rollcall.tap(
+            roll_call.id,
+            org.jari,
+            decider(roll_call, org.jari, T0 + timedelta(minutes=1)),
+            coalesced("r-1", roll_call),
+        )
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert tapped.mark.version == 1
+    if store.db.engine.dialect.name == "postgresql":
+        assert len(seen) == 1, seen
+    else:
+        assert 1 < len(seen) <= 8, seen
 
 
 # --- closing ---------------------------------------------------------------------------------
