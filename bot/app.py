@@ -106,7 +106,7 @@ def create_app(
 
     async def resources(app: web.Application) -> AsyncIterator[None]:
         url = normalise_url(settings.database_url)
-        engine = create_engine(url)
+        engine = create_engine(url, pool_size=settings.db_pool_size)
         instance = Instance(engine)
         connector = BotConnector(TokenSource(settings, credentials_factory))
         graph = build_graph(settings, graph_credential)
@@ -118,7 +118,7 @@ def create_app(
                     "The PostgreSQL database is not at the newest schema: run `etapaiva db upgrade`"
                 )
             else:
-                await warm_pool(engine)
+                await warm_pool(engine, settings.db_pool_size)
             await instance.start()
             store = Store(
                 sessionmaker(engine), cache_seconds=settings.cache_seconds, instance=instance

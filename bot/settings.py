@@ -60,6 +60,8 @@ class Settings:
     # a client absent on this many held group days in a row is flagged in the digest
     digest_absent_streak: int = 3
     cache_seconds: float = 30.0
+    # PostgreSQL connections each replica keeps open (and half as many more under a peak)
+    db_pool_size: int = 20
     # Microsoft Graph (app-only): off unless GRAPH_ENABLED; the credentials default to the bot's
     graph_enabled: bool = False
     graph_tenant_id: str = ""
@@ -153,6 +155,8 @@ class Settings:
             )
         if self.digest_absent_streak < 1:
             raise SettingsError("DIGEST_ABSENT_STREAK must be 1 or more")
+        if not 2 <= self.db_pool_size <= 200:
+            raise SettingsError("DB_POOL_SIZE must be a whole number from 2 to 200")
         if self.graph_enabled and not (
             self.graph_tenant_id and self.graph_client_id and self.graph_client_secret
         ):
@@ -236,6 +240,7 @@ def load_settings(
         grace_minutes = int(env.get("ROLLCALL_GRACE_MINUTES", "10"))
         open_minutes = int(env.get("ROLLCALL_OPEN_MINUTES", "30"))
         cache_seconds = float(env.get("CACHE_SECONDS", "30"))
+        pool_size = int(env.get("DB_POOL_SIZE") or "20")
         reminder_minutes = int(env.get("FEEDBACK_REMINDER_MINUTES", "30"))
         absent_streak = int(env.get("DIGEST_ABSENT_STREAK", "3"))
         retain = {
@@ -278,6 +283,7 @@ def load_settings(
         rollcall_grace_minutes=grace_minutes,
         rollcall_open_minutes=open_minutes,
         cache_seconds=cache_seconds,
+        db_pool_size=pool_size,
         feedback_reminder_minutes=reminder_minutes,
         feedback_closes=(env.get("FEEDBACK_CLOSES") or "16:00").strip(),
         digest_time=(env.get("DIGEST_TIME") or "16:00").strip(),

@@ -42,11 +42,14 @@ def create_engine(
     echo: bool = False,
     idle_ping_seconds: float = IDLE_PING_SECONDS,
     inline: bool = True,
+    pool_size: int | None = None,
 ) -> AsyncEngine:
     """Create the async engine; for SQLite, make the folder and turn on WAL and foreign keys.
 
     inline (SQLite): statements run on the event loop's thread, long reads on a worker thread
     (store/sqlite_inline.py); otherwise every call goes through aiosqlite's thread.
+    pool_size (PostgreSQL): connections kept open, POOL_SIZE unless given; half as many more
+    are opened under a peak and closed after it.
     """
     url = normalise_url(url)
     kwargs: dict[str, Any] = {"echo": echo}
@@ -65,10 +68,11 @@ def create_engine(
         kwargs["pool_reset_on_return"] = None
     else:
         # last in, first out: under a light load the same few connections serve every turn and
-        # stay fresh (no idle ping, below); the rest wait idle, and are pinged when next needed
-        kwargs.update(
-            pool_size=POOL_SIZE, max_overflow=POOL_SIZE, pool_recycle=1800, pool_use_lifo=True
-        )
+        # stay fresh (no idle ping, below); the rest wait idle, and are pinged when next needed.
+        # The pool is sized for a roll call's burst: a connection opened for the peak and closed
+        # after it costs a handshake and the driver's prepared statements anew, tap after tap.
+        size = POOL_SIZE if pool_size is None else pool_size
+        kwargs.update(pool_size=size, max_overflow=size // 2, pool_recycle=1800, pool_use_lifo=True)
     engine = create_async_engine(url, **kwargs)
     if is_sqlite(url):
         event.listen(engine.sync_engine, "connect", _inline_pragmas if inline else _sqlite_pragmas)
@@ -79,7 +83,7 @@ def create_engine(
     return engine
 
 
-POOL_SIZE = 10
+POOL_SIZE = 20
 
 
 async def warm_pool(engine: AsyncEngine, connections: int = POOL_SIZE) -> None:

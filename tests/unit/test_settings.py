@@ -133,6 +133,14 @@ def test_numbers_that_are_not_whole_raise(key: str, value: str) -> None:
         load_settings({key: value}, dotenv=None)
 
 
+def test_the_pool_size_is_read_and_kept_in_bounds() -> None:
+    assert load_settings({}, dotenv=None).db_pool_size == 20
+    assert load_settings({"DB_POOL_SIZE": "8"}, dotenv=None).db_pool_size == 8
+    for wrong in ("1", "0", "500", "many"):
+        with pytest.raises(SettingsError):
+            load_settings({"DB_POOL_SIZE": wrong}, dotenv=None).check()
+
+
 @pytest.mark.parametrize("port", [0, -1, 65536])
 def test_a_port_out_of_range_is_refused(port: int) -> None:
     with pytest.raises(SettingsError):
