@@ -28,11 +28,7 @@ class CachedOrgRepository(SqlOrgRepository):
         self.cache = TtlCache(seconds)
 
     async def _cached(self, key: Hashable, load: Callable[[], Any]) -> Any:
-        value = self.cache.get(key)
-        if value is _MISSING:
-            value = await load()
-            self.cache.put(key, value)
-        return value
+        return await self.cache.load(key, load)
 
     async def person_by_teams_id(self, teams_id: str) -> Person | None:
         """The person with this Teams user id (cached; their roles are read along)."""

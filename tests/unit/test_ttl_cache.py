@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+
+import pytest
+
 from store import ttl
 from store.ttl import MISSING, TtlCache
 
@@ -80,3 +84,95 @@ def test_a_full_kind_forgets_its_expired_entries_first() -> None:
     assert cache.get(("teams", "newest")) == "new"
     assert cache.get(("grants", 1)) == "other kind"
     assert cache.get(("teams", 0)) is MISSING
+
+
+class Reads:
+    """A read that waits for the test to let it finish, and counts how often it ran."""
+
+    def __init__(self, value: object = "the group's people") -> None:
+        self.value = value
+        self.count = 0
+        self.gate = asyncio.Event()
+        self.fail = False
+
+    async def __call__(self) -> object:
+        self.count += 1
+        await self.gate.wait()
+        if self.fail:
+            self.fail = False
+            raise ConnectionError("the database went away")
+        return self.value
+
+
+async def settle() -> None:
+    for _ in range(5):
+        await asyncio.sleep(0)
+
+
+async def test_fifty_concurrent_misses_read_once() -> None:
+    cache = TtlCache(30, Clock())
+    read = Reads()
+    callers = [asyncio.create_task(cache.load(("members", 7), read)) for _ in range(50)]
+    await settle()
+    read.gate.set()
+    assert await asyncio.gather(*callers) == ["the group's people"] * 50
+    assert read.count == 1
+    assert cache.get(("members", 7)) == "the group's people"
+    assert await cache.load(("members", 7), read) == "the group's people"
+    assert read.count == 1  # kept
+
+
+async def test_a_failed_shared_read_lets_each_waiter_read_again() -> None:
+    cache = TtlCache(30, Clock())
+    read = Reads()
+    read.fail = True
+    first = asyncio.create_task(cache.load(("members", 7), read))
+    waiters = [asyncio.create_task(cache.load(("members", 7), read)) for _ in range(3)]
+    await settle()
+    read.gate.set()
+    with pytest.raises(ConnectionError):
+        await first
+    assert await asyncio.gather(*waiters) == ["the group's people"] * 3
+    assert read.count == 4  # nobody got the failure of another's read
+
+
+@pytest.mark.parametrize("forget", ["drop", "drop_kinds", "clear"])
+async def test_what_was_forgotten_during_a_read_is_not_kept(forget: str) -> None:
+    cache = TtlCache(30, Clock())
+    read = Reads("before the change")
+    caller = asyncio.create_task(cache.load(("members", 7), read))
+    await settle()
+    if forget == "drop":
+        cache.drop(("members", 7))
+    elif forget == "drop_kinds":
+        cache.drop_kinds("members")
+    else:
+        cache.clear()
+    read.gate.set()
+    assert await caller == "before the change"  # the caller still gets its answer
+    assert cache.get(("members", 7)) is MISSING  # but the next one reads anew
+
+
+async def test_forgetting_another_kind_during_a_read_keeps_it() -> None:
+    cache = TtlCache(30, Clock())
+    read = Reads()
+    caller = asyncio.create_task(cache.load(("members", 7), read))
+    await settle()
+    cache.patch("teams", lambda person: person)
+    cache.drop(("members", 8))
+    read.gate.set()
+    await caller
+    assert cache.get(("members", 7)) == "the group's people"
+
+
+async def test_a_patch_during_a_read_is_applied_to_what_it_returns() -> None:
+    cache = TtlCache(30, Clock())
+    read = Reads(("Jari", "Sari"))
+    callers = [asyncio.create_task(cache.load(("members", 7), read)) for _ in range(3)]
+    await settle()
+    # Sari's first contact stores her Teams id while the group's people are being read
+    cache.patch("members", lambda people: tuple(p.replace("Sari", "Sari*") for p in people))
+    read.gate.set()
+    assert await asyncio.gather(*callers) == [("Jari", "Sari*")] * 3
+    assert cache.get(("members", 7)) == ("Jari", "Sari*")  # kept, and patched
+    assert read.count == 1
