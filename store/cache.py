@@ -55,8 +55,13 @@ class CachedOrgRepository(SqlOrgRepository):
         """Cache what was read of a Teams id in a shared session."""
         self.cache.put(("teams", teams_id), found[0] if found else None)
         if found is not None:
-            self.cache.put(("grants", found[0].id), found[1])
-            self.cache.put(("person", found[0].id), found[0])
+            self.keep_found(found)
+
+    def keep_found(self, found: tuple[Person, tuple[RoleGrant, ...]]) -> None:
+        """Cache a person and their roles read by another key (a first contact's object id):
+        once their Teams id is stored (update_person), their next turn finds both here."""
+        self.cache.put(("grants", found[0].id), found[1])
+        self.cache.put(("person", found[0].id), found[0])
 
     def peek_group(self, group_id: int) -> Any:
         """The cached group, or MISSING."""
@@ -110,7 +115,9 @@ class CachedOrgRepository(SqlOrgRepository):
         return found
 
     def _forget_person(self, person: Person, stored: Person | None = None) -> None:
-        keys: list[Hashable] = [("person", person.id), ("grants", person.id), ("waiting_upn",)]
+        keys: list[Hashable] = [("person", person.id), ("waiting_upn",)]
+        if stored is None:
+            keys.append(("grants", person.id))  # an identity update leaves the roles as they are
         if person.teams_id:
             keys.append(("teams", person.teams_id))
         self.cache.drop(*keys)

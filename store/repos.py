@@ -371,6 +371,9 @@ class SqlOrgRepository(_Repo):
     ) -> None:
         """Remember what was read of a Teams id elsewhere (no cache here: nothing to do)."""
 
+    def keep_found(self, found: tuple[Person, tuple[RoleGrant, ...]]) -> None:
+        """Remember a person and roles read by another key (no cache here: nothing to do)."""
+
     def keep_group(self, group_id: int, group: Group | None) -> None:
         """Remember a group read elsewhere (no cache here: nothing to do)."""
 

@@ -62,6 +62,8 @@ class SqlArrivals:
                     self._org.keep_person(teams_id, both)
                 if both is None and aad:
                     both = await person_and_grants_by_aad_in(s, aad)
+                    if both is not None:
+                        self._org.keep_found(both)
                 if conversation is MISSING:
                     conversation = await conversation_in(s, conversation_id)
                     self._conversations.keep(conversation_id, conversation)

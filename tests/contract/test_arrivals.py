@@ -118,6 +118,27 @@ async def test_a_first_contact_is_found_by_object_id_in_the_same_trip(counted: S
     assert (await counted.arrivals.arrival("29:first", CID)).person is None
 
 
+async def test_after_a_first_contact_stores_the_teams_id_the_next_turn_reads_nothing(
+    counted: Store,
+) -> None:
+    """The morning's first turn (found by object id) and the tap right after it: with the
+    caches on, the person, their roles, the chat and the group are all at hand."""
+    person, _ = await _seed(counted)
+    assert person.id is not None
+    aad = "6f0b2c1e-3d4a-4b5c-9d8e-7f6a5b4c3d2e"
+    await counted.org.update_person(replace(person, teams_id=None, aad_object_id=aad))
+    first = await counted.arrivals.arrival("29:first", CID, aad)
+    assert first.person is not None
+    await counted.org.update_person(replace(first.person, teams_id="29:first"))
+    before = _trips(counted)
+    tap = await counted.arrivals.arrival("29:first", CID, aad)
+    cached = isinstance(counted.org, CachedOrgRepository)
+    assert _trips(counted) - before == (0 if cached else 1)
+    assert tap.person is not None and tap.person.teams_id == "29:first"
+    assert tap.grants == first.grants == await counted.org.grants_of(person.id)
+    assert tap.group == first.group
+
+
 async def test_identity_updates_written_together_fail_only_the_one_at_fault(
     counted: Store,
 ) -> None:
