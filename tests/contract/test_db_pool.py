@@ -1,11 +1,13 @@
-"""PostgreSQL pool: an idle connection the server dropped is replaced before anyone uses it."""
+"""PostgreSQL pool: an idle connection the server dropped is replaced before anyone uses it,
+and a burst takes turns on the pool's connections."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -71,5 +73,34 @@ async def test_warm_pool_opens_the_pools_connections_up_front(pg_url: str) -> No
         assert engine.sync_engine.pool.checkedin() == 4
         async with sessionmaker(engine).read() as s:  # and they work
             assert (await s.execute(text("SELECT 3"))).scalar_one() == 3
+    finally:
+        await engine.dispose()
+
+
+async def test_a_burst_takes_turns_on_the_pools_connections(pg_url: str) -> None:
+    """Fifty sessions at once on a pool of four: all answered, and no connection is opened
+    for the peak (and closed after it) once the pool is warm."""
+    engine = create_engine(pg_url, pool_size=4)
+    opened: list[int] = []
+    event.listen(engine.sync_engine, "connect", lambda *_: opened.append(1))
+    db = sessionmaker(engine)
+
+    async def one(n: int) -> int:
+        async with db.read() as s:
+            return int(
+                (
+                    await s.execute(
+                        text("SELECT CAST(:n AS integer) FROM pg_sleep(0.005)"), {"n": n}
+                    )
+                ).one()[0]
+            )
+
+    try:
+        await warm_pool(engine, 4)
+        assert len(opened) == 4
+        for _ in range(3):
+            assert await asyncio.gather(*(one(n) for n in range(50))) == list(range(50))
+        assert len(opened) == 4
+        assert engine.sync_engine.pool.checkedin() == 4
     finally:
         await engine.dispose()
