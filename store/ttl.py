@@ -103,17 +103,24 @@ class TtlCache:
                 entries.pop(key, None)
             self._loading.pop(key, None)
 
-    def patch(self, kind: str, change: Callable[[Any], Any]) -> None:
+    def patch(
+        self,
+        kind: str,
+        change: Callable[[Any], Any],
+        where: Callable[[Any], bool] | None = None,
+    ) -> None:
         """Replace the value of every key of this kind with change(value), keeping its expiry.
 
         change must give the same result when applied twice: it is also applied to what a read
-        in flight returns, which may have seen the change already.
+        in flight returns, which may have seen the change already. where(key), when given,
+        limits it to the keys it is true of.
         """
         entries = self._kinds.get(kind)
         for key, (expires, value) in list((entries or {}).items()):
-            entries[key] = (expires, change(value))  # type: ignore[index]
+            if where is None or where(key):
+                entries[key] = (expires, change(value))  # type: ignore[index]
         for key, (_, patches) in self._loading.items():
-            if _kind(key) == kind:
+            if _kind(key) == kind and (where is None or where(key)):
                 patches.append(change)
 
     def drop_kinds(self, *kinds: str) -> None:

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.orgfile import load_org_file
 from domain.model import Conversation, ConversationKind
-from domain.org import Person
+from domain.org import Person, Role
 from store.cache import CachedOrgRepository
 from store.db import create_engine, sessionmaker
 from store.store import Store
@@ -137,6 +137,31 @@ async def test_after_a_first_contact_stores_the_teams_id_the_next_turn_reads_not
     assert tap.person is not None and tap.person.teams_id == "29:first"
     assert tap.grants == first.grants == await counted.org.grants_of(person.id)
     assert tap.group == first.group
+
+
+async def test_a_stored_teams_id_shows_in_the_cached_lists_of_their_groups(
+    counted: Store,
+) -> None:
+    person, _ = await _seed(counted)
+    assert person.id is not None
+    view = await counted.org.view()
+    grants = next(g for p, g in view.people if p.id == person.id)
+    own = next(x for x in grants if x.group)
+    assert own.group is not None and own.group.id is not None
+    groups = [g.id for g in await counted.org.all_groups() if g.id is not None]
+    lists = {
+        (gid, role): await counted.org.people_in_group(gid, role) for gid in groups for role in Role
+    }
+    await counted.arrivals.arrival("29:arrivals", CID)  # their roles are at hand, as in a turn
+    updated = await counted.org.update_person(replace(person, teams_id="29:new"))
+    before = _trips(counted)
+    after = {key: await counted.org.people_in_group(*key) for key in lists}
+    cached = isinstance(counted.org, CachedOrgRepository)
+    assert _trips(counted) - before == (0 if cached else len(lists))
+    for (gid, role), people in lists.items():
+        expected = tuple(updated if p.id == person.id else p for p in people)
+        assert after[(gid, role)] == expected, (gid, role)
+    assert updated in after[(own.group.id, own.role)]
 
 
 async def test_identity_updates_written_together_fail_only_the_one_at_fault(
