@@ -122,15 +122,28 @@ def _grants_from(start: Any) -> Any:
 _GRANTS = _grants_from(select(MembershipRow, GroupRow, UnitRow)).where(
     MembershipRow.person_id == bindparam("person_id")
 )
-# every first turn of a person in this replica (every check-in tap, say) reads this: built once
-_PERSON_WITH_GRANTS = _grants_from(
-    select(MembershipRow, GroupRow, UnitRow, PersonRow)
-    .select_from(PersonRow)
-    .outerjoin(MembershipRow, MembershipRow.person_id == PersonRow.id)
+# every first turn of a person in this replica (every check-in tap, say) reads this: built once,
+# Core rows of labelled columns (the ORM's entity loading cost more than the query itself)
+_P, _M, _G, _U = (
+    Base.metadata.tables[row.__tablename__] for row in (PersonRow, MembershipRow, GroupRow, UnitRow)
 )
-_PERSON_AND_GRANTS = _PERSON_WITH_GRANTS.where(PersonRow.teams_id == bindparam("teams_id"))
+_PERSON_WITH_GRANTS = (
+    select(
+        *(c.label(f"p_{c.name}") for c in _P.c),
+        _M.c.role.label("m_role"),
+        _M.c.unit_id.label("m_unit_id"),
+        *(c.label(f"g_{c.name}") for c in _G.c),
+        *(c.label(f"u_{c.name}") for c in _U.c),
+    )
+    .select_from(_P)
+    .outerjoin(_M, _M.c.person_id == _P.c.id)
+    .outerjoin(_G, _M.c.group_id == _G.c.id)
+    .outerjoin(_U, func.coalesce(_M.c.unit_id, _G.c.unit_id) == _U.c.id)
+    .order_by(_M.c.id)
+)
+_PERSON_AND_GRANTS = _PERSON_WITH_GRANTS.where(_P.c.teams_id == bindparam("teams_id"))
 # a first contact: the person the organisation file named by their Entra object id
-_PERSON_AND_GRANTS_BY_AAD = _PERSON_WITH_GRANTS.where(PersonRow.aad_object_id == bindparam("aad"))
+_PERSON_AND_GRANTS_BY_AAD = _PERSON_WITH_GRANTS.where(_P.c.aad_object_id == bindparam("aad"))
 
 
 def _grant(m: MembershipRow, g: GroupRow | None, u: UnitRow | None) -> RoleGrant:
@@ -163,8 +176,39 @@ async def person_and_grants_by_aad_in(
 def _person_and_grants(rows: Sequence[Any]) -> tuple[Person, tuple[RoleGrant, ...]] | None:
     if not rows:
         return None
-    person = rows[0][3]
-    return _person(person), tuple(_grant(m, g, u) for m, g, u, _ in rows if m is not None)
+    first = rows[0]
+    person = Person(
+        name=first.p_name,
+        aad_object_id=first.p_aad_object_id,
+        upn=first.p_upn,
+        teams_id=first.p_teams_id,
+        language=Language(first.p_language) if first.p_language else None,
+        id=first.p_id,
+        chosen_language=Language(first.p_chosen_language) if first.p_chosen_language else None,
+        service_ended=first.p_service_ended_on,
+    )
+    grants = []
+    for row in rows:
+        if row.m_role is None:
+            continue  # nobody's member: the outer join's one empty row
+        unit = None
+        if row.u_id is not None:
+            language = Language(row.u_language) if row.u_language else None
+            unit = Unit(key=row.u_key, name=row.u_name, id=row.u_id, language=language)
+        group = None
+        if row.g_id is not None and unit is not None:
+            group = Group(
+                key=row.g_key,
+                unit_key=unit.key,
+                name=row.g_name,
+                timezone=row.g_timezone,
+                language=Language(row.g_language),
+                id=row.g_id,
+            )
+        grants.append(
+            RoleGrant(role=Role(row.m_role), group=group, unit=unit if row.m_unit_id else None)
+        )
+    return person, tuple(grants)
 
 
 async def group_in(s: AsyncSession, group_id: int) -> Group | None:
