@@ -552,7 +552,10 @@ async def test_a_first_taps_redraw_waits_behind_the_waiting_one(store: Store) ->
     assert first.counts == {(Status.PRESENT, False): 1}
     assert second.counts == {(Status.PRESENT, False): 2}
     # the first redraw waits (no worker took it): it will draw both taps, the second adds none
-    assert await store.outbox.entry_for_key("r-1") is not None
+    queued = await store.outbox.entry_for_key("r-1")
+    assert queued is not None
+    assert queued.message == coalesced("r-1", roll_call)[0]  # stored whole, payload included
+    assert (queued.status, queued.attempts, queued.throttles) == (OutboxStatus.PENDING, 0, 0)
     assert await store.outbox.entry_for_key("r-2") is None
     assert (await store.outbox.counts())[OutboxStatus.PENDING] == 2  # the card and one redraw
     assert [c.person_id for c in await store.rollcall.changes(org.group, DAY)] == [
