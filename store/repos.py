@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import bindparam, delete, func, insert, select, text, tuple_, update
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -173,42 +173,32 @@ async def person_and_grants_by_aad_in(
     return _person_and_grants(rows)
 
 
+class _Labelled:
+    """One table's columns of a row of labelled columns (p_name, …), read as row.name."""
+
+    __slots__ = ("_prefix", "_row")
+
+    def __init__(self, row: Any, prefix: str) -> None:
+        self._row = row
+        self._prefix = prefix
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._row, self._prefix + name)
+
+
 def _person_and_grants(rows: Sequence[Any]) -> tuple[Person, tuple[RoleGrant, ...]] | None:
     if not rows:
         return None
-    first = rows[0]
-    person = Person(
-        name=first.p_name,
-        aad_object_id=first.p_aad_object_id,
-        upn=first.p_upn,
-        teams_id=first.p_teams_id,
-        language=Language(first.p_language) if first.p_language else None,
-        id=first.p_id,
-        chosen_language=Language(first.p_chosen_language) if first.p_chosen_language else None,
-        service_ended=first.p_service_ended_on,
-    )
-    grants = []
-    for row in rows:
-        if row.m_role is None:
-            continue  # nobody's member: the outer join's one empty row
-        unit = None
-        if row.u_id is not None:
-            language = Language(row.u_language) if row.u_language else None
-            unit = Unit(key=row.u_key, name=row.u_name, id=row.u_id, language=language)
-        group = None
-        if row.g_id is not None and unit is not None:
-            group = Group(
-                key=row.g_key,
-                unit_key=unit.key,
-                name=row.g_name,
-                timezone=row.g_timezone,
-                language=Language(row.g_language),
-                id=row.g_id,
-            )
-        grants.append(
-            RoleGrant(role=Role(row.m_role), group=group, unit=unit if row.m_unit_id else None)
+    person = _person(cast(PersonRow, _Labelled(rows[0], "p_")))
+    return person, tuple(
+        _grant(
+            cast(MembershipRow, _Labelled(row, "m_")),
+            cast(GroupRow, _Labelled(row, "g_")) if row.g_id is not None else None,
+            cast(UnitRow, _Labelled(row, "u_")) if row.u_id is not None else None,
         )
-    return person, tuple(grants)
+        for row in rows
+        if row.m_role is not None  # else nobody's member: the outer join's one empty row
+    )
 
 
 async def group_in(s: AsyncSession, group_id: int) -> Group | None:
