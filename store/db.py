@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
 
 from store.sqlite_inline import inline_connector
+from store.sqlite_lane import Lane
 
 
 def normalise_url(url: str) -> str:
@@ -66,6 +67,11 @@ def create_engine(
         # so the pool's rollback when a connection comes back would be one more trip to
         # aiosqlite's thread for nothing (a few per cent of a turn)
         kwargs["pool_reset_on_return"] = None
+        if database and database != ":memory:":
+            # as for PostgreSQL below: a burst takes turns on the pool rather than opening (and
+            # setting up) connections that are closed again when it is over
+            size = POOL_SIZE if pool_size is None else pool_size
+            kwargs.update(pool_size=size, max_overflow=0)
     else:
         # last in, first out: under a light load the same few connections serve every turn and
         # stay fresh (no idle ping, below); the rest wait idle, and are pinged when next needed.
@@ -165,6 +171,8 @@ class Database:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
+        # statements answered on the loop's thread: closing a session never waits (see _closing)
+        self._inline = event.contains(engine.sync_engine, "connect", _inline_pragmas)
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
         # reads run statement by statement: no BEGIN/ROLLBACK round trips around them
         reader = engine.execution_options(
@@ -172,14 +180,20 @@ class Database:
         )
         self._read_sessions = async_sessionmaker(reader, expire_on_commit=False)
         self._write_lock = asyncio.Lock() if engine.dialect.name == "sqlite" else None
+        # the check-in's statements without sessions (store/sqlite_lane.py): inline, on a file
+        database = engine.url.database
+        self.lane: Lane | None = None
+        if self._inline and self._write_lock is not None and database and database != ":memory:":
+            self.lane = Lane(database, self._write_lock, engine.dialect, engine.sync_engine)
 
-    def read(self) -> AsyncSession:
+    def read(self) -> AbstractAsyncContextManager[AsyncSession]:
         """A session for reads (use `async with db.read() as s`).
 
         Each statement reads on its own (no BEGIN: SQLite's autocommit, PostgreSQL's
         AUTOCOMMIT); a read that needs several statements to agree must use write() instead.
         """
-        return self._read_sessions()
+        session = self._read_sessions()
+        return _closing(session) if self._inline else session
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
@@ -188,8 +202,30 @@ class Database:
             async with self._sessions.begin() as session:
                 yield session
             return
-        async with self._write_lock, self._sessions.begin() as session:
-            yield session
+        async with self._write_lock:
+            if not self._inline:
+                async with self._sessions.begin() as session:
+                    yield session
+                return
+            async with _closing(self._sessions()) as session, session.begin():
+                yield session
+
+
+@asynccontextmanager
+async def _closing(session: AsyncSession) -> AsyncIterator[AsyncSession]:
+    """The session, closed on the way out in this task (inline SQLite only).
+
+    SQLAlchemy closes a session leaving `async with` in a task of its own, shielded, so that a
+    cancelled caller cannot abandon a close that is waiting on the database. With the inline
+    driver a commit, rollback or close never waits: it runs to its end on the loop's thread
+    before anything else can run, so no cancellation can reach it halfway. The task cost a
+    trip round the event loop per session, and the connection stayed out of the pool meanwhile
+    (a burst of fifty taps had the pool open connections beyond its size, and close them after).
+    """
+    try:
+        yield session
+    finally:
+        await session.close()
 
 
 class _InsertIgnoring(Insert):
