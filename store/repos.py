@@ -29,6 +29,7 @@ from domain.ports import OrgView
 from store.batch import GroupCommit
 from store.db import Database, insert_ignoring
 from store.instance import Instance
+from store.sqlite_lane import Lane
 from store.tables import (
     AppSecretRow,
     AuditRow,
@@ -171,6 +172,18 @@ async def person_and_grants_by_aad_in(
     """The person with this Entra object id (lower case) and their roles, in an open session."""
     rows = (await s.execute(_PERSON_AND_GRANTS_BY_AAD, {"aad": aad_object_id})).all()
     return _person_and_grants(rows)
+
+
+def person_and_grants_on(lane: Lane, teams_id: str) -> tuple[Person, tuple[RoleGrant, ...]] | None:
+    """The person with this Teams id and their roles, read on SQLite's lane."""
+    return _person_and_grants(lane.read(_PERSON_AND_GRANTS, {"teams_id": teams_id}))
+
+
+def person_and_grants_by_aad_on(
+    lane: Lane, aad_object_id: str
+) -> tuple[Person, tuple[RoleGrant, ...]] | None:
+    """The person with this Entra object id (lower case) and their roles, on SQLite's lane."""
+    return _person_and_grants(lane.read(_PERSON_AND_GRANTS_BY_AAD, {"aad": aad_object_id}))
 
 
 class _Labelled:

@@ -37,6 +37,7 @@ from domain.rollcall.model import Change, Checkout, Mark, Reason, RollCall, Stat
 from domain.rollcall.ports import Attendee, StoredAttendance, Tapped
 from store.db import Database, insert_ignoring
 from store.outbox import add_to_outbox, notify_added, outbox_values
+from store.sqlite_lane import Writer
 from store.tables import Base, GroupRow, MembershipRow, PersonRow, UtcDateTime, utcnow
 
 
@@ -314,6 +315,104 @@ GROUP BY rc.id, rc.group_id, rc.day, rc.closed_at, rc.cancelled_at, mk.status, m
         column("n", Integer),
     )
 )
+
+
+# SQLite: a person's first tap in an open roll call in four statements of one transaction
+# (SQLite has no data-modifying CTEs), on the lane (store/sqlite_lane.py). The mark goes in
+# only while the roll call is open (the transaction holds the write lock, so that cannot change
+# before it commits); its audit row goes with it; the card's redraw is skipped while one with
+# the same coalesce value waits and no worker holds it. Then the counts (with this mark) and
+# the person's check-out of the day come back in one read.
+_FIRST_MARK_SQLITE = text(
+    """
+INSERT INTO attendance_marks (roll_call_id, person_id, status, at, reason, guest, version)
+SELECT rc.id, :person_id, :status, :at, :reason, :guest, 1 FROM roll_calls rc
+WHERE rc.id = :roll_call_id AND rc.closed_at IS NULL AND rc.cancelled_at IS NULL
+ON CONFLICT (roll_call_id, person_id) DO NOTHING
+RETURNING id
+"""
+).bindparams(
+    bindparam("roll_call_id", type_=Integer),
+    bindparam("person_id", type_=Integer),
+    bindparam("status", type_=String),
+    bindparam("at", type_=UtcDateTime()),
+    bindparam("reason", type_=String),
+    bindparam("guest", type_=Boolean),
+)
+_REDRAW_SQLITE = text(
+    """
+INSERT INTO outbox (key, conversation_id, payload, coalesce_key, status, attempts, throttles,
+    next_attempt_at, created_at)
+SELECT :key, :conversation_id, :payload, :coalesce_key, 'pending', 0, 0, :now, :now
+WHERE NOT EXISTS (
+    SELECT 1 FROM outbox o WHERE o.coalesce_key = :coalesce_key AND o.status = 'pending'
+        AND (o.lease_until IS NULL OR o.lease_until < :now)
+)
+ON CONFLICT (key) DO NOTHING
+RETURNING id
+"""
+).bindparams(
+    bindparam("key", type_=String),
+    bindparam("conversation_id", type_=String),
+    bindparam("payload", type_=JSON),
+    bindparam("coalesce_key", type_=String),
+    bindparam("now", type_=UtcDateTime()),
+)
+_REDRAW_KEYS = ("key", "conversation_id", "payload", "coalesce_key")
+_COUNTS_AND_LEFT_SQLITE = (
+    text(
+        """
+SELECT (SELECT k.at FROM attendance_checkouts k
+        WHERE k.group_id = rc.group_id AND k.day = rc.day AND k.person_id = :person_id)
+        AS left_at,
+    mk.status, mk.guest, count(mk.id) AS n
+FROM roll_calls rc LEFT JOIN attendance_marks mk ON mk.roll_call_id = rc.id
+WHERE rc.id = :roll_call_id
+GROUP BY rc.id, rc.group_id, rc.day, mk.status, mk.guest
+"""
+    )
+    .bindparams(bindparam("roll_call_id", type_=Integer), bindparam("person_id", type_=Integer))
+    .columns(
+        column("left_at", UtcDateTime()),
+        column("status", String),
+        column("guest", Boolean),
+        column("n", Integer),
+    )
+)
+
+
+def _first_tap_on_lane(
+    w: Writer, roll_call_id: int, mark: Mark, change: Change, redraw: dict[str, Any]
+) -> tuple[Tapped, bool] | None:
+    """A first tap in an open roll call (SQLite's lane, in the caller's transaction), and
+    whether the redraw was queued; None (nothing written) when the person has a mark or the
+    roll call is closed or cancelled."""
+    inserted = w.execute(
+        _FIRST_MARK_SQLITE,
+        {
+            "roll_call_id": roll_call_id,
+            "person_id": mark.person_id,
+            "status": mark.status.value,
+            "at": mark.at,
+            "reason": mark.reason.value if mark.reason else None,
+            "guest": mark.guest,
+        },
+    )
+    if not inserted:
+        return None
+    values = _change_values(change)
+    w.execute(_INSERT_CHANGE, values)
+    queued = bool(redraw) and bool(w.execute(_REDRAW_SQLITE, redraw))
+    counts: dict[tuple[Status, bool], int] = {}
+    left: datetime | None = None
+    for row in w.execute(
+        _COUNTS_AND_LEFT_SQLITE, {"roll_call_id": roll_call_id, "person_id": mark.person_id}
+    ):
+        left = row.left_at
+        if row.status is not None:
+            counts[(Status(row.status), bool(row.guest))] = int(row.n)
+    checkout = Checkout(change.group_id, change.day, mark.person_id, left) if left else None
+    return Tapped(replace(mark, version=1), counts, checkout), queued
 
 
 class _DecidedOnStaleState(Exception):
@@ -629,6 +728,21 @@ class SqlRollCallStore:
                 return tapped
             async with self._db.write() as s:  # not a first tap in an open roll call
                 return await self._tap(s, roll_call_id, person_id, decide, messages)
+        lane = self._db.lane
+        if lane is not None:
+            decided = decide(None, None)
+            if decided is not None and decided[0].version == 0 and len(messages) <= 1:
+                now = utcnow()
+                values = outbox_values(messages[0], now) if messages else {}
+                redraw = {k: values[k] for k in _REDRAW_KEYS} | {"now": now} if values else {}
+                async with lane.write() as w:
+                    written = _first_tap_on_lane(w, roll_call_id, decided[0], decided[1], redraw)
+                if written is not None:
+                    tapped, queued = written
+                    if queued:
+                        notify_added(self._db.engine)
+                    return tapped
+                # nothing written: the general case below decides
         try:
             async with self._db.write() as s:
                 first = await self._first_tap(s, roll_call_id, person_id, decide, messages)

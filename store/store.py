@@ -25,7 +25,9 @@ from store.repos import (
     conversation_in,
     group_in,
     person_and_grants_by_aad_in,
+    person_and_grants_by_aad_on,
     person_and_grants_in,
+    person_and_grants_on,
 )
 from store.rollcall import SqlRollCallStore
 from store.ttl import MISSING
@@ -55,7 +57,24 @@ class SqlArrivals:
         aad = aad_object_id.lower() if aad_object_id else None
         conversation = self._conversations.peek(conversation_id)
         group = self._cached_group(conversation)
-        if both is MISSING or (both is None and aad) or conversation is MISSING or group is MISSING:
+        lane = self._db.lane
+        searched = False
+        if lane is not None and group is not MISSING and (both is MISSING or both is None):
+            # SQLite: who taps, by index on the lane (a 09:00 roll call's every first tap)
+            if both is MISSING:
+                both = person_and_grants_on(lane, teams_id)
+                self._org.keep_person(teams_id, both)
+            if both is None and aad:
+                both = person_and_grants_by_aad_on(lane, aad)
+                if both is not None:
+                    self._org.keep_found(both)
+            searched = True
+        if (
+            both is MISSING
+            or (both is None and aad and not searched)
+            or conversation is MISSING
+            or group is MISSING
+        ):
             async with self._db.read() as s:
                 if both is MISSING:
                     both = await person_and_grants_in(s, teams_id)

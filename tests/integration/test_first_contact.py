@@ -137,6 +137,9 @@ def _people_statements(bot: BotServer) -> list[str]:
             seen.append(words)
 
     event.listen(bot.store.db.engine.sync_engine, "before_cursor_execute", record)
+    lane = bot.store.db.lane
+    if lane is not None:  # SQLite runs the check-in's statements on its lane
+        lane.trace(lambda statement: record(None, None, statement))
     return seen
 
 
