@@ -193,12 +193,11 @@ class CachedConversationRepository(SqlConversationRepository):
         self.bindings = TtlCache(seconds)
 
     async def get(self, conversation_id: str) -> Conversation | None:
-        """A conversation (cached)."""
-        value = self.cache.get(("conv", conversation_id))
-        if value is _MISSING:
-            value = await super().get(conversation_id)
-            self.cache.put(("conv", conversation_id), value)
-        found: Conversation | None = value
+        """A conversation (cached; read once for everyone asking meanwhile)."""
+        load = super().get
+        found: Conversation | None = await self.cache.load(
+            ("conv", conversation_id), lambda: load(conversation_id)
+        )
         return found
 
     def peek(self, conversation_id: str) -> Any:

@@ -193,7 +193,8 @@ class Database:
         AUTOCOMMIT); a read that needs several statements to agree must use write() instead.
         """
         session = self._read_sessions()
-        return _closing(session) if self._inline else session
+        # aiosqlite (not inline) answers on a thread of its own: there closing does wait
+        return _closing(session) if self._inline or self._write_lock is None else session
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
@@ -213,12 +214,14 @@ class Database:
 
 @asynccontextmanager
 async def _closing(session: AsyncSession) -> AsyncIterator[AsyncSession]:
-    """The session, closed on the way out in this task (inline SQLite only).
+    """The session, closed on the way out in this task, where closing never waits.
 
     SQLAlchemy closes a session leaving `async with` in a task of its own, shielded, so that a
     cancelled caller cannot abandon a close that is waiting on the database. With the inline
-    driver a commit, rollback or close never waits: it runs to its end on the loop's thread
-    before anything else can run, so no cancellation can reach it halfway. The task cost a
+    SQLite driver a commit, rollback or close never waits: it runs to its end on the loop's
+    thread before anything else can run, so no cancellation can reach it halfway. Neither does
+    closing a PostgreSQL read session: it runs in AUTOCOMMIT, so there is no transaction to
+    roll back and the connection goes back to the pool without a round trip. The task cost a
     trip round the event loop per session, and the connection stayed out of the pool meanwhile
     (a burst of fifty taps had the pool open connections beyond its size, and close them after).
     """

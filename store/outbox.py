@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Collection, Iterable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import (
@@ -29,7 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
-from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
 
 from domain.outbox import OutboxEntry, OutboxMessage, OutboxStatus
@@ -191,6 +191,44 @@ _ANY_DUE = (
     )
     .limit(1)
 )
+
+
+def _claim(postgres: bool) -> Any:
+    """Lease the oldest due row of each conversation (see SqlOutbox.claim_due), built once."""
+    # aliases keep the subquery from correlating with the UPDATE's own table
+    row = _OUTBOX.alias("candidate")
+    earlier = _OUTBOX.alias("earlier")
+    pending = OutboxStatus.PENDING.value
+    now = bindparam("now", type_=UtcDateTime())
+    candidates = (
+        select(row.c.id)
+        .where(
+            row.c.status == pending,
+            # a row never tried is due at once, whatever clock its producer used
+            or_(and_(row.c.attempts == 0, row.c.throttles == 0), row.c.next_attempt_at <= now),
+            or_(row.c.lease_until.is_(None), row.c.lease_until < now),
+            ~exists().where(
+                earlier.c.conversation_id == row.c.conversation_id,
+                earlier.c.status == pending,
+                earlier.c.id < row.c.id,
+            ),
+            row.c.conversation_id.not_in(bindparam("exclude", expanding=True)),
+        )
+        .order_by(row.c.id)
+        .limit(bindparam("limit"))
+    )
+    if postgres:
+        candidates = candidates.with_for_update(skip_locked=True, of=row)
+    return (
+        update(_OUTBOX)
+        .where(_OUTBOX.c.id.in_(candidates.scalar_subquery()))
+        .values(lease_owner=bindparam("owner"), lease_until=bindparam("lease_until"))
+        .returning(*_OUTBOX.c)
+    )
+
+
+_CLAIM = _claim(postgres=False)
+_CLAIM_PG = _claim(postgres=True)
 _WAITING = select(_OUTBOX.c.id).where(_waiting(bindparam("coalesce"), bindparam("now"))).limit(1)
 # on PostgreSQL the waiting row is held until this transaction commits: the worker's claim
 # skips it meanwhile, so it cannot be drawn before the change that relies on it
@@ -283,40 +321,20 @@ class SqlOutbox:
         async with self._db.read() as s:
             if (await s.execute(_ANY_DUE, {"now": now})).first() is None:
                 return []
-        # aliases keep the subquery from correlating with the UPDATE's own table
-        row = aliased(OutboxRow, name="candidate")
-        earlier = aliased(OutboxRow, name="earlier")
-        pending = OutboxStatus.PENDING.value
-        candidates = (
-            select(row.id)
-            .where(
-                row.status == pending,
-                # a row never tried is due at once, whatever clock its producer used
-                or_(and_(row.attempts == 0, row.throttles == 0), row.next_attempt_at <= now),
-                or_(row.lease_until.is_(None), row.lease_until < now),
-                ~exists().where(
-                    earlier.conversation_id == row.conversation_id,
-                    earlier.status == pending,
-                    earlier.id < row.id,
-                ),
-            )
-            .order_by(row.id)
-            .limit(limit)
-        )
-        if exclude_conversations:
-            candidates = candidates.where(row.conversation_id.not_in(list(exclude_conversations)))
         async with self._db.write() as s:
-            if s.get_bind().dialect.name == "postgresql":
-                candidates = candidates.with_for_update(skip_locked=True, of=row)
+            postgres = s.get_bind().dialect.name == "postgresql"
             result = await s.execute(
-                update(OutboxRow)
-                .where(OutboxRow.id.in_(candidates.scalar_subquery()))
-                .values(lease_owner=owner, lease_until=now + lease)
-                .returning(OutboxRow)
-                .execution_options(synchronize_session=False)
+                _CLAIM_PG if postgres else _CLAIM,
+                {
+                    "now": now,
+                    "limit": limit,
+                    "exclude": sorted(exclude_conversations),
+                    "owner": owner,
+                    "lease_until": now + lease,
+                },
             )
-            rows = sorted(result.scalars().all(), key=lambda r: r.id)
-            return [_entry(r) for r in rows]
+            rows = sorted(result.all(), key=lambda r: r.id)
+            return [_entry(cast(OutboxRow, r)) for r in rows]
 
     async def mark_sent(self, entry_id: int, activity_id: str | None, now: datetime) -> None:
         """Record a delivered message (also over a concurrent dead-lettering: it did go out)."""

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import bindparam, delete, func, insert, select, text, tuple_, update
+from sqlalchemy import bindparam, delete, func, insert, or_, select, text, tuple_, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.exc import InterfaceError as SAInterfaceError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -145,6 +145,20 @@ _PERSON_WITH_GRANTS = (
 _PERSON_AND_GRANTS = _PERSON_WITH_GRANTS.where(_P.c.teams_id == bindparam("teams_id"))
 # a first contact: the person the organisation file named by their Entra object id
 _PERSON_AND_GRANTS_BY_AAD = _PERSON_WITH_GRANTS.where(_P.c.aad_object_id == bindparam("aad"))
+# someone not cached who brings both ids: whoever has either, in one statement
+_PERSON_AND_GRANTS_BY_EITHER = _PERSON_WITH_GRANTS.where(
+    or_(_P.c.teams_id == bindparam("teams_id"), _P.c.aad_object_id == bindparam("aad"))
+)
+
+Found = tuple[Person, tuple[RoleGrant, ...]]
+
+
+def _by_either(rows: Sequence[Any], teams_id: str) -> tuple[Found | None, Found | None]:
+    """(the person with the Teams id, the person with the object id) among rows of either."""
+    by_teams = [r for r in rows if r.p_teams_id == teams_id]
+    first_id = by_teams[0].p_id if by_teams else None
+    by_aad = [r for r in rows if r.p_id != first_id]
+    return _person_and_grants(by_teams), _person_and_grants(by_aad)
 
 
 def _grant(m: MembershipRow, g: GroupRow | None, u: UnitRow | None) -> RoleGrant:
@@ -172,6 +186,24 @@ async def person_and_grants_by_aad_in(
     """The person with this Entra object id (lower case) and their roles, in an open session."""
     rows = (await s.execute(_PERSON_AND_GRANTS_BY_AAD, {"aad": aad_object_id})).all()
     return _person_and_grants(rows)
+
+
+async def person_and_grants_by_either_in(
+    s: AsyncSession, teams_id: str, aad_object_id: str
+) -> tuple[Found | None, Found | None]:
+    """(the person with this Teams id, the person with this object id), in one statement."""
+    rows = (
+        await s.execute(_PERSON_AND_GRANTS_BY_EITHER, {"teams_id": teams_id, "aad": aad_object_id})
+    ).all()
+    return _by_either(rows, teams_id)
+
+
+def person_and_grants_by_either_on(
+    lane: Lane, teams_id: str, aad_object_id: str
+) -> tuple[Found | None, Found | None]:
+    """(the person with this Teams id, the person with this object id), on SQLite's lane."""
+    rows = lane.read(_PERSON_AND_GRANTS_BY_EITHER, {"teams_id": teams_id, "aad": aad_object_id})
+    return _by_either(rows, teams_id)
 
 
 def person_and_grants_on(lane: Lane, teams_id: str) -> tuple[Person, tuple[RoleGrant, ...]] | None:

@@ -16,6 +16,7 @@ from store.instance import Instance
 from store.outbox import SqlOutbox
 from store.reports import SqlReportSource
 from store.repos import (
+    Found,
     SqlConversationRepository,
     SqlHealth,
     SqlInboxRepository,
@@ -26,6 +27,8 @@ from store.repos import (
     group_in,
     person_and_grants_by_aad_in,
     person_and_grants_by_aad_on,
+    person_and_grants_by_either_in,
+    person_and_grants_by_either_on,
     person_and_grants_in,
     person_and_grants_on,
 )
@@ -43,6 +46,10 @@ class SqlArrivals:
         self._db = db
         self._org = org
         self._conversations = conversations
+        # with caches, concurrent turns share the read of a chat and its group
+        self._shared = isinstance(org, CachedOrgRepository) and isinstance(
+            conversations, CachedConversationRepository
+        )
 
     async def arrival(
         self, teams_id: str, conversation_id: str, aad_object_id: str | None = None
@@ -57,14 +64,25 @@ class SqlArrivals:
         aad = aad_object_id.lower() if aad_object_id else None
         conversation = self._conversations.peek(conversation_id)
         group = self._cached_group(conversation)
+        if group is MISSING and self._shared:
+            # a group chat's fifty taps after its entry expired: one read of the chat and its
+            # group for all of them (each still reads its own person)
+            if conversation is MISSING:
+                conversation = await self._conversations.get(conversation_id)
+            group = self._cached_group(conversation)
+            if group is MISSING:
+                group = await self._org.group_by_id(conversation.group_id)
         lane = self._db.lane
-        searched = False
+        searched = False  # by object id too
         if lane is not None and group is not MISSING and (both is MISSING or both is None):
             # SQLite: who taps, by index on the lane (a 09:00 roll call's every first tap)
-            if both is MISSING:
+            if both is MISSING and aad:
+                by_teams, by_aad = person_and_grants_by_either_on(lane, teams_id, aad)
+                both = self._found(teams_id, by_teams, by_aad)
+            elif both is MISSING:
                 both = person_and_grants_on(lane, teams_id)
                 self._org.keep_person(teams_id, both)
-            if both is None and aad:
+            elif aad:
                 both = person_and_grants_by_aad_on(lane, aad)
                 if both is not None:
                     self._org.keep_found(both)
@@ -76,10 +94,13 @@ class SqlArrivals:
             or group is MISSING
         ):
             async with self._db.read() as s:
-                if both is MISSING:
+                if both is MISSING and aad:
+                    by_teams, by_aad = await person_and_grants_by_either_in(s, teams_id, aad)
+                    both = self._found(teams_id, by_teams, by_aad)
+                elif both is MISSING:
                     both = await person_and_grants_in(s, teams_id)
                     self._org.keep_person(teams_id, both)
-                if both is None and aad:
+                elif both is None and aad and not searched:
                     both = await person_and_grants_by_aad_in(s, aad)
                     if both is not None:
                         self._org.keep_found(both)
@@ -93,6 +114,15 @@ class SqlArrivals:
                     self._org.keep_group(group_id, group)
         person, grants = both if both is not None else (None, ())
         return Arrival(person, grants, conversation, group)
+
+    def _found(self, teams_id: str, by_teams: Found | None, by_aad: Found | None) -> Found | None:
+        """Who a lookup by either id found, remembered as a lookup by each would have."""
+        self._org.keep_person(teams_id, by_teams)
+        if by_teams is not None:
+            return by_teams
+        if by_aad is not None:
+            self._org.keep_found(by_aad)
+        return by_aad
 
     def _cached_group(self, conversation: Any) -> Any:
         """MISSING when the conversation or its group is not at hand; None if it has no group."""
