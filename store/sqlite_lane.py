@@ -155,10 +155,13 @@ class Lane:
                 raise DBAPIError.instance("BEGIN IMMEDIATE", (), error, sqlite3.Error) from error
             try:
                 yield Writer(self, conn)
-            except BaseException:
-                conn.rollback()
+                conn.commit()
+            except BaseException as error:
+                if conn.in_transaction:  # not left open for the next writer (a failed COMMIT too)
+                    conn.rollback()
+                if isinstance(error, sqlite3.Error):
+                    raise DBAPIError.instance("COMMIT", (), error, sqlite3.Error) from error
                 raise
-            conn.commit()
 
     def close(self) -> None:
         """Close the lane's connections (they open again when next used)."""

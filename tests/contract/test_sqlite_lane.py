@@ -123,6 +123,34 @@ async def test_a_failure_rolls_the_lanes_transaction_back(db: Database) -> None:
         assert len(w.execute(INSERT, ROW)) == 1
 
 
+async def test_a_failed_commit_is_rolled_back_and_the_lane_writes_again(db: Database) -> None:
+    """A deferred foreign key is checked at COMMIT: that failure leaves nothing open."""
+    async with db.write() as s:
+        await s.execute(
+            text(
+                "CREATE TABLE lane_child (id INTEGER PRIMARY KEY, parent INTEGER REFERENCES "
+                "lane_t (id) DEFERRABLE INITIALLY DEFERRED)"
+            )
+        )
+    lane = lane_of(db)
+    orphan = text("INSERT INTO lane_child (parent) VALUES (:parent)")
+
+    async def orphan_child() -> None:
+        async with lane.write() as w:
+            w.execute(INSERT, ROW)
+            w.execute(orphan, {"parent": 999})
+
+    with pytest.raises(IntegrityError, match="FOREIGN KEY"):
+        await orphan_child()
+    async with db.read() as s:
+        assert (await s.execute(text("SELECT count(*) FROM lane_t"))).scalar_one() == 0
+    async with lane.write() as w:
+        (row,) = w.execute(INSERT, ROW)
+        w.execute(orphan, {"parent": row[0]})
+    async with db.read() as s:
+        assert (await s.execute(text("SELECT count(*) FROM lane_child"))).scalar_one() == 1
+
+
 async def test_the_lane_and_the_sessions_write_one_at_a_time(db: Database) -> None:
     lane = lane_of(db)
     order: list[str] = []
