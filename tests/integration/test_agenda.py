@@ -260,9 +260,14 @@ async def test_a_whole_day_is_announced_once_in_order_on_time(day: Day) -> None:
     assert_on_time(find(posts, "CARD: Tauko on ohi. | Nyt: Aihe.")[0], "09:30")
     assert_on_time(find(posts, "Nyt: Päivä päättyy")[0], "09:40")
     assert "Seuraavaksi: Keskustelu klo 9.10." in find(posts, "Nyt: Ilmoittautuminen")[1]
-    # the day's start is one message: what starts now, above the agenda card
-    started = [b for _, b in day.bodies("08:59", "09:01") if "Päivän ohjelma" in card_texts(b)]
-    assert len(started) == 1, started
+    # the day's start is one message: what starts now, above the agenda card (the plan picker's
+    # answer, a reply with the same card, may land in this window when set-up ran slow)
+    started = [
+        b
+        for _, b in day.bodies("08:59", "09:01")
+        if "Päivän ohjelma" in card_texts(b) and not b.get("replyToId")
+    ]
+    assert len(started) == 1, [(b.get("text"), b.get("replyToId")) for b in started]
     assert started[0]["text"].startswith("Nyt: Ilmoittautuminen.")
     agenda = day.bot.runner.app[AGENDA]
     group = next(g for g in await day.bot.store.org.all_groups() if g.key == "it-torstai")
