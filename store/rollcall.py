@@ -239,6 +239,24 @@ async def _left(s: AsyncSession, roll_call_id: int, person_id: int) -> Checkout 
     return Checkout(row[0], row[1], person_id, row[2]) if row else None
 
 
+# the first mark's and the redraw's parameters, in the statements below
+_MARK_BINDS = (
+    bindparam("roll_call_id", type_=Integer),
+    bindparam("person_id", type_=Integer),
+    bindparam("status", type_=String),
+    bindparam("at", type_=UtcDateTime()),
+    bindparam("reason", type_=String),
+    bindparam("guest", type_=Boolean),
+)
+_REDRAW_BINDS = (
+    bindparam("key", type_=String),
+    bindparam("conversation_id", type_=String),
+    bindparam("payload", type_=JSON),
+    bindparam("coalesce_key", type_=String),
+    bindparam("now", type_=UtcDateTime()),
+)
+
+
 # PostgreSQL: a person's first tap in an open roll call as one statement, which is its own
 # transaction (no BEGIN and COMMIT round trips). The mark goes in only while the roll call is
 # open; its audit row and the card's redraw go with it (the redraw is skipped while one with the
@@ -285,12 +303,7 @@ GROUP BY rc.id, rc.group_id, rc.day, rc.closed_at, rc.cancelled_at, mk.status, m
 """
     )
     .bindparams(
-        bindparam("roll_call_id", type_=Integer),
-        bindparam("person_id", type_=Integer),
-        bindparam("status", type_=String),
-        bindparam("at", type_=UtcDateTime()),
-        bindparam("reason", type_=String),
-        bindparam("guest", type_=Boolean),
+        *_MARK_BINDS,
         bindparam("group_id", type_=Integer),
         bindparam("day", type_=Date),
         bindparam("c_at", type_=UtcDateTime()),
@@ -298,11 +311,7 @@ GROUP BY rc.id, rc.group_id, rc.day, rc.closed_at, rc.cancelled_at, mk.status, m
         bindparam("by", type_=Integer),
         bindparam("c_reason", type_=String),
         bindparam("note", type_=String),
-        bindparam("coalesce_key", type_=String),
-        bindparam("now", type_=UtcDateTime()),
-        bindparam("key", type_=String),
-        bindparam("conversation_id", type_=String),
-        bindparam("payload", type_=JSON),
+        *_REDRAW_BINDS,
     )
     .columns(
         column("inserted", Integer),
@@ -331,14 +340,7 @@ WHERE rc.id = :roll_call_id AND rc.closed_at IS NULL AND rc.cancelled_at IS NULL
 ON CONFLICT (roll_call_id, person_id) DO NOTHING
 RETURNING id
 """
-).bindparams(
-    bindparam("roll_call_id", type_=Integer),
-    bindparam("person_id", type_=Integer),
-    bindparam("status", type_=String),
-    bindparam("at", type_=UtcDateTime()),
-    bindparam("reason", type_=String),
-    bindparam("guest", type_=Boolean),
-)
+).bindparams(*_MARK_BINDS)
 _REDRAW_SQLITE = text(
     """
 INSERT INTO outbox (key, conversation_id, payload, coalesce_key, status, attempts, throttles,
@@ -351,13 +353,7 @@ WHERE NOT EXISTS (
 ON CONFLICT (key) DO NOTHING
 RETURNING id
 """
-).bindparams(
-    bindparam("key", type_=String),
-    bindparam("conversation_id", type_=String),
-    bindparam("payload", type_=JSON),
-    bindparam("coalesce_key", type_=String),
-    bindparam("now", type_=UtcDateTime()),
-)
+).bindparams(*_REDRAW_BINDS)
 _REDRAW_KEYS = ("key", "conversation_id", "payload", "coalesce_key")
 _COUNTS_AND_LEFT_SQLITE = (
     text(
